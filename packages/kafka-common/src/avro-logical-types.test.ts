@@ -1,0 +1,73 @@
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+import {
+  bigintToTwosComplement,
+  DataError,
+  decimalToUnscaled,
+  isoToMicros,
+  jsonLogicalTypes,
+  microsToIso,
+  twosComplementToBigint,
+  unscaledToDecimal,
+  wireLogicalTypes,
+} from './index.ts';
+
+const schema = {
+  type: 'record',
+  name: 'Row',
+  fields: [
+    { name: 'price', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
+    { name: 'at', type: { type: 'long', logicalType: 'timestamp-micros' } },
+  ],
+} as const;
+
+describe('decimal', () => {
+  it.each([
+    ['0', '0.00'],
+    ['0.5', '0.50'],
+    ['-0.01', '-0.01'],
+    ['9999999999.99', '9999999999.99'],
+    ['-9999999999.99', '-9999999999.99'],
+    ['12.30', '12.30'],
+    ['007.10', '7.10'],
+  ])('round-trips %s exactly as %s', (input, expected) => {
+    const unscaled = decimalToUnscaled(input, 12, 2);
+    expect(unscaledToDecimal(twosComplementToBigint(bigintToTwosComplement(unscaled)), 2)).toBe(expected);
+  });
+
+  it('refuses values beyond the precision or with extra decimal places', () => {
+    expect(() => decimalToUnscaled('99999999999.00', 12, 2)).toThrow(DataError);
+    expect(() => decimalToUnscaled('1.001', 12, 2)).toThrow(/more than 2 decimal places/);
+    expect(() => decimalToUnscaled('1e5', 12, 2)).toThrow(/not a decimal/);
+  });
+
+  it('encodes two’s complement like Java BigInteger.toByteArray', () => {
+    expect(bigintToTwosComplement(127n)).toEqual(Buffer.from([0x7f]));
+    expect(bigintToTwosComplement(128n)).toEqual(Buffer.from([0x00, 0x80]));
+    expect(bigintToTwosComplement(-1n)).toEqual(Buffer.from([0xff]));
+    expect(bigintToTwosComplement(-129n)).toEqual(Buffer.from([0xff, 0x7f]));
+  });
+});
+
+describe('timestamp-micros', () => {
+  it('formats ISO-8601 with six fractional digits, before and after the epoch', () => {
+    expect(microsToIso(0)).toBe('1970-01-01T00:00:00.000000Z');
+    expect(microsToIso(1_700_000_000_123_456)).toBe('2023-11-14T22:13:20.123456Z');
+    expect(microsToIso(-1)).toBe('1969-12-31T23:59:59.999999Z');
+  });
+
+  it('parses ISO back to the same microsecond, zones included', () => {
+    expect(isoToMicros('2023-11-14T22:13:20.123456Z')).toBe(1_700_000_000_123_456);
+    expect(isoToMicros('2023-11-14T23:13:20.000001+01:00')).toBe(1_700_000_000_000_001);
+  });
+});
+
+describe('Avro logical types', () => {
+  it('encode with the wire types and decode to JSON strings', () => {
+    const wire = avro.Type.forSchema(schema as unknown as avro.Schema, { logicalTypes: wireLogicalTypes });
+    const json = avro.Type.forSchema(schema as unknown as avro.Schema, { logicalTypes: jsonLogicalTypes });
+    const buf = wire.toBuffer({ price: '-12.34', at: 1_700_000_000_123_456 });
+    expect(json.fromBuffer(buf)).toEqual({ price: '-12.34', at: '2023-11-14T22:13:20.123456Z' });
+    expect(wire.fromBuffer(buf)).toEqual({ price: '-12.34', at: 1_700_000_000_123_456 });
+  });
+});

@@ -1,0 +1,145 @@
+import avro from 'avsc';
+import { DataError } from './errors.ts';
+
+const DECIMAL_TEXT = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+/** Parses a decimal string into its unscaled integer at `scale`, refusing silent rounding. */
+export function decimalToUnscaled(text: string, precision: number, scale: number): bigint {
+  const match = DECIMAL_TEXT.exec(text.trim());
+  if (!match) throw new DataError(`"${text}" is not a decimal number`);
+  const [, sign, whole = '0', fraction = ''] = match;
+  if (fraction.length > scale && /[1-9]/.test(fraction.slice(scale))) {
+    throw new DataError(`"${text}" has more than ${scale} decimal places`);
+  }
+  const digits = (whole + fraction.slice(0, scale).padEnd(scale, '0')).replace(/^0+(?=\d)/, '');
+  if (digits.replace(/^0+/, '').length > precision) {
+    throw new DataError(`"${text}" does not fit decimal(${precision},${scale})`);
+  }
+  const unscaled = BigInt(digits);
+  return sign === '-' ? -unscaled : unscaled;
+}
+
+/** Formats an unscaled integer as a decimal string with exactly `scale` decimal places. */
+export function unscaledToDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative ? `-${text}` : text;
+}
+
+/** Big-endian two's complement, the Avro decimal encoding. */
+export function bigintToTwosComplement(value: bigint, size?: number): Buffer {
+  let bytes = 1;
+  while (value < -(1n << BigInt(bytes * 8 - 1)) || value >= 1n << BigInt(bytes * 8 - 1)) bytes++;
+  const length = size ?? bytes;
+  if (bytes > length) throw new DataError(`decimal needs ${bytes} bytes, the fixed type has ${length}`);
+  const buf = Buffer.alloc(length);
+  let rest = BigInt.asUintN(length * 8, value);
+  for (let i = length - 1; i >= 0; i--) {
+    buf[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  return buf;
+}
+
+export function twosComplementToBigint(buf: Buffer): bigint {
+  if (buf.length === 0) return 0n;
+  let value = 0n;
+  for (const byte of buf) value = (value << 8n) | BigInt(byte);
+  return BigInt.asIntN(buf.length * 8, value);
+}
+
+/** Microseconds since the epoch → ISO-8601 with exactly six fractional digits, UTC. */
+export function microsToIso(micros: number | bigint): string {
+  const us = BigInt(micros);
+  let seconds = us / 1_000_000n;
+  let fraction = us % 1_000_000n;
+  if (fraction < 0n) {
+    fraction += 1_000_000n;
+    seconds -= 1n;
+  }
+  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  return `${base}.${fraction.toString().padStart(6, '0')}Z`;
+}
+
+const ISO_MICROS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/;
+
+/** ISO-8601 (up to microseconds, with a zone) → microseconds since the epoch. */
+export function isoToMicros(text: string): number {
+  const match = ISO_MICROS.exec(text);
+  if (!match) throw new DataError(`"${text}" is not an ISO-8601 timestamp with a zone`);
+  const [, base, fraction = '', zone] = match;
+  const millis = Date.parse(`${base}${zone}`);
+  if (Number.isNaN(millis)) throw new DataError(`"${text}" is not a valid timestamp`);
+  return millis * 1000 + Number(fraction.padEnd(6, '0'));
+}
+
+interface DecimalAttrs {
+  precision?: number;
+  scale?: number;
+}
+
+/** Avro `decimal` ↔ an exact decimal string ("-12.30"): never a float. */
+class DecimalType extends avro.types.LogicalType {
+  private readonly precision: number;
+  private readonly scale: number;
+  private readonly fixedSize: number | undefined;
+
+  constructor(schema: avro.Schema, opts?: avro.ForSchemaOptions) {
+    super(schema, opts);
+    const attrs = schema as DecimalAttrs;
+    this.precision = attrs.precision ?? 38;
+    this.scale = attrs.scale ?? 0;
+    const underlying = this.underlyingType as unknown as { typeName: string; size?: number };
+    this.fixedSize = underlying.typeName === 'fixed' ? underlying.size : undefined;
+  }
+
+  override _fromValue(value: Buffer): string {
+    return unscaledToDecimal(twosComplementToBigint(value), this.scale);
+  }
+
+  override _toValue(value: unknown): Buffer {
+    const text = typeof value === 'number' || typeof value === 'bigint' ? String(value) : value;
+    if (typeof text !== 'string') throw new DataError(`decimal expects a string, got ${typeof value}`);
+    return bigintToTwosComplement(decimalToUnscaled(text, this.precision, this.scale), this.fixedSize);
+  }
+
+  override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
+    if (type instanceof DecimalType && type.scale === this.scale) return (x) => x;
+    return undefined;
+  }
+}
+
+/** `timestamp-micros` as a JS number of microseconds (exact below 2^53 µs, year 2255). */
+class TimestampMicrosNumberType extends avro.types.LogicalType {
+  override _fromValue(value: number): number | string {
+    return value;
+  }
+  override _toValue(value: unknown): number {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+    if (typeof value === 'bigint') return Number(value);
+    if (typeof value === 'string') return isoToMicros(value);
+    throw new DataError(`timestamp-micros expects microseconds since the epoch, got ${String(value)}`);
+  }
+}
+
+/** `timestamp-micros` decoded straight to its JSON form, ISO-8601 with microseconds. */
+class TimestampMicrosIsoType extends TimestampMicrosNumberType {
+  override _fromValue(value: number): string {
+    return microsToIso(value);
+  }
+}
+
+type LogicalTypeCtor = new (schema: avro.Schema, opts?: avro.ForSchemaOptions) => avro.types.LogicalType;
+
+/** Logical types for producing: decimals as strings, timestamps as µs numbers. */
+export const wireLogicalTypes: Record<string, LogicalTypeCtor> = {
+  decimal: DecimalType,
+  'timestamp-micros': TimestampMicrosNumberType,
+};
+
+/** Logical types for sinks that write JSON: decimals as strings, timestamps as ISO strings. */
+export const jsonLogicalTypes: Record<string, LogicalTypeCtor> = {
+  decimal: DecimalType,
+  'timestamp-micros': TimestampMicrosIsoType,
+};

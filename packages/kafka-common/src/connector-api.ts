@@ -1,0 +1,131 @@
+import type { z } from 'zod';
+
+/** Structured logger handed to plugins (pino-compatible subset). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Metrics handed to plugins; apps back it with Prometheus. */
+export interface Metrics {
+  count(name: string, value?: number, labels?: Record<string, string>): void;
+  gauge(name: string, value: number, labels?: Record<string, string>): void;
+  observe(name: string, value: number, labels?: Record<string, string>): void;
+}
+
+export interface PluginContext {
+  logger: Logger;
+  metrics: Metrics;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now(): number;
+}
+
+/** Avro schema as parsed JSON (an .avsc document). */
+export type AvroSchema = Record<string, unknown>;
+
+export type SourcePartition = Record<string, string>;
+export type SourceOffset = Record<string, string | number | boolean | null>;
+
+/**
+ * One change, as a source produces it. `sourcePartition` + `sourceOffset` are what a
+ * restart resumes from; the worker stores them in the offsets topic in the same Kafka
+ * transaction as the record itself.
+ */
+export interface SourceRecord {
+  topic: string;
+  sourcePartition: SourcePartition;
+  sourceOffset: SourceOffset;
+  keySchema: AvroSchema;
+  key: unknown;
+  valueSchema: AvroSchema;
+  /** null produces a tombstone. */
+  value: unknown;
+  timestampMs?: number;
+  headers?: Record<string, string>;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** Reads back the last committed position of a source partition. */
+export interface OffsetReader {
+  offset(partition: SourcePartition): SourceOffset | undefined;
+}
+
+export interface SourceTask {
+  /** Connects and resumes from the committed positions. */
+  start(offsets: OffsetReader): Promise<void>;
+  /** Returns the next batch (possibly empty after waiting a while); honours the signal. */
+  poll(signal: AbortSignal): Promise<SourceRecord[]>;
+  /**
+   * Called once the records up to and including `records` are committed in Kafka.
+   * A log-based source acknowledges its position here, never earlier.
+   */
+  commit(records: readonly SourceRecord[], metadata: readonly RecordMetadata[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A record as the sink sees it: deserialized, with its Kafka coordinates. */
+export interface SinkRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestampMs: number;
+  /** The deserialized key (Avro logical types already in their JSON form). */
+  key: unknown;
+  /** The deserialized value, null for a tombstone. */
+  value: unknown;
+  schemaId?: number;
+}
+
+export interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartitionRef {
+  /** The next offset to read (Kafka's convention for committed offsets). */
+  offset: string;
+}
+
+export interface SinkTask {
+  start(): Promise<void>;
+  /**
+   * Partitions were assigned. Returns where to start reading each of them when the
+   * sink knows better than the group's committed offset (recovery from the stage).
+   */
+  open(partitions: readonly TopicPartitionRef[]): Promise<TopicPartitionOffset[]>;
+  put(records: readonly SinkRecord[]): Promise<void>;
+  /** Flushes whatever rotation rules say is due (called periodically, also when idle). */
+  tick(): Promise<void>;
+  /** Flushes everything buffered now (batch end, shutdown, revoke). */
+  flush(): Promise<void>;
+  /** Given what was consumed, returns the offsets that are durable and safe to commit. */
+  preCommit(consumed: readonly TopicPartitionOffset[]): TopicPartitionOffset[];
+  /** Partitions were revoked: flush or drop their buffers and forget them. */
+  close(partitions: readonly TopicPartitionRef[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface PluginBase<Schema extends z.ZodType> {
+  name: string;
+  version: string;
+  description: string;
+  configSchema: Schema;
+}
+
+export interface SourcePlugin<Schema extends z.ZodType = z.ZodType> extends PluginBase<Schema> {
+  kind: 'source';
+  create(config: z.output<Schema>, ctx: PluginContext): SourceTask;
+}
+
+export interface SinkPlugin<Schema extends z.ZodType = z.ZodType> extends PluginBase<Schema> {
+  kind: 'sink';
+  create(config: z.output<Schema>, ctx: PluginContext): SinkTask;
+}

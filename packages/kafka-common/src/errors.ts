@@ -1,0 +1,77 @@
+/** Stable error codes: logs, metrics and dead-letter headers carry these. */
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'CONNECTION_FAILED',
+  'DATA_INVALID',
+  'SCHEMA_INCOMPATIBLE',
+  'SOURCE_POSITION_LOST',
+  'STAGE_CONFLICT',
+  'STAGE_IO',
+  'FENCED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface CdcErrorOptions {
+  cause?: unknown;
+  retriable?: boolean;
+}
+
+/** Base of every error the pipeline raises on purpose. */
+export class CdcError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: CdcErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Bad configuration: never retriable, the process must stop and say which key is wrong. */
+export class ConfigError extends CdcError {
+  constructor(message: string, options: Omit<CdcErrorOptions, 'retriable'> = {}) {
+    super('CONFIG_INVALID', message, { ...options, retriable: false });
+  }
+}
+
+/** A service (PostgreSQL, Kafka, registry, stage) is unreachable: retriable with backoff. */
+export class ConnectionError extends CdcError {
+  constructor(message: string, options: Omit<CdcErrorOptions, 'retriable'> = {}) {
+    super('CONNECTION_FAILED', message, { ...options, retriable: true });
+  }
+}
+
+/** One record is bad: it goes to the dead-letter topic with this reason, the stream goes on. */
+export class DataError extends CdcError {
+  constructor(message: string, options: Omit<CdcErrorOptions, 'retriable'> = {}) {
+    super('DATA_INVALID', message, { ...options, retriable: false });
+  }
+}
+
+/** A schema change the registry would reject: stop before producing anything with it. */
+export class SchemaCompatibilityError extends CdcError {
+  constructor(message: string, options: Omit<CdcErrorOptions, 'retriable'> = {}) {
+    super('SCHEMA_INCOMPATIBLE', message, { ...options, retriable: false });
+  }
+}
+
+/** Another writer owns the partition (zombie after a rebalance, or a fenced producer). */
+export class FencedError extends CdcError {
+  constructor(message: string, options: Omit<CdcErrorOptions, 'retriable'> = {}) {
+    super('FENCED', message, { ...options, retriable: false });
+  }
+}
+
+export function isRetriable(err: unknown): boolean {
+  return err instanceof CdcError ? err.retriable : false;
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${err.message}${cause}`;
+  }
+  return String(err);
+}

@@ -1,0 +1,57 @@
+export {
+  bigintToTwosComplement,
+  decimalToUnscaled,
+  isoToMicros,
+  jsonLogicalTypes,
+  microsToIso,
+  twosComplementToBigint,
+  unscaledToDecimal,
+  wireLogicalTypes,
+} from './avro-logical-types.ts';
+export { Backoff, sleep } from './backoff.ts';
+export {
+  kafkaConfigSchema,
+  parseConfig,
+  Redacted,
+  redactedString,
+  registryConfigSchema,
+  type KafkaConfig,
+  type RegistryConfig,
+} from './config.ts';
+export type {
+  AvroSchema,
+  Logger,
+  Metrics,
+  OffsetReader,
+  PluginContext,
+  RecordMetadata,
+  SinkPlugin,
+  SinkRecord,
+  SinkTask,
+  SourceOffset,
+  SourcePartition,
+  SourcePlugin,
+  SourceRecord,
+  SourceTask,
+  TopicPartitionOffset,
+  TopicPartitionRef,
+} from './connector-api.ts';
+export {
+  CdcError,
+  ConfigError,
+  ConnectionError,
+  DataError,
+  describeError,
+  ERROR_CODES,
+  FencedError,
+  isRetriable,
+  SchemaCompatibilityError,
+  type ErrorCode,
+} from './errors.ts';
+export { safeJson } from './json.ts';
+export { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
+export { offsetKey, readSourceOffsets, SourceOffsets } from './offset-store.ts';
+export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, subjectFor } from './schema-registry.ts';
+export { SinkWorker, type PartitionSummary, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
+export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
+export { noopContext } from './testing.ts';

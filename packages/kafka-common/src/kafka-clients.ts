@@ -1,0 +1,111 @@
+import { KafkaJS, KafkaConsumer } from '@confluentinc/kafka-javascript';
+import type { KafkaConfig } from './config.ts';
+import type { Logger } from './connector-api.ts';
+import { ConnectionError } from './errors.ts';
+
+export type Producer = KafkaJS.Producer;
+export type Admin = KafkaJS.Admin;
+
+function kafkaJsLogger(logger: Logger): KafkaJS.Logger {
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, extra?: object) =>
+    logger[level]({ ...extra, component: 'kafka' }, message);
+  const self: KafkaJS.Logger = {
+    info: log('info'),
+    error: log('error'),
+    warn: log('warn'),
+    debug: log('debug'),
+    namespace: () => self,
+    setLogLevel: () => undefined,
+  };
+  return self;
+}
+
+export function createKafka(config: KafkaConfig, logger: Logger): KafkaJS.Kafka {
+  return new KafkaJS.Kafka({
+    kafkaJS: {
+      brokers: config.brokers,
+      clientId: config.clientId,
+      logger: kafkaJsLogger(logger),
+      logLevel: KafkaJS.logLevel.WARN,
+    },
+  });
+}
+
+/** Native consumer (librdkafka API): used where we need positions, assignment offsets and EOF. */
+export function createRawConsumer(
+  config: KafkaConfig,
+  settings: Record<string, unknown>,
+): KafkaConsumer {
+  return new KafkaConsumer(
+    {
+      'metadata.broker.list': config.brokers.join(','),
+      'client.id': config.clientId,
+      'enable.auto.commit': false,
+      'enable.auto.offset.store': false,
+      'isolation.level': 'read_committed',
+      'auto.offset.reset': 'earliest',
+      ...settings,
+    } as ConstructorParameters<typeof KafkaConsumer>[0],
+    {},
+  );
+}
+
+export function connectRaw(consumer: KafkaConsumer, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    consumer.connect({ timeout: timeoutMs }, (err) => {
+      if (err) reject(new ConnectionError(`cannot connect to Kafka: ${err.message}`, { cause: err }));
+      else resolve();
+    });
+  });
+}
+
+export function disconnectRaw(consumer: KafkaConsumer): Promise<void> {
+  return new Promise((resolve) => {
+    if (!consumer.isConnected()) return resolve();
+    consumer.disconnect(() => resolve());
+  });
+}
+
+export function consumeRaw(consumer: KafkaConsumer, max: number): Promise<import('@confluentinc/kafka-javascript').Message[]> {
+  return new Promise((resolve, reject) => {
+    consumer.consume(max, (err, messages) => {
+      if (err) reject(new ConnectionError(`Kafka consume failed: ${err.message}`, { cause: err }));
+      else resolve(messages);
+    });
+  });
+}
+
+export function watermarks(consumer: KafkaConsumer, topic: string, partition: number, timeoutMs = 10_000): Promise<{ low: number; high: number }> {
+  return new Promise((resolve, reject) => {
+    consumer.queryWatermarkOffsets(topic, partition, timeoutMs, (err, offsets) => {
+      if (err) reject(new ConnectionError(`cannot read watermarks of ${topic}[${partition}]: ${err.message}`, { cause: err }));
+      else resolve({ low: offsets.lowOffset, high: offsets.highOffset });
+    });
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  configEntries?: { name: string; value: string }[];
+}
+
+/** Creates the topics that do not exist yet (replication factor from the broker default). */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.numPartitions,
+        ...(s.configEntries ? { configEntries: s.configEntries } : {}),
+      })),
+    });
+  } catch (err) {
+    // Another process may have created it between list and create.
+    const again = new Set(await admin.listTopics());
+    if (missing.some((s) => !again.has(s.topic))) throw err;
+  }
+}

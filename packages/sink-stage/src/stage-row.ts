@@ -1,0 +1,46 @@
+import type { SinkRecord } from '@buyonline/kafka-common';
+
+interface ChangeEnvelope {
+  op: string;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  source?: unknown;
+  ts_us?: unknown;
+}
+
+function isEnvelope(value: unknown): value is ChangeEnvelope {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { op?: unknown }).op === 'string' &&
+    ('after' in value || 'before' in value)
+  );
+}
+
+/**
+ * The JSON object written for one record: the row's own fields at the top level (the
+ * after-image, or the before-image of a delete), then `__op`, `__deleted`, `__source` and
+ * `__kafka` (topic, partition, offset, key, timestamp). Decimals are already exact strings
+ * and timestamps ISO-8601 with microseconds (the deserializer's JSON logical types).
+ * Returns undefined for a tombstone, which carries no row.
+ */
+export function toStageRow(record: SinkRecord): Record<string, unknown> | undefined {
+  if (record.value === null || record.value === undefined) return undefined;
+  const kafka = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: Number(record.offset),
+    key: record.key,
+    timestamp: new Date(record.timestampMs).toISOString(),
+  };
+  if (!isEnvelope(record.value)) return { ...(record.value as Record<string, unknown>), __kafka: kafka };
+  const { op, before, after, source, ts_us } = record.value;
+  return {
+    ...(after ?? before ?? {}),
+    __op: op,
+    __deleted: op === 'd',
+    __source: source ?? null,
+    __processed_at: ts_us ?? null,
+    __kafka: kafka,
+  };
+}
