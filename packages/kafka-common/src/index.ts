@@ -55,3 +55,9 @@ export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, subjectF
 export { SinkWorker, type PartitionSummary, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
 export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
 export { noopContext } from './testing.ts';
+export { parsePluginConfig, readEnvConfig } from './runtime/env-config.ts';
+export { startHealthServer, type HealthServer, type HealthState } from './runtime/health-server.ts';
+export { createLogger, type LogLevel } from './runtime/logger.ts';
+export { PrometheusMetrics } from './runtime/metrics.ts';
+export { runApp } from './runtime/run-app.ts';
+export { renderHelp } from './runtime/help.ts';

@@ -1,4 +1,8 @@
-import { KafkaJS, KafkaConsumer } from '@confluentinc/kafka-javascript';
+import kafkaJavascript, { type KafkaConsumer } from '@confluentinc/kafka-javascript';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+
+// The addon is CommonJS: take its members from the default export (works under Node ESM and bundles).
+const { KafkaJS: KafkaJSRuntime, KafkaConsumer: KafkaConsumerRuntime } = kafkaJavascript;
 import type { KafkaConfig } from './config.ts';
 import type { Logger } from './connector-api.ts';
 import { ConnectionError } from './errors.ts';
@@ -21,12 +25,12 @@ function kafkaJsLogger(logger: Logger): KafkaJS.Logger {
 }
 
 export function createKafka(config: KafkaConfig, logger: Logger): KafkaJS.Kafka {
-  return new KafkaJS.Kafka({
+  return new KafkaJSRuntime.Kafka({
     kafkaJS: {
       brokers: config.brokers,
       clientId: config.clientId,
       logger: kafkaJsLogger(logger),
-      logLevel: KafkaJS.logLevel.WARN,
+      logLevel: KafkaJSRuntime.logLevel.WARN,
     },
   });
 }
@@ -36,17 +40,17 @@ export function createRawConsumer(
   config: KafkaConfig,
   settings: Record<string, unknown>,
 ): KafkaConsumer {
-  return new KafkaConsumer(
+  return new KafkaConsumerRuntime(
     {
       'metadata.broker.list': config.brokers.join(','),
       'client.id': config.clientId,
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
       'isolation.level': 'read_committed',
-      'auto.offset.reset': 'earliest',
       ...settings,
     } as ConstructorParameters<typeof KafkaConsumer>[0],
-    {},
+    // A topic-level property: given in the global conf it is lost once a topic conf is passed.
+    { 'auto.offset.reset': 'earliest' },
   );
 }
 

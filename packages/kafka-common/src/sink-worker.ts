@@ -1,4 +1,4 @@
-import { CODES, type KafkaConsumer, type KafkaJS, type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
+import kafkaJavascript, { type KafkaConsumer, type KafkaJS, type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
 import { Backoff, sleep } from './backoff.ts';
 import type { KafkaConfig } from './config.ts';
 import type { Logger, PluginContext, SinkRecord, SinkTask, TopicPartitionOffset, TopicPartitionRef } from './connector-api.ts';
@@ -41,6 +41,8 @@ export interface SinkRunSummary {
   partitions: PartitionSummary[];
   elapsedMs: number;
 }
+
+const { CODES } = kafkaJavascript;
 
 const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
 

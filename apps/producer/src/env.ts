@@ -1,0 +1,27 @@
+import { readEnvConfig } from '@buyonline/kafka-common';
+import { z } from 'zod';
+
+/** Every setting of the producer, named as its environment variable. */
+export const producerEnvSchema = z.object({
+  PG_URL: z.string().min(1).describe('PostgreSQL URL, postgres://user:password@host:port/db (secret).'),
+  PG_TABLE: z.string().default('public.products').describe('Captured table, <schema>.<table>.'),
+  KAFKA_BROKERS: z.string().min(1).describe('Kafka bootstrap servers, comma-separated.'),
+  KAFKA_CLIENT_ID: z.string().default('buyonline-producer').describe('Kafka client.id.'),
+  SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible Schema Registry URL.'),
+  TOPIC: z.string().default('buyonline.public.products').describe('Topic the changes go to.'),
+  TOPIC_PARTITIONS: z.coerce.number().int().positive().default(3).describe('Partitions when the topic is created.'),
+  OFFSETS_TOPIC: z.string().default('buyonline-cdc-offsets').describe('Compacted topic holding source positions.'),
+  SOURCE_DLQ_TOPIC: z.string().default('buyonline.public.products.source-dlq').describe('Rows that cannot be serialized.'),
+  CONNECTOR_NAME: z.string().default('products-source').describe('Names this source in the offsets topic.'),
+  TRANSACTIONAL_ID: z.string().optional().describe('Kafka transactional.id (default: CONNECTOR_NAME).'),
+  POLL_BATCH_SIZE: z.coerce.number().int().positive().default(2000).describe('Rows per poll and per Kafka transaction.'),
+  POLL_INTERVAL_MS: z.coerce.number().int().positive().default(500).describe('Wait between empty polls.'),
+  HEALTH_HOST: z.string().default('127.0.0.1').describe('Address of the health/metrics endpoint (0.0.0.0 in a container).'),
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8088).describe('Port of /health and /metrics (0: any free port).'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
+});
+export type ProducerEnv = z.output<typeof producerEnvSchema>;
+
+export function readProducerEnv(env: NodeJS.ProcessEnv, configFile?: string): ProducerEnv {
+  return readEnvConfig(producerEnvSchema, env, configFile);
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import {
+  ConfigError,
+  createLogger,
+  parsePluginConfig,
+  PrometheusMetrics,
+  runApp,
+  SourceWorker,
+  startHealthServer,
+} from '@buyonline/kafka-common';
+import { migrateProducts, postgresSourcePlugin } from '@buyonline/source-postgres';
+import postgres from 'postgres';
+import { producerEnvSchema, readProducerEnv } from './env.ts';
+import { seedProducts, touchProducts } from './seed.ts';
+
+const COMMANDS = {
+  run: 'capture changes of the table into Kafka until SIGTERM/SIGINT (default)',
+  migrate: 'create or upgrade the table, its trigger and CDC columns, then exit',
+  seed: 'insert --rows N demo products (and --updates M price changes), then exit',
+};
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    rows: { type: 'string', default: '1000' },
+    updates: { type: 'string', default: '0' },
+  },
+});
+
+const command = positionals[0] ?? 'run';
+if (values.help || !(command in COMMANDS)) {
+  process.stdout.write(renderHelp('Usage: buyonline-producer [run|migrate|seed] [--config FILE]', COMMANDS, producerEnvSchema));
+  process.exit(values.help ? 0 : 2);
+}
+
+await runApp(undefined, async (signal) => {
+  const env = readProducerEnv(process.env, values.config);
+  const logger = createLogger('producer', env.LOG_LEVEL);
+  const source = parsePluginConfig(
+    postgresSourcePlugin.configSchema,
+    { url: env.PG_URL, table: env.PG_TABLE, topic: env.TOPIC, batchSize: env.POLL_BATCH_SIZE, pollIntervalMs: env.POLL_INTERVAL_MS },
+    { url: 'PG_URL', table: 'PG_TABLE', topic: 'TOPIC', batchSize: 'POLL_BATCH_SIZE', pollIntervalMs: 'POLL_INTERVAL_MS' },
+  );
+
+  if (command === 'migrate' || command === 'seed') {
+    const sql = postgres(source.url.reveal(), { max: 1, onnotice: () => undefined });
+    try {
+      await migrateProducts(sql, source.table.schema, source.table.table);
+      if (command === 'seed') {
+        const rows = Number(values.rows);
+        const updates = Number(values.updates);
+        if (!Number.isInteger(rows) || rows < 0) throw new ConfigError(`--rows must be a whole number, got ${values.rows}`);
+        if (!Number.isInteger(updates) || updates < 0) throw new ConfigError(`--updates must be a whole number, got ${values.updates}`);
+        await seedProducts(sql, source.table.schema, source.table.table, rows);
+        await touchProducts(sql, source.table.schema, source.table.table, updates);
+        logger.info({ rows, updates }, 'seeded');
+      } else {
+        logger.info({ table: `${source.table.schema}.${source.table.table}` }, 'migrated');
+      }
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    return 0;
+  }
+
+  const metrics = new PrometheusMetrics('buyonline_producer');
+  const ctx = { logger, metrics, now: Date.now };
+  const worker = new SourceWorker({
+    connector: env.CONNECTOR_NAME,
+    task: postgresSourcePlugin.create(source, ctx),
+    kafka: { brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: env.KAFKA_CLIENT_ID },
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    offsetsTopic: env.OFFSETS_TOPIC,
+    deadLetterTopic: env.SOURCE_DLQ_TOPIC,
+    topics: [{ topic: env.TOPIC, numPartitions: env.TOPIC_PARTITIONS }],
+    transactionalId: env.TRANSACTIONAL_ID ?? env.CONNECTOR_NAME,
+    ctx,
+  });
+  const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), details: () => ({ ...worker.stats }) }, metrics);
+  logger.info({ health: `http://${env.HEALTH_HOST}:${health.port}/health`, topic: env.TOPIC, table: env.PG_TABLE }, 'producer starting');
+  try {
+    await worker.run(signal);
+  } finally {
+    await health.close();
+  }
+  logger.info({ ...worker.stats }, 'producer stopped cleanly');
+  return 0;
+});

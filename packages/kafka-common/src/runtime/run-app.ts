@@ -1,0 +1,32 @@
+import type { Logger } from '../connector-api.ts';
+import { CdcError, describeError } from '../errors.ts';
+
+/**
+ * Runs `main` with an AbortSignal that SIGTERM/SIGINT abort (drain, flush, commit, close);
+ * a second signal exits at once. Exit codes: 0 ok, 1 failure, 2 bad configuration.
+ */
+export async function runApp(logger: Logger | undefined, main: (signal: AbortSignal) => Promise<number | void>): Promise<never> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger?.error({ signal: sig }, 'second signal: exiting without draining');
+      process.exit(130);
+    }
+    logger?.info({ signal: sig }, 'signal received: draining');
+    controller.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let code = 0;
+  try {
+    code = (await main(controller.signal)) ?? 0;
+  } catch (err) {
+    code = err instanceof CdcError && err.code === 'CONFIG_INVALID' ? 2 : 1;
+    const message = describeError(err);
+    if (logger) logger.error({ err: message, code: (err as CdcError).code }, 'fatal');
+    process.stderr.write(`error: ${message}\n`);
+  }
+  process.exit(code);
+}

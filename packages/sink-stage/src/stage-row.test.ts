@@ -1,0 +1,79 @@
+import type { SinkRecord } from '@buyonline/kafka-common';
+import { describe, expect, it } from 'vitest';
+import { toStageRow } from './index.ts';
+
+const TS = 1_700_000_000_123;
+const TS_ISO = '2023-11-14T22:13:20.123Z';
+
+function record(value: unknown, overrides: Partial<SinkRecord> = {}): SinkRecord {
+  return { topic: 'shop.public.orders', partition: 2, offset: '42', timestampMs: TS, key: { id: 7 }, value, ...overrides };
+}
+
+const kafka = { topic: 'shop.public.orders', partition: 2, offset: 42, key: { id: 7 }, timestamp: TS_ISO };
+const source = { db: 'shop', schema: 'public', table: 'orders', lsn: '0/16B3748' };
+
+describe('toStageRow', () => {
+  it('puts the after-image of an insert at the top level, then the change metadata', () => {
+    const row = toStageRow(
+      record({
+        op: 'c',
+        before: null,
+        after: { id: 7, total: '12.30', placed_at: '2024-01-02T03:04:05.123456Z' },
+        source,
+        ts_us: 1_700_000_000_123_456,
+      }),
+    );
+    expect(row).toEqual({
+      id: 7,
+      total: '12.30',
+      placed_at: '2024-01-02T03:04:05.123456Z',
+      __op: 'c',
+      __deleted: false,
+      __source: source,
+      __processed_at: 1_700_000_000_123_456,
+      __kafka: kafka,
+    });
+  });
+
+  it('takes the after-image of an update, not the before-image', () => {
+    const row = toStageRow(record({ op: 'u', before: { id: 7, total: '1.00' }, after: { id: 7, total: '2.00' }, source }));
+    expect(row).toMatchObject({ id: 7, total: '2.00', __op: 'u', __deleted: false });
+  });
+
+  it('keeps the before-image of a delete and marks it deleted', () => {
+    const row = toStageRow(record({ op: 'd', before: { id: 7, total: '2.00' }, after: null }));
+    expect(row).toEqual({
+      id: 7,
+      total: '2.00',
+      __op: 'd',
+      __deleted: true,
+      __source: null,
+      __processed_at: null,
+      __kafka: kafka,
+    });
+  });
+
+  it('writes a plain value as it is, with only the Kafka coordinates added', () => {
+    expect(toStageRow(record({ id: 7, status: 'paid' }))).toEqual({ id: 7, status: 'paid', __kafka: kafka });
+  });
+
+  it('does not take a value with an `op` field but no images for an envelope', () => {
+    expect(toStageRow(record({ op: 'refund', amount: '3.50' }))).toEqual({ op: 'refund', amount: '3.50', __kafka: kafka });
+  });
+
+  it('reads the offset as a number and the timestamp as ISO-8601', () => {
+    const row = toStageRow(record({ id: 1 }, { offset: '9007199254740991', timestampMs: 0, key: null }));
+    expect(row?.__kafka).toEqual({
+      topic: 'shop.public.orders',
+      partition: 2,
+      offset: 9_007_199_254_740_991,
+      key: null,
+      timestamp: '1970-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('returns undefined for a tombstone', () => {
+    expect(toStageRow(record(null))).toBeUndefined();
+    expect(toStageRow(record(undefined))).toBeUndefined();
+  });
+});
