@@ -102,6 +102,18 @@ describe('PollingTask against PostgreSQL', () => {
     await resumed.stop();
   });
 
+  it('pages through a large transaction in key order without skipping or repeating (ids across digit counts)', async () => {
+    const t = task(7);
+    await t.start(new SourceOffsets('c', new Map()));
+    await pollAll(t);
+    await sql.unsafe(`insert into "${schema}".products (name, price) select 'bulk ' || g, g from generate_series(1, 150) g`);
+    const ids = (await pollAll(t)).map((r) => after(r)?.id as number);
+    expect(ids.length).toBe(150);
+    expect(new Set(ids).size).toBe(150);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    await t.stop();
+  });
+
   it('names the missing migration when the table has no CDC columns', async () => {
     await sql.unsafe(`create table "${schema}".plain (id bigint primary key)`);
     const config = parseConfig(postgresSourceConfigSchema, { url, table: `${schema}.plain` });

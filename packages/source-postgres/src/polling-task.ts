@@ -59,12 +59,14 @@ export class PollingTask implements SourceTask {
         const horizonText = h?.horizon ?? '0';
         const from = this.position ?? { txid: '0', id: MIN_ID };
         const found = await tx.unsafe<PolledRow[]>(
-          `select id::text, name, category, price::text,
-                  (extract(epoch from updated_timestamp) * 1000000)::int8::text as ts_us,
-                  cdc_txid::text, cdc_version::text
-             from ${qualified(this.config.table.schema, this.config.table.table)}
-            where cdc_txid < $1::xid8 and (cdc_txid, id) > ($2::xid8, $3::int8)
-            order by cdc_txid, id
+          // Qualified with the alias everywhere: an unqualified ORDER BY id would sort by
+          // the text output column, not the bigint.
+          `select p.id::text as id, p.name, p.category, p.price::text as price,
+                  (extract(epoch from p.updated_timestamp) * 1000000)::int8::text as ts_us,
+                  p.cdc_txid::text as cdc_txid, p.cdc_version::text as cdc_version
+             from ${qualified(this.config.table.schema, this.config.table.table)} p
+            where p.cdc_txid < $1::xid8 and (p.cdc_txid, p.id) > ($2::xid8, $3::int8)
+            order by p.cdc_txid, p.id
             limit $4`,
           [horizonText, from.txid, from.id, this.config.batchSize],
         );

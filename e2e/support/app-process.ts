@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './native-stack.ts';
+
+export type AppName = 'producer' | 'consumer';
+
+/** One producer or consumer process, run from its Node bundle as a user would run it. */
+export class AppProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> | undefined;
+  readonly logFile: string;
+
+  constructor(
+    readonly app: AppName,
+    readonly name: string,
+    private readonly env: Record<string, string>,
+    private readonly args: string[],
+    logDir: string,
+  ) {
+    mkdirSync(logDir, { recursive: true });
+    this.logFile = join(logDir, `${name}.log`);
+  }
+
+  start(): this {
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, [join(repoRoot, 'apps', this.app, 'dist', 'main.js'), ...this.args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HEALTH_PORT: '0', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? null : code)));
+    this.child = child;
+    return this;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The abrupt end: no drain, no flush, no commit. */
+  async kill9(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** The polite end: returns the exit code (0 when it drained and closed cleanly). */
+  async terminate(timeoutMs = 60_000): Promise<number | null> {
+    if (!this.running) return (await this.exited) ?? null;
+    this.child?.kill('SIGTERM');
+    return this.wait(timeoutMs);
+  }
+
+  async wait(timeoutMs = 120_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms (log: ${this.logFile})`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited ?? Promise.resolve(null), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
