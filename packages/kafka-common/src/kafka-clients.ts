@@ -5,7 +5,7 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 const { KafkaJS: KafkaJSRuntime, KafkaConsumer: KafkaConsumerRuntime } = kafkaJavascript;
 import type { KafkaConfig } from './config.ts';
 import type { Logger } from './connector-api.ts';
-import { ConnectionError } from './errors.ts';
+import { CdcError, ConnectionError } from './errors.ts';
 
 export type Producer = KafkaJS.Producer;
 export type Admin = KafkaJS.Admin;
@@ -73,7 +73,12 @@ export function disconnectRaw(consumer: KafkaConsumer): Promise<void> {
 export function consumeRaw(consumer: KafkaConsumer, max: number): Promise<import('@confluentinc/kafka-javascript').Message[]> {
   return new Promise((resolve, reject) => {
     consumer.consume(max, (err, messages) => {
-      if (err) reject(new ConnectionError(`Kafka consume failed: ${err.message}`, { cause: err }));
+      if (err) {
+        // Fatal client errors are not retriable; the rest (unknown topic while it is being
+        // created, broker transport errors) are: the caller backs off and consumes again.
+        const fatal = (err as { isFatal?: boolean }).isFatal === true;
+        reject(new CdcError('CONNECTION_FAILED', `Kafka consume failed: ${err.message}`, { cause: err, retriable: !fatal }));
+      }
       else resolve(messages);
     });
   });

@@ -102,11 +102,22 @@ export class SinkWorker {
       if (this.options.mode === 'batch') await this.recordEndOffsets(consumer);
       consumer.subscribe([...this.options.topics]);
       this.ready = true;
+      const consumeBackoff = new Backoff(500, 10_000);
       let lastTick = ctx.now();
       let lastCommit = ctx.now();
       while (!signal.aborted) {
         if (this.fatal) throw this.fatal;
-        const messages = await consumeRaw(consumer, this.options.maxBatchRecords);
+        let messages: Message[];
+        try {
+          messages = await consumeRaw(consumer, this.options.maxBatchRecords);
+          consumeBackoff.reset();
+        } catch (err) {
+          if (!isRetriable(err)) throw err;
+          const wait = consumeBackoff.next();
+          log.warn({ err: describeError(err), retryInMs: wait }, 'consume failed (topic not created yet, or broker unreachable); retrying');
+          await sleep(wait, signal);
+          continue;
+        }
         if (messages.length > 0) {
           await this.queue.run(() => this.handle(messages, deserializer, dlq, log, signal));
         }
