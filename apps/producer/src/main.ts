@@ -5,6 +5,7 @@ import {
   createLogger,
   parsePluginConfig,
   PrometheusMetrics,
+  renderHelp,
   runApp,
   SourceWorker,
   startHealthServer,
