@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: typecheck, lint, unit and integration tests, then the end-to-end
+# scenarios against real PostgreSQL, Kafka and Schema Registry. Services come from
+# PG_URL/KAFKA_BROKERS/SCHEMA_REGISTRY_URL when set, else from testcontainers when a Docker
+# daemon answers, else from the project's native stack (started here when needed).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/bootstrap.sh
+export TURBO_TELEMETRY_DISABLED=1
+given_endpoints="${PG_URL:-}"
+if [ -z "$given_endpoints" ]; then
+  # Unit and integration tests use the native stack's endpoints...
+  bash tooling/stack/stack.sh up
+  set -a; . .stack/endpoints.env; set +a
+fi
+bunx turbo run typecheck lint test --output-logs=new-only
+if [ -z "$given_endpoints" ]; then
+  # ...while the e2e suite picks its own provider (testcontainers when Docker answers).
+  unset PG_URL KAFKA_BROKERS SCHEMA_REGISTRY_URL
+fi
+bunx turbo run test:e2e --output-logs=full
