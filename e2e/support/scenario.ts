@@ -19,8 +19,48 @@ export interface PgRow {
 
 interface ChangeValue {
   op: string;
+  before: { id: number } | null;
   after: { id: number } | null;
-  source: { txid: number };
+  source: { txid: number | null; lsn: string | null };
+}
+
+/** A row version's identity: key, position at the source, and content (one transaction may update a row twice). */
+function versionOf(v: ChangeValue): string {
+  return JSON.stringify([v.op, v.source.lsn, v.source.txid, v.after ?? v.before]);
+}
+
+type Fields = { name: string; category: string | null; price: string; ts: string };
+
+function fieldsOfRow(r: PgRow): Fields {
+  return { name: r.name, category: r.category, price: r.price, ts: r.ts };
+}
+
+function fieldsOfLine(l: StageLine): Fields {
+  return { name: l.name, category: l.category, price: l.price, ts: l.updated_timestamp };
+}
+
+/** The latest state per key: the last line of each key in Kafka order (one key, one partition); deletes remove it. */
+export function latestByKey(lines: readonly StageLine[]): Map<number, StageLine> {
+  const sorted = [...lines].sort((a, b) => a.__kafka.partition - b.__kafka.partition || a.__kafka.offset - b.__kafka.offset);
+  const latest = new Map<number, StageLine>();
+  for (const line of sorted) {
+    if (line.__deleted) latest.delete(line.id);
+    else latest.set(line.id, line);
+  }
+  return latest;
+}
+
+function differences(rows: readonly PgRow[], latest: ReadonlyMap<number, StageLine>): string[] {
+  const out: string[] = [];
+  for (const row of rows) {
+    const line = latest.get(row.id);
+    const got = line ? JSON.stringify(fieldsOfLine(line)) : 'missing';
+    const want = JSON.stringify(fieldsOfRow(row));
+    if (got !== want) out.push(`id ${row.id}: stage ${got} != postgres ${want}`);
+  }
+  const ids = new Set(rows.map((r) => r.id));
+  for (const id of latest.keys()) if (!ids.has(id)) out.push(`id ${id}: in the stage, not in postgres`);
+  return out;
 }
 
 export interface ExactlyOnceReport {
@@ -51,6 +91,7 @@ export class Scenario {
   readonly stageDir: string;
   readonly logDir: string;
   readonly dlqTopic: string;
+  readonly slot: string;
   readonly sql: Sql;
   private readonly apps: AppProcess[] = [];
 
@@ -63,6 +104,7 @@ export class Scenario {
     this.topic = `e2e.${this.id}.products`;
     this.group = `e2e-${this.id}`;
     this.dlqTopic = `${this.topic}.dlq`;
+    this.slot = `e2e_${this.id}`.toLowerCase();
     this.stageDir = join(tmpdir(), 'buyonline-e2e', this.id, 'stage');
     this.logDir = join(repoRoot, 'e2e', '.logs', this.id);
     mkdirSync(this.stageDir, { recursive: true });
@@ -87,6 +129,9 @@ export class Scenario {
         OFFSETS_TOPIC: `e2e.${this.id}.offsets`,
         SOURCE_DLQ_TOPIC: `${this.topic}.source-dlq`,
         CONNECTOR_NAME: `e2e-${this.id}`,
+        SLOT_NAME: this.slot,
+        PUBLICATION_NAME: this.slot,
+        HEARTBEAT_INTERVAL_MS: '2000',
         POLL_BATCH_SIZE: '500',
         POLL_INTERVAL_MS: '200',
         ...extra,
@@ -136,18 +181,20 @@ export class Scenario {
     ) as unknown as Promise<PgRow[]>;
   }
 
-  /** Resolves once the stage holds the current version of every PostgreSQL row. */
+  /** Resolves once the latest state per key in the stage equals PostgreSQL's rows. */
   async waitUntilStageMatchesPostgres(timeoutMs = 240_000): Promise<void> {
+    let last: string[] = [];
     await waitFor(
       'the stage to hold the current version of every row',
       async () => {
-        const rows = await this.pgRows();
-        const seen = new Set(readStage(this.stageDir, this.topic).lines.map((l) => `${l.id}:${l.__source.txid}`));
-        return rows.every((r) => seen.has(`${r.id}:${r.txid}`)) ? true : undefined;
+        last = differences(await this.pgRows(), latestByKey(readStage(this.stageDir, this.topic).lines));
+        return last.length === 0 ? true : undefined;
       },
       timeoutMs,
       1000,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; ${last.length} differences, e.g.\n${last.slice(0, 5).join('\n')}`);
+    });
   }
 
   /**
@@ -162,8 +209,8 @@ export class Scenario {
     const versions = new Map<string, number>();
     for (const r of records) {
       const v = r.value as ChangeValue | null;
-      if (!v?.after) continue;
-      const key = `${v.after.id}:${v.source.txid}`;
+      if (!v) continue;
+      const key = versionOf(v);
       versions.set(key, (versions.get(key) ?? 0) + 1);
     }
     const duplicatedVersions = [...versions].filter(([, n]) => n > 1).map(([k]) => k);
@@ -189,20 +236,8 @@ export class Scenario {
       );
     }
 
-    const latest = new Map<number, StageLine>();
-    for (const line of stage.lines) {
-      const prev = latest.get(line.id);
-      if (!prev || line.__source.txid > prev.__source.txid) latest.set(line.id, line);
-    }
     const rows = await this.pgRows();
-    const mismatches: string[] = [];
-    for (const row of rows) {
-      const line = latest.get(row.id);
-      const got = line && { name: line.name, category: line.category, price: line.price, ts: line.updated_timestamp, txid: String(line.__source.txid) };
-      const want = { name: row.name, category: row.category, price: row.price, ts: row.ts, txid: row.txid };
-      if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`id ${row.id}: stage ${JSON.stringify(got)} != postgres ${JSON.stringify(want)}`);
-    }
-    if (latest.size !== rows.length) mismatches.push(`stage has ${latest.size} keys, postgres ${rows.length} rows`);
+    const mismatches = differences(rows, latestByKey(stage.lines));
     if (mismatches.length > 0) throw new Error(`stage differs from PostgreSQL:\n${mismatches.slice(0, 10).join('\n')}`);
     return { kafkaRecords: inKafka.size, stageLines: stage.lines.length, files: stage.files.length, pgRows: rows.length };
   }
@@ -214,8 +249,16 @@ export class Scenario {
       async () => {
         const rows = await this.pgRows();
         const records = await readTopic(this.endpoints.brokers, this.topic, this.endpoints.registryUrl);
-        const seen = new Set(records.map((r) => r.value as ChangeValue | null).filter((v) => v?.after).map((v) => `${v?.after?.id}:${v?.source.txid}`));
-        return rows.every((r) => seen.has(`${r.id}:${r.txid}`)) ? true : undefined;
+        const latest = new Map<number, Fields | null>();
+        for (const r of records.sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
+          const v = r.value as (ChangeValue & { after: (Fields & { id: number; updated_timestamp: string }) | null }) | null;
+          if (!v) continue;
+          const id = (v.after ?? v.before)?.id;
+          if (id === undefined) continue;
+          latest.set(id, v.after ? { name: v.after.name, category: v.after.category, price: v.after.price, ts: v.after.updated_timestamp } : null);
+        }
+        const ok = rows.every((r) => JSON.stringify(latest.get(r.id)) === JSON.stringify(fieldsOfRow(r)));
+        return ok ? true : undefined;
       },
       timeoutMs,
       1000,
@@ -224,6 +267,9 @@ export class Scenario {
 
   async cleanup(): Promise<void> {
     for (const app of this.apps) if (app.running) await app.kill9();
+    // A forgotten slot would hold WAL forever.
+    await this.sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ${this.slot} and not active`.catch(() => undefined);
+    await this.sql.unsafe(`drop publication if exists "${this.slot}"`).catch(() => undefined);
     await this.sql.unsafe(`drop schema if exists "${this.schema}" cascade`).catch(() => undefined);
     await this.sql.end({ timeout: 5 });
     if (!process.env.E2E_KEEP_STAGE) rmSync(join(this.stageDir, '..'), { recursive: true, force: true });

@@ -9,7 +9,8 @@ export interface StageLine {
   price: string;
   updated_timestamp: string;
   __op: string;
-  __source: { txid: number; position: string };
+  __deleted: boolean;
+  __source: { txid: number | null; lsn: string | null; position: string };
   __kafka: { topic: string; partition: number; offset: number; key: { id: number } };
   file: string;
 }

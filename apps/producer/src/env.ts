@@ -5,6 +5,12 @@ import { z } from 'zod';
 export const producerEnvSchema = z.object({
   PG_URL: z.string().min(1).describe('PostgreSQL URL, postgres://user:password@host:port/db (secret).'),
   PG_TABLE: z.string().default('public.products').describe('Captured table, <schema>.<table>.'),
+  CAPTURE_MODE: z.enum(['logical', 'polling']).default('logical').describe('logical: pgoutput replication (sees deletes); polling: by transaction horizon.'),
+  SLOT_NAME: z.string().default('buyonline_products').describe('Logical replication slot (created when missing).'),
+  PUBLICATION_NAME: z.string().default('buyonline_products').describe('Publication of the table (created when missing).'),
+  SNAPSHOT_CHUNK_SIZE: z.coerce.number().int().positive().default(5000).describe('Rows per key chunk of the initial snapshot.'),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().positive().default(10_000).describe('Idle heartbeat that keeps the slot advancing.'),
+  SLOT_LAG_WARN_BYTES: z.coerce.number().int().positive().default(268_435_456).describe('Warn when the slot holds back more WAL than this.'),
   KAFKA_BROKERS: z.string().min(1).describe('Kafka bootstrap servers, comma-separated.'),
   KAFKA_CLIENT_ID: z.string().default('buyonline-producer').describe('Kafka client.id.'),
   SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible Schema Registry URL.'),

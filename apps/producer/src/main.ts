@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import {
+  clearSourceOffset,
   ConfigError,
   createLogger,
   parsePluginConfig,
@@ -10,7 +11,7 @@ import {
   SourceWorker,
   startHealthServer,
 } from '@buyonline/kafka-common';
-import { migrateProducts, postgresSourcePlugin } from '@buyonline/source-postgres';
+import { dropSlot, migrateProducts, postgresSourcePlugin } from '@buyonline/source-postgres';
 import postgres from 'postgres';
 import { producerEnvSchema, readProducerEnv } from './env.ts';
 import { seedProducts, touchProducts } from './seed.ts';
@@ -19,6 +20,7 @@ const COMMANDS = {
   run: 'capture changes of the table into Kafka until SIGTERM/SIGINT (default)',
   migrate: 'create or upgrade the table, its trigger and CDC columns, then exit',
   seed: 'insert --rows N demo products (and --updates M price changes), then exit',
+  resnapshot: 'recover from a lost slot: drop the slot and the stored position; the next run snapshots afresh',
 };
 
 const { values, positionals } = parseArgs({
@@ -42,9 +44,48 @@ await runApp(undefined, async (signal) => {
   const logger = createLogger('producer', env.LOG_LEVEL);
   const source = parsePluginConfig(
     postgresSourcePlugin.configSchema,
-    { url: env.PG_URL, table: env.PG_TABLE, topic: env.TOPIC, batchSize: env.POLL_BATCH_SIZE, pollIntervalMs: env.POLL_INTERVAL_MS },
-    { url: 'PG_URL', table: 'PG_TABLE', topic: 'TOPIC', batchSize: 'POLL_BATCH_SIZE', pollIntervalMs: 'POLL_INTERVAL_MS' },
+    {
+      mode: env.CAPTURE_MODE,
+      url: env.PG_URL,
+      table: env.PG_TABLE,
+      topic: env.TOPIC,
+      batchSize: env.POLL_BATCH_SIZE,
+      pollIntervalMs: env.POLL_INTERVAL_MS,
+      slot: env.SLOT_NAME,
+      publication: env.PUBLICATION_NAME,
+      snapshotChunkSize: env.SNAPSHOT_CHUNK_SIZE,
+      heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+      slotLagWarnBytes: env.SLOT_LAG_WARN_BYTES,
+    },
+    {
+      mode: 'CAPTURE_MODE',
+      url: 'PG_URL',
+      table: 'PG_TABLE',
+      topic: 'TOPIC',
+      batchSize: 'POLL_BATCH_SIZE',
+      pollIntervalMs: 'POLL_INTERVAL_MS',
+      slot: 'SLOT_NAME',
+      publication: 'PUBLICATION_NAME',
+      snapshotChunkSize: 'SNAPSHOT_CHUNK_SIZE',
+      heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
+      slotLagWarnBytes: 'SLOT_LAG_WARN_BYTES',
+    },
   );
+  const kafka = { brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: env.KAFKA_CLIENT_ID };
+
+  if (command === 'resnapshot') {
+    const sql = postgres(source.url.reveal(), { max: 1, onnotice: () => undefined });
+    try {
+      const [db] = await sql<{ db: string }[]>`select current_database() as db`;
+      const dropped = await dropSlot(sql, source.slot);
+      const partition = { db: db?.db ?? '', table: `${source.table.schema}.${source.table.table}`, slot: source.slot };
+      await clearSourceOffset(kafka, env.OFFSETS_TOPIC, env.CONNECTOR_NAME, partition, env.TRANSACTIONAL_ID ?? env.CONNECTOR_NAME);
+      logger.info({ slot: source.slot, droppedSlot: dropped, partition }, 'slot and stored position cleared: the next run takes a fresh snapshot');
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    return 0;
+  }
 
   if (command === 'migrate' || command === 'seed') {
     const sql = postgres(source.url.reveal(), { max: 1, onnotice: () => undefined });
@@ -72,7 +113,7 @@ await runApp(undefined, async (signal) => {
   const worker = new SourceWorker({
     connector: env.CONNECTOR_NAME,
     task: postgresSourcePlugin.create(source, ctx),
-    kafka: { brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: env.KAFKA_CLIENT_ID },
+    kafka,
     registryUrl: env.SCHEMA_REGISTRY_URL,
     offsetsTopic: env.OFFSETS_TOPIC,
     deadLetterTopic: env.SOURCE_DLQ_TOPIC,

@@ -62,6 +62,24 @@ describe('timestamp-micros', () => {
   });
 });
 
+describe('JSON forms of date and time types', () => {
+  it('decode date, time-micros and local-timestamp-micros to ISO text', () => {
+    const row = {
+      type: 'record',
+      name: 'T',
+      fields: [
+        { name: 'd', type: { type: 'int', logicalType: 'date' } },
+        { name: 't', type: { type: 'long', logicalType: 'time-micros' } },
+        { name: 'l', type: { type: 'long', logicalType: 'local-timestamp-micros' } },
+      ],
+    };
+    const raw = avro.Type.forSchema(row as unknown as avro.Schema);
+    const json = avro.Type.forSchema(row as unknown as avro.Schema, { logicalTypes: jsonLogicalTypes });
+    const buf = raw.toBuffer({ d: -1, t: 86_399_999_999, l: 1_700_000_000_000_001 });
+    expect(json.fromBuffer(buf)).toEqual({ d: '1969-12-31', t: '23:59:59.999999', l: '2023-11-14T22:13:20.000001' });
+  });
+});
+
 describe('Avro logical types', () => {
   it('encode with the wire types and decode to JSON strings', () => {
     const wire = avro.Type.forSchema(schema as unknown as avro.Schema, { logicalTypes: wireLogicalTypes });

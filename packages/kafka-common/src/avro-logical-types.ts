@@ -130,6 +130,40 @@ class TimestampMicrosIsoType extends TimestampMicrosNumberType {
   }
 }
 
+/** `date` (days since the epoch) decoded to `YYYY-MM-DD`. */
+class DateIsoType extends avro.types.LogicalType {
+  override _fromValue(value: number): string {
+    return new Date(value * 86_400_000).toISOString().slice(0, 10);
+  }
+  override _toValue(value: unknown): number {
+    if (typeof value === 'number') return value;
+    if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return Math.round(Date.parse(`${value}T00:00:00Z`) / 86_400_000);
+    throw new DataError(`date expects days since the epoch, got ${String(value)}`);
+  }
+}
+
+/** `time-micros` decoded to `HH:MM:SS.ffffff`. */
+class TimeMicrosIsoType extends avro.types.LogicalType {
+  override _fromValue(value: number): string {
+    return microsToIso(value).slice(11, 26);
+  }
+  override _toValue(value: unknown): number {
+    if (typeof value === 'number') return value;
+    throw new DataError(`time-micros expects microseconds since midnight, got ${String(value)}`);
+  }
+}
+
+/** `local-timestamp-micros` decoded to ISO-8601 without a zone (a wall-clock time). */
+class LocalTimestampMicrosIsoType extends avro.types.LogicalType {
+  override _fromValue(value: number): string {
+    return microsToIso(value).slice(0, 26);
+  }
+  override _toValue(value: unknown): number {
+    if (typeof value === 'number') return value;
+    throw new DataError(`local-timestamp-micros expects microseconds, got ${String(value)}`);
+  }
+}
+
 type LogicalTypeCtor = new (schema: avro.Schema, opts?: avro.ForSchemaOptions) => avro.types.LogicalType;
 
 /** Logical types for producing: decimals as strings, timestamps as µs numbers. */
@@ -142,4 +176,7 @@ export const wireLogicalTypes: Record<string, LogicalTypeCtor> = {
 export const jsonLogicalTypes: Record<string, LogicalTypeCtor> = {
   decimal: DecimalType,
   'timestamp-micros': TimestampMicrosIsoType,
+  date: DateIsoType,
+  'time-micros': TimeMicrosIsoType,
+  'local-timestamp-micros': LocalTimestampMicrosIsoType,
 };

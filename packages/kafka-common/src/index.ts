@@ -50,7 +50,7 @@ export {
 } from './errors.ts';
 export { safeJson } from './json.ts';
 export { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
-export { offsetKey, readSourceOffsets, SourceOffsets } from './offset-store.ts';
+export { clearSourceOffset, offsetKey, readSourceOffsets, SourceOffsets } from './offset-store.ts';
 export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, subjectFor } from './schema-registry.ts';
 export { SinkWorker, type PartitionSummary, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
 export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';

@@ -1,7 +1,10 @@
 import type { KafkaConfig } from './config.ts';
 import type { OffsetReader, SourceOffset, SourcePartition } from './connector-api.ts';
 import { ConnectionError } from './errors.ts';
-import { connectRaw, consumeRaw, createRawConsumer, disconnectRaw, watermarks } from './kafka-clients.ts';
+import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, watermarks } from './kafka-clients.ts';
+import { noopContext } from './testing.ts';
+
+const silentLogger = noopContext().logger;
 
 /** The offsets-topic key of a source partition, as Kafka Connect writes it: [connector, partition]. */
 export function offsetKey(connector: string, partition: SourcePartition): string {
@@ -74,4 +77,32 @@ export async function readSourceOffsets(
     await disconnectRaw(consumer);
   }
   return new SourceOffsets(connector, offsets);
+}
+
+/**
+ * Deletes a source partition's stored position (a tombstone in the offsets topic), inside a
+ * transaction of the connector's own transactional id, so a running producer is fenced.
+ */
+export async function clearSourceOffset(
+  kafka: KafkaConfig,
+  topic: string,
+  connector: string,
+  partition: SourcePartition,
+  transactionalId: string,
+): Promise<void> {
+  const client = createKafka(kafka, silentLogger);
+  const producer = client.producer({ kafkaJS: { transactionalId, idempotent: true } });
+  await producer.connect();
+  try {
+    const tx = await producer.transaction();
+    try {
+      await tx.send({ topic, messages: [{ key: offsetKey(connector, partition), value: null }] });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await producer.disconnect();
+  }
 }

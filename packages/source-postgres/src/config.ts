@@ -10,11 +10,38 @@ const qualifiedTable = z
   });
 
 export const postgresSourceConfigSchema = z.object({
-  mode: z.enum(['polling']).default('polling').describe('How changes are captured: polling by transaction horizon.'),
+  mode: z
+    .enum(['logical', 'polling'])
+    .default('logical')
+    .describe('How changes are captured: logical replication (pgoutput; sees deletes) or polling by transaction horizon.'),
   url: redactedString.describe('PostgreSQL connection URL (postgres://user:password@host:port/db); a secret.'),
   table: qualifiedTable.default({ schema: 'public', table: 'products' }).describe('The captured table, <schema>.<table>.'),
   topic: z.string().min(1).default('buyonline.public.products').describe('Kafka topic the changes go to.'),
   batchSize: z.coerce.number().int().positive().max(100_000).default(2000).describe('Rows per poll (and per Kafka transaction).'),
   pollIntervalMs: z.coerce.number().int().positive().default(500).describe('Wait between polls when nothing changed.'),
+  slot: z
+    .string()
+    .regex(/^[a-z0-9_]{1,63}$/, 'lower-case letters, digits and _ only (a replication slot name)')
+    .default('buyonline_products')
+    .describe('Logical replication slot (durable; created when missing).'),
+  publication: z.string().min(1).default('buyonline_products').describe('Publication of the captured table (created when missing).'),
+  snapshotChunkSize: z.coerce.number().int().positive().default(5000).describe('Rows per primary-key chunk of the initial snapshot.'),
+  heartbeatIntervalMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('When the table is idle, write a WAL message this often so the slot keeps advancing.'),
+  slotLagWarnBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024)
+    .describe('Log a warning when the slot holds back more WAL than this.'),
+  slotCheckIntervalMs: z.coerce.number().int().positive().default(10_000).describe('How often slot lag and health are checked.'),
+  excludeColumns: z
+    .array(z.string())
+    .default(['cdc_txid', 'cdc_version'])
+    .describe('Columns left out of the records (the polling mode’s bookkeeping columns).'),
 });
 export type PostgresSourceConfig = z.output<typeof postgresSourceConfigSchema>;

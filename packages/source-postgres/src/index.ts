@@ -5,3 +5,8 @@ export { postgresSourcePlugin } from './plugin.ts';
 export { PollingTask } from './polling-task.ts';
 export { polledRowToRecord, type PolledRow, type PollingOffset } from './product-change.ts';
 export { qualified, quoteIdent } from './sql-identifiers.ts';
+export { type ColumnInfo, dateToDays, mapColumn, timestamptzToMicros, timeToMicros } from './logical/column-types.ts';
+export { compareLsn, normalizeLsn } from './logical/lsn.ts';
+export { LogicalReplicationTask, type LogicalOffset } from './logical/replication-task.ts';
+export { dropSlot, SourcePositionLostError, slotLagBytes, slotState } from './logical/slot-admin.ts';
+export { SnapshotVisibility } from './logical/snapshot-visibility.ts';

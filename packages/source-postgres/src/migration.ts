@@ -44,6 +44,8 @@ CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE F
 UPDATE ${t} SET cdc_version = cdc_version WHERE cdc_txid IS NULL;
 ALTER TABLE ${t} ALTER COLUMN cdc_txid SET NOT NULL, ALTER COLUMN cdc_version SET NOT NULL;
 CREATE INDEX IF NOT EXISTS ${index} ON ${t} (cdc_txid, id);
+-- Log-based capture: deletes and unchanged TOASTed values come with the whole old row.
+ALTER TABLE ${t} REPLICA IDENTITY FULL;
 `;
 }
 

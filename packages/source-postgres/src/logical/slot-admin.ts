@@ -1,0 +1,68 @@
+import { CdcError, ConfigError } from '@buyonline/kafka-common';
+import type { Sql } from 'postgres';
+import { qualified, quoteIdent } from '../sql-identifiers.ts';
+
+export interface SlotState {
+  walStatus: string | null;
+  confirmedFlushLsn: string | null;
+  active: boolean;
+}
+
+/** Stops the producer with what to do when the slot's position is gone. */
+export class SourcePositionLostError extends CdcError {
+  constructor(message: string) {
+    super('SOURCE_POSITION_LOST', message, { retriable: false });
+  }
+}
+
+/** Fails with a clear ConfigError unless logical replication can work for this role. */
+export async function checkLogicalReplicationPrerequisites(sql: Sql): Promise<void> {
+  const [wal] = await sql<{ wal_level: string }[]>`select current_setting('wal_level') as wal_level`;
+  if (wal?.wal_level !== 'logical') {
+    throw new ConfigError(`PostgreSQL has wal_level=${wal?.wal_level}: log-based capture needs wal_level=logical in postgresql.conf (and a restart)`);
+  }
+  const [role] = await sql<{ ok: boolean; name: string }[]>`
+    select (rolreplication or rolsuper) as ok, rolname::text as name from pg_roles where rolname = current_user`;
+  if (!role?.ok) {
+    throw new ConfigError(`role ${role?.name ?? '?'} lacks the REPLICATION attribute: ALTER ROLE ${role?.name ?? '<role>'} REPLICATION (or use a role that has it)`);
+  }
+}
+
+export async function ensurePublication(sql: Sql, publication: string, schema: string, table: string): Promise<void> {
+  const [exists] = await sql`select 1 from pg_publication where pubname = ${publication}`;
+  if (!exists) {
+    await sql.unsafe(`create publication ${quoteIdent(publication)} for table ${qualified(schema, table)}`);
+    return;
+  }
+  const [member] = await sql`select 1 from pg_publication_tables where pubname = ${publication} and schemaname = ${schema} and tablename = ${table}`;
+  if (!member) await sql.unsafe(`alter publication ${quoteIdent(publication)} add table ${qualified(schema, table)}`);
+}
+
+export async function slotState(sql: Sql, slot: string): Promise<SlotState | undefined> {
+  const [row] = await sql<{ wal_status: string | null; confirmed_flush_lsn: string | null; active: boolean }[]>`
+    select wal_status, confirmed_flush_lsn::text, active from pg_replication_slots where slot_name = ${slot}`;
+  return row ? { walStatus: row.wal_status, confirmedFlushLsn: row.confirmed_flush_lsn, active: row.active } : undefined;
+}
+
+/** WAL the slot holds back, in bytes (null when the slot is gone). */
+export async function slotLagBytes(sql: Sql, slot: string): Promise<{ lag: number; walStatus: string | null } | undefined> {
+  const [row] = await sql<{ lag: string | null; wal_status: string | null }[]>`
+    select pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::int8::text as lag, wal_status
+      from pg_replication_slots where slot_name = ${slot}`;
+  return row ? { lag: Number(row.lag ?? 0), walStatus: row.wal_status } : undefined;
+}
+
+export async function dropSlot(sql: Sql, slot: string): Promise<boolean> {
+  const [row] = await sql<{ dropped: boolean }[]>`
+    select pg_drop_replication_slot(slot_name) is not null as dropped from pg_replication_slots where slot_name = ${slot}`;
+  return row !== undefined;
+}
+
+export function lostSlotMessage(slot: string, detail: string): string {
+  return (
+    `replication slot ${slot} ${detail}: changes made since the last committed position may be lost, ` +
+    'so the producer stops instead of silently creating a new slot. To recover, run ' +
+    '`buyonline-producer resnapshot` (drops the slot and the stored position; the next run takes a fresh consistent snapshot), ' +
+    'then start the producer again.'
+  );
+}

@@ -1,0 +1,103 @@
+import type { AvroSchema } from '@buyonline/kafka-common';
+import { ConfigError } from '@buyonline/kafka-common';
+import { productValueSchema } from '@buyonline/schemas';
+import type { Sql } from 'postgres';
+import { type ColumnInfo, type ColumnMapping, mapColumn } from './column-types.ts';
+
+export interface MappedColumn {
+  info: ColumnInfo;
+  mapping: ColumnMapping;
+}
+
+/** The captured table as it is now: its columns, key and the Avro schemas derived from them. */
+export interface TableShape {
+  columns: MappedColumn[];
+  keyColumn: MappedColumn;
+  keySchema: AvroSchema;
+  valueSchema: AvroSchema;
+}
+
+export interface SchemaNames {
+  namespace: string;
+  envelope: string;
+  row: string;
+  key: string;
+}
+
+/** The names of the products schemas, so log-based and polling modes share one subject. */
+export const productSchemaNames: SchemaNames = { namespace: 'com.buyonline.products', envelope: 'ProductChange', row: 'Product', key: 'ProductKey' };
+
+interface CatalogRow {
+  name: string;
+  type_name: string;
+  type_type: string;
+  type_mod: number;
+  not_null: boolean;
+  is_key: boolean;
+  elem_name: string | null;
+  elem_type: string | null;
+}
+
+export async function describeColumns(sql: Sql, schema: string, table: string): Promise<ColumnInfo[]> {
+  const rows = await sql<CatalogRow[]>`
+    select a.attname::text as name, t.typname::text as type_name, t.typtype::text as type_type,
+           a.atttypmod as type_mod, a.attnotnull as not_null,
+           coalesce(i.indisprimary, false) as is_key,
+           et.typname::text as elem_name, et.typtype::text as elem_type
+      from pg_attribute a
+      join pg_class c on c.oid = a.attrelid
+      join pg_namespace n on n.oid = c.relnamespace
+      join pg_type t on t.oid = a.atttypid
+      left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+      left join pg_index i on i.indrelid = a.attrelid and i.indisprimary and a.attnum = any(i.indkey)
+     where n.nspname = ${schema} and c.relname = ${table} and a.attnum > 0 and not a.attisdropped
+     order by a.attnum`;
+  return rows.map((r) => ({
+    name: r.name,
+    typeName: r.type_name,
+    typeType: r.type_type,
+    typeMod: r.type_mod,
+    notNull: r.not_null,
+    isKey: r.is_key,
+    element: r.elem_name ? { typeName: r.elem_name, typeType: r.elem_type ?? 'b' } : undefined,
+  }));
+}
+
+function field(column: MappedColumn): Record<string, unknown> {
+  // Only the key is required: every other column is nullable with a null default, so adding
+  // or dropping a column is a BACKWARD-compatible schema change.
+  if (column.info.isKey) return { name: column.info.name, type: column.mapping.avro };
+  return { name: column.info.name, type: ['null', column.mapping.avro], default: null };
+}
+
+/** Builds the key and Debezium-style value schemas of the table's current shape. */
+export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, excluded: readonly string[], table: string): TableShape {
+  const mapped = columns.filter((c) => !excluded.includes(c.name)).map((info) => ({ info, mapping: mapColumn(info) }));
+  const keys = mapped.filter((c) => c.info.isKey);
+  if (keys.length === 0) throw new ConfigError(`table ${table} has no primary key: log-based capture needs one to key the records`);
+  if (keys.length > 1) throw new ConfigError(`table ${table} has a composite primary key: only single-column keys are supported`);
+  const keyColumn = keys[0] as MappedColumn;
+  const row = { type: 'record', name: names.row, fields: mapped.map(field) };
+  const template = productValueSchema as unknown as { fields: Record<string, unknown>[] };
+  const fromTemplate = (name: string) => template.fields.find((f) => f.name === name) as Record<string, unknown>;
+  const valueSchema: AvroSchema = {
+    type: 'record',
+    name: names.envelope,
+    namespace: names.namespace,
+    doc: `One change of a row of ${table}, in a Debezium-style envelope.`,
+    fields: [
+      fromTemplate('op'),
+      { name: 'before', type: ['null', row], default: null },
+      { name: 'after', type: ['null', names.row], default: null },
+      fromTemplate('source'),
+      fromTemplate('ts_us'),
+    ],
+  };
+  const keySchema: AvroSchema = {
+    type: 'record',
+    name: names.key,
+    namespace: names.namespace,
+    fields: [{ name: keyColumn.info.name, type: keyColumn.mapping.avro }],
+  };
+  return { columns: mapped, keyColumn, keySchema, valueSchema };
+}
