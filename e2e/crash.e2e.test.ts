@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readStage } from './support/stage-files.ts';
 import { runWorkload, Scenario, sleep, waitFor } from './support/scenario.ts';
 
-describe('kill -9 of the producer and of a consumer mid-run, then restarts', () => {
-  const scenario = new Scenario('crash', inject('endpoints'));
+describe.each(['logical', 'polling'] as const)('kill -9 of the producer and of a consumer mid-run, then restarts (%s capture)', (mode) => {
+  const scenario = new Scenario(`crash_${mode}`, inject('endpoints'), mode);
   afterAll(() => scenario.cleanup());
   beforeAll(() => scenario.seed(5_000));
 
@@ -36,7 +36,7 @@ describe('kill -9 of the producer and of a consumer mid-run, then restarts', () 
 
     await scenario.waitUntilStageMatchesPostgres();
     const report = await scenario.verifyExactlyOnce();
-    process.stdout.write(`[e2e] crash: ${transactions} transactions, ${JSON.stringify(report)}\n`);
+    process.stdout.write(`[e2e] crash ${mode}: ${transactions} transactions, ${JSON.stringify(report)}\n`);
     expect(report.pgRows).toBeGreaterThanOrEqual(5_000);
 
     expect(await producer.terminate()).toBe(0);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runWorkload, Scenario } from './support/scenario.ts';
 
-describe('streaming pipeline: initial load, live changes, a group of three consumers', () => {
-  const scenario = new Scenario('stream', inject('endpoints'));
+describe.each(['logical', 'polling'] as const)('streaming pipeline (%s capture): initial load, live changes, a group of three consumers', (mode) => {
+  const scenario = new Scenario(`stream_${mode}`, inject('endpoints'), mode);
   afterAll(() => scenario.cleanup());
   beforeAll(() => scenario.seed(10_000));
 
@@ -15,7 +15,7 @@ describe('streaming pipeline: initial load, live changes, a group of three consu
     expect(committed).toBeGreaterThanOrEqual(1500);
     await scenario.waitUntilStageMatchesPostgres();
     const report = await scenario.verifyExactlyOnce();
-    process.stdout.write(`[e2e] stream: ${JSON.stringify(report)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`[e2e] stream ${mode}: ${JSON.stringify(report)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     expect(report.pgRows).toBeGreaterThanOrEqual(10_000);
     expect(report.kafkaRecords).toBeGreaterThan(report.pgRows);
 

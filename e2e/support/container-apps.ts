@@ -48,7 +48,7 @@ export class ContainerApp {
   async start(): Promise<this> {
     const env = Object.entries(this.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
     const mounts = this.mounts.flatMap((m) => ['--volume', m]);
-    await docker('run', '--detach', '--name', this.container, '--network', this.network.name, ...env, ...mounts, appImages[this.app], ...this.args);
+    await docker('run', '--detach', '--pull', 'never', '--name', this.container, '--network', this.network.name, ...env, ...mounts, appImages[this.app], ...this.args);
     return this;
   }
 

@@ -98,6 +98,7 @@ export class Scenario {
   constructor(
     readonly name: string,
     readonly endpoints: Endpoints,
+    readonly mode: 'logical' | 'polling' = 'logical',
   ) {
     this.id = `${name}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
     this.schema = `e2e_${this.id}`;
@@ -129,6 +130,7 @@ export class Scenario {
         OFFSETS_TOPIC: `e2e.${this.id}.offsets`,
         SOURCE_DLQ_TOPIC: `${this.topic}.source-dlq`,
         CONNECTOR_NAME: `e2e-${this.id}`,
+        CAPTURE_MODE: this.mode,
         SLOT_NAME: this.slot,
         PUBLICATION_NAME: this.slot,
         HEARTBEAT_INTERVAL_MS: '2000',

@@ -49,6 +49,7 @@ export {
   type ErrorCode,
 } from './errors.ts';
 export { safeJson } from './json.ts';
+export { describeSchemaChange } from './schema-diff.ts';
 export { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 export { clearSourceOffset, offsetKey, readSourceOffsets, SourceOffsets } from './offset-store.ts';
 export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, subjectFor } from './schema-registry.ts';

@@ -8,6 +8,7 @@ import {
 import { jsonLogicalTypes, wireLogicalTypes } from './avro-logical-types.ts';
 import type { AvroSchema } from './connector-api.ts';
 import { ConnectionError, DataError, SchemaCompatibilityError } from './errors.ts';
+import { describeSchemaChange } from './schema-diff.ts';
 
 export type SubjectRole = 'key' | 'value';
 
@@ -97,8 +98,11 @@ export class AvroProducerSerde {
 
   private async checkCompatible(subject: string, text: string): Promise<void> {
     let latestVersion: number;
+    let latestText = '{}';
     try {
-      latestVersion = (await this.client.getLatestSchemaMetadata(subject)).version ?? 1;
+      const latest = await this.client.getLatestSchemaMetadata(subject);
+      latestVersion = latest.version ?? 1;
+      latestText = latest.schema ?? '{}';
     } catch (err) {
       if (isNotFound(err)) return; // first version of the subject
       throw registryError(subject, err);
@@ -110,8 +114,10 @@ export class AvroProducerSerde {
       throw registryError(subject, err);
     }
     if (!compatible) {
+      const changes = describeSchemaChange(latestText, text);
       throw new SchemaCompatibilityError(
-        `the new schema for ${subject} is not compatible with version ${latestVersion} under the subject's compatibility rule; nothing was produced with it`,
+        `the new schema for ${subject} is not compatible with version ${latestVersion} under the subject's compatibility rule` +
+          `${changes.length ? ` (${changes.join('; ')})` : ''}; nothing was produced with it`,
       );
     }
   }
