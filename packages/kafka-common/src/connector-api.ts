@@ -45,6 +45,8 @@ export interface SourceRecord {
   value: unknown;
   timestampMs?: number;
   headers?: Record<string, string>;
+  /** Set when the source could not convert the row: the record goes to the dead-letter topic with this reason. */
+  failure?: { code: string; message: string };
 }
 
 export interface RecordMetadata {

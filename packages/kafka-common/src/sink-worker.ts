@@ -93,6 +93,8 @@ export class SinkWorker {
       'fetch.wait.max.ms': 100,
       'session.timeout.ms': 10_000,
       'heartbeat.interval.ms': 1_000,
+      // A subscribed topic created after we started is noticed within seconds, not minutes.
+      'topic.metadata.refresh.interval.ms': 5_000,
       rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartitionRef[]) => this.onRebalance(err, assignment, log),
     });
     this.consumer = consumer;

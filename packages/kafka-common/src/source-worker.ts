@@ -118,6 +118,11 @@ export class SourceWorker {
     const deadLetters: KafkaJS.Message[] = [];
     const sent: SourceRecord[] = [];
     for (const record of records) {
+      if (record.failure) {
+        log.error({ err: record.failure.message, position: record.sourceOffset }, 'row cannot be converted: dead-lettered');
+        deadLetters.push(deadLetterMessage(record, new DataError(record.failure.message)));
+        continue;
+      }
       try {
         const key = await serde.serialize(record.topic, 'key', record.keySchema, record.key);
         const value =

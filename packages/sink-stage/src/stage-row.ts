@@ -24,6 +24,17 @@ function isEnvelope(value: unknown): value is ChangeEnvelope {
  * and timestamps ISO-8601 with microseconds (the deserializer's JSON logical types).
  * Returns undefined for a tombstone, which carries no row.
  */
+/** Bytes as PostgreSQL prints bytea (`\\x` + hex); arrays element by element. */
+function jsonValue(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
+  if (Array.isArray(value)) return value.map(jsonValue);
+  return value;
+}
+
+function jsonRow(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, jsonValue(v)]));
+}
+
 export function toStageRow(record: SinkRecord): Record<string, unknown> | undefined {
   if (record.value === null || record.value === undefined) return undefined;
   const kafka = {
@@ -36,7 +47,7 @@ export function toStageRow(record: SinkRecord): Record<string, unknown> | undefi
   if (!isEnvelope(record.value)) return { ...(record.value as Record<string, unknown>), __kafka: kafka };
   const { op, before, after, source, ts_us } = record.value;
   return {
-    ...(after ?? before ?? {}),
+    ...jsonRow(after ?? before ?? {}),
     __op: op,
     __deleted: op === 'd',
     __source: source ?? null,

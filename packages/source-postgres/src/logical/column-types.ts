@@ -24,11 +24,13 @@ export interface ColumnMapping {
 }
 
 const INT = /^-?\d+$/;
+/** avsc encodes a long exactly only while its zig-zag form stays below 2^53, i.e. |n| < 2^52. */
+const MAX_EXACT_LONG = 4_503_599_627_370_495;
 
 function parseInteger(text: string, what: string): number {
   if (!INT.test(text)) throw new DataError(`${what}: "${text}" is not an integer`);
   const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new DataError(`${what}: ${text} exceeds 2^53 and cannot be carried exactly`);
+  if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_EXACT_LONG) throw new DataError(`${what}: ${text} exceeds 2^52 and cannot be carried exactly`);
   return n;
 }
 
@@ -49,7 +51,9 @@ const DATE = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/;
 export function dateToDays(text: string): number {
   const m = DATE.exec(finite(text, 'date'));
   if (!m || m[4]) throw new DataError(`date: "${text}" is not a supported date`);
-  return Math.round(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 86_400_000);
+  const date = new Date(0);
+  date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3])); // Date.UTC would read years 0–99 as 1900–1999
+  return Math.round(date.getTime() / 86_400_000);
 }
 
 export function timeToMicros(text: string): number {
@@ -67,12 +71,17 @@ export function timestamptzToMicros(text: string): number {
       if (s !== '00') throw new DataError(`timestamptz: "${text}" has a seconds offset`);
       return `${h}:${m}`;
     });
-  return isoToMicros(iso);
+  return exactMicros(isoToMicros(iso), text);
+}
+
+function exactMicros(micros: number, text: string): number {
+  if (Math.abs(micros) > MAX_EXACT_LONG) throw new DataError(`"${text}" is outside 1827–2112: its microseconds exceed 2^52`);
+  return micros;
 }
 
 /** `2026-11-25 13:12:41.111039` (timestamp without time zone) → µs of that wall-clock time read as UTC. */
 export function timestampToMicros(text: string): number {
-  return isoToMicros(`${finite(text, 'timestamp').replace(' ', 'T')}Z`);
+  return exactMicros(isoToMicros(`${finite(text, 'timestamp').replace(' ', 'T')}Z`), text);
 }
 
 function byteaFromText(text: string): Buffer {
@@ -105,13 +114,14 @@ function baseMapping(typeName: string, typeType: string, typeMod: number): Colum
     case 'int8':
       return { avro: 'long', fromText: (t) => parseInteger(t, typeName) };
     case 'float4':
-      return { avro: 'float', fromText: parseFloatText };
+      // double, not float: PostgreSQL's shortest text form (0.1) survives; a float32 would print 0.10000000149011612.
+      return { avro: 'double', fromText: parseFloatText };
     case 'float8':
       return { avro: 'double', fromText: parseFloatText };
     case 'numeric':
       return numericMapping(typeMod);
     case 'bool':
-      return { avro: 'boolean', fromText: (t) => t === 't' };
+      return { avro: 'boolean', fromText: (t) => t === 't' || t === 'true' };
     case 'date':
       return { avro: { type: 'int', logicalType: 'date' }, fromText: dateToDays };
     case 'time':

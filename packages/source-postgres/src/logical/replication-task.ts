@@ -1,5 +1,6 @@
 import {
   ConnectionError,
+  DataError,
   describeError,
   type OffsetReader,
   type PluginContext,
@@ -211,7 +212,14 @@ export class LogicalReplicationTask implements SourceTask {
     const position = this.position as LogicalOffset;
     const key = quoteIdent(shape.keyColumn.info.name);
     const collate = this.keyIsInteger() ? '' : ' collate "C"';
-    const columns = shape.columns.map((c) => `t.${quoteIdent(c.info.name)}::text as ${quoteIdent(c.info.name)}`).join(', ');
+    // The type's output function, as pgoutput uses: ::text would strip char(n) padding.
+    const columns = shape.columns
+      .map((c) => {
+        const col = `t.${quoteIdent(c.info.name)}`;
+        const text = c.info.typeName === 'bpchar' ? `case when ${col} is null then null else concat(${col}) end` : `${col}::text`;
+        return `${text} as ${quoteIdent(c.info.name)}`;
+      })
+      .join(', ');
     let rows: Record<string, string | null>[];
     try {
       rows = await tx.unsafe<Record<string, string | null>[]>(
@@ -240,7 +248,12 @@ export class LogicalReplicationTask implements SourceTask {
     const nowMicros = this.ctx.now() * 1000;
     const records = rows.map((row) => {
       const offset: LogicalOffset = { ...position, last_key: row[shape.keyColumn.info.name] ?? null };
-      return this.record('r', null, row, offset, { txid: null, lsn: position.lsn, snapshot: true, tsUs: nowMicros });
+      try {
+        return this.record('r', null, row, offset, { txid: null, lsn: position.lsn, snapshot: true, tsUs: nowMicros });
+      } catch (err) {
+        if (!(err instanceof DataError)) throw err;
+        return this.failedRecord(row, offset, err);
+      }
     });
     this.position = records.at(-1)?.sourceOffset as LogicalOffset;
     this.ctx.metrics.count('source_snapshot_rows_total', records.length);
@@ -259,8 +272,16 @@ export class LogicalReplicationTask implements SourceTask {
       const out: Record<string, unknown> = {};
       for (const column of shape.columns) {
         const text = tuple[column.info.name];
-        out[column.info.name] = text === null || text === undefined ? (text ?? null) : column.mapping.fromText(text);
-        if (text === undefined) out[column.info.name] = undefined;
+        if (text === null || text === undefined) {
+          out[column.info.name] = text;
+          continue;
+        }
+        try {
+          out[column.info.name] = column.mapping.fromText(text);
+        } catch (err) {
+          if (err instanceof DataError) throw new DataError(`column ${column.info.name}: ${err.message}`, { cause: err });
+          throw err;
+        }
       }
       return out;
     };
@@ -295,6 +316,21 @@ export class LogicalReplicationTask implements SourceTask {
       timestampMs: Math.floor(meta.tsUs / 1000),
       // An unchanged TOASTed value without a before-image is unknown: never written as a placeholder.
       ...(unchanged.length > 0 ? { headers: { 'buyonline.unchanged-toast': unchanged.join(',') } } : {}),
+    };
+  }
+
+  /** A row that cannot be converted: dead-lettered with the reason (the raw text values kept), never dropped. */
+  private failedRecord(tuple: Record<string, string | null | undefined>, offset: LogicalOffset, err: DataError): SourceRecord {
+    const shape = this.shape as TableShape;
+    return {
+      topic: this.config.topic,
+      sourcePartition: this.partition,
+      sourceOffset: offset,
+      keySchema: shape.keySchema,
+      key: { [shape.keyColumn.info.name]: tuple[shape.keyColumn.info.name] ?? null },
+      valueSchema: shape.valueSchema,
+      value: tuple,
+      failure: { code: err.code, message: `${this.name}: ${err.message}` },
     };
   }
 
@@ -370,11 +406,16 @@ export class LogicalReplicationTask implements SourceTask {
       const keyText = (change.newTuple ?? change.oldTuple)?.[shape.keyColumn.info.name];
       if (filtering && keyText != null && this.seenBySnapshot(keyText, txn.xid)) continue;
       const meta = { txid: txn.xid, lsn, snapshot: false, tsUs };
-      if (change.tag === 'insert') records.push(this.record('c', null, change.newTuple, offset, meta));
-      else if (change.tag === 'update') records.push(this.record('u', change.oldTuple, change.newTuple, offset, meta));
-      else {
-        const deleted = this.record('d', change.oldTuple, null, offset, meta);
-        records.push(deleted, { ...deleted, value: null, headers: {} });
+      try {
+        if (change.tag === 'insert') records.push(this.record('c', null, change.newTuple, offset, meta));
+        else if (change.tag === 'update') records.push(this.record('u', change.oldTuple, change.newTuple, offset, meta));
+        else {
+          const deleted = this.record('d', change.oldTuple, null, offset, meta);
+          records.push(deleted, { ...deleted, value: null, headers: {} });
+        }
+      } catch (err) {
+        if (!(err instanceof DataError)) throw err;
+        records.push(this.failedRecord(change.newTuple ?? change.oldTuple ?? {}, offset, err));
       }
     }
     this.ready.push({ lsn, records });
