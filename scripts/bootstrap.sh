@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
 
-APT_PACKAGES=(build-essential python3 pkg-config libsasl2-dev libssl-dev libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev)
+APT_PACKAGES=(build-essential python3 python3-venv pkg-config libsasl2-dev libssl-dev libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -19,4 +19,6 @@ if [ -z "$given_endpoints" ]; then
   # ...while the e2e suite picks its own provider (testcontainers when Docker answers).
   unset PG_URL KAFKA_BROKERS SCHEMA_REGISTRY_URL
 fi
+# The Snowflake emulator for the Snowflake stage scenario (fakesnow, from PyPI, on loopback).
+bash tooling/fakesnow/fakesnow.sh up
 bunx turbo run test:e2e --output-logs=full

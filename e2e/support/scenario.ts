@@ -6,6 +6,7 @@ import { AppProcess } from './app-process.ts';
 import type { Endpoints } from './endpoints.ts';
 import { readTopic, type TopicRecord } from './kafka-topic.ts';
 import { repoRoot } from './native-stack.ts';
+import { runReconcile } from './reconcile.ts';
 import { readStage, type StageLine } from './stage-files.ts';
 
 export interface PgRow {
@@ -241,6 +242,11 @@ export class Scenario {
     const rows = await this.pgRows();
     const mismatches = differences(rows, latestByKey(stage.lines));
     if (mismatches.length > 0) throw new Error(`stage differs from PostgreSQL:\n${mismatches.slice(0, 10).join('\n')}`);
+    // The user-facing check must agree: `consumer reconcile` compares the same two sides.
+    const reconcile = await runReconcile(this);
+    if (reconcile.code !== 0 || !reconcile.report?.equal) {
+      throw new Error(`consumer reconcile disagrees (exit ${reconcile.code}): ${reconcile.stdout.slice(-2000)}${reconcile.stderr.slice(-2000)}`);
+    }
     return { kafkaRecords: inKafka.size, stageLines: stage.lines.length, files: stage.files.length, pgRows: rows.length };
   }
 

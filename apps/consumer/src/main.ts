@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import {
+  ConfigError,
   createLogger,
-  parsePluginConfig,
   PrometheusMetrics,
   renderHelp,
   runApp,
@@ -10,33 +10,65 @@ import {
   SinkWorker,
   startHealthServer,
 } from '@buyonline/kafka-common';
-import { stageSinkPlugin } from '@buyonline/sink-stage';
-import { consumerEnvSchema, readConsumerEnv } from './env.ts';
+import { setupStatements, stageSinkPlugin } from '@buyonline/sink-stage';
+import { type ConsumerEnv, consumerEnvSchema, readConsumerEnv, sinkConfigFrom } from './env.ts';
+import { latestState, reconcile, renderReport } from './reconcile.ts';
+import { readLocalStageLines, readSnowflakeLines, readSourceRows } from './reconcile-sources.ts';
+
+// snowflake-sdk bundles AWS SDK clients (for external stages, unused here) that warn about
+// Node 20 on load; the warning is about their future releases, not about this program.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const COMMANDS = {
   stream: 'consume continuously, writing files into the stage, until SIGTERM/SIGINT (default)',
   batch: 'record the end offsets, drain to them, flush, commit, print a summary and exit 0',
+  reconcile: 'compare PostgreSQL (PG_URL, PG_TABLE) with the latest state per key in the stage; exit 0 equal, 3 mismatch (--json: JSON)',
+  'snowflake-sql': 'print the SQL that creates the Snowflake objects (SNOWFLAKE_*), then exit',
 };
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
 });
 
 const command = positionals[0] ?? 'stream';
 if (values.help || !(command in COMMANDS)) {
-  process.stdout.write(renderHelp('Usage: buyonline-consumer [stream|batch] [--config FILE]', COMMANDS, consumerEnvSchema));
+  process.stdout.write(renderHelp('Usage: buyonline-consumer [stream|batch|reconcile|snowflake-sql] [--config FILE] [--json]', COMMANDS, consumerEnvSchema));
   process.exit(values.help ? 0 : 2);
+}
+
+/** Exit code of `reconcile` when the stage differs from PostgreSQL. */
+const MISMATCH = 3;
+
+async function runReconcile(env: ConsumerEnv): Promise<number> {
+  if (!env.PG_URL || !env.PG_TABLE) throw new ConfigError('reconcile needs PG_URL and PG_TABLE');
+  // logs would mix with the report on stdout: only warnings and errors unless asked for more
+  const logger = createLogger('consumer', env.LOG_LEVEL === 'debug' ? 'debug' : 'warn');
+  const ctx = { logger, metrics: new PrometheusMetrics('buyonline_consumer'), now: Date.now };
+  const sink = sinkConfigFrom(env);
+  const topics = env.TOPIC.split(',').map((t) => t.trim());
+  const [sourceRows, lines] = await Promise.all([
+    readSourceRows(env.PG_URL, env.PG_TABLE),
+    sink.stage === 'snowflake' ? readSnowflakeLines(sink, topics, ctx) : readLocalStageLines(sink.dir, topics),
+  ]);
+  const report = reconcile(sourceRows, latestState(lines));
+  const stageLabel = sink.stage === 'snowflake' ? `Snowflake table ${sink.database}.${sink.schema}.${sink.targetTable}` : `directory ${sink.dir}`;
+  if (values.json) process.stdout.write(`${JSON.stringify({ reconcile: { ...report, lines: lines.length, stageLabel } })}\n`);
+  else process.stdout.write(renderReport(report, { source: `PostgreSQL ${env.PG_TABLE}`, stage: `${stageLabel} (${lines.length} lines)` }));
+  return report.equal ? 0 : MISMATCH;
 }
 
 await runApp(undefined, async (signal) => {
   const env = readConsumerEnv(process.env, values.config);
+  if (command === 'reconcile') return runReconcile(env);
+  if (command === 'snowflake-sql') {
+    const sink = sinkConfigFrom(env);
+    if (sink.stage !== 'snowflake') throw new ConfigError('snowflake-sql needs STAGE=snowflake');
+    process.stdout.write(`${setupStatements(sink, { load: sink.load }).join(';\n')};\n`);
+    return 0;
+  }
   const logger = createLogger('consumer', env.LOG_LEVEL);
-  const sink = parsePluginConfig(
-    stageSinkPlugin.configSchema,
-    { dir: env.STAGE_DIR, flushRecords: env.FLUSH_RECORDS, flushBytes: env.FLUSH_BYTES, rotateIntervalMs: env.ROTATE_INTERVAL_MS },
-    { dir: 'STAGE_DIR', flushRecords: 'FLUSH_RECORDS', flushBytes: 'FLUSH_BYTES', rotateIntervalMs: 'ROTATE_INTERVAL_MS' },
-  );
+  const sink = sinkConfigFrom(env);
   const metrics = new PrometheusMetrics('buyonline_consumer');
   const ctx = { logger, metrics, now: Date.now };
   const worker = new SinkWorker({
@@ -53,7 +85,7 @@ await runApp(undefined, async (signal) => {
     ctx,
   });
   const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), details: () => ({ mode: command }) }, metrics);
-  logger.info({ health: `http://${env.HEALTH_HOST}:${health.port}/health`, topic: env.TOPIC, group: env.CONSUMER_GROUP, stage: env.STAGE_DIR }, 'consumer starting');
+  logger.info({ health: `http://${env.HEALTH_HOST}:${health.port}/health`, topic: env.TOPIC, group: env.CONSUMER_GROUP, stage: env.STAGE, dir: env.STAGE_DIR }, 'consumer starting');
   try {
     const summary = await worker.run(signal);
     logger.info({ ...summary }, 'consumer stopped cleanly');

@@ -27,7 +27,10 @@ function shallow(t: Json): Json {
 /** Every record field in a schema, as "Record.field" → its type (named record references resolved by name). */
 function fieldsOf(schema: Json, out = new Map<string, Json>(), named = new Map<string, RecordDef>()): Map<string, Json> {
   const visit = (t: Json): void => {
-    if (Array.isArray(t)) return t.forEach(visit);
+    if (Array.isArray(t)) {
+      for (const member of t) visit(member);
+      return;
+    }
     if (isRecord(t)) {
       if (named.has(t.name)) return;
       named.set(t.name, t);

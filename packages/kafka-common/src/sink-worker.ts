@@ -2,7 +2,7 @@ import kafkaJavascript, { type KafkaConsumer, type KafkaJS, type LibrdKafkaError
 import { Backoff, sleep } from './backoff.ts';
 import type { KafkaConfig } from './config.ts';
 import type { Logger, PluginContext, SinkRecord, SinkTask, TopicPartitionOffset, TopicPartitionRef } from './connector-api.ts';
-import { CdcError, DataError, describeError, isRetriable } from './errors.ts';
+import { type CdcError, DataError, describeError, isRetriable } from './errors.ts';
 import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, watermarks } from './kafka-clients.ts';
 import { AvroJsonDeserializer, createRegistryClient } from './schema-registry.ts';
 import { SerialQueue } from './serial-queue.ts';

@@ -1,8 +1,15 @@
+import { redactedString } from '@buyonline/kafka-common';
 import { z } from 'zod';
 
-export const stageSinkConfigSchema = z.object({
-  stage: z.enum(['local']).default('local').describe('Where files go: a local directory (Snowflake comes with its own backend).'),
-  dir: z.string().min(1).default('./.stage').describe('Root directory of the local stage.'),
+/** A boolean that also reads "true"/"false"/"1"/"0"/"yes"/"no" (environment variables). */
+export const flag = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'TRUE', 'FALSE'])])
+  .transform((v) => v === true || v === 'true' || v === 'TRUE' || v === '1' || v === 'yes');
+
+/** An unquoted Snowflake identifier, or any text to be quoted as is ("My Stage"). */
+const identifier = z.string().min(1).max(255);
+
+const rotation = {
   flushRecords: z.coerce.number().int().positive().default(5000).describe('Rotate a file after this many records.'),
   flushBytes: z.coerce
     .number()
@@ -16,5 +23,70 @@ export const stageSinkConfigSchema = z.object({
     .positive()
     .default(10_000)
     .describe('Rotate a file this long after its first record, also when the partition goes idle.'),
+};
+
+export const localStageConfigSchema = z.object({
+  stage: z.literal('local').describe('Files go to a local directory.'),
+  dir: z.string().min(1).default('./.stage').describe('Root directory of the local stage.'),
+  ...rotation,
 });
+
+export const snowflakeStageConfigSchema = z
+  .object({
+    stage: z.literal('snowflake').describe('Files go to a Snowflake internal stage (PUT), optionally loaded with COPY INTO.'),
+    dir: z
+      .string()
+      .min(1)
+      .default('./.stage')
+      .describe('Local spool: each file is made durable here first and stays until it is in Snowflake.'),
+    account: z.string().min(1).describe('Account identifier, e.g. myorg-myaccount.'),
+    username: z.string().min(1).describe('User to log in as.'),
+    password: redactedString.optional().describe('Password (or use a private key).'),
+    privateKey: redactedString.optional().describe('PEM private key for key-pair (JWT) authentication.'),
+    privateKeyPassphrase: redactedString.optional().describe('Passphrase of an encrypted private key.'),
+    warehouse: identifier.optional().describe('Warehouse that runs COPY INTO (needed when loading).'),
+    database: identifier.describe('Database of the stage and table.'),
+    schema: identifier.default('PUBLIC').describe('Schema of the stage and table.'),
+    role: identifier.optional().describe('Role to use.'),
+    stageName: identifier.default('BUYONLINE_CDC').describe('Internal named stage; "~" is the user stage, "%TABLE" a table stage.'),
+    pathPrefix: z
+      .string()
+      .default('cdc')
+      .refine((s) => !s.includes('..') && !/['\\\s]/.test(s), 'no quotes, backslashes, spaces or ".." in the path prefix')
+      .describe('Folder inside the stage: files go to <prefix>/<topic>/partition=<p>/.'),
+    pathStyle: z
+      .enum(['hive', 'plain'])
+      .default('hive')
+      .describe('Partition folder: "hive" partition=<p>, "plain" <p> (fakesnow needs plain: DuckDB adds a column for key=value folders).'),
+    listWholeStage: flag
+      .default(false)
+      .describe('LIST the whole stage and filter by path (fakesnow cannot LIST a path); otherwise LIST only the partition folder.'),
+    load: flag.default(false).describe('COPY INTO the target table after each upload; the offset is committed only after the load.'),
+    targetTable: identifier.default('PRODUCTS_CHANGES').describe('Table loaded with COPY INTO: one VARIANT column per JSON line.'),
+    variantColumn: identifier.default('RECORD').describe('Name of the target table\'s VARIANT column.'),
+    createObjects: flag.default(false).describe('Create the database objects (schema, stage, file format, table) if missing.'),
+    dryRun: flag.default(false).describe('Print the SQL instead of running it; files stay in the local spool.'),
+    accessUrl: z.url().optional().describe('Override the Snowflake URL (an emulator such as fakesnow).'),
+    connectAttempts: z.coerce.number().int().positive().default(6).describe('Attempts, with backoff, before a retriable Snowflake error fails the run.'),
+    ...rotation,
+  })
+  .refine((c) => c.password !== undefined || c.privateKey !== undefined, {
+    message: 'set a password or a private key',
+    path: ['password'],
+  })
+  .refine((c) => !(c.password !== undefined && c.privateKey !== undefined), {
+    message: 'set either a password or a private key, not both',
+    path: ['privateKey'],
+  });
+
+
+const stageUnion = z.discriminatedUnion('stage', [localStageConfigSchema, snowflakeStageConfigSchema]);
+
+/** One schema for the stage sink: `stage` picks the backend ("local" when not given). */
+export const stageSinkConfigSchema = z.preprocess(
+  (input) => (input && typeof input === 'object' && !('stage' in input) ? { ...input, stage: 'local' } : input),
+  stageUnion,
+);
 export type StageSinkConfig = z.output<typeof stageSinkConfigSchema>;
+export type LocalStageConfig = z.output<typeof localStageConfigSchema>;
+export type SnowflakeStageConfig = z.output<typeof snowflakeStageConfigSchema>;

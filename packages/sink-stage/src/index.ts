@@ -1,7 +1,35 @@
-export { stageSinkConfigSchema, type StageSinkConfig } from './config.ts';
+export {
+  flag,
+  localStageConfigSchema,
+  snowflakeStageConfigSchema,
+  stageSinkConfigSchema,
+  type LocalStageConfig,
+  type SnowflakeStageConfig,
+  type StageSinkConfig,
+} from './config.ts';
 export { parseStageFileName, partitionPath, stageFileName, type StageFileRef } from './file-naming.ts';
 export { LocalStage } from './local-stage.ts';
-export { stageSinkPlugin } from './plugin.ts';
+export { createStageStore, snowflakeClientFor, stageSinkPlugin } from './plugin.ts';
+export { connectionOptions, DryRunClient, SdkSnowflakeClient, type Row, type SnowflakeAuth, type SnowflakeClient } from './snowflake/client.ts';
+export { classifySnowflakeError } from './snowflake/errors.ts';
+export { SnowflakeStage, type SnowflakeStageOptions } from './snowflake/snowflake-stage.ts';
+export {
+  copyStatement,
+  listStatement,
+  parseListedFile,
+  putStatement,
+  qualifiedName,
+  quoteIdent,
+  quoteLiteral,
+  remoteFileName,
+  selectLoadedStatement,
+  setupStatements,
+  stageLocation,
+  stagePartitionPath,
+  stageReference,
+  tableExistsStatement,
+  type SnowflakeSqlTarget,
+} from './snowflake/sql.ts';
 export { StageSinkTask } from './stage-sink-task.ts';
 export type { StageStore } from './stage-store.ts';
 export { toStageRow } from './stage-row.ts';

@@ -1,15 +1,31 @@
-import type { SinkPlugin } from '@buyonline/kafka-common';
-import { stageSinkConfigSchema } from './config.ts';
+import type { PluginContext, SinkPlugin } from '@buyonline/kafka-common';
+import { type SnowflakeStageConfig, type StageSinkConfig, stageSinkConfigSchema } from './config.ts';
 import { LocalStage } from './local-stage.ts';
+import { DryRunClient, SdkSnowflakeClient, type SnowflakeClient } from './snowflake/client.ts';
+import { SnowflakeStage } from './snowflake/snowflake-stage.ts';
 import { StageSinkTask } from './stage-sink-task.ts';
+import type { StageStore } from './stage-store.ts';
+
+/** A Snowflake client for the config: the SDK, or (dry run) one that logs each statement. */
+export function snowflakeClientFor(config: SnowflakeStageConfig, ctx: PluginContext): SnowflakeClient {
+  const logger = ctx.logger.child({ component: 'snowflake' });
+  if (config.dryRun) return new DryRunClient((sql) => logger.info({ sql }, 'dry run: would execute'));
+  return new SdkSnowflakeClient(config, logger, config.connectAttempts);
+}
+
+/** The stage a config describes: a local directory, or Snowflake with a local spool. */
+export function createStageStore(config: StageSinkConfig, ctx: PluginContext, client?: SnowflakeClient): StageStore {
+  if (config.stage === 'local') return new LocalStage(config.dir);
+  return new SnowflakeStage(config, new LocalStage(config.dir), config.dir, client ?? snowflakeClientFor(config, ctx), ctx.logger.child({ component: 'snowflake-stage' }));
+}
 
 export const stageSinkPlugin: SinkPlugin<typeof stageSinkConfigSchema> = {
   name: 'stage',
-  version: '0.1.0',
+  version: '0.2.0',
   kind: 'sink',
-  description: 'Writes newline-delimited JSON files, exactly once per Kafka offset, into a stage.',
+  description: 'Writes newline-delimited JSON files, exactly once per Kafka offset, into a local or Snowflake stage.',
   configSchema: stageSinkConfigSchema,
   create(config, ctx) {
-    return new StageSinkTask(config, new LocalStage(config.dir), ctx);
+    return new StageSinkTask(config, createStageStore(config, ctx), ctx);
   },
 };

@@ -443,12 +443,14 @@ export class LogicalReplicationTask implements SourceTask {
     await this.checkSlot();
     if (this.ready.length === 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.pollIntervalMs);
-        this.wake = () => {
+        const done = () => {
           clearTimeout(timer);
+          signal.removeEventListener('abort', done);
           resolve();
         };
-        signal.addEventListener('abort', this.wake, { once: true });
+        const timer = setTimeout(done, this.config.pollIntervalMs);
+        this.wake = done;
+        signal.addEventListener('abort', done, { once: true });
       });
       this.wake = undefined;
     }

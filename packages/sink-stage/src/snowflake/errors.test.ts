@@ -1,0 +1,41 @@
+import { ConfigError, ConnectionError } from '@buyonline/kafka-common';
+import { describe, expect, it } from 'vitest';
+import { classifySnowflakeError } from '../index.ts';
+
+describe('classifySnowflakeError', () => {
+  it('bad credentials are a ConfigError that says what to check', () => {
+    const err = classifySnowflakeError({ code: 390100, message: 'Incorrect username or password was specified.' }, 'login');
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.retriable).toBe(false);
+    expect(err.message).toMatch(/credentials/);
+    expect(classifySnowflakeError({ code: '390144', message: 'JWT token is invalid.' }, 'login')).toBeInstanceOf(ConfigError);
+  });
+  it('a missing stage is a ConfigError naming the stage', () => {
+    const err = classifySnowflakeError({ code: '002003', sqlState: '02000', message: "SQL compilation error:\nStage 'DB.S.NOPE' does not exist or not authorized." }, 'LIST @"DB"."S"."NOPE"');
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/stage missing/);
+    expect(err.message).not.toContain('\n');
+  });
+  it('missing privileges are a ConfigError', () => {
+    const err = classifySnowflakeError({ code: '003001', sqlState: '42501', message: 'SQL access control error: Insufficient privileges to operate on stage' }, 'PUT');
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/privileges/);
+  });
+  it('network failures, expired sessions and server errors are retriable ConnectionErrors', () => {
+    for (const e of [
+      { code: 401001, message: 'Network error. Could not reach Snowflake.' },
+      { code: '390114', message: 'Authentication token has expired.' },
+      { message: 'connect ECONNREFUSED 127.0.0.1:1' },
+      { code: '261000', sqlState: 'XX000', message: 'Unhandled exception' },
+    ]) {
+      const err = classifySnowflakeError(e, 'COPY');
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect(err.retriable).toBe(true);
+    }
+  });
+  it('a statement the server rejects (syntax, failed load) is not retried', () => {
+    const err = classifySnowflakeError({ code: '001003', sqlState: '42000', message: 'SQL compilation error: syntax error' }, 'COPY');
+    expect(err.retriable).toBe(false);
+    expect(err.code).toBe('STAGE_IO');
+  });
+});

@@ -1,0 +1,195 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConnectionError, FencedError, noopContext } from '@buyonline/kafka-common';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DryRunClient,
+  LocalStage,
+  partitionPath,
+  type Row,
+  type SnowflakeClient,
+  SnowflakeStage,
+  type SnowflakeStageOptions,
+  stageFileName,
+} from '../index.ts';
+
+const TOPIC = 'shop.public.products';
+const options: SnowflakeStageOptions = {
+  database: 'DB',
+  schema: 'S',
+  stageName: 'ST',
+  pathPrefix: 'cdc',
+  pathStyle: 'hive',
+  targetTable: 'T',
+  variantColumn: 'RECORD',
+  load: true,
+  createObjects: true,
+  listWholeStage: false,
+};
+
+/**
+ * A small in-memory Snowflake: PUT copies the local file into the stage (name + .gz, and —
+ * like Snowflake — skips a name that exists), LIST lists a folder, COPY loads each file of
+ * a folder not in the load history, one row per line. `failNext` injects failures.
+ */
+class FakeSnowflake implements SnowflakeClient {
+  readonly dryRun = false;
+  readonly files = new Map<string, string>();
+  readonly history = new Set<string>();
+  readonly table: unknown[] = [];
+  readonly log: string[] = [];
+  failNext: { match: RegExp; error: Error }[] = [];
+  tableCreated = false;
+
+  async execute(sql: string): Promise<Row[]> {
+    this.log.push(sql);
+    const fail = this.failNext.findIndex((f) => f.match.test(sql));
+    if (fail >= 0) {
+      const [f] = this.failNext.splice(fail, 1);
+      throw f?.error;
+    }
+    let m = /^PUT 'file:\/\/(\S+)' @"DB"\."S"\."ST"\/(\S+) AUTO_COMPRESS=TRUE OVERWRITE=FALSE/.exec(sql);
+    if (m) {
+      const [, local = '', folder = ''] = m;
+      const name = `${folder}${local.split('/').at(-1)}.gz`;
+      if (this.files.has(name)) return [{ status: 'SKIPPED' }];
+      this.files.set(name, await readFile(local, 'utf8'));
+      return [{ status: 'UPLOADED' }];
+    }
+    m = /^LIST @"DB"\."S"\."ST"\/(\S+)$/.exec(sql);
+    if (m) return [...this.files.keys()].filter((k) => k.startsWith(m?.[1] ?? '')).map((k) => ({ name: `st/${k}` }));
+    m = /^COPY INTO "DB"\."S"\."T" FROM @"DB"\."S"\."ST"\/(\S+) FILE_FORMAT/.exec(sql);
+    if (m) {
+      const rows: Row[] = [];
+      for (const [name, text] of this.files) {
+        if (!name.startsWith(m[1] ?? '')) continue;
+        if (this.history.has(name)) {
+          rows.push({ file: name, status: 'LOAD_SKIPPED' });
+          continue;
+        }
+        this.history.add(name);
+        for (const line of text.split('\n').filter(Boolean)) this.table.push(JSON.parse(line));
+        rows.push({ file: name, status: 'LOADED' });
+      }
+      return rows;
+    }
+    if (/^SELECT COUNT\(\*\) AS "N" FROM "DB"\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = 'S' AND TABLE_NAME = 'T'$/.test(sql)) {
+      return [{ N: this.tableCreated ? 1 : 0 }];
+    }
+    if (/^CREATE TABLE /.test(sql)) this.tableCreated = true;
+    if (/^CREATE /.test(sql)) return [{ status: 'ok' }];
+    throw new Error(`fake Snowflake does not know: ${sql}`);
+  }
+  async close(): Promise<void> {}
+}
+
+let root: string;
+let fake: FakeSnowflake;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'snowflake-stage-'));
+  fake = new FakeSnowflake();
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const stageWith = (client: SnowflakeClient = fake, opts: Partial<SnowflakeStageOptions> = {}) =>
+  new SnowflakeStage({ ...options, ...opts }, new LocalStage(root), root, client, noopContext().logger);
+const lines = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `${JSON.stringify({ id: from + i, __kafka: { offset: from + i } })}\n`).join('');
+const ref = (start: number, end: number, partition = 0) => ({ topic: TOPIC, partition, startOffset: start, endOffset: end });
+const spooled = async (partition = 0) => readdir(join(root, partitionPath(TOPIC, partition))).catch(() => [] as string[]);
+
+describe('SnowflakeStage', () => {
+  it('creates its objects once, uploads, loads, and only then resolves; the spool copy goes', async () => {
+    const stage = stageWith();
+    const where = await stage.write(ref(0, 9), lines(0, 9));
+    expect(where).toBe(`@"DB"."S"."ST"/cdc/${TOPIC}/partition=0/${stageFileName(ref(0, 9))}.gz`);
+    await stage.write(ref(10, 14), lines(10, 14));
+    expect(fake.table).toHaveLength(15);
+    expect([...fake.files.keys()]).toEqual([`cdc/${TOPIC}/partition=0/${stageFileName(ref(0, 9))}.gz`, `cdc/${TOPIC}/partition=0/${stageFileName(ref(10, 14))}.gz`]);
+    expect(fake.log.filter((s) => s.startsWith('CREATE'))).toHaveLength(4);
+    expect(await spooled()).toEqual([]);
+  });
+
+  it('a restarted consumer does not re-create an existing table (fakesnow would lose its load history)', async () => {
+    await stageWith().write(ref(0, 9), lines(0, 9));
+    await stageWith().write(ref(10, 19), lines(10, 19));
+    expect(fake.log.filter((s) => s.startsWith('CREATE TABLE'))).toHaveLength(1);
+    expect(fake.table).toHaveLength(20);
+  });
+
+  it('recovers the next offset from the stage listing', async () => {
+    await stageWith().write(ref(0, 9), lines(0, 9));
+    await stageWith().write(ref(10, 19), lines(10, 19));
+    expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 20, removedTemps: 0 });
+    expect(await stageWith().recover(TOPIC, 1)).toEqual({ removedTemps: 0 });
+  });
+
+  it('a file spooled but not uploaded before a crash is uploaded and loaded on recovery', async () => {
+    await stageWith().write(ref(0, 9), lines(0, 9));
+    fake.failNext.push({ match: /^PUT/, error: new ConnectionError('network down') });
+    await expect(stageWith().write(ref(10, 19), lines(10, 19))).rejects.toThrow(/network down/);
+    expect(await spooled()).toEqual([stageFileName(ref(10, 19))]);
+    expect(fake.table).toHaveLength(10);
+
+    expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 20, removedTemps: 0 });
+    expect(fake.table).toHaveLength(20);
+    expect(await spooled()).toEqual([]);
+  });
+
+  it('a crash between PUT and COPY: recovery loads the file, once', async () => {
+    fake.failNext.push({ match: /^COPY/, error: new ConnectionError('gone') });
+    await expect(stageWith().write(ref(0, 9), lines(0, 9))).rejects.toThrow(/gone/);
+    expect(fake.files.size).toBe(1);
+    expect(fake.table).toHaveLength(0);
+    expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
+    expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
+    expect(fake.table).toHaveLength(10);
+    expect(await spooled()).toEqual([]);
+  });
+
+  it('a spooled file that overlaps what another writer delivered is dropped, not uploaded', async () => {
+    // this process spooled 10..19 and died; another consumer meanwhile delivered 10..14
+    const dir = join(root, partitionPath(TOPIC, 0));
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, stageFileName(ref(10, 19))), lines(10, 19));
+    const other = await mkdtemp(join(tmpdir(), 'snowflake-stage-other-'));
+    try {
+      await new SnowflakeStage(options, new LocalStage(other), other, fake, noopContext().logger).write(ref(10, 14), lines(10, 14));
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+    expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 15, removedTemps: 0 });
+    expect(fake.table.map((r) => (r as { id: number }).id)).toEqual([10, 11, 12, 13, 14]);
+    expect(await spooled()).toEqual([]);
+  });
+
+  it('a zombie cannot upload a range the stage already covers', async () => {
+    await stageWith().write(ref(0, 9), lines(0, 9));
+    await expect(stageWith().write(ref(5, 12), lines(5, 12))).rejects.toBeInstanceOf(FencedError);
+    expect(fake.files.size).toBe(1);
+    expect(fake.table).toHaveLength(10);
+    expect(await spooled()).toEqual([]);
+  });
+
+  it('without loading, nothing is copied', async () => {
+    await stageWith(fake, { load: false, createObjects: false }).write(ref(0, 9), lines(0, 9));
+    expect(fake.files.size).toBe(1);
+    expect(fake.table).toHaveLength(0);
+    expect(fake.log.some((s) => s.startsWith('COPY') || s.startsWith('CREATE'))).toBe(false);
+  });
+
+  it('a dry run prints the SQL and keeps the files in the spool', async () => {
+    const printed: string[] = [];
+    const dry = new DryRunClient((sql) => printed.push(sql));
+    const stage = stageWith(dry);
+    await stage.write(ref(0, 9), lines(0, 9));
+    expect(printed[0]).toBe('CREATE DATABASE IF NOT EXISTS "DB"');
+    expect(printed.some((s) => s.startsWith(`PUT 'file://${root}/${TOPIC}/partition=0/`))).toBe(true);
+    expect(printed.some((s) => s.startsWith('COPY INTO "DB"."S"."T"'))).toBe(true);
+    expect(await spooled()).toEqual([stageFileName(ref(0, 9))]);
+    expect(await stageWith(dry).recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
+  });
+});

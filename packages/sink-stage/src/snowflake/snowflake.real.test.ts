@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, noopContext, Redacted } from '@buyonline/kafka-common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LocalStage,
+  qualifiedName,
+  quoteIdent,
+  SdkSnowflakeClient,
+  type SnowflakeAuth,
+  SnowflakeStage,
+  type SnowflakeStageOptions,
+  selectLoadedStatement,
+  stageFileName,
+  stageLocation,
+} from '../index.ts';
+
+/**
+ * Opt-in: runs against the Snowflake account in SNOWFLAKE_* (ACCOUNT, USERNAME, PASSWORD or
+ * PRIVATE_KEY [+ PRIVATE_KEY_PASSPHRASE], DATABASE, WAREHOUSE, optional ROLE, ACCESS_URL).
+ * Each run works in a schema of its own, dropped at the end. Pointed at fakesnow
+ * (SNOWFLAKE_ACCESS_URL, SNOWFLAKE_PATH_STYLE=plain, SNOWFLAKE_LIST_WHOLE_STAGE=true) the
+ * checks fakesnow cannot make are skipped, and say so.
+ */
+const env = process.env;
+const missing = ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USERNAME', 'SNOWFLAKE_DATABASE'].filter((k) => !env[k]);
+if (!env.SNOWFLAKE_PASSWORD && !env.SNOWFLAKE_PRIVATE_KEY && !env.SNOWFLAKE_PRIVATE_KEY_FILE) missing.push('SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY(_FILE)');
+const skipReason = missing.length > 0 ? ` [skipped: ${missing.join(', ')} not set]` : '';
+const emulator = Boolean(env.SNOWFLAKE_ACCESS_URL);
+const realOnly = emulator ? ' [skipped: SNOWFLAKE_ACCESS_URL points at an emulator, which checks no credentials / privileges]' : '';
+
+const secret = (v: string | undefined) => (v ? new Redacted(v) : undefined);
+const schema = `CDC_TEST_${Date.now().toString(36).toUpperCase()}`;
+const auth = (): SnowflakeAuth => ({
+  account: env.SNOWFLAKE_ACCOUNT ?? '',
+  username: env.SNOWFLAKE_USERNAME ?? '',
+  password: secret(env.SNOWFLAKE_PASSWORD),
+  privateKey: secret(env.SNOWFLAKE_PRIVATE_KEY_FILE ? readFileSync(env.SNOWFLAKE_PRIVATE_KEY_FILE, 'utf8') : env.SNOWFLAKE_PRIVATE_KEY?.replaceAll('\\n', '\n')),
+  privateKeyPassphrase: secret(env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE),
+  warehouse: env.SNOWFLAKE_WAREHOUSE,
+  database: env.SNOWFLAKE_DATABASE ?? '',
+  schema,
+  role: env.SNOWFLAKE_ROLE,
+  accessUrl: env.SNOWFLAKE_ACCESS_URL,
+});
+const options: SnowflakeStageOptions = {
+  database: env.SNOWFLAKE_DATABASE ?? '',
+  schema,
+  stageName: 'CDC_STAGE',
+  pathPrefix: 'real-test',
+  pathStyle: env.SNOWFLAKE_PATH_STYLE === 'plain' ? 'plain' : 'hive',
+  listWholeStage: env.SNOWFLAKE_LIST_WHOLE_STAGE === 'true',
+  targetTable: 'CHANGES',
+  variantColumn: 'RECORD',
+  load: true,
+  createObjects: true,
+};
+const TOPIC = 'real.test.products';
+const lines = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `${JSON.stringify({ id: from + i, name: `p ${from + i} ✓`, __kafka: { offset: from + i } })}\n`).join('');
+
+describe.skipIf(missing.length > 0)(`Snowflake stage against a real account${skipReason}`, () => {
+  let spool: string;
+  const client = new SdkSnowflakeClient(auth(), noopContext().logger, 3);
+  const stage = () => new SnowflakeStage(options, new LocalStage(spool), spool, client, noopContext().logger);
+  const count = async () => Number((await client.execute(`SELECT COUNT(*) AS "N" FROM ${qualifiedName(options.database, schema, options.targetTable)}`))[0]?.N);
+
+  beforeAll(async () => {
+    spool = await mkdtemp(join(tmpdir(), 'snowflake-real-'));
+  });
+  afterAll(async () => {
+    await client.execute(`DROP SCHEMA IF EXISTS ${quoteIdent(options.database)}.${quoteIdent(schema)} CASCADE`).catch(() => undefined);
+    await client.close();
+    await rm(spool, { recursive: true, force: true });
+  });
+
+  it('logs in, creates the objects, PUTs, LISTs and COPYs; recover finds the end offset', async () => {
+    await stage().write({ topic: TOPIC, partition: 0, startOffset: 0, endOffset: 99 }, lines(0, 99));
+    await stage().write({ topic: TOPIC, partition: 0, startOffset: 100, endOffset: 149 }, lines(100, 149));
+    expect(await count()).toBe(150);
+    const listed = await stage().list(TOPIC, 0);
+    expect(listed.map(stageFileName)).toEqual([
+      stageFileName({ topic: TOPIC, partition: 0, startOffset: 0, endOffset: 99 }),
+      stageFileName({ topic: TOPIC, partition: 0, startOffset: 100, endOffset: 149 }),
+    ]);
+    expect(await stage().recover(TOPIC, 0)).toEqual({ nextOffset: 150, removedTemps: 0 });
+    const rows = await client.execute(selectLoadedStatement(options));
+    const first = rows.map((r) => (typeof r.RECORD === 'string' ? JSON.parse(r.RECORD) : r.RECORD) as { id: number; name: string }).find((r) => r.id === 7);
+    expect(first?.name).toBe('p 7 ✓');
+  });
+
+  it('a second COPY, and a re-PUT of the same name, load nothing twice', async () => {
+    const before = await count();
+    await client.execute(`COPY INTO ${qualifiedName(options.database, schema, options.targetTable)} FROM ${stageLocation(options, TOPIC, 0)} FILE_FORMAT=(TYPE=JSON)`);
+    await stage().recover(TOPIC, 0);
+    expect(await count()).toBe(before);
+  });
+
+  it.skipIf(emulator)(`PUT OVERWRITE=FALSE answers SKIPPED for a name already in the stage${realOnly}`, async () => {
+    const ref = { topic: TOPIC, partition: 1, startOffset: 0, endOffset: 0 };
+    await stage().write(ref, lines(0, 0));
+    const local = new LocalStage(spool);
+    await local.write(ref, lines(0, 0));
+    const path = join(spool, `${TOPIC}/${options.pathStyle === 'hive' ? 'partition=1' : '1'}`, stageFileName(ref));
+    const rows = await client.execute(`PUT 'file://${path}' ${stageLocation(options, TOPIC, 1)} AUTO_COMPRESS=TRUE OVERWRITE=FALSE`);
+    expect(String(rows[0]?.status)).toBe('SKIPPED');
+  });
+
+  it.skipIf(emulator)(`a wrong password is a ConfigError, not a retry loop${realOnly}`, async () => {
+    const bad = new SdkSnowflakeClient({ ...auth(), privateKey: undefined, password: new Redacted('definitely-wrong') }, noopContext().logger, 3);
+    await expect(bad.execute('SELECT 1')).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it(`a missing stage is a ConfigError`, async () => {
+    const other = new SnowflakeStage({ ...options, stageName: 'NO_SUCH_STAGE', createObjects: false }, new LocalStage(spool), spool, client, noopContext().logger);
+    await expect(other.list(TOPIC, 0)).rejects.toBeInstanceOf(ConfigError);
+  });
+});

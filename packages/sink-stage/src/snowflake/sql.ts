@@ -1,0 +1,144 @@
+import { ConfigError } from '@buyonline/kafka-common';
+import { parseStageFileName, type StageFileRef, stageFileName } from '../file-naming.ts';
+
+/** The parts of the configuration that shape the SQL (pure: no secrets, no connection). */
+export interface SnowflakeSqlTarget {
+  database: string;
+  schema: string;
+  stageName: string;
+  pathPrefix: string;
+  pathStyle: 'hive' | 'plain';
+  targetTable: string;
+  variantColumn: string;
+}
+
+/** A double-quoted identifier, exactly as written (Snowflake folds unquoted names to upper case). */
+export function quoteIdent(name: string): string {
+  if (name.length === 0) throw new ConfigError('an identifier cannot be empty');
+  if (name.includes('\0')) throw new ConfigError(`identifier ${JSON.stringify(name)} contains a NUL character`);
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A single-quoted SQL string literal. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+export function qualifiedName(database: string, schema: string, name: string): string {
+  return [database, schema, name].map(quoteIdent).join('.');
+}
+
+/**
+ * `@db.schema.stage`, `@~` (user stage) or `@db.schema.%table` (table stage). Names are
+ * quoted; a table stage's `%` stays outside the quotes.
+ */
+export function stageReference(t: Pick<SnowflakeSqlTarget, 'database' | 'schema' | 'stageName'>): string {
+  if (t.stageName === '~') return '@~';
+  if (t.stageName.startsWith('%')) return `@${quoteIdent(t.database)}.${quoteIdent(t.schema)}.%${quoteIdent(t.stageName.slice(1))}`;
+  return `@${qualifiedName(t.database, t.schema, t.stageName)}`;
+}
+
+const SAFE_PATH = /^[A-Za-z0-9._=+\-/]*$/;
+
+/** Folder of a partition's files inside the stage, with a trailing slash. */
+export function stagePartitionPath(t: Pick<SnowflakeSqlTarget, 'pathPrefix' | 'pathStyle'>, topic: string, partition: number): string {
+  const prefix = t.pathPrefix.replace(/^\/+|\/+$/g, '');
+  const folder = t.pathStyle === 'hive' ? `partition=${partition}` : String(partition);
+  const path = `${prefix ? `${prefix}/` : ''}${topic}/${folder}/`;
+  if (!SAFE_PATH.test(path) || path.split('/').includes('..')) {
+    throw new ConfigError(`stage path ${JSON.stringify(path)} has characters a stage path cannot carry unquoted`);
+  }
+  return path;
+}
+
+/** A stage location: `@"DB"."SCHEMA"."STAGE"/cdc/topic/partition=0/`. */
+export function stageLocation(t: SnowflakeSqlTarget, topic: string, partition: number): string {
+  return `${stageReference(t)}/${stagePartitionPath(t, topic, partition)}`;
+}
+
+/** The name a file has in the stage after `PUT … AUTO_COMPRESS=TRUE`. */
+export function remoteFileName(ref: StageFileRef): string {
+  return `${stageFileName(ref)}.gz`;
+}
+
+/**
+ * Uploads one local file under its deterministic name. OVERWRITE=FALSE: a retried PUT of a
+ * name that is already there is skipped by Snowflake (not by every emulator: the stage
+ * checks the listing itself before it uploads).
+ */
+export function putStatement(localPath: string, t: SnowflakeSqlTarget, ref: StageFileRef): string {
+  if (!localPath.startsWith('/')) throw new ConfigError(`PUT needs an absolute path, got ${localPath}`);
+  if (/['\\\s]/.test(localPath)) throw new ConfigError(`the spool path ${localPath} has quotes, backslashes or spaces`);
+  return `PUT 'file://${localPath}' ${stageLocation(t, ref.topic, ref.partition)} AUTO_COMPRESS=TRUE OVERWRITE=FALSE PARALLEL=1`;
+}
+
+/** LIST of one partition's folder, or of the whole stage (for servers that cannot LIST a path). */
+export function listStatement(t: SnowflakeSqlTarget, topic: string, partition: number, wholeStage: boolean): string {
+  return wholeStage ? `LIST ${stageReference(t)}` : `LIST ${stageLocation(t, topic, partition)}`;
+}
+
+/**
+ * Loads every file of a partition's folder that the table's load history does not hold yet:
+ * Snowflake skips files it loaded before (64 days of history), so a retried COPY, or a COPY
+ * after a re-delivered PUT of the same name, loads nothing twice. One VARIANT column per line.
+ */
+export function copyStatement(t: SnowflakeSqlTarget, topic: string, partition: number): string {
+  return (
+    `COPY INTO ${qualifiedName(t.database, t.schema, t.targetTable)} ` +
+    `FROM ${stageLocation(t, topic, partition)} FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT`
+  );
+}
+
+/**
+ * Whether the target table exists (one row, column N). `createObjects` asks before it creates
+ * the table: fakesnow's CREATE TABLE IF NOT EXISTS on an existing table wipes its load history.
+ */
+export function tableExistsStatement(t: SnowflakeSqlTarget): string {
+  return (
+    `SELECT COUNT(*) AS "N" FROM ${quoteIdent(t.database)}.INFORMATION_SCHEMA.TABLES ` +
+    `WHERE TABLE_SCHEMA = ${quoteLiteral(t.schema)} AND TABLE_NAME = ${quoteLiteral(t.targetTable)}`
+  );
+}
+
+/** The objects the consumer creates when asked (`createObjects`): idempotent DDL; the table last. */
+export function setupStatements(t: SnowflakeSqlTarget, opts: { load: boolean }): string[] {
+  const out = [
+    `CREATE DATABASE IF NOT EXISTS ${quoteIdent(t.database)}`,
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.database)}.${quoteIdent(t.schema)}`,
+  ];
+  if (t.stageName !== '~' && !t.stageName.startsWith('%')) {
+    // the stage's own file format: JSON, so a COPY without FILE_FORMAT reads it right too
+    out.push(`CREATE STAGE IF NOT EXISTS ${qualifiedName(t.database, t.schema, t.stageName)} FILE_FORMAT=(TYPE=JSON)`);
+  }
+  if (opts.load || t.stageName.startsWith('%')) {
+    const table = t.stageName.startsWith('%') ? t.stageName.slice(1) : t.targetTable;
+    out.push(`CREATE TABLE IF NOT EXISTS ${qualifiedName(t.database, t.schema, table)} (${quoteIdent(t.variantColumn)} VARIANT)`);
+  }
+  return out;
+}
+
+/** Reads the target table back (the reconciliation rebuilds the latest state per key from it). */
+export function selectLoadedStatement(t: SnowflakeSqlTarget): string {
+  return `SELECT ${quoteIdent(t.variantColumn)} AS "RECORD" FROM ${qualifiedName(t.database, t.schema, t.targetTable)}`;
+}
+
+/**
+ * One LIST result row → the stage file it names, when it is one of `topic`/`partition`'s
+ * files under the prefix. LIST prints `<stage name in lower case>/<path>` for a named stage
+ * and `<path>` for the user stage and table stages.
+ */
+export function parseListedFile(
+  listedName: string,
+  t: Pick<SnowflakeSqlTarget, 'pathPrefix' | 'pathStyle' | 'stageName'>,
+  topic: string,
+  partition: number,
+): StageFileRef | undefined {
+  const named = t.stageName !== '~' && !t.stageName.startsWith('%');
+  const path = named ? listedName.slice(listedName.indexOf('/') + 1) : listedName;
+  const slash = path.lastIndexOf('/');
+  if (path.slice(0, slash + 1) !== stagePartitionPath(t, topic, partition)) return undefined;
+  const base = path.slice(slash + 1);
+  if (!base.endsWith('.gz')) return undefined;
+  const ref = parseStageFileName(base.slice(0, -'.gz'.length));
+  return ref && ref.topic === topic && ref.partition === partition ? ref : undefined;
+}
