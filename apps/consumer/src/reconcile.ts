@@ -38,7 +38,7 @@ export interface ReconcileReport {
 
 
 interface Version {
-  txid: bigint;
+  partition: bigint;
   offset: bigint;
   deleted: boolean;
   state: ProductState;
@@ -53,9 +53,11 @@ const toBig = (v: unknown): bigint => {
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /**
- * The latest state per key from stage lines (parsed JSON objects): the line with the highest
- * `__source.txid` wins, ties broken by the highest `__kafka.offset`; a winning line with
- * `__deleted: true` removes the key. Lines without an id are ignored.
+ * The latest state per key from stage lines (parsed JSON objects): Kafka order decides — a key
+ * always lands in one partition, where the offset follows the source's commit order (a
+ * transaction id does not: a later commit may have an older xid). The line with the highest
+ * `__kafka.offset` wins; a winning line with `__deleted: true` removes the key. Lines without
+ * an id are ignored.
  */
 export function latestState(lines: Iterable<Record<string, unknown>>): Map<string, ProductState> {
   const best = new Map<string, Version>();
@@ -63,10 +65,9 @@ export function latestState(lines: Iterable<Record<string, unknown>>): Map<strin
     const keyId = (line.__kafka as { key?: { id?: unknown } } | undefined)?.key?.id;
     const id = str(line.id ?? keyId);
     if (id === null) continue;
-    const source = line.__source as { txid?: unknown } | null | undefined;
-    const kafka = line.__kafka as { offset?: unknown } | undefined;
+    const kafka = line.__kafka as { partition?: unknown; offset?: unknown } | undefined;
     const version: Version = {
-      txid: toBig(source?.txid),
+      partition: toBig(kafka?.partition),
       offset: toBig(kafka?.offset),
       deleted: line.__deleted === true,
       state: {
@@ -78,7 +79,8 @@ export function latestState(lines: Iterable<Record<string, unknown>>): Map<strin
       },
     };
     const prev = best.get(id);
-    if (!prev || version.txid > prev.txid || (version.txid === prev.txid && version.offset > prev.offset)) best.set(id, version);
+    const later = !prev || version.partition > prev.partition || (version.partition === prev.partition && version.offset > prev.offset);
+    if (later) best.set(id, version);
   }
   const out = new Map<string, ProductState>();
   for (const [id, v] of best) if (!v.deleted) out.set(id, v.state);
