@@ -73,6 +73,10 @@ export async function startContainers(): Promise<ContainerStack> {
     for (const c of started.reverse()) await c.stop({ timeout: 10_000 }).catch(() => undefined);
     await network.stop().catch(() => undefined);
   };
+  const track = (container: StartedTestContainer): StartedTestContainer => {
+    started.push(container);
+    return container;
+  };
   try {
     // Independent of each other: started together (Kafka and the JVM registry take the longest).
     const postgresStarting = new GenericContainer(images.postgres)
@@ -85,7 +89,7 @@ export async function startContainers(): Promise<ContainerStack> {
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
       .withStartupTimeout(120_000)
       .start()
-      .then((c) => (started.push(c), c));
+      .then(track);
 
     const kafkaPort = await freePort();
     const kafkaStarting = new GenericContainer(images.kafka)
@@ -114,7 +118,7 @@ export async function startContainers(): Promise<ContainerStack> {
       .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
       .withStartupTimeout(120_000)
       .start()
-      .then((c) => (started.push(c), c));
+      .then(track);
 
     // Confluent's registry stores schemas in Kafka; Apicurio (in-memory) needs nothing else.
     const registryStarting = (registryIsConfluent ? kafkaStarting : Promise.resolve()).then(() => {
@@ -132,7 +136,7 @@ export async function startContainers(): Promise<ContainerStack> {
         .withWaitStrategy(Wait.forHttp(`${registry.path}/subjects`, registry.port).forStatusCode(200))
         .withStartupTimeout(180_000)
         .start()
-        .then((c) => (started.push(c), c));
+        .then(track);
     });
 
     // allSettled: on a failure, the others have finished starting when stop() runs.
