@@ -24,7 +24,7 @@ import { type PgRow, runWorkload, Scenario, sleep, waitFor } from './support/sce
  * offset committed. fakesnow needs plain partition folders and whole-stage LISTs (see
  * docs/snowflake.md). The table must end up holding each Kafka record once.
  */
-const PORT = process.env.FAKESNOW_PORT ?? '58090';
+const PORT = process.env.FAKESNOW_PORT ?? '28090';
 const ACCESS_URL = `http://127.0.0.1:${PORT}`;
 
 interface TableLine {

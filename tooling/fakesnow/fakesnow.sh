@@ -9,7 +9,7 @@
 # Installs fakesnow[server]==0.12.1 with snowflake-connector-python<5 (5.x breaks its server)
 # from PyPI into ${BUYONLINE_CACHE:-~/.cache/buyonline-stack}/fakesnow-venv and serves
 # tooling/fakesnow/server.py (fakesnow's app + a middleware for the Node SDK) on
-# 127.0.0.1:${FAKESNOW_PORT:-58090}. Pid and log in <repo>/.stack/fakesnow/.
+# 127.0.0.1:${FAKESNOW_PORT:-28090}. Pid and log in <repo>/.stack/fakesnow/.
 # Any account/user/password logs in (fakesnow checks none); the SDK must share this filesystem.
 set -euo pipefail
 
@@ -18,7 +18,7 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 STATE="$REPO_ROOT/.stack/fakesnow"
 CACHE="${BUYONLINE_CACHE:-$HOME/.cache/buyonline-stack}"
 VENV="$CACHE/fakesnow-venv"
-PORT="${FAKESNOW_PORT:-58090}"
+PORT="${FAKESNOW_PORT:-28090}"
 TIMEOUT="${FAKESNOW_TIMEOUT:-60}"
 PYTHON="${PYTHON:-python3}"
 PIDFILE="$STATE/fakesnow.pid"

@@ -14,7 +14,7 @@ Node SDK differs in three ways, and this middleware changes only the wire encodi
 3. Errors: a 5xx makes the Node SDK retry for over a minute and re-run statements; an error
    without `sqlState` is retried too. Both become a 200 with `success: false` and a sqlState.
 
-Run: python server.py --host 127.0.0.1 --port 58090
+Run: python server.py --host 127.0.0.1 --port 28090
 """
 
 from __future__ import annotations
@@ -180,6 +180,6 @@ app = NodeSdkMiddleware(fakesnow_app)
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=58090)
+    parser.add_argument("--port", type=int, default=28090)
     args = parser.parse_args()
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")

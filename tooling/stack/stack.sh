@@ -9,7 +9,9 @@
 #   bash tooling/stack/stack.sh env           print .stack/endpoints.env (exit 1 if not up)
 #
 # State lives in <repo>/.stack/, downloads in ${BUYONLINE_CACHE:-~/.cache/buyonline-stack}.
-# Ports: PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT REGISTRY_PORT REGISTRY_MGMT_PORT.
+# Ports: PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT REGISTRY_PORT REGISTRY_MGMT_PORT. Defaults stay below
+# 32768, out of Linux's ephemeral range (32768-60999): a client socket that happened to get the
+# same local port would make the listener fail with "Address already in use".
 # STACK_TIMEOUT (s, default 120) bounds the wait for each service to answer.
 set -euo pipefail
 
@@ -20,11 +22,11 @@ LOGS="$STATE/logs"
 RUN="$STATE/run"
 CACHE="${BUYONLINE_CACHE:-$HOME/.cache/buyonline-stack}"
 
-PG_PORT="${PG_PORT:-55432}"
-KAFKA_PORT="${KAFKA_PORT:-59092}"
-KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-59093}"
-REGISTRY_PORT="${REGISTRY_PORT:-58081}"
-REGISTRY_MGMT_PORT="${REGISTRY_MGMT_PORT:-59002}"
+PG_PORT="${PG_PORT:-15432}"
+KAFKA_PORT="${KAFKA_PORT:-29092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-29093}"
+REGISTRY_PORT="${REGISTRY_PORT:-28081}"
+REGISTRY_MGMT_PORT="${REGISTRY_MGMT_PORT:-29002}"
 STACK_TIMEOUT="${STACK_TIMEOUT:-120}"
 
 KAFKA_VERSION=4.4.0

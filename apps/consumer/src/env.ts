@@ -37,7 +37,7 @@ export const consumerEnvSchema = z.object({
   SNOWFLAKE_VARIANT_COLUMN: z.string().optional().describe('The target table\'s VARIANT column [default: RECORD].'),
   SNOWFLAKE_CREATE_OBJECTS: z.string().optional().describe('true: create database, schema, stage and table if missing [default: false].'),
   SNOWFLAKE_DRY_RUN: z.string().optional().describe('true: log the SQL instead of running it; files stay in STAGE_DIR [default: false].'),
-  SNOWFLAKE_ACCESS_URL: z.string().optional().describe('Snowflake URL override, e.g. fakesnow http://127.0.0.1:58090.'),
+  SNOWFLAKE_ACCESS_URL: z.string().optional().describe('Snowflake URL override, e.g. fakesnow http://127.0.0.1:28090.'),
   SNOWFLAKE_CONNECT_ATTEMPTS: z.string().optional().describe('Attempts with backoff on retriable Snowflake errors [default: 6].'),
   PG_URL: z.string().optional().describe('PostgreSQL URL (secret); needed by `reconcile` only.'),
   PG_TABLE: z.string().optional().describe('Source table <schema>.<table>; needed by `reconcile` only.'),

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateProducts, PollingTask, postgresSourceConfigSchema } from './index.ts';
 
-const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:55432/buyonline';
+const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const schema = `it_poll_${process.pid}_${Date.now() % 100000}`;
 const sql = postgres(url, { max: 4, onnotice: () => undefined });
 

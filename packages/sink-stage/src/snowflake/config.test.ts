@@ -37,8 +37,8 @@ describe('stage sink config', () => {
 describe('connectionOptions', () => {
   const auth = { account: 'org-acct', username: 'loader', database: 'DB', schema: 'PUBLIC' };
   it('password auth passes the password and the emulator URL', () => {
-    const o = connectionOptions({ ...auth, password: new Redacted('pw'), accessUrl: 'http://127.0.0.1:58090', warehouse: 'WH' });
-    expect(o).toMatchObject({ account: 'org-acct', username: 'loader', password: 'pw', accessUrl: 'http://127.0.0.1:58090', warehouse: 'WH' });
+    const o = connectionOptions({ ...auth, password: new Redacted('pw'), accessUrl: 'http://127.0.0.1:28090', warehouse: 'WH' });
+    expect(o).toMatchObject({ account: 'org-acct', username: 'loader', password: 'pw', accessUrl: 'http://127.0.0.1:28090', warehouse: 'WH' });
     expect(o.authenticator).toBeUndefined();
   });
   it('key-pair auth decrypts an encrypted key to PKCS#8 PEM for the SDK', () => {

@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, migrateProducts, postgresSourceConfigSchema } from '../index.ts';
 
-const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:55432/buyonline';
+const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_logical_${process.pid}_${Date.now() % 100000}`;
 const sql = postgres(url, { max: 3, onnotice: () => undefined });
 
