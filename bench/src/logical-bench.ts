@@ -48,6 +48,9 @@ const appEnv = {
   PUBLICATION_NAME: id,
   HEALTH_PORT: '0',
   LOG_LEVEL: 'warn',
+  // Producer tuning to compare (e.g. POLL_BATCH_SIZE=5000 node bench/dist/logical-bench.js).
+  ...(process.env.POLL_BATCH_SIZE ? { POLL_BATCH_SIZE: process.env.POLL_BATCH_SIZE } : {}),
+  ...(process.env.SNAPSHOT_CHUNK_SIZE ? { SNAPSHOT_CHUNK_SIZE: process.env.SNAPSHOT_CHUNK_SIZE } : {}),
 };
 const producerMain = join(root, 'apps', 'producer', 'dist', 'main.js');
 
