@@ -116,38 +116,15 @@ export class ContainerApps {
 
   producer(name = 'producer', args: string[] = ['run']): ContainerApp {
     const s = this.scenario;
-    return this.track(
-      new ContainerApp('producer', name, this.network, {
-        PG_URL: this.network.pgUrl,
-        PG_TABLE: `${s.schema}.products`,
-        KAFKA_BROKERS: this.network.brokers,
-        SCHEMA_REGISTRY_URL: this.network.registryUrl,
-        TOPIC: s.topic,
-        TOPIC_PARTITIONS: '3',
-        OFFSETS_TOPIC: `e2e.${s.id}.offsets`,
-        SOURCE_DLQ_TOPIC: `${s.topic}.source-dlq`,
-        CONNECTOR_NAME: `e2e-${s.id}`,
-        POLL_BATCH_SIZE: '500',
-        POLL_INTERVAL_MS: '200',
-      }, args, s.logDir),
-    );
+    return this.track(new ContainerApp('producer', name, this.network, s.producerEnv(this.network), args, s.logDir));
   }
 
   consumer(name: string, extra: Record<string, string> = {}): ContainerApp {
     const s = this.scenario;
     return this.track(
-      new ContainerApp('consumer', name, this.network, {
-        KAFKA_BROKERS: this.network.brokers,
-        SCHEMA_REGISTRY_URL: this.network.registryUrl,
-        TOPIC: s.topic,
-        CONSUMER_GROUP: s.group,
-        SINK_DLQ_TOPIC: s.dlqTopic,
-        STAGE_DIR: '/stage',
-        FLUSH_RECORDS: '700',
-        ROTATE_INTERVAL_MS: '1000',
-        COMMIT_INTERVAL_MS: '1000',
-        ...extra,
-      }, ['stream'], s.logDir, [`${s.stageDir}:/stage`]),
+      new ContainerApp('consumer', name, this.network, { ...s.consumerEnv(this.network, '/stage'), ...extra }, ['stream'], s.logDir, [
+        `${s.stageDir}:/stage`,
+      ]),
     );
   }
 

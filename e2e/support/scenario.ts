@@ -64,6 +64,9 @@ function differences(rows: readonly PgRow[], latest: ReadonlyMap<number, StageLi
   return out;
 }
 
+/** Where the services are, as the apps reach them. */
+export type ServiceAddresses = Pick<Endpoints, 'pgUrl' | 'brokers' | 'registryUrl'>;
+
 export interface ExactlyOnceReport {
   kafkaRecords: number;
   stageLines: number;
@@ -117,54 +120,50 @@ export class Scenario {
     return `"${this.schema}".products`;
   }
 
+  /** The producer's settings for this scenario, given where the services are (host or container network). */
+  producerEnv(services: ServiceAddresses): Record<string, string> {
+    return {
+      PG_URL: services.pgUrl,
+      PG_TABLE: `${this.schema}.products`,
+      KAFKA_BROKERS: services.brokers,
+      SCHEMA_REGISTRY_URL: services.registryUrl,
+      TOPIC: this.topic,
+      TOPIC_PARTITIONS: '3',
+      OFFSETS_TOPIC: `e2e.${this.id}.offsets`,
+      SOURCE_DLQ_TOPIC: `${this.topic}.source-dlq`,
+      CONNECTOR_NAME: `e2e-${this.id}`,
+      CAPTURE_MODE: this.mode,
+      SLOT_NAME: this.slot,
+      PUBLICATION_NAME: this.slot,
+      HEARTBEAT_INTERVAL_MS: '2000',
+      POLL_BATCH_SIZE: '500',
+      POLL_INTERVAL_MS: '200',
+    };
+  }
+
+  /** The consumer's settings for this scenario; `stageDir` as the consumer sees it. */
+  consumerEnv(services: ServiceAddresses, stageDir: string): Record<string, string> {
+    return {
+      KAFKA_BROKERS: services.brokers,
+      SCHEMA_REGISTRY_URL: services.registryUrl,
+      TOPIC: this.topic,
+      CONSUMER_GROUP: this.group,
+      SINK_DLQ_TOPIC: this.dlqTopic,
+      STAGE_DIR: stageDir,
+      FLUSH_RECORDS: '700',
+      ROTATE_INTERVAL_MS: '1000',
+      COMMIT_INTERVAL_MS: '1000',
+    };
+  }
+
   producer(name = 'producer', extra: Record<string, string> = {}, args: string[] = ['run']): AppProcess {
-    const app = new AppProcess(
-      'producer',
-      name,
-      {
-        PG_URL: this.endpoints.pgUrl,
-        PG_TABLE: `${this.schema}.products`,
-        KAFKA_BROKERS: this.endpoints.brokers,
-        SCHEMA_REGISTRY_URL: this.endpoints.registryUrl,
-        TOPIC: this.topic,
-        TOPIC_PARTITIONS: '3',
-        OFFSETS_TOPIC: `e2e.${this.id}.offsets`,
-        SOURCE_DLQ_TOPIC: `${this.topic}.source-dlq`,
-        CONNECTOR_NAME: `e2e-${this.id}`,
-        CAPTURE_MODE: this.mode,
-        SLOT_NAME: this.slot,
-        PUBLICATION_NAME: this.slot,
-        HEARTBEAT_INTERVAL_MS: '2000',
-        POLL_BATCH_SIZE: '500',
-        POLL_INTERVAL_MS: '200',
-        ...extra,
-      },
-      args,
-      this.logDir,
-    );
+    const app = new AppProcess('producer', name, { ...this.producerEnv(this.endpoints), ...extra }, args, this.logDir);
     this.apps.push(app);
     return app;
   }
 
   consumer(name: string, mode: 'stream' | 'batch' = 'stream', extra: Record<string, string> = {}): AppProcess {
-    const app = new AppProcess(
-      'consumer',
-      name,
-      {
-        KAFKA_BROKERS: this.endpoints.brokers,
-        SCHEMA_REGISTRY_URL: this.endpoints.registryUrl,
-        TOPIC: this.topic,
-        CONSUMER_GROUP: this.group,
-        SINK_DLQ_TOPIC: this.dlqTopic,
-        STAGE_DIR: this.stageDir,
-        FLUSH_RECORDS: '700',
-        ROTATE_INTERVAL_MS: '1000',
-        COMMIT_INTERVAL_MS: '1000',
-        ...extra,
-      },
-      [mode],
-      this.logDir,
-    );
+    const app = new AppProcess('consumer', name, { ...this.consumerEnv(this.endpoints, this.stageDir), ...extra }, [mode], this.logDir);
     this.apps.push(app);
     return app;
   }

@@ -1,4 +1,5 @@
-import { readEnvConfig } from '@buyonline/kafka-common';
+import { parsePluginConfig, readEnvConfig } from '@buyonline/kafka-common';
+import { type PostgresSourceConfig, postgresSourcePlugin } from '@buyonline/source-postgres';
 import { z } from 'zod';
 
 /** Every setting of the producer, named as its environment variable. */
@@ -30,4 +31,24 @@ export type ProducerEnv = z.output<typeof producerEnvSchema>;
 
 export function readProducerEnv(env: NodeJS.ProcessEnv, configFile?: string): ProducerEnv {
   return readEnvConfig(producerEnvSchema, env, configFile);
+}
+
+/** The source plugin's keys and the variables they come from: builds its input and names its errors. */
+const SOURCE_KEYS = {
+  mode: 'CAPTURE_MODE',
+  url: 'PG_URL',
+  table: 'PG_TABLE',
+  topic: 'TOPIC',
+  batchSize: 'POLL_BATCH_SIZE',
+  pollIntervalMs: 'POLL_INTERVAL_MS',
+  slot: 'SLOT_NAME',
+  publication: 'PUBLICATION_NAME',
+  snapshotChunkSize: 'SNAPSHOT_CHUNK_SIZE',
+  heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
+  slotLagWarnBytes: 'SLOT_LAG_WARN_BYTES',
+} as const satisfies Record<string, keyof ProducerEnv>;
+
+export function sourceConfigFrom(env: ProducerEnv): PostgresSourceConfig {
+  const input = Object.fromEntries(Object.entries(SOURCE_KEYS).map(([key, variable]) => [key, env[variable]]));
+  return parsePluginConfig(postgresSourcePlugin.configSchema, input, SOURCE_KEYS);
 }

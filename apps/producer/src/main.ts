@@ -4,7 +4,6 @@ import {
   clearSourceOffset,
   ConfigError,
   createLogger,
-  parsePluginConfig,
   PrometheusMetrics,
   renderHelp,
   runApp,
@@ -13,7 +12,7 @@ import {
 } from '@buyonline/kafka-common';
 import { dropSlot, migrateProducts, postgresSourcePlugin } from '@buyonline/source-postgres';
 import postgres from 'postgres';
-import { producerEnvSchema, readProducerEnv } from './env.ts';
+import { producerEnvSchema, readProducerEnv, sourceConfigFrom } from './env.ts';
 import { seedProducts, touchProducts } from './seed.ts';
 
 const COMMANDS = {
@@ -42,35 +41,7 @@ if (values.help || !(command in COMMANDS)) {
 await runApp(undefined, async (signal) => {
   const env = readProducerEnv(process.env, values.config);
   const logger = createLogger('producer', env.LOG_LEVEL);
-  const source = parsePluginConfig(
-    postgresSourcePlugin.configSchema,
-    {
-      mode: env.CAPTURE_MODE,
-      url: env.PG_URL,
-      table: env.PG_TABLE,
-      topic: env.TOPIC,
-      batchSize: env.POLL_BATCH_SIZE,
-      pollIntervalMs: env.POLL_INTERVAL_MS,
-      slot: env.SLOT_NAME,
-      publication: env.PUBLICATION_NAME,
-      snapshotChunkSize: env.SNAPSHOT_CHUNK_SIZE,
-      heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
-      slotLagWarnBytes: env.SLOT_LAG_WARN_BYTES,
-    },
-    {
-      mode: 'CAPTURE_MODE',
-      url: 'PG_URL',
-      table: 'PG_TABLE',
-      topic: 'TOPIC',
-      batchSize: 'POLL_BATCH_SIZE',
-      pollIntervalMs: 'POLL_INTERVAL_MS',
-      slot: 'SLOT_NAME',
-      publication: 'PUBLICATION_NAME',
-      snapshotChunkSize: 'SNAPSHOT_CHUNK_SIZE',
-      heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
-      slotLagWarnBytes: 'SLOT_LAG_WARN_BYTES',
-    },
-  );
+  const source = sourceConfigFrom(env);
   const kafka = { brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: env.KAFKA_CLIENT_ID };
 
   if (command === 'resnapshot') {

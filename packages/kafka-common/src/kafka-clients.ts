@@ -8,7 +8,6 @@ import type { Logger } from './connector-api.ts';
 import { CdcError, ConnectionError } from './errors.ts';
 
 export type Producer = KafkaJS.Producer;
-export type Admin = KafkaJS.Admin;
 
 function kafkaJsLogger(logger: Logger): KafkaJS.Logger {
   const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, extra?: object) =>
@@ -100,21 +99,27 @@ export interface TopicSpec {
 }
 
 /** Creates the topics that do not exist yet (replication factor from the broker default). */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = specs.filter((s) => !existing.has(s.topic));
-  if (missing.length === 0) return;
+export async function ensureTopics(client: KafkaJS.Kafka, specs: readonly TopicSpec[]): Promise<void> {
+  const admin = client.admin();
+  await admin.connect();
   try {
-    await admin.createTopics({
-      topics: missing.map((s) => ({
-        topic: s.topic,
-        numPartitions: s.numPartitions,
-        ...(s.configEntries ? { configEntries: s.configEntries } : {}),
-      })),
-    });
-  } catch (err) {
-    // Another process may have created it between list and create.
-    const again = new Set(await admin.listTopics());
-    if (missing.some((s) => !again.has(s.topic))) throw err;
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions,
+          ...(s.configEntries ? { configEntries: s.configEntries } : {}),
+        })),
+      });
+    } catch (err) {
+      // Another process may have created it between list and create.
+      const again = new Set(await admin.listTopics());
+      if (missing.some((s) => !again.has(s.topic))) throw err;
+    }
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -76,13 +76,7 @@ export class SinkWorker {
     const started = ctx.now();
     const log = ctx.logger.child({ component: 'sink-worker', group: this.options.groupId });
     const client = createKafka(kafka, log);
-    const admin = client.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, [{ topic: this.options.deadLetterTopic, numPartitions: 1 }]);
-    } finally {
-      await admin.disconnect();
-    }
+    await ensureTopics(client, [{ topic: this.options.deadLetterTopic, numPartitions: 1 }]);
     const dlq = client.producer({ kafkaJS: { idempotent: true }, 'linger.ms': 5 });
     await dlq.connect();
     const deserializer = new AvroJsonDeserializer(createRegistryClient(this.options.registryUrl));
@@ -100,6 +94,7 @@ export class SinkWorker {
     this.consumer = consumer;
     await connectRaw(consumer);
     await task.start();
+    let partitions: PartitionSummary[] = [];
     try {
       if (this.options.mode === 'batch') await this.recordEndOffsets(consumer);
       consumer.subscribe([...this.options.topics]);
@@ -145,22 +140,20 @@ export class SinkWorker {
     } finally {
       this.ready = false;
       this.closing = true;
-      const partitions = this.summary();
+      // Positions are read before the consumer goes away.
+      partitions = this.summary();
       await disconnectRaw(consumer);
       await dlq.disconnect().catch(() => undefined);
       await task.stop();
-      this.lastPartitions = partitions;
     }
     return {
       mode: this.options.mode,
       records: this.records,
       deadLettered: this.deadLettered,
-      partitions: this.lastPartitions,
+      partitions,
       elapsedMs: ctx.now() - started,
     };
   }
-
-  private lastPartitions: PartitionSummary[] = [];
 
   private summary(): PartitionSummary[] {
     return [...this.assigned.values()].map((tp) => {

@@ -51,21 +51,15 @@ export class SourceWorker {
     const { ctx, task, kafka } = this.options;
     const log = ctx.logger.child({ component: 'source-worker', connector: this.options.connector });
     const client = createKafka(kafka, log);
-    const admin = client.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, [
-        ...this.options.topics,
-        {
-          topic: this.options.offsetsTopic,
-          numPartitions: 1,
-          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-        },
-        { topic: this.options.deadLetterTopic, numPartitions: 1 },
-      ]);
-    } finally {
-      await admin.disconnect();
-    }
+    await ensureTopics(client, [
+      ...this.options.topics,
+      {
+        topic: this.options.offsetsTopic,
+        numPartitions: 1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+      { topic: this.options.deadLetterTopic, numPartitions: 1 },
+    ]);
 
     const producer = client.producer({
       kafkaJS: { transactionalId: this.options.transactionalId, idempotent: true, maxInFlightRequests: 5 },
