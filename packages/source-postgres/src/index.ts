@@ -9,4 +9,5 @@ export { type ColumnInfo, dateToDays, mapColumn, timestamptzToMicros, timeToMicr
 export { compareLsn, normalizeLsn } from './logical/lsn.ts';
 export { LogicalReplicationTask, type LogicalOffset } from './logical/replication-task.ts';
 export { dropSlot, SourcePositionLostError, slotLagBytes, slotState } from './logical/slot-admin.ts';
+export { type KeyOrder, SnapshotKeys } from './logical/snapshot-keys.ts';
 export { SnapshotVisibility } from './logical/snapshot-visibility.ts';
