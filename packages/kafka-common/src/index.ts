@@ -10,6 +10,7 @@ export {
 } from './avro-logical-types.ts';
 export { Backoff, sleep } from './backoff.ts';
 export {
+  brokerList,
   kafkaConfigSchema,
   parseConfig,
   Redacted,
@@ -52,7 +53,8 @@ export { safeJson } from './json.ts';
 export { describeSchemaChange } from './schema-diff.ts';
 export { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 export { clearSourceOffset, offsetKey, readSourceOffsets, SourceOffsets } from './offset-store.ts';
-export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, subjectFor } from './schema-registry.ts';
+export { classifyRegistryError, type RegistryFailure } from './registry-errors.ts';
+export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, type RegistryRetryOptions, subjectFor } from './schema-registry.ts';
 export { SinkWorker, type PartitionSummary, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
 export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
 export { noopContext } from './testing.ts';

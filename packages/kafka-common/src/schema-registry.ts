@@ -6,8 +6,10 @@ import {
   SubjectNameStrategyType,
 } from '@confluentinc/schemaregistry';
 import { jsonLogicalTypes, wireLogicalTypes } from './avro-logical-types.ts';
-import type { AvroSchema } from './connector-api.ts';
-import { ConnectionError, DataError, SchemaCompatibilityError } from './errors.ts';
+import { Backoff, sleep } from './backoff.ts';
+import type { AvroSchema, Logger, Metrics } from './connector-api.ts';
+import { ConnectionError, DataError, describeError, isRetriable, SchemaCompatibilityError } from './errors.ts';
+import { classifyRegistryError, SCHEMA_NOT_FOUND } from './registry-errors.ts';
 import { describeSchemaChange } from './schema-diff.ts';
 
 export type SubjectRole = 'key' | 'value';
@@ -16,17 +18,84 @@ export function subjectFor(topic: string, role: SubjectRole): string {
   return `${topic}-${role}`;
 }
 
-export function createRegistryClient(url: string): SchemaRegistryClient {
-  return new SchemaRegistryClient({ baseURLs: [url], cacheCapacity: 1000 });
+/** How long one registry request may take before it counts as an outage. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * A client that gives up on a request after REQUEST_TIMEOUT_MS (axios' default is never) and
+ * retries a failed request only briefly itself: the callers wait out longer outages with their
+ * own backoff, so that they can log them, report them and stop on shutdown. Successful answers
+ * only are cached, so a call after a failure really asks the registry again.
+ */
+export function createRegistryClient(url: string, options: { timeoutMs?: number } = {}): SchemaRegistryClient {
+  return new SchemaRegistryClient({
+    baseURLs: [url],
+    cacheCapacity: 1000,
+    createAxiosDefaults: { timeout: options.timeoutMs ?? REQUEST_TIMEOUT_MS },
+    maxRetries: 1,
+    retriesWaitMs: 200,
+    retriesMaxWaitMs: 1000,
+  });
 }
 
-function isNotFound(err: unknown): boolean {
-  const status = (err as { status?: number }).status;
-  return status === 404;
+/** The registry answered that the subject (or the schema under it) is not registered. */
+function isNotRegistered(err: unknown): boolean {
+  return classifyRegistryError(err).kind === 'not-found';
 }
 
-function httpStatus(err: unknown): number | undefined {
-  return (err as { status?: number }).status;
+/**
+ * How a serde waits out a registry outage itself: until the registry answers again or
+ * `signal` aborts (then the ConnectionError is thrown), logging each wait and keeping the
+ * `schema_registry_available` gauge (1 or 0) up to date. Without these options an outage is
+ * thrown at once as a (retriable) ConnectionError, for a caller that backs off itself.
+ */
+export interface RegistryRetryOptions {
+  signal?: AbortSignal;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** First wait; doubles (with jitter) up to maxDelayMs. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Registry availability as the last call saw it, shared by the serdes of one worker. */
+class RegistryAvailability {
+  private down = false;
+
+  constructor(private readonly options: RegistryRetryOptions | undefined) {}
+
+  get available(): boolean {
+    return !this.down;
+  }
+
+  /** Runs `call` until it succeeds or fails with something else than an outage. */
+  async retry<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const { signal, logger, metrics } = this.options ?? {};
+    const backoff = new Backoff(this.options?.baseDelayMs ?? 500, this.options?.maxDelayMs ?? 30_000);
+    for (;;) {
+      try {
+        const result = await call();
+        if (this.down) {
+          this.down = false;
+          metrics?.gauge('schema_registry_available', 1);
+          logger?.info({ what }, 'schema registry answers again');
+        }
+        return result;
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        if (!this.down) {
+          this.down = true;
+          metrics?.gauge('schema_registry_available', 0);
+        }
+        if (!this.options || signal?.aborted) throw err;
+        metrics?.count('schema_registry_retries_total');
+        const wait = backoff.next();
+        logger?.warn({ what, err: describeError(err), retryInMs: wait }, 'schema registry unavailable; waiting (nothing is dead-lettered for it)');
+        await sleep(wait, signal);
+        if (signal?.aborted) throw err;
+      }
+    }
+  }
 }
 
 interface RegisteredSerializer {
@@ -38,18 +107,40 @@ interface RegisteredSerializer {
  * Registers schemas explicitly (never infers them from objects) and serializes records in
  * the Confluent wire format. Before a new schema version is registered, the registry is
  * asked whether it is compatible; an incompatible change stops the producer.
+ *
+ * A registry outage (no answer, timeout, 5xx, 401/403/429, a 404 that is not the registry's)
+ * is a ConnectionError, waited out inside `serialize` when RegistryRetryOptions are given,
+ * else thrown for the caller to back off: the record is neither dead-lettered nor skipped.
+ * Only a value Avro cannot encode is a DataError.
  */
 export class AvroProducerSerde {
   private readonly registered = new Map<string, Promise<RegisteredSerializer>>();
+  private readonly availability: RegistryAvailability;
 
-  constructor(private readonly client: SchemaRegistryClient) {}
+  constructor(
+    private readonly client: SchemaRegistryClient,
+    retry?: RegistryRetryOptions,
+  ) {
+    this.availability = new RegistryAvailability(retry);
+  }
 
-  async serialize(topic: string, role: SubjectRole, schema: AvroSchema, value: unknown): Promise<Buffer> {
+  /** False while the last registry call found the registry unavailable. */
+  registryAvailable(): boolean {
+    return this.availability.available;
+  }
+
+  serialize(topic: string, role: SubjectRole, schema: AvroSchema, value: unknown): Promise<Buffer> {
+    return this.availability.retry(`serialize ${role} for ${topic}`, () => this.serializeOnce(topic, role, schema, value));
+  }
+
+  private async serializeOnce(topic: string, role: SubjectRole, schema: AvroSchema, value: unknown): Promise<Buffer> {
     const { serializer } = await this.ensureRegistered(topic, role, schema);
     try {
       return await serializer.serialize(topic, value);
     } catch (err) {
       if (err instanceof DataError) throw err;
+      // The serializer asks the registry too (the schema by id): that is not the record's fault.
+      if (classifyRegistryError(err).kind !== 'not-registry') throw registryError(subjectFor(topic, role), err);
       throw new DataError(`cannot serialize ${role} for topic ${topic}: ${(err as Error).message}`, { cause: err });
     }
   }
@@ -73,17 +164,11 @@ export class AvroProducerSerde {
     try {
       id = await this.client.getId(subject, info);
     } catch (err) {
-      if (!isNotFound(err)) throw registryError(subject, err);
+      if (!isNotRegistered(err)) throw registryError(subject, err);
       await this.checkCompatible(subject, text);
       try {
         id = await this.client.register(subject, info);
       } catch (registerErr) {
-        if (httpStatus(registerErr) === 409) {
-          throw new SchemaCompatibilityError(
-            `schema registry rejected the new schema for ${subject}: ${(registerErr as Error).message}`,
-            { cause: registerErr },
-          );
-        }
         throw registryError(subject, registerErr);
       }
     }
@@ -104,7 +189,7 @@ export class AvroProducerSerde {
       latestVersion = latest.version ?? 1;
       latestText = latest.schema ?? '{}';
     } catch (err) {
-      if (isNotFound(err)) return; // first version of the subject
+      if (isNotRegistered(err)) return; // first version of the subject
       throw registryError(subject, err);
     }
     let compatible: boolean;
@@ -123,15 +208,35 @@ export class AvroProducerSerde {
   }
 }
 
+/**
+ * A failed registry call of the producer: an outage is a ConnectionError (waited out); a
+ * refusal by the registry itself (409 incompatible, 422 invalid schema…) stops the producer
+ * before anything is produced with the schema. Neither is the fault of one record, so
+ * neither is a DataError: no row is dead-lettered because of the registry.
+ */
 function registryError(subject: string, err: unknown): Error {
-  const status = httpStatus(err);
-  if (status !== undefined && status >= 400 && status < 500) {
-    return new DataError(`schema registry refused ${subject} (HTTP ${status}): ${(err as Error).message}`, { cause: err });
+  const failure = classifyRegistryError(err);
+  const message = (err as Error).message;
+  if (failure.kind === 'rejected') {
+    return new SchemaCompatibilityError(
+      `schema registry refused the schema for ${subject} (HTTP ${failure.status}, error code ${failure.errorCode}): ${message}`,
+      { cause: err },
+    );
   }
-  return new ConnectionError(`schema registry unreachable for ${subject}: ${(err as Error).message}`, { cause: err });
+  const why = failure.kind === 'unavailable' ? failure.reason : failure.kind === 'not-found' ? `error code ${failure.errorCode}` : 'unexpected error';
+  return new ConnectionError(`schema registry unavailable for ${subject} (${why}): ${message}`, { cause: err });
 }
 
-/** Deserializes Confluent-framed Avro into JSON-ready values (decimals and timestamps as strings). */
+/**
+ * Deserializes Confluent-framed Avro into JSON-ready values (decimals and timestamps as strings).
+ *
+ * Poison (DataError, dead-lettered by the sink) is only: bytes that are not Confluent-framed,
+ * a schema id that the answering registry says does not exist (error code 40403), or bytes
+ * that do not decode with the schema the registry returned. Anything else from the registry
+ * (no answer, timeout, 5xx, 401/403/429, a 404 that is not the registry's, any other
+ * answer) is a ConnectionError: the caller waits and asks again (failed lookups are not
+ * cached, so the next call reaches the registry).
+ */
 export class AvroJsonDeserializer {
   private readonly keys: AvroDeserializer;
   private readonly values: AvroDeserializer;
@@ -151,13 +256,17 @@ export class AvroJsonDeserializer {
       const value = await (role === 'key' ? this.keys : this.values).deserialize(topic, payload);
       return { value, schemaId };
     } catch (err) {
-      const status = httpStatus(err);
-      if (status === undefined || status === 404 || status === 422) {
-        throw new DataError(`cannot deserialize ${role} with schema id ${schemaId}: ${(err as Error).message}`, {
+      const failure = classifyRegistryError(err);
+      if (failure.kind === 'not-registry') {
+        throw new DataError(`cannot deserialize ${role} with schema id ${schemaId}: ${(err as Error).message}`, { cause: err });
+      }
+      if (failure.kind === 'not-found' && failure.errorCode === SCHEMA_NOT_FOUND) {
+        throw new DataError(`cannot deserialize ${role}: schema id ${schemaId} does not exist in the registry (${(err as Error).message})`, {
           cause: err,
         });
       }
-      throw new ConnectionError(`schema registry unreachable while reading schema ${schemaId}`, { cause: err });
+      const why = failure.kind === 'unavailable' ? failure.reason : failure.kind === 'not-found' ? `error code ${failure.errorCode}` : `HTTP ${failure.status}`;
+      throw new ConnectionError(`schema registry unavailable while reading schema ${schemaId} (${why}): ${(err as Error).message}`, { cause: err });
     }
   }
 }

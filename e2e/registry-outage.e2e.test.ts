@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readTopic } from './support/kafka-topic.ts';
+import { Scenario, sleep } from './support/scenario.ts';
+import { readStage } from './support/stage-files.ts';
+import { TcpProxy } from './support/tcp-proxy.ts';
+
+describe('a schema registry that does not answer', () => {
+  const scenario = new Scenario('registry_outage', inject('endpoints'));
+  const registry = new URL(scenario.endpoints.registryUrl);
+  let proxy: TcpProxy | undefined;
+  afterAll(async () => {
+    await proxy?.close();
+    await scenario.cleanup();
+  });
+  beforeAll(() => scenario.seed(500));
+
+  it('is an outage, not poison: a consumer started while it is down waits, then lands all 500 records and dead-letters none', async () => {
+    const producer = scenario.producer().start();
+    await scenario.waitUntilKafkaMatchesPostgres();
+    expect(await producer.terminate()).toBe(0);
+
+    // Our own door to the shared registry, closed: the consumer's connections are refused.
+    proxy = await TcpProxy.create({ host: registry.hostname, port: Number(registry.port) });
+    const viaProxy = new URL(registry.href);
+    viaProxy.port = String(proxy.port);
+    const consumer = scenario.consumer('consumer', 'stream', { SCHEMA_REGISTRY_URL: viaProxy.href.replace(/\/$/, '') }).start();
+
+    await sleep(20_000);
+    expect(consumer.running).toBe(true);
+    // Nothing could be decoded, so nothing landed, and nothing was taken for poison.
+    expect(readStage(scenario.stageDir, scenario.topic).lines).toHaveLength(0);
+    expect(await readTopic(scenario.endpoints.brokers, scenario.dlqTopic)).toEqual([]);
+
+    await proxy.open();
+    await scenario.waitUntilStageMatchesPostgres();
+    expect(await consumer.terminate()).toBe(0);
+
+    expect(await readTopic(scenario.endpoints.brokers, scenario.dlqTopic)).toEqual([]);
+    const report = await scenario.verifyExactlyOnce();
+    expect(report.kafkaRecords).toBe(500);
+    expect(report.stageLines).toBe(500);
+  });
+});
