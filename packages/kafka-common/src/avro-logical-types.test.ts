@@ -89,3 +89,31 @@ describe('Avro logical types', () => {
     expect(wire.fromBuffer(buf)).toEqual({ price: '-12.34', at: 1_700_000_000_123_456 });
   });
 });
+
+describe('JSON rendering at the edges of time and date', () => {
+  const edge = avro.Type.forSchema(
+    {
+      type: 'record',
+      name: 'Edge',
+      fields: [
+        { name: 't', type: { type: 'long', logicalType: 'time-micros' } },
+        { name: 'd', type: { type: 'int', logicalType: 'date' } },
+      ],
+    },
+    { logicalTypes: jsonLogicalTypes },
+  );
+  const roundTrip = (t: number, d: number) => edge.fromBuffer(avro.Type.forSchema(edge.schema() as avro.Schema).toBuffer({ t, d })) as { t: string; d: string };
+
+  it("keeps time '24:00:00' (PostgreSQL's end of day), never wrapping to 00:00", () => {
+    expect(roundTrip(86_400_000_000, 0).t).toBe('24:00:00.000000');
+    expect(roundTrip(86_399_999_999, 0).t).toBe('23:59:59.999999');
+  });
+
+  it('prints dates past year 9999 as PostgreSQL does (five-digit year), not a truncated ISO string', () => {
+    const days = Math.round(Date.UTC(10000, 0, 1) / 86_400_000);
+    expect(roundTrip(0, days).d).toBe('10000-01-01');
+    expect(roundTrip(0, Math.round(Date.UTC(275759, 11, 31) / 86_400_000)).d).toBe('275759-12-31');
+    expect(roundTrip(0, 0).d).toBe('1970-01-01');
+    expect(roundTrip(0, -719162).d).toBe('0001-01-01');
+  });
+});

@@ -133,7 +133,10 @@ class TimestampMicrosIsoType extends TimestampMicrosNumberType {
 /** `date` (days since the epoch) decoded to `YYYY-MM-DD`. */
 class DateIsoType extends avro.types.LogicalType {
   override _fromValue(value: number): string {
-    return new Date(value * 86_400_000).toISOString().slice(0, 10);
+    // As PostgreSQL prints it: at least four year digits, more past 9999 (toISOString would write `+010000`).
+    const date = new Date(value * 86_400_000);
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
   }
   override _toValue(value: unknown): number {
     if (typeof value === 'number') return value;
@@ -145,6 +148,8 @@ class DateIsoType extends avro.types.LogicalType {
 /** `time-micros` decoded to `HH:MM:SS.ffffff`. */
 class TimeMicrosIsoType extends avro.types.LogicalType {
   override _fromValue(value: number): string {
+    // PostgreSQL's time allows 24:00:00, the end of the day: kept as such, never wrapped to 00:00.
+    if (value === 86_400_000_000) return '24:00:00.000000';
     return microsToIso(value).slice(11, 26);
   }
   override _toValue(value: unknown): number {

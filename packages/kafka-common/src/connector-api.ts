@@ -47,6 +47,17 @@ export interface SourceRecord {
   headers?: Record<string, string>;
   /** Set when the source could not convert the row: the record goes to the dead-letter topic with this reason. */
   failure?: { code: string; message: string };
+  /**
+   * More records of the same source transaction follow: the worker keeps its Kafka transaction
+   * open and stores no position for this record (a huge source transaction streams through one
+   * Kafka transaction without being held in memory).
+   */
+  inTransaction?: boolean;
+  /**
+   * Nothing is produced for this record: it only carries a position to store (the end of a
+   * source transaction whose records came before it, or the end of a snapshot).
+   */
+  positionOnly?: boolean;
 }
 
 export interface RecordMetadata {
@@ -66,7 +77,8 @@ export interface SourceTask {
   /** Returns the next batch (possibly empty after waiting a while); honours the signal. */
   poll(signal: AbortSignal): Promise<SourceRecord[]>;
   /**
-   * Called once the records up to and including `records` are committed in Kafka.
+   * Called once a Kafka transaction holding `records` (the last batch polled; earlier batches of
+   * the same open transaction are not repeated) and everything before them has committed.
    * A log-based source acknowledges its position here, never earlier.
    */
   commit(records: readonly SourceRecord[], metadata: readonly RecordMetadata[]): Promise<void>;
@@ -112,6 +124,11 @@ export interface SinkTask {
   preCommit(consumed: readonly TopicPartitionOffset[]): TopicPartitionOffset[];
   /** Partitions were revoked: flush or drop their buffers and forget them. */
   close(partitions: readonly TopicPartitionRef[]): Promise<void>;
+  /**
+   * The assignment was lost (session or max.poll.interval.ms expired): another consumer may own
+   * these partitions already, so their buffers are dropped unpublished and forgotten.
+   */
+  lost(partitions: readonly TopicPartitionRef[]): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -1,8 +1,8 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { Backoff, sleep } from './backoff.ts';
 import type { KafkaConfig } from './config.ts';
-import type { PluginContext, RecordMetadata, SourceRecord, SourceTask } from './connector-api.ts';
-import { CdcError, DataError, describeError, isRetriable } from './errors.ts';
+import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask } from './connector-api.ts';
+import { CdcError, DataError, describeError, FencedError, isRetriable } from './errors.ts';
 import { safeJson } from './json.ts';
 import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 import { offsetKey, readSourceOffsets } from './offset-store.ts';
@@ -22,6 +22,10 @@ export interface SourceWorkerOptions {
   topics: readonly TopicSpec[];
   /** Stable per connector instance: a restarted producer fences its predecessor. */
   transactionalId: string;
+  /** Longest a Kafka transaction may stay open (one source transaction streams through one). */
+  transactionTimeoutMs?: number;
+  /** A record larger than this (key + value + headers) goes to the dead-letter topic. */
+  maxRecordBytes?: number;
   ctx: PluginContext;
 }
 
@@ -32,13 +36,30 @@ export interface SourceWorkerStats {
   lastCommitAt: number | null;
 }
 
+/** Messages per `send` call: delivery is awaited per chunk, so librdkafka's queue never fills. */
+const SEND_CHUNK = 5_000;
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
+const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+
+/** A Kafka transaction in progress: records of one or more polls, positions of the closed source transactions. */
+interface OpenTransaction {
+  tx: KafkaJS.Transaction;
+  started: number;
+  positions: Map<string, string>;
+  sent: number;
+  deadLettered: number;
+  /** Where the records of the last batch went (per topic partition, the first offset). */
+  metadata: RecordMetadata[];
+}
+
 /**
  * poll → serialize → one Kafka transaction holding the records and the source position →
- * commit → tell the task (which may then acknowledge its position upstream).
+ * commit → tell the task (which may then acknowledge its position upstream). A source
+ * transaction larger than one poll streams through one open Kafka transaction. A transient
+ * Kafka failure aborts, backs off, reads the stored positions again and goes on.
  */
 export class SourceWorker {
   readonly stats: SourceWorkerStats = { records: 0, transactions: 0, deadLettered: 0, lastCommitAt: null };
-  private producer: KafkaJS.Producer | undefined;
   private ready = false;
 
   constructor(private readonly options: SourceWorkerOptions) {}
@@ -48,7 +69,7 @@ export class SourceWorker {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const { ctx, task, kafka } = this.options;
+    const { ctx, kafka } = this.options;
     const log = ctx.logger.child({ component: 'source-worker', connector: this.options.connector });
     const client = createKafka(kafka, log);
     await ensureTopics(client, [
@@ -60,67 +81,117 @@ export class SourceWorker {
       },
       { topic: this.options.deadLetterTopic, numPartitions: 1 },
     ]);
+    const serde = new AvroProducerSerde(createRegistryClient(this.options.registryUrl));
+    const backoff = new Backoff(1_000, 30_000);
+    while (!signal.aborted) {
+      try {
+        await this.session(client, serde, signal, log, () => backoff.reset());
+        return;
+      } catch (err) {
+        if (signal.aborted || !isRetriable(err)) throw err;
+        const wait = backoff.next();
+        log.warn({ err: describeError(err), retryInMs: wait }, 'source session failed; resuming from the positions stored in Kafka');
+        ctx.metrics.count('source_session_restarts_total');
+        await sleep(wait, signal);
+      }
+    }
+  }
 
+  /**
+   * One producer session: initialise transactions (fencing a predecessor), read the stored
+   * positions, start the task from them and pump until the signal aborts or something fails.
+   */
+  private async session(
+    client: ReturnType<typeof createKafka>,
+    serde: AvroProducerSerde,
+    signal: AbortSignal,
+    log: Logger,
+    progressed: () => void,
+  ): Promise<void> {
+    const { task, kafka } = this.options;
     const producer = client.producer({
       kafkaJS: { transactionalId: this.options.transactionalId, idempotent: true, maxInFlightRequests: 5 },
-      'transaction.timeout.ms': 60_000,
+      'transaction.timeout.ms': this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS,
       'linger.ms': 5,
     });
-    this.producer = producer;
-    // connect() initialises transactions: a crashed predecessor's open transaction is aborted
-    // and a zombie with the same transactional id is fenced from now on.
-    await producer.connect();
+    let open: OpenTransaction | undefined;
+    let started = false;
     try {
+      // connect() initialises transactions: a crashed predecessor's open transaction is aborted
+      // and a zombie with the same transactional id is fenced from now on.
+      await producer.connect().catch((err: unknown) => {
+        throw kafkaError('cannot initialise the transactional producer', err);
+      });
       const offsets = await readSourceOffsets(kafka, this.options.offsetsTopic, this.options.connector);
       log.info({ positions: offsets.size }, 'source positions read from the offsets topic');
-      const serde = new AvroProducerSerde(createRegistryClient(this.options.registryUrl));
+      started = true;
       await task.start(offsets);
       this.ready = true;
-      const backoff = new Backoff();
+      const pollBackoff = new Backoff();
       while (!signal.aborted) {
         let records: SourceRecord[];
         try {
           records = await task.poll(signal);
-          backoff.reset();
+          pollBackoff.reset();
         } catch (err) {
-          if (!isRetriable(err) || signal.aborted) throw err;
-          const wait = backoff.next();
+          // With a Kafka transaction open, its records cannot be re-read into it: abort and resume from Kafka.
+          if (!isRetriable(err) || signal.aborted || open) throw err;
+          const wait = pollBackoff.next();
           log.warn({ err: describeError(err), retryInMs: wait }, 'source poll failed, retrying');
-          ctx.metrics.count('source_poll_errors_total');
+          this.options.ctx.metrics.count('source_poll_errors_total');
           await sleep(wait, signal);
           continue;
         }
         if (records.length === 0) continue;
-        await this.produce(producer, serde, records, log);
+        open ??= await this.begin(producer);
+        await this.send(open, serde, records, log);
+        if (records.at(-1)?.inTransaction) continue; // the source transaction goes on: keep the Kafka one open
+        const metadata = await this.commit(open);
+        open = undefined;
+        progressed();
+        await task.commit(records, metadata);
       }
+    } catch (err) {
+      if (open) await open.tx.abort().catch(() => undefined);
+      throw err;
     } finally {
       this.ready = false;
-      await task.stop().catch((err: unknown) => log.error({ err: describeError(err) }, 'source task stop failed'));
+      if (started) await task.stop().catch((err: unknown) => log.error({ err: describeError(err) }, 'source task stop failed'));
       await producer.disconnect().catch((err: unknown) => log.error({ err: describeError(err) }, 'producer disconnect failed'));
     }
   }
 
-  private async produce(
-    producer: KafkaJS.Producer,
-    serde: AvroProducerSerde,
-    records: readonly SourceRecord[],
-    log: PluginContext['logger'],
-  ): Promise<void> {
-    const { ctx } = this.options;
-    const started = ctx.now();
+  private async begin(producer: KafkaJS.Producer): Promise<OpenTransaction> {
+    try {
+      const tx = await producer.transaction();
+      return { tx, started: this.options.ctx.now(), positions: new Map(), sent: 0, deadLettered: 0, metadata: [] };
+    } catch (err) {
+      throw kafkaError('cannot begin a Kafka transaction', err);
+    }
+  }
+
+  private async send(open: OpenTransaction, serde: AvroProducerSerde, records: readonly SourceRecord[], log: Logger): Promise<void> {
+    const maxBytes = this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     const byTopic = new Map<string, KafkaJS.Message[]>();
     const deadLetters: KafkaJS.Message[] = [];
-    const sent: SourceRecord[] = [];
     for (const record of records) {
+      if (!record.inTransaction) {
+        open.positions.set(offsetKey(this.options.connector, record.sourcePartition), JSON.stringify(record.sourceOffset));
+      }
+      if (record.positionOnly) continue;
       if (record.failure) {
         log.error({ err: record.failure.message, position: record.sourceOffset }, 'row cannot be converted: dead-lettered');
         deadLetters.push(deadLetterMessage(record, new DataError(record.failure.message)));
         continue;
       }
       try {
-        const key = await serde.serialize(record.topic, 'key', record.keySchema, record.key);
+        const key = record.key === null ? null : await serde.serialize(record.topic, 'key', record.keySchema, record.key);
         const value =
           record.value === null ? null : await serde.serialize(record.topic, 'value', record.valueSchema, record.value);
+        const size = (key?.length ?? 0) + (value?.length ?? 0) + headerBytes(record.headers);
+        if (size > maxBytes) {
+          throw new DataError(`record of ${size} bytes is larger than the largest record Kafka takes (${maxBytes} bytes)`);
+        }
         const messages = byTopic.get(record.topic) ?? [];
         messages.push({
           key,
@@ -129,51 +200,79 @@ export class SourceWorker {
           ...(record.headers ? { headers: record.headers } : {}),
         });
         byTopic.set(record.topic, messages);
-        sent.push(record);
+        open.sent++;
       } catch (err) {
         if (!(err instanceof DataError)) throw err;
-        log.error({ err: err.message, position: record.sourceOffset }, 'record cannot be serialized: dead-lettered');
+        log.error({ err: err.message, position: record.sourceOffset }, 'record cannot be produced: dead-lettered');
         deadLetters.push(deadLetterMessage(record, err));
       }
     }
-
-    const positions = new Map<string, string>();
-    for (const record of records) {
-      positions.set(offsetKey(this.options.connector, record.sourcePartition), JSON.stringify(record.sourceOffset));
-    }
-
-    const tx = await producer.transaction();
-    const metadata: RecordMetadata[] = [];
+    open.metadata = [];
     try {
       for (const [topic, messages] of byTopic) {
-        const result = await tx.send({ topic, messages });
-        for (const m of result) metadata.push({ topic: m.topicName, partition: m.partition, offset: m.baseOffset ?? '-1' });
+        for (let i = 0; i < messages.length; i += SEND_CHUNK) {
+          const result = await open.tx.send({ topic, messages: messages.slice(i, i + SEND_CHUNK) });
+          for (const m of result) open.metadata.push({ topic: m.topicName, partition: m.partition, offset: m.baseOffset ?? '-1' });
+        }
       }
-      if (deadLetters.length > 0) await tx.send({ topic: this.options.deadLetterTopic, messages: deadLetters });
-      await tx.send({
-        topic: this.options.offsetsTopic,
-        messages: [...positions].map(([key, value]) => ({ key, value })),
-      });
-      await tx.commit();
+      if (deadLetters.length > 0) await open.tx.send({ topic: this.options.deadLetterTopic, messages: deadLetters });
     } catch (err) {
-      await tx.abort().catch(() => undefined);
-      throw err instanceof CdcError ? err : new CdcError('CONNECTION_FAILED', `Kafka transaction failed: ${describeError(err)}`, { cause: err, retriable: true });
+      throw kafkaError('Kafka transaction failed', err);
     }
-    this.stats.records += sent.length;
+    open.deadLettered += deadLetters.length;
+  }
+
+  private async commit(open: OpenTransaction): Promise<RecordMetadata[]> {
+    const { ctx } = this.options;
+    try {
+      if (open.positions.size > 0) {
+        await open.tx.send({
+          topic: this.options.offsetsTopic,
+          messages: [...open.positions].map(([key, value]) => ({ key, value })),
+        });
+      }
+      await open.tx.commit();
+    } catch (err) {
+      throw kafkaError('Kafka transaction failed', err);
+    }
+    this.stats.records += open.sent;
     this.stats.transactions++;
-    this.stats.deadLettered += deadLetters.length;
+    this.stats.deadLettered += open.deadLettered;
     this.stats.lastCommitAt = ctx.now();
-    ctx.metrics.count('source_records_total', sent.length);
-    ctx.metrics.count('source_dead_letter_total', deadLetters.length);
-    ctx.metrics.observe('source_transaction_seconds', (ctx.now() - started) / 1000);
-    await this.options.task.commit(records, metadata);
+    ctx.metrics.count('source_records_total', open.sent);
+    ctx.metrics.count('source_dead_letter_total', open.deadLettered);
+    ctx.metrics.observe('source_transaction_seconds', (ctx.now() - open.started) / 1000);
+    return open.metadata;
   }
 }
 
+/** librdkafka's ERR__FENCED, and the broker's INVALID_PRODUCER_EPOCH and PRODUCER_FENCED. */
+const FENCED_CODES = new Set([-144, 47, 90]);
+
+/** A Kafka failure as the worker treats it: fenced and fatal errors stop; anything else is waited out. */
+function kafkaError(what: string, err: unknown): CdcError {
+  if (err instanceof CdcError) return err;
+  const e = err as { fatal?: boolean; code?: number; message?: string };
+  const fenced = FENCED_CODES.has(e.code ?? 0) || /fenced/i.test(e.message ?? '');
+  if (fenced) return new FencedError(`${what}: another producer with the same transactional id took over (${describeError(err)})`, { cause: err });
+  if (e.fatal) return new CdcError('CONNECTION_FAILED', `${what}: fatal producer error: ${describeError(err)}`, { cause: err, retriable: true });
+  return new CdcError('CONNECTION_FAILED', `${what}: ${describeError(err)}`, { cause: err, retriable: true });
+}
+
+function headerBytes(headers: Record<string, string> | undefined): number {
+  if (!headers) return 0;
+  let n = 0;
+  for (const [k, v] of Object.entries(headers)) n += k.length + v.length;
+  return n;
+}
+
 function deadLetterMessage(record: SourceRecord, err: CdcError): KafkaJS.Message {
+  // The original value is kept only while it fits: a record too large for Kafka is dead-lettered by key and position.
+  const full = safeJson({ key: record.key, value: record.value, sourceOffset: record.sourceOffset });
+  const value = full.length > 900_000 ? safeJson({ key: record.key, sourceOffset: record.sourceOffset, valueOmitted: true }) : full;
   return {
     key: safeJson(record.key),
-    value: safeJson({ key: record.key, value: record.value, sourceOffset: record.sourceOffset }),
+    value,
     headers: {
       'dlq.error.code': err.code,
       'dlq.error.message': err.message,

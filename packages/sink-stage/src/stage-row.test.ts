@@ -76,4 +76,23 @@ describe('toStageRow', () => {
     expect(toStageRow(record(null))).toBeUndefined();
     expect(toStageRow(record(undefined))).toBeUndefined();
   });
+
+  it('writes NaN and infinities of real/double columns as PostgreSQL prints them, never as null', () => {
+    const row = toStageRow(record({ op: 'c', before: null, after: { id: 7, ratio: Number.NaN, hi: Number.POSITIVE_INFINITY, lo: Number.NEGATIVE_INFINITY, xs: [1.5, Number.NaN] }, source }));
+    expect(JSON.parse(JSON.stringify(row))).toMatchObject({ id: 7, ratio: 'NaN', hi: 'Infinity', lo: '-Infinity', xs: [1.5, 'NaN'] });
+  });
+
+  it('leaves out an unchanged TOASTed value (unknown without a before-image) and names it, never writing null', () => {
+    const row = toStageRow(record({ op: 'u', before: null, after: { id: 7, total: '2.00', notes: null }, source, unchanged_toast: ['notes'] }));
+    expect(row).toMatchObject({ id: 7, total: '2.00', __op: 'u', __unchanged_toast: ['notes'] });
+    expect(row).not.toHaveProperty('notes');
+    const full = toStageRow(record({ op: 'u', before: null, after: { id: 7, notes: 'long text' }, source, unchanged_toast: [] }));
+    expect(full).toMatchObject({ notes: 'long text' });
+    expect(full).not.toHaveProperty('__unchanged_toast');
+  });
+
+  it('writes a truncate as a keyless line that says every earlier row of the table is gone', () => {
+    const row = toStageRow(record({ op: 't', before: null, after: null, source, unchanged_toast: [] }, { key: null }));
+    expect(row).toEqual({ __op: 't', __deleted: true, __source: source, __processed_at: null, __kafka: { ...kafka, key: null } });
+  });
 });

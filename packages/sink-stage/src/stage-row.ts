@@ -6,6 +6,8 @@ interface ChangeEnvelope {
   after?: Record<string, unknown> | null;
   source?: unknown;
   ts_us?: unknown;
+  /** Columns whose unchanged TOASTed value the source did not have: unknown, so left out. */
+  unchanged_toast?: string[];
 }
 
 function isEnvelope(value: unknown): value is ChangeEnvelope {
@@ -28,11 +30,13 @@ function isEnvelope(value: unknown): value is ChangeEnvelope {
 function jsonValue(value: unknown): unknown {
   if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
   if (Array.isArray(value)) return value.map(jsonValue);
+  // JSON has no NaN or infinities (JSON.stringify would write null): PostgreSQL's spelling instead.
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
   return value;
 }
 
-function jsonRow(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, jsonValue(v)]));
+function jsonRow(row: Record<string, unknown>, unknown: readonly string[] = []): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).filter(([k]) => !unknown.includes(k)).map(([k, v]) => [k, jsonValue(v)]));
 }
 
 export function toStageRow(record: SinkRecord): Record<string, unknown> | undefined {
@@ -45,11 +49,13 @@ export function toStageRow(record: SinkRecord): Record<string, unknown> | undefi
     timestamp: new Date(record.timestampMs).toISOString(),
   };
   if (!isEnvelope(record.value)) return { ...(record.value as Record<string, unknown>), __kafka: kafka };
-  const { op, before, after, source, ts_us } = record.value;
+  const { op, before, after, source, ts_us, unchanged_toast: unchanged = [] } = record.value;
   return {
-    ...jsonRow(after ?? before ?? {}),
+    ...jsonRow(after ?? before ?? {}, after ? unchanged : []),
     __op: op,
-    __deleted: op === 'd',
+    // A delete removes its key; a truncate (`t`, no key) every earlier row of the table.
+    __deleted: op === 'd' || op === 't',
+    ...(after && unchanged.length > 0 ? { __unchanged_toast: unchanged } : {}),
     __source: source ?? null,
     __processed_at: ts_us ?? null,
     __kafka: kafka,

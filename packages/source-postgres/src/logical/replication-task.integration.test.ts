@@ -27,8 +27,8 @@ async function pollUntil(t: LogicalReplicationTask, count: number): Promise<Sour
   const deadline = Date.now() + 20_000;
   while (out.length < count && Date.now() < deadline) {
     const batch = await t.poll(new AbortController().signal);
-    out.push(...batch);
-    if (batch.length > 0) await t.commit(batch);
+    for (const r of batch) if (!r.positionOnly) out.push(r);
+    if (batch.length > 0 && !batch.at(-1)?.inTransaction) await t.commit(batch);
   }
   return out;
 }

@@ -1,6 +1,5 @@
 import {
   ConnectionError,
-  DataError,
   describeError,
   type OffsetReader,
   type PluginContext,
@@ -15,7 +14,7 @@ import postgres, { type ReservedSql, type Sql } from 'postgres';
 import type { PostgresSourceConfig } from '../config.ts';
 import { classifyPgError } from '../pg-errors.ts';
 import { qualified, quoteIdent } from '../sql-identifiers.ts';
-import { compareLsn, normalizeLsn } from './lsn.ts';
+import { bigIntToLsn, compareLsn, lsnToBigInt, normalizeLsn } from './lsn.ts';
 import {
   checkLogicalReplicationPrerequisites,
   ensurePublication,
@@ -24,6 +23,9 @@ import {
   slotLagBytes,
   slotState,
 } from './slot-admin.ts';
+import { ChangeRecords, type ChangeMeta, type Tuple } from './change-records.ts';
+import { columnsFromRelation, type RelationMessage, TypeCatalog } from './relation-columns.ts';
+import { SnapshotKeys } from './snapshot-keys.ts';
 import { SnapshotVisibility } from './snapshot-visibility.ts';
 import { describeColumns, productSchemaNames, shapeTable, type TableShape } from './table-schema.ts';
 
@@ -49,15 +51,32 @@ interface SnapshotSegment {
   snapshot: string;
 }
 
-interface Change {
-  tag: 'insert' | 'update' | 'delete';
-  newTuple: Record<string, string | null | undefined> | null;
-  oldTuple: Record<string, string | null | undefined> | null;
+/** A source transaction without captured changes: its end can be confirmed once nothing is in flight. */
+interface AckOnly {
+  ackLsn: string;
 }
 
-interface ReadyTransaction {
-  lsn: string;
-  records: SourceRecord[];
+type Queued = SourceRecord | AckOnly;
+
+/** The source transaction being received. */
+interface OpenSourceTransaction {
+  xid: number;
+  commitTime: bigint;
+  /** Where its commit record starts (pgoutput Begin's final LSN). */
+  commitLsn: string;
+  /** Already in Kafka: its changes are dropped. */
+  skip: boolean;
+  /** Changes captured from it so far. */
+  records: number;
+  /** The position its records carry (segments as they stand for it). */
+  offset: LogicalOffset;
+  filtering: boolean;
+}
+
+/** pg-logical-replication's acknowledge(lsn) reports `lsn + 1` ("last byte received"): pass one less. */
+function wireLsnFor(confirmed: string): string {
+  const value = lsnToBigInt(confirmed);
+  return bigIntToLsn(value > 0n ? value - 1n : 0n);
 }
 
 const TEXT_TYPE_OIDS = [16, 17, 20, 21, 23, 114, 700, 701, 1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950, 3802];
@@ -79,14 +98,25 @@ export class LogicalReplicationTask implements SourceTask {
   private position: LogicalOffset | undefined;
   private partition: SourcePartition = {};
   private db = '';
-  private readonly ready: ReadyTransaction[] = [];
-  private readyRecords = 0;
-  private current: { xid: number; commitTime: bigint; changes: Change[] } | undefined;
-  /** Highest commit LSN handed to the worker (re-deliveries at or below it are dropped). */
+  /** Records (and ack-only marks) received from the WAL, not yet handed to the worker. */
+  private queue: Queued[] = [];
+  private head = 0;
+  private queuedRecords = 0;
+  /** Complete source transactions in the queue (their closing position record is queued). */
+  private queuedEnds = 0;
+  private current: OpenSourceTransaction | undefined;
+  /** End LSN of the last transaction queued (re-deliveries that commit before it are dropped). */
   private handedLsn = '0/0';
-  /** Highest LSN acknowledged to PostgreSQL. */
+  /** End LSN of the last transaction known to be in Kafka: where a restart of the stream resumes. */
+  private committedLsn = '0/0';
+  /** Highest LSN confirmed to PostgreSQL. */
   private ackedLsn = '0/0';
+  /** The last record handed to the worker left its Kafka transaction open. */
+  private handedOpen = false;
   private batchLsn: string | undefined;
+  private keyColumns: string[] = [];
+  private readonly types = new TypeCatalog(() => this.sql as Sql);
+  private records: ChangeRecords | undefined;
   private streamError: unknown;
   private wake: (() => void) | undefined;
   private drained: (() => void) | undefined;
@@ -94,18 +124,21 @@ export class LogicalReplicationTask implements SourceTask {
   private lastLagCheck = 0;
   private segments: { above: string | null; upTo: string | null; visibility: SnapshotVisibility }[] = [];
   private readonly name: string;
-  private readonly keyIsInteger: () => boolean;
+  /** The key's order (PostgreSQL's): the snapshot's chunks and a resumed snapshot's ranges. */
+  private readonly keys = new SnapshotKeys();
 
   constructor(
     private readonly config: PostgresSourceConfig,
     private readonly ctx: PluginContext,
   ) {
     this.name = `${config.table.schema}.${config.table.table}`;
-    this.keyIsInteger = () => ['int2', 'int4', 'int8'].includes(this.shape?.keyColumn.info.typeName ?? '');
   }
 
   async start(offsets: OffsetReader): Promise<void> {
     const { schema, table } = this.config.table;
+    this.resetStream();
+    this.position = undefined;
+    this.segments = [];
     this.sql = postgres(this.config.url.reveal(), {
       max: 3,
       onnotice: () => undefined,
@@ -115,10 +148,16 @@ export class LogicalReplicationTask implements SourceTask {
     try {
       await checkLogicalReplicationPrerequisites(this.sql);
       await ensurePublication(this.sql, this.config.publication, schema, table);
-      this.shape = shapeTable(await describeColumns(this.sql, schema, table), productSchemaNames, this.config.excludeColumns, this.name);
+      const columns = await describeColumns(this.sql, schema, table);
+      this.shape = shapeTable(columns, productSchemaNames, this.config.excludeColumns, this.name);
+      this.keyColumns = columns.filter((c) => c.isKey).map((c) => c.name);
       const [row] = await this.sql<{ db: string }[]>`select current_database() as db`;
       this.db = row?.db ?? '';
       this.partition = { db: this.db, table: this.name, slot: this.config.slot };
+      this.records = new ChangeRecords(
+        { topic: this.config.topic, partition: this.partition, db: this.db, schema, table, connector: 'postgres-logical' },
+        () => this.ctx.now(),
+      );
       const stored = offsets.offset(this.partition) as LogicalOffset | undefined;
       const state = await slotState(this.sql, this.config.slot);
       if (state?.walStatus === 'lost') throw new SourcePositionLostError(lostSlotMessage(this.config.slot, 'was invalidated by PostgreSQL (wal_status = lost)'));
@@ -128,9 +167,13 @@ export class LogicalReplicationTask implements SourceTask {
       else {
         this.position = stored;
         this.loadSegments(stored);
+        // Resume from the position stored in Kafka, even when the slot was confirmed less far
+        // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
         this.handedLsn = stored.lsn;
-        this.ackedLsn = state.confirmedFlushLsn ?? stored.lsn;
+        this.committedLsn = stored.lsn;
+        this.ackedLsn = normalizeLsn(state.confirmedFlushLsn ?? '0/0');
         await this.startStreaming();
+        await this.acknowledge(stored.lsn);
       }
     } catch (err) {
       throw classifyPgError(err, this.name);
@@ -193,12 +236,7 @@ export class LogicalReplicationTask implements SourceTask {
   }
 
   private compareKeys(a: string, b: string): number {
-    if (this.keyIsInteger()) {
-      const x = BigInt(a);
-      const y = BigInt(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+    return this.keys.compare((this.shape as TableShape).keyColumn.info, a, b);
   }
 
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
@@ -210,8 +248,7 @@ export class LogicalReplicationTask implements SourceTask {
     const tx = this.snapshotTx as ReservedSql;
     const shape = this.shape as TableShape;
     const position = this.position as LogicalOffset;
-    const key = quoteIdent(shape.keyColumn.info.name);
-    const collate = this.keyIsInteger() ? '' : ' collate "C"';
+    const { schema, table } = this.config.table;
     // The type's output function, as pgoutput uses: ::text would strip char(n) padding.
     const columns = shape.columns
       .map((c) => {
@@ -222,13 +259,10 @@ export class LogicalReplicationTask implements SourceTask {
       .join(', ');
     let rows: Record<string, string | null>[];
     try {
-      rows = await tx.unsafe<Record<string, string | null>[]>(
-        // t.<key>, not <key>: the bare name would be the text output column, sorting "10" < "9".
-        `select ${columns} from ${qualified(this.config.table.schema, this.config.table.table)} t
-          where $1::text is null or t.${key}${collate} > $1::text::${this.keyIsInteger() ? 'int8' : 'text'}${collate}
-          order by t.${key}${collate} limit $2`,
-        [position.last_key, this.config.snapshotChunkSize],
-      );
+      const order = await this.keys.describe(tx, schema, table, shape.keyColumn.info);
+      // t.<key>, not <key>: the bare name would be the text output column, sorting "10" < "9".
+      const chunk = this.keys.chunkQuery(order, qualified(schema, table), columns, quoteIdent(shape.keyColumn.info.name), position.last_key, this.config.snapshotChunkSize);
+      rows = await tx.unsafe<Record<string, string | null>[]>(chunk.text, chunk.params);
     } catch (err) {
       throw classifyPgError(err, this.name);
     }
@@ -240,98 +274,29 @@ export class LogicalReplicationTask implements SourceTask {
       this.replicationSql = undefined;
       this.position = { ...position, phase: 'stream', last_key: null };
       this.handedLsn = position.lsn;
+      this.committedLsn = position.lsn;
       this.ackedLsn = position.lsn;
       this.ctx.logger.info({ lsn: position.lsn }, 'initial snapshot done; streaming from the slot');
       await this.startStreaming();
-      return [];
+      // The phase change is stored at once (a position-only Kafka transaction), so a restart
+      // streams from the slot instead of resuming a finished snapshot.
+      return [{ ...this.positionRecord(this.position), positionOnly: true }];
     }
     const nowMicros = this.ctx.now() * 1000;
+    const builder = this.records as ChangeRecords;
     const records = rows.map((row) => {
       const offset: LogicalOffset = { ...position, last_key: row[shape.keyColumn.info.name] ?? null };
-      try {
-        return this.record('r', null, row, offset, { txid: null, lsn: position.lsn, snapshot: true, tsUs: nowMicros });
-      } catch (err) {
-        if (!(err instanceof DataError)) throw err;
-        return this.failedRecord(row, offset, err);
-      }
+      return builder.read(shape, row, offset, { txid: null, lsn: position.lsn, snapshot: true, tsUs: nowMicros });
     });
     this.position = records.at(-1)?.sourceOffset as LogicalOffset;
     this.ctx.metrics.count('source_snapshot_rows_total', records.length);
     return records;
   }
 
-  private record(
-    op: 'c' | 'u' | 'd' | 'r',
-    before: Record<string, string | null | undefined> | null,
-    after: Record<string, string | null | undefined> | null,
-    offset: LogicalOffset,
-    meta: { txid: number | null; lsn: string; snapshot: boolean; tsUs: number },
-  ): SourceRecord {
+  /** A record that only carries a position (nothing is produced for it). */
+  private positionRecord(offset: LogicalOffset): SourceRecord {
     const shape = this.shape as TableShape;
-    const convert = (tuple: Record<string, string | null | undefined>) => {
-      const out: Record<string, unknown> = {};
-      for (const column of shape.columns) {
-        const text = tuple[column.info.name];
-        if (text === null || text === undefined) {
-          out[column.info.name] = text;
-          continue;
-        }
-        try {
-          out[column.info.name] = column.mapping.fromText(text);
-        } catch (err) {
-          if (err instanceof DataError) throw new DataError(`column ${column.info.name}: ${err.message}`, { cause: err });
-          throw err;
-        }
-      }
-      return out;
-    };
-    const image = after ?? before ?? {};
-    const keyText = image[shape.keyColumn.info.name];
-    const key = { [shape.keyColumn.info.name]: keyText == null ? null : shape.keyColumn.mapping.fromText(keyText) };
-    const unchanged = after ? shape.columns.filter((c) => after[c.info.name] === undefined).map((c) => c.info.name) : [];
-    return {
-      topic: this.config.topic,
-      sourcePartition: this.partition,
-      sourceOffset: offset,
-      keySchema: shape.keySchema,
-      key,
-      valueSchema: shape.valueSchema,
-      value: {
-        op,
-        before: before ? convert(before) : null,
-        after: after ? convert(after) : null,
-        source: {
-          connector: 'postgres-logical',
-          db: this.db,
-          schema: this.config.table.schema,
-          table: this.config.table.table,
-          position: JSON.stringify({ lsn: offset.lsn, phase: offset.phase, last_key: offset.last_key }),
-          txid: meta.txid,
-          lsn: meta.lsn,
-          snapshot: meta.snapshot,
-          ts_us: meta.tsUs,
-        },
-        ts_us: this.ctx.now() * 1000,
-      },
-      timestampMs: Math.floor(meta.tsUs / 1000),
-      // An unchanged TOASTed value without a before-image is unknown: never written as a placeholder.
-      ...(unchanged.length > 0 ? { headers: { 'buyonline.unchanged-toast': unchanged.join(',') } } : {}),
-    };
-  }
-
-  /** A row that cannot be converted: dead-lettered with the reason (the raw text values kept), never dropped. */
-  private failedRecord(tuple: Record<string, string | null | undefined>, offset: LogicalOffset, err: DataError): SourceRecord {
-    const shape = this.shape as TableShape;
-    return {
-      topic: this.config.topic,
-      sourcePartition: this.partition,
-      sourceOffset: offset,
-      keySchema: shape.keySchema,
-      key: { [shape.keyColumn.info.name]: tuple[shape.keyColumn.info.name] ?? null },
-      valueSchema: shape.valueSchema,
-      value: tuple,
-      failure: { code: err.code, message: `${this.name}: ${err.message}` },
-    };
+    return { topic: this.config.topic, sourcePartition: this.partition, sourceOffset: offset, keySchema: shape.keySchema, key: null, valueSchema: shape.valueSchema, value: null };
   }
 
   private async startStreaming(): Promise<void> {
@@ -343,7 +308,7 @@ export class LogicalReplicationTask implements SourceTask {
     );
     service.on('data', (_lsn: string, message: { tag: string } & Record<string, unknown>) => this.onMessage(message));
     service.on('heartbeat', (_lsn: string, _ts: number, shouldRespond: boolean) => {
-      if (shouldRespond) void service.acknowledge(this.ackedLsn).catch(() => undefined);
+      if (shouldRespond) void service.acknowledge(wireLsnFor(this.ackedLsn)).catch(() => undefined);
     });
     service.on('error', (err: Error) => {
       this.streamError = err;
@@ -363,66 +328,105 @@ export class LogicalReplicationTask implements SourceTask {
     this.lastActivity = this.ctx.now();
     switch (message.tag) {
       case 'begin':
-        this.current = { xid: message.xid as number, commitTime: message.commitTime as bigint, changes: [] };
+        this.onBegin(normalizeLsn(message.commitLsn as string), message.xid as number, message.commitTime as bigint);
         return;
-      case 'relation': {
-        const { schema, table } = this.config.table;
-        this.shape = shapeTable(await describeColumns(this.sql as Sql, schema, table), productSchemaNames, this.config.excludeColumns, this.name);
+      case 'relation':
+        await this.onRelation(message as unknown as RelationMessage);
         return;
-      }
       case 'insert':
       case 'update':
       case 'delete':
-        this.current?.changes.push({
-          tag: message.tag,
-          newTuple: (message.new as Change['newTuple']) ?? null,
-          oldTuple: ((message.old ?? message.key) as Change['oldTuple']) ?? null,
-        });
+        if (!this.isOurs(message.relation as RelationMessage)) return;
+        await this.onChange(message.tag, (message.new as Tuple | undefined) ?? null, ((message.old ?? message.key) as Tuple | undefined) ?? null);
+        return;
+      case 'truncate':
+        if (!(message.relations as RelationMessage[]).some((r) => this.isOurs(r))) return;
+        await this.onTruncate();
         return;
       case 'commit':
         await this.onCommit(normalizeLsn(message.commitEndLsn as string));
         return;
       default:
-        return; // 'message' (heartbeats, watermarks), 'type', 'origin', 'truncate'
+        return; // 'message' (heartbeats, watermarks), 'type', 'origin'
     }
   }
 
-  private async onCommit(lsn: string): Promise<void> {
-    const txn = this.current;
-    this.current = undefined;
-    if (!txn || compareLsn(lsn, this.handedLsn) <= 0) return; // already in Kafka
-    this.handedLsn = lsn;
+  private isOurs(relation: RelationMessage | undefined): boolean {
+    return relation?.schema === this.config.table.schema && relation.name === this.config.table.table;
+  }
+
+  private onBegin(commitLsn: string, xid: number, commitTime: bigint): void {
+    // A transaction is in Kafka already when it committed before the end of the last one handed out.
+    const skip = compareLsn(commitLsn, this.handedLsn) < 0;
     const position = this.position as LogicalOffset;
-    const filtering = position.segments_until !== null && compareLsn(lsn, position.segments_until) <= 0;
-    if (!filtering && position.segments !== '[]') {
+    const filtering = position.segments_until !== null && compareLsn(commitLsn, position.segments_until) < 0;
+    if (!skip && !filtering && position.segments !== '[]') {
       this.position = { ...position, segments: '[]', segments_until: null };
       this.segments = [];
     }
-    const offset: LogicalOffset = { ...(this.position as LogicalOffset), lsn };
-    const tsUs = Number(txn.commitTime);
-    const records: SourceRecord[] = [];
-    const shape = this.shape as TableShape;
-    for (const change of txn.changes) {
-      const keyText = (change.newTuple ?? change.oldTuple)?.[shape.keyColumn.info.name];
-      if (filtering && keyText != null && this.seenBySnapshot(keyText, txn.xid)) continue;
-      const meta = { txid: txn.xid, lsn, snapshot: false, tsUs };
-      try {
-        if (change.tag === 'insert') records.push(this.record('c', null, change.newTuple, offset, meta));
-        else if (change.tag === 'update') records.push(this.record('u', change.oldTuple, change.newTuple, offset, meta));
-        else {
-          const deleted = this.record('d', change.oldTuple, null, offset, meta);
-          records.push(deleted, { ...deleted, value: null, headers: {} });
-        }
-      } catch (err) {
-        if (!(err instanceof DataError)) throw err;
-        records.push(this.failedRecord(change.newTuple ?? change.oldTuple ?? {}, offset, err));
-      }
+    this.current = { xid, commitTime, commitLsn, skip, records: 0, offset: { ...(this.position as LogicalOffset), lsn: commitLsn }, filtering };
+  }
+
+  /** The columns the following rows were written with (not the live catalog: DDL may have run since). */
+  private async onRelation(relation: RelationMessage): Promise<void> {
+    if (!this.isOurs(relation)) return;
+    if (!relation.columns.some((c) => this.keyColumns.includes(c.name))) {
+      this.keyColumns = (await describeColumns(this.sql as Sql, this.config.table.schema, this.config.table.table)).filter((c) => c.isKey).map((c) => c.name);
     }
-    this.ready.push({ lsn, records });
-    this.readyRecords += records.length;
+    const columns = await columnsFromRelation(relation, this.types, this.keyColumns);
+    this.shape = shapeTable(columns, productSchemaNames, this.config.excludeColumns, this.name);
+  }
+
+  private meta(txn: OpenSourceTransaction): ChangeMeta {
+    return { txid: txn.xid, lsn: txn.commitLsn, snapshot: false, tsUs: Number(txn.commitTime) };
+  }
+
+  private async onChange(tag: 'insert' | 'update' | 'delete', newTuple: Tuple | null, oldTuple: Tuple | null): Promise<void> {
+    const txn = this.current;
+    if (!txn || txn.skip) return;
+    const shape = this.shape as TableShape;
+    const builder = this.records as ChangeRecords;
+    const keyText = (newTuple ?? oldTuple)?.[shape.keyColumn.info.name];
+    if (txn.filtering && keyText != null && this.seenBySnapshot(keyText, txn.xid)) return;
+    const meta = this.meta(txn);
+    let records: SourceRecord[];
+    if (tag === 'insert') records = builder.insert(shape, newTuple ?? {}, txn.offset, meta);
+    else if (tag === 'update') records = builder.update(shape, oldTuple, newTuple ?? {}, txn.offset, meta);
+    else records = builder.delete(shape, oldTuple ?? {}, txn.offset, meta);
+    for (const record of records) await this.enqueue({ ...record, inTransaction: true });
+    txn.records += records.length;
+  }
+
+  private async onTruncate(): Promise<void> {
+    const txn = this.current;
+    if (!txn || txn.skip) return;
+    const record = (this.records as ChangeRecords).truncate(this.shape as TableShape, txn.offset, this.meta(txn));
+    await this.enqueue({ ...record, inTransaction: true });
+    txn.records++;
+  }
+
+  private async onCommit(endLsn: string): Promise<void> {
+    const txn = this.current;
+    this.current = undefined;
+    if (!txn || txn.skip) return;
+    this.handedLsn = endLsn;
+    if (txn.records === 0) {
+      await this.enqueue({ ackLsn: endLsn });
+      return;
+    }
+    // The transaction's position goes with its last record: a marker that closes it.
+    this.queuedEnds++;
+    await this.enqueue({ ...this.positionRecord({ ...txn.offset, lsn: endLsn }), positionOnly: true });
+  }
+
+  /** Queues what the WAL gave; waits (pausing the stream) while the worker is far behind. */
+  private async enqueue(item: Queued): Promise<void> {
+    this.queue.push(item);
+    if (!('ackLsn' in item)) this.queuedRecords++;
     this.wake?.();
-    // Backpressure: let the worker catch up before reading more WAL.
-    if (this.readyRecords > this.config.batchSize * 4) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.queuedRecords > this.config.batchSize * 4) {
+      await new Promise<void>((resolve) => (this.drained = resolve));
+    }
   }
 
   private seenBySnapshot(keyText: string, xid: number): boolean {
@@ -438,10 +442,10 @@ export class LogicalReplicationTask implements SourceTask {
     if (this.streamError) {
       const err = this.streamError;
       await this.restartStream();
-      throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting from ${this.ackedLsn}`, { cause: err });
+      throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting from ${this.committedLsn}`, { cause: err });
     }
     await this.checkSlot();
-    if (this.ready.length === 0) {
+    if (this.head >= this.queue.length) {
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -454,26 +458,36 @@ export class LogicalReplicationTask implements SourceTask {
       });
       this.wake = undefined;
     }
-    if (this.ready.length === 0) {
+    if (this.head >= this.queue.length) {
       await this.maybeHeartbeat();
       return [];
     }
     const out: SourceRecord[] = [];
-    while (this.ready.length > 0 && out.length < this.config.batchSize) {
-      const txn = this.ready.shift() as ReadyTransaction;
-      this.readyRecords -= txn.records.length;
-      out.push(...txn.records);
-      this.batchLsn = txn.lsn;
+    while (this.head < this.queue.length && out.length < this.config.batchSize) {
+      const item = this.queue[this.head++] as Queued;
+      if ('ackLsn' in item) {
+        // Nothing captured in that transaction: confirm it now if nothing is in flight, else with this batch.
+        if (out.length === 0 && !this.handedOpen) await this.acknowledge(item.ackLsn);
+        else this.batchLsn = item.ackLsn;
+        continue;
+      }
+      this.queuedRecords--;
+      out.push(item);
+      if (item.positionOnly) {
+        this.queuedEnds--;
+        this.batchLsn = (item.sourceOffset as LogicalOffset).lsn;
+        // Do not open the next transaction in this batch unless it is complete: the closed ones commit now.
+        if (this.queuedEnds === 0 && this.current !== undefined) break;
+      }
     }
-    if (this.readyRecords <= this.config.batchSize) {
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (out.length > 0) this.handedOpen = out.at(-1)?.inTransaction === true;
+    if (this.queuedRecords <= this.config.batchSize) {
       this.drained?.();
       this.drained = undefined;
-    }
-    if (out.length === 0 && this.batchLsn) {
-      // Only transactions without captured changes (heartbeats, other tables): nothing to
-      // produce, nothing in flight, so their position can be acknowledged now.
-      await this.acknowledge(this.batchLsn);
-      this.batchLsn = undefined;
     }
     return out;
   }
@@ -503,20 +517,33 @@ export class LogicalReplicationTask implements SourceTask {
     }
   }
 
+  private resetStream(): void {
+    this.drained?.();
+    this.drained = undefined;
+    this.queue = [];
+    this.head = 0;
+    this.queuedRecords = 0;
+    this.queuedEnds = 0;
+    this.current = undefined;
+    this.handedOpen = false;
+    this.batchLsn = undefined;
+  }
+
+  /** After a stream failure: everything not yet in Kafka is read again from the WAL. */
   private async restartStream(): Promise<void> {
     await this.service?.stop().catch(() => undefined);
     this.service = undefined;
-    this.ready.length = 0;
-    this.readyRecords = 0;
-    this.current = undefined;
-    this.handedLsn = this.ackedLsn;
-    this.position = { ...(this.position as LogicalOffset), lsn: this.ackedLsn };
+    this.resetStream();
+    this.handedLsn = this.committedLsn;
+    this.position = { ...(this.position as LogicalOffset), lsn: this.committedLsn };
     await this.startStreaming();
   }
 
+  /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */
   private async acknowledge(lsn: string): Promise<void> {
+    if (compareLsn(lsn, this.committedLsn) > 0) this.committedLsn = lsn;
     if (compareLsn(lsn, this.ackedLsn) <= 0) return;
-    await this.service?.acknowledge(lsn);
+    await this.service?.acknowledge(wireLsnFor(lsn));
     this.ackedLsn = lsn;
   }
 

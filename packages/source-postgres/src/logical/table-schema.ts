@@ -91,6 +91,12 @@ export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, e
       { name: 'after', type: ['null', names.row], default: null },
       fromTemplate('source'),
       fromTemplate('ts_us'),
+      {
+        name: 'unchanged_toast',
+        doc: 'Columns whose TOASTed value did not change and is not in the record (no before-image): unknown, not null.',
+        type: { type: 'array', items: 'string' },
+        default: [],
+      },
     ],
   };
   const keySchema: AvroSchema = {

@@ -1,0 +1,161 @@
+import { DataError, type SourceOffset, type SourcePartition, type SourceRecord } from '@buyonline/kafka-common';
+import type { TableShape } from './table-schema.ts';
+
+/** A tuple as pgoutput decodes it: text values, null, or undefined for an unchanged TOASTed value. */
+export type Tuple = Record<string, string | null | undefined>;
+
+export interface ChangeMeta {
+  txid: number | null;
+  /** Commit LSN of the source transaction (the snapshot's consistent point for reads). */
+  lsn: string;
+  snapshot: boolean;
+  /** Commit time (or snapshot time), µs since the epoch. */
+  tsUs: number;
+}
+
+export interface RecordTarget {
+  topic: string;
+  partition: SourcePartition;
+  db: string;
+  schema: string;
+  table: string;
+  connector: string;
+}
+
+/**
+ * Turns decoded rows into change records in a Debezium-style envelope: reads, inserts,
+ * updates (a key change becomes a delete + tombstone of the old key and a create of the new
+ * one), deletes (+ tombstone) and truncates.
+ */
+export class ChangeRecords {
+  constructor(
+    private readonly target: RecordTarget,
+    private readonly now: () => number,
+  ) {}
+
+  read(shape: TableShape, row: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
+    return this.guarded(shape, row, offset, () => this.record(shape, 'r', null, row, offset, meta));
+  }
+
+  insert(shape: TableShape, row: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord[] {
+    return [this.guarded(shape, row, offset, () => this.record(shape, 'c', null, row, offset, meta))];
+  }
+
+  update(shape: TableShape, before: Tuple | null, after: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord[] {
+    const keyName = shape.keyColumn.info.name;
+    const oldKey = before?.[keyName];
+    if (before && oldKey !== undefined && oldKey !== after[keyName]) {
+      // The key changed: for a keyed topic that is the old key gone and a new key created.
+      return [...this.delete(shape, before, offset, meta), ...this.insert(shape, after, offset, meta)];
+    }
+    return [this.guarded(shape, after, offset, () => this.record(shape, 'u', before, after, offset, meta))];
+  }
+
+  delete(shape: TableShape, before: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord[] {
+    let deleted: SourceRecord;
+    try {
+      deleted = this.record(shape, 'd', before, null, offset, meta);
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      return [this.failed(shape, before, offset, err)];
+    }
+    const { headers: _headers, ...tombstone } = deleted;
+    return [deleted, { ...tombstone, value: null }];
+  }
+
+  /** Every earlier row of the table is gone: one keyless `t` record (as Debezium emits). */
+  truncate(shape: TableShape, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
+    return {
+      topic: this.target.topic,
+      sourcePartition: this.target.partition,
+      sourceOffset: offset,
+      keySchema: shape.keySchema,
+      key: null,
+      valueSchema: shape.valueSchema,
+      value: { op: 't', before: null, after: null, source: this.source(offset, meta), ts_us: this.now() * 1000, unchanged_toast: [] },
+      timestampMs: Math.floor(meta.tsUs / 1000),
+    };
+  }
+
+  private guarded(shape: TableShape, row: Tuple, offset: SourceOffset, build: () => SourceRecord): SourceRecord {
+    try {
+      return build();
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      return this.failed(shape, row, offset, err);
+    }
+  }
+
+  private source(offset: SourceOffset, meta: ChangeMeta): Record<string, unknown> {
+    return {
+      connector: this.target.connector,
+      db: this.target.db,
+      schema: this.target.schema,
+      table: this.target.table,
+      position: JSON.stringify({ lsn: offset.lsn, phase: offset.phase, last_key: offset.last_key }),
+      txid: meta.txid,
+      lsn: meta.lsn,
+      snapshot: meta.snapshot,
+      ts_us: meta.tsUs,
+    };
+  }
+
+  private record(shape: TableShape, op: 'c' | 'u' | 'd' | 'r', before: Tuple | null, after: Tuple | null, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
+    const image = after ?? before ?? {};
+    const keyText = image[shape.keyColumn.info.name];
+    if (keyText === null || keyText === undefined) throw new DataError(`column ${shape.keyColumn.info.name}: the key is missing from the row`);
+    const key = { [shape.keyColumn.info.name]: convertValue(shape.keyColumn, keyText) };
+    // An unchanged TOASTed value without a before-image is unknown: never written as a value.
+    const unchanged = after ? shape.columns.filter((c) => after[c.info.name] === undefined).map((c) => c.info.name) : [];
+    return {
+      topic: this.target.topic,
+      sourcePartition: this.target.partition,
+      sourceOffset: offset,
+      keySchema: shape.keySchema,
+      key,
+      valueSchema: shape.valueSchema,
+      value: {
+        op,
+        before: before ? convertTuple(shape, before) : null,
+        after: after ? convertTuple(shape, after) : null,
+        source: this.source(offset, meta),
+        ts_us: this.now() * 1000,
+        unchanged_toast: unchanged,
+      },
+      timestampMs: Math.floor(meta.tsUs / 1000),
+      ...(unchanged.length > 0 ? { headers: { 'buyonline.unchanged-toast': unchanged.join(',') } } : {}),
+    };
+  }
+
+  /** A row that cannot be converted: dead-lettered with the reason (the raw text values kept), never dropped. */
+  failed(shape: TableShape, tuple: Tuple, offset: SourceOffset, err: DataError): SourceRecord {
+    return {
+      topic: this.target.topic,
+      sourcePartition: this.target.partition,
+      sourceOffset: offset,
+      keySchema: shape.keySchema,
+      key: { [shape.keyColumn.info.name]: tuple[shape.keyColumn.info.name] ?? null },
+      valueSchema: shape.valueSchema,
+      value: tuple,
+      failure: { code: err.code, message: `${this.target.schema}.${this.target.table}: ${err.message}` },
+    };
+  }
+}
+
+function convertValue(column: TableShape['columns'][number], text: string): unknown {
+  try {
+    return column.mapping.fromText(text);
+  } catch (err) {
+    if (err instanceof DataError) throw new DataError(`column ${column.info.name}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+function convertTuple(shape: TableShape, tuple: Tuple): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const column of shape.columns) {
+    const text = tuple[column.info.name];
+    out[column.info.name] = text === null || text === undefined ? null : convertValue(column, text);
+  }
+  return out;
+}
