@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, parsePluginConfig, readEnvConfig, redactedString } from '@buyonline/kafka-common';
+import { brokerList, ConfigError, parsePluginConfig, readEnvConfig, redactedString } from '@buyonline/kafka-common';
 import { type StageSinkConfig, stageSinkPlugin } from '@buyonline/sink-stage';
 import { z } from 'zod';
 
 /** Every setting of the consumer, named as its environment variable. */
 export const consumerEnvSchema = z.object({
-  KAFKA_BROKERS: z.string().min(1).describe('Kafka bootstrap servers, comma-separated.'),
+  KAFKA_BROKERS: brokerList.describe('Kafka bootstrap servers, comma-separated.'),
   KAFKA_CLIENT_ID: z.string().default('buyonline-consumer').describe('Kafka client.id.'),
   SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible Schema Registry URL.'),
   TOPIC: z.string().default('buyonline.public.products').describe('Topic(s) to read, comma-separated.'),

@@ -73,7 +73,7 @@ await runApp(undefined, async (signal) => {
   const ctx = { logger, metrics, now: Date.now };
   const worker = new SinkWorker({
     task: stageSinkPlugin.create(sink, ctx),
-    kafka: { brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: env.KAFKA_CLIENT_ID },
+    kafka: { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID },
     registryUrl: env.SCHEMA_REGISTRY_URL,
     groupId: env.CONSUMER_GROUP,
     topics: env.TOPIC.split(',').map((t) => t.trim()),

@@ -1,4 +1,4 @@
-import { parsePluginConfig, readEnvConfig } from '@buyonline/kafka-common';
+import { brokerList, parsePluginConfig, readEnvConfig } from '@buyonline/kafka-common';
 import { type PostgresSourceConfig, postgresSourcePlugin } from '@buyonline/source-postgres';
 import { z } from 'zod';
 
@@ -12,7 +12,7 @@ export const producerEnvSchema = z.object({
   SNAPSHOT_CHUNK_SIZE: z.coerce.number().int().positive().default(5000).describe('Rows per key chunk of the initial snapshot.'),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().positive().default(10_000).describe('Idle heartbeat that keeps the slot advancing.'),
   SLOT_LAG_WARN_BYTES: z.coerce.number().int().positive().default(268_435_456).describe('Warn when the slot holds back more WAL than this.'),
-  KAFKA_BROKERS: z.string().min(1).describe('Kafka bootstrap servers, comma-separated.'),
+  KAFKA_BROKERS: brokerList.describe('Kafka bootstrap servers, comma-separated.'),
   KAFKA_CLIENT_ID: z.string().default('buyonline-producer').describe('Kafka client.id.'),
   SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible Schema Registry URL.'),
   TOPIC: z.string().default('buyonline.public.products').describe('Topic the changes go to.'),

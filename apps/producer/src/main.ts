@@ -42,7 +42,7 @@ await runApp(undefined, async (signal) => {
   const env = readProducerEnv(process.env, values.config);
   const logger = createLogger('producer', env.LOG_LEVEL);
   const source = sourceConfigFrom(env);
-  const kafka = { brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: env.KAFKA_CLIENT_ID };
+  const kafka = { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID };
 
   if (command === 'resnapshot') {
     const sql = postgres(source.url.reveal(), { max: 1, onnotice: () => undefined });

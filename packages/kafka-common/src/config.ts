@@ -26,12 +26,17 @@ export const redactedString = z
   .min(1)
   .transform((value) => new Redacted(value));
 
+/** Comma-separated bootstrap servers → their list; an empty entry (`a:9092,,b:9092`, a trailing comma) is refused, not skipped. */
+export const brokerList = z
+  .string()
+  .min(1)
+  .refine((s) => s.split(',').every((b) => b.trim() !== ''), {
+    error: (issue) => `empty entry in the comma-separated broker list ${JSON.stringify(issue.input)} (two commas in a row, or one at either end)`,
+  })
+  .transform((s) => s.split(',').map((b) => b.trim()));
+
 export const kafkaConfigSchema = z.object({
-  brokers: z
-    .string()
-    .min(1)
-    .describe('Comma-separated bootstrap servers, e.g. 127.0.0.1:9092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+  brokers: brokerList.describe('Comma-separated bootstrap servers, e.g. 127.0.0.1:9092'),
   clientId: z.string().min(1).default('buyonline-cdc').describe('Kafka client.id'),
 });
 export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
