@@ -9,6 +9,9 @@ const qualifiedTable = z
     return { schema, table };
   });
 
+/** A replication slot or publication name: what PostgreSQL takes unquoted, so it reads the same everywhere. */
+const plainName = (what: string) => z.string().regex(/^[a-z0-9_]{1,63}$/, `lower-case letters, digits and _ only, 1 to 63 of them (${what})`);
+
 export const postgresSourceConfigSchema = z.object({
   mode: z
     .enum(['logical', 'polling'])
@@ -19,12 +22,10 @@ export const postgresSourceConfigSchema = z.object({
   topic: z.string().min(1).default('buyonline.public.products').describe('Kafka topic the changes go to.'),
   batchSize: z.coerce.number().int().positive().max(100_000).default(2000).describe('Rows per poll (and per Kafka transaction).'),
   pollIntervalMs: z.coerce.number().int().positive().default(500).describe('Wait between polls when nothing changed.'),
-  slot: z
-    .string()
-    .regex(/^[a-z0-9_]{1,63}$/, 'lower-case letters, digits and _ only (a replication slot name)')
+  slot: plainName('a replication slot name')
     .default('buyonline_products')
     .describe('Logical replication slot (durable; created when missing).'),
-  publication: z.string().min(1).default('buyonline_products').describe('Publication of the captured table (created when missing).'),
+  publication: plainName('a publication name').default('buyonline_products').describe('Publication of the captured table (created when missing).'),
   snapshotChunkSize: z.coerce.number().int().positive().default(5000).describe('Rows per primary-key chunk of the initial snapshot.'),
   heartbeatIntervalMs: z.coerce
     .number()

@@ -28,14 +28,48 @@ export async function checkLogicalReplicationPrerequisites(sql: Sql): Promise<vo
   }
 }
 
+const PUBLISHED_OPERATIONS = ['insert', 'update', 'delete', 'truncate'] as const;
+
+/**
+ * Creates the publication of the table, or checks an existing one: it must publish every
+ * operation, and the table whole (no row filter, no column list), else changes would be
+ * dropped silently. A publication that does not include the table gets it added.
+ */
 export async function ensurePublication(sql: Sql, publication: string, schema: string, table: string): Promise<void> {
-  const [exists] = await sql`select 1 from pg_publication where pubname = ${publication}`;
-  if (!exists) {
+  const [pub] = await sql<{ insert: boolean; update: boolean; delete: boolean; truncate: boolean }[]>`
+    select pubinsert as insert, pubupdate as update, pubdelete as delete, pubtruncate as truncate
+      from pg_publication where pubname = ${publication}`;
+  if (!pub) {
     await sql.unsafe(`create publication ${quoteIdent(publication)} for table ${qualified(schema, table)}`);
     return;
   }
+  const name = quoteIdent(publication);
+  const missing = PUBLISHED_OPERATIONS.filter((op) => !pub[op]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `publication ${publication} does not publish ${missing.join(', ')}: those changes would never reach Kafka. ` +
+        `Run ALTER PUBLICATION ${name} SET (publish = '${PUBLISHED_OPERATIONS.join(', ')}'), or use another publication (one that does not exist is created)`,
+    );
+  }
+  // Row filters and column lists exist from PostgreSQL 15 on.
+  const [version] = await sql<{ num: number }[]>`select current_setting('server_version_num')::int as num`;
+  const [rel] =
+    (version?.num ?? 0) < 150000
+      ? []
+      : await sql<{ row_filter: string | null; column_list: string | null }[]>`
+          select pg_get_expr(r.prqual, r.prrelid) as row_filter, r.prattrs::text as column_list
+            from pg_publication_rel r join pg_publication p on p.oid = r.prpubid
+           where p.pubname = ${publication} and r.prrelid = ${qualified(schema, table)}::regclass`;
+  const target = qualified(schema, table);
+  const fix = `Run ALTER PUBLICATION ${name} DROP TABLE ${target}; ALTER PUBLICATION ${name} ADD TABLE ${target}; (or use another publication)`;
+  if (rel?.row_filter) {
+    throw new ConfigError(`publication ${publication} has a row filter on ${schema}.${table} (WHERE ${rel.row_filter}): rows outside it would never reach Kafka. ${fix}`);
+  }
+  if (rel?.column_list) {
+    throw new ConfigError(`publication ${publication} has a column list on ${schema}.${table}: the other columns would never reach Kafka. ${fix}`);
+  }
   const [member] = await sql`select 1 from pg_publication_tables where pubname = ${publication} and schemaname = ${schema} and tablename = ${table}`;
-  if (!member) await sql.unsafe(`alter publication ${quoteIdent(publication)} add table ${qualified(schema, table)}`);
+  if (!member) await sql.unsafe(`alter publication ${name} add table ${target}`);
 }
 
 export async function slotState(sql: Sql, slot: string): Promise<SlotState | undefined> {
