@@ -92,6 +92,16 @@ export function watermarks(consumer: KafkaConsumer, topic: string, partition: nu
   });
 }
 
+/** The partition numbers of a topic (none when it does not exist). */
+export function topicPartitions(consumer: KafkaConsumer, topic: string, timeoutMs = 10_000): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    consumer.getMetadata({ topic, timeout: timeoutMs }, (err, metadata) => {
+      if (err) reject(new ConnectionError(`cannot read the metadata of ${topic}: ${err.message}`, { cause: err }));
+      else resolve((metadata.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b));
+    });
+  });
+}
+
 export interface TopicSpec {
   topic: string;
   numPartitions: number;

@@ -1,7 +1,7 @@
 import type { KafkaConfig } from './config.ts';
 import type { OffsetReader, SourceOffset, SourcePartition } from './connector-api.ts';
 import { ConnectionError } from './errors.ts';
-import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, watermarks } from './kafka-clients.ts';
+import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, topicPartitions, watermarks } from './kafka-clients.ts';
 import { noopContext } from './testing.ts';
 
 const silentLogger = noopContext().logger;
@@ -28,10 +28,12 @@ export class SourceOffsets implements OffsetReader {
 }
 
 /**
- * Reads a compacted offsets topic to its end with read_committed, so only positions whose
- * Kafka transaction committed count. Call it after the transactional producer has
- * initialised (which aborts a crashed predecessor's open transaction), else the read waits
- * for that transaction to time out.
+ * Reads a compacted offsets topic, every partition to its end, with read_committed, so only
+ * positions whose Kafka transaction committed count. Within a partition the later record of a
+ * key wins; a key found in several partitions (the topic's partition count was changed, so
+ * the key moved) takes its latest record by timestamp. Call it after the transactional
+ * producer has initialised (which aborts a crashed predecessor's open transaction), else the
+ * read waits for that transaction to time out.
  */
 export async function readSourceOffsets(
   kafka: KafkaConfig,
@@ -43,14 +45,20 @@ export async function readSourceOffsets(
     'group.id': `${kafka.clientId}-offsets-reader`,
     'enable.partition.eof': true,
   });
-  const offsets = new Map<string, SourceOffset>();
+  const latest = new Map<string, { value: SourceOffset | null; partition: number; timestamp: number }>();
   await connectRaw(consumer);
   try {
-    const { low, high } = await watermarks(consumer, topic, 0);
-    if (high <= low) return new SourceOffsets(connector, offsets);
-    consumer.assign([{ topic, partition: 0, offset: low }]);
+    const ends = new Map<number, number>();
+    const assignment: { topic: string; partition: number; offset: number }[] = [];
+    for (const partition of await topicPartitions(consumer, topic)) {
+      const { low, high } = await watermarks(consumer, topic, partition);
+      if (high <= low) continue;
+      ends.set(partition, high);
+      assignment.push({ topic, partition, offset: low });
+    }
+    if (assignment.length > 0) consumer.assign(assignment);
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    while (ends.size > 0) {
       const messages = await consumeRaw(consumer, 1000);
       for (const m of messages) {
         if (!m.key) continue;
@@ -62,20 +70,28 @@ export async function readSourceOffsets(
           continue; // not ours: the offsets topic may be shared with other tools
         }
         if (!Array.isArray(parsed) || parsed[0] !== connector) continue;
-        if (m.value === null || m.value === undefined) offsets.delete(key);
-        else offsets.set(key, JSON.parse(m.value.toString()) as SourceOffset);
+        const entry = {
+          value: m.value === null || m.value === undefined ? null : (JSON.parse(m.value.toString()) as SourceOffset),
+          partition: m.partition,
+          timestamp: m.timestamp ?? 0,
+        };
+        const previous = latest.get(key);
+        if (!previous || previous.partition === entry.partition || entry.timestamp >= previous.timestamp) latest.set(key, entry);
       }
-      const position = consumer.position([{ topic, partition: 0 }])[0]?.offset ?? -1;
-      if (position >= high) break;
-      if (Date.now() > deadline) {
-        throw new ConnectionError(
-          `timed out reading offsets topic ${topic} (position ${position}, end ${high}); is a transaction still open?`,
-        );
+      const positions = consumer.position([...ends.keys()].map((partition) => ({ topic, partition })));
+      for (const { partition, offset } of positions) {
+        if (offset >= (ends.get(partition) ?? 0)) ends.delete(partition);
+      }
+      if (ends.size > 0 && Date.now() > deadline) {
+        const behind = positions.filter((p) => ends.has(p.partition)).map((p) => `[${p.partition}] at ${p.offset}, end ${ends.get(p.partition)}`);
+        throw new ConnectionError(`timed out reading offsets topic ${topic} (${behind.join('; ')}); is a transaction still open?`);
       }
     }
   } finally {
     await disconnectRaw(consumer);
   }
+  const offsets = new Map<string, SourceOffset>();
+  for (const [key, { value }] of latest) if (value !== null) offsets.set(key, value);
   return new SourceOffsets(connector, offsets);
 }
 
