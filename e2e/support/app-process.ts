@@ -45,6 +45,16 @@ export class AppProcess {
     await this.exited;
   }
 
+  /** Freezes the process (SIGSTOP): no heartbeats, no timers, as in a long GC pause or a stalled VM. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen process go on (SIGCONT). */
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** The polite end: returns the exit code (0 when it drained and closed cleanly). */
   async terminate(timeoutMs = 60_000): Promise<number | null> {
     if (!this.running) return (await this.exited) ?? null;

@@ -44,6 +44,8 @@ export interface SinkRunSummary {
 
 const { CODES } = kafkaJavascript;
 
+const DISCONNECT_TIMEOUT_MS = 30_000;
+
 const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 /**
@@ -142,7 +144,7 @@ export class SinkWorker {
       this.closing = true;
       // Positions are read before the consumer goes away.
       partitions = this.summary();
-      await disconnectRaw(consumer);
+      await this.disconnect(consumer, log);
       await dlq.disconnect().catch(() => undefined);
       await task.stop();
     }
@@ -153,6 +155,17 @@ export class SinkWorker {
       partitions,
       elapsedMs: ctx.now() - started,
     };
+  }
+
+  /** Leaves the group; bounded, so that a stop is never held up by a group that does not answer. */
+  private async disconnect(consumer: KafkaConsumer, log: Logger): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), DISCONNECT_TIMEOUT_MS);
+    });
+    const gone = await Promise.race([disconnectRaw(consumer).then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (gone) log.warn({ timeoutMs: DISCONNECT_TIMEOUT_MS }, 'the consumer did not leave the group in time; stopping anyway');
   }
 
   private summary(): PartitionSummary[] {
@@ -213,20 +226,13 @@ export class SinkWorker {
     if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       this.queue
         .run(async () => {
-          const starts = await this.options.task.open(parts);
-          const startOf = new Map(starts.map((s) => [tpKey(s.topic, s.partition), Number(s.offset)]));
-          const withOffsets = parts.map((tp) => {
-            const key = tpKey(tp.topic, tp.partition);
-            const start = startOf.get(key);
-            this.assigned.set(key, tp);
-            if (start === undefined) {
-              this.consumed.delete(key);
-              return tp;
-            }
-            this.consumed.set(key, start);
-            return { ...tp, offset: start };
-          });
-          consumer.assign(withOffsets);
+          let withOffsets: (TopicPartitionRef & { offset?: number })[] = parts;
+          try {
+            withOffsets = await this.open(parts);
+          } finally {
+            // librdkafka waits for this call whatever happened: without it the group (and our close) hangs.
+            consumer.assign(withOffsets);
+          }
           this.assignedOnce = true;
           log.info({ partitions: withOffsets }, 'partitions assigned');
         })
@@ -234,16 +240,31 @@ export class SinkWorker {
           this.fatal = e;
         });
     } else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+      // Lost (session timeout or max.poll.interval.ms expired while we were stalled): another
+      // member may own these partitions already. Nothing buffered may be published, nothing committed.
+      const lost = (consumer as KafkaConsumer & { assignmentLost(): boolean }).assignmentLost();
       this.queue
         .run(async () => {
-          await this.options.task.close(parts);
-          this.commit(log, parts);
-          for (const tp of parts) {
-            this.assigned.delete(tpKey(tp.topic, tp.partition));
-            this.consumed.delete(tpKey(tp.topic, tp.partition));
+          try {
+            if (lost) {
+              await this.options.task.lost(parts);
+            } else {
+              await this.options.task.close(parts);
+              this.commit(log, parts);
+            }
+          } finally {
+            for (const tp of parts) {
+              this.assigned.delete(tpKey(tp.topic, tp.partition));
+              this.consumed.delete(tpKey(tp.topic, tp.partition));
+            }
+            consumer.unassign();
           }
-          consumer.unassign();
-          log.info({ partitions: parts }, 'partitions revoked');
+          if (lost) {
+            this.options.ctx.metrics.count('sink_assignments_lost_total');
+            log.warn({ partitions: parts }, 'assignment lost (session or poll interval expired): buffers dropped, rejoining the group');
+          } else {
+            log.info({ partitions: parts }, 'partitions revoked');
+          }
         })
         .catch((e: unknown) => {
           this.fatal = e;
@@ -251,6 +272,23 @@ export class SinkWorker {
     } else {
       log.error({ err: err.message }, 'rebalance error');
     }
+  }
+
+  /** Asks the task where each partition starts; remembers the partitions as ours. */
+  private async open(parts: readonly TopicPartitionRef[]): Promise<(TopicPartitionRef & { offset?: number })[]> {
+    const starts = await this.options.task.open(parts);
+    const startOf = new Map(starts.map((s) => [tpKey(s.topic, s.partition), Number(s.offset)]));
+    return parts.map((tp) => {
+      const key = tpKey(tp.topic, tp.partition);
+      const start = startOf.get(key);
+      this.assigned.set(key, tp);
+      if (start === undefined) {
+        this.consumed.delete(key);
+        return tp;
+      }
+      this.consumed.set(key, start);
+      return { ...tp, offset: start };
+    });
   }
 
   private commit(log: Logger, only?: readonly TopicPartitionRef[]): void {

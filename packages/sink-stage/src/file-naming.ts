@@ -27,11 +27,28 @@ export function parseStageFileName(name: string): StageFileRef | undefined {
   return { topic, partition: Number(partition), startOffset: Number(start), endOffset: Number(end) };
 }
 
-/** Temporary names carry a writer id so a live writer's temp file is told from a crashed one's. */
-export function tempFileName(ref: StageFileRef, writerId: string): string {
-  return `${stageFileName(ref)}.${writerId}.tmp`;
-}
-
+/** Temporary names (`<final name>.<writer id>-<n>.tmp`) carry a writer id so a live writer's temp file is told from a crashed one's. */
 export function isTempFileName(name: string): boolean {
   return name.endsWith('.tmp');
+}
+
+/** The finished file a temp file becomes (`<final name>.<writer>.tmp` → `<final name>`). */
+export function finalNameOfTemp(tempName: string): string | undefined {
+  const end = tempName.indexOf('.jsonl.');
+  return end < 0 || !isTempFileName(tempName) ? undefined : tempName.slice(0, end + '.jsonl'.length);
+}
+
+/** One place in a partition's publication chain: the successor of the file ending at `next - 1`, attempt `attempt`. */
+export interface ChainSlot {
+  next: number;
+  attempt: number;
+}
+
+/** `.next+<next offset>+<attempt>`: hidden, so nothing that reads the stage takes it for a file. */
+export function claimName(slot: ChainSlot): string {
+  return `.next+${pad(slot.next)}+${slot.attempt}`;
+}
+
+export function isClaimName(name: string): boolean {
+  return name.startsWith('.next+');
 }

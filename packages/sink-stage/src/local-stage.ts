@@ -3,13 +3,14 @@ import { link, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CdcError, FencedError } from '@buyonline/kafka-common';
 import {
+  type ChainSlot,
   isTempFileName,
   parseStageFileName,
   partitionPath,
   type StageFileRef,
   stageFileName,
-  tempFileName,
 } from './file-naming.ts';
+import { PublicationChain } from './publication-chain.ts';
 import type { StageStore } from './stage-store.ts';
 
 async function fsyncPath(path: string): Promise<void> {
@@ -25,15 +26,36 @@ function ioError(message: string, cause: unknown): CdcError {
   return new CdcError('STAGE_IO', message, { cause, retriable: true });
 }
 
+export interface LocalStageOptions {
+  /**
+   * Keep the publication chain (default): writers racing for one partition never both publish
+   * overlapping ranges. Off for a spool that only one process writes (the Snowflake stage's).
+   */
+  fenced?: boolean;
+}
+
 /**
- * A stage in a local directory. Files are written to a temporary name, fsynced, linked to
- * their final name (which fails if it exists: a zombie cannot overwrite), the temp name is
- * removed and the directory fsynced. Only then does a file count.
+ * A stage in a local directory. A file is written to a temporary name and fsynced; its writer
+ * then claims the slot after the last file it knows of in the partition's publication chain
+ * (an atomic symlink: another writer's claim of the same slot fails), links the temp file to
+ * its final name (which fails if it exists), removes the temp name and fsyncs the directory.
+ * Only then does a file count. A consumer that takes a partition over (`recover`) reserves the
+ * end of the chain first, so a zombie that still holds the partition's buffers is fenced at
+ * its next file.
  */
 export class LocalStage implements StageStore {
   readonly writerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly fenced: boolean;
+  private readonly chains = new Map<string, PublicationChain>();
+  /** Per partition folder: the slot this writer's next file claims. */
+  private readonly slots = new Map<string, ChainSlot>();
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    options: LocalStageOptions = {},
+  ) {
+    this.fenced = options.fenced ?? true;
+  }
 
   describe(): string {
     return `local directory ${this.root}`;
@@ -41,6 +63,15 @@ export class LocalStage implements StageStore {
 
   private dir(topic: string, partition: number): string {
     return join(this.root, partitionPath(topic, partition));
+  }
+
+  private chain(dir: string): PublicationChain {
+    let chain = this.chains.get(dir);
+    if (!chain) {
+      chain = new PublicationChain(dir, this.writerId);
+      this.chains.set(dir, chain);
+    }
+    return chain;
   }
 
   async list(topic: string, partition: number): Promise<StageFileRef[]> {
@@ -55,7 +86,12 @@ export class LocalStage implements StageStore {
     return names
       .map(parseStageFileName)
       .filter((ref): ref is StageFileRef => ref !== undefined && ref.topic === topic && ref.partition === partition)
-      .sort((a, b) => a.startOffset - b.startOffset);
+      .sort((a, b) => a.startOffset - b.startOffset || a.endOffset - b.endOffset);
+  }
+
+  /** The highest end offset of the partition's files (not the end of the one that starts last). */
+  private async listedEnd(topic: string, partition: number): Promise<number> {
+    return (await this.list(topic, partition)).reduce((end, f) => Math.max(end, f.endOffset), -1);
   }
 
   async recover(topic: string, partition: number): Promise<{ nextOffset?: number; removedTemps: number }> {
@@ -68,18 +104,28 @@ export class LocalStage implements StageStore {
         removedTemps++;
       }
     }
-    const files = await this.list(topic, partition);
-    const last = files.at(-1);
-    return last ? { nextOffset: last.endOffset + 1, removedTemps } : { removedTemps };
+    const listed = await this.listedEnd(topic, partition);
+    if (!this.fenced) return listed >= 0 ? { nextOffset: listed + 1, removedTemps } : { removedTemps };
+    const slot = await this.chain(dir).reserve({ next: listed + 1, attempt: 0 });
+    this.slots.set(dir, slot);
+    return slot.next > 0 ? { nextOffset: slot.next, removedTemps } : { removedTemps };
   }
 
   async write(ref: StageFileRef, content: string): Promise<string> {
     const dir = this.dir(ref.topic, ref.partition);
-    const finalPath = join(dir, stageFileName(ref));
-    const tempPath = join(dir, tempFileName(ref, this.writerId));
+    const name = stageFileName(ref);
+    const finalPath = join(dir, name);
     await mkdir(dir, { recursive: true });
+    const chain = this.chain(dir);
+    // A writer that did not recover the partition joins the chain where it ends now.
+    const slot = this.fenced ? (this.slots.get(dir) ?? (await chain.walk({ next: (await this.listedEnd(ref.topic, ref.partition)) + 1, attempt: 0 }))) : undefined;
+    if (slot && ref.startOffset < slot.next) {
+      throw new FencedError(`the stage already holds offsets up to ${slot.next - 1} of ${ref.topic}[${ref.partition}]: ${name} would overlap them`);
+    }
+    const tempName = chain.tempName(name);
+    const tempPath = join(dir, tempName);
     try {
-      const handle = await open(tempPath, 'w');
+      const handle = await open(tempPath, 'wx');
       try {
         await handle.writeFile(content, 'utf8');
         await handle.sync();
@@ -87,26 +133,39 @@ export class LocalStage implements StageStore {
         await handle.close();
       }
     } catch (err) {
+      await unlink(tempPath).catch(() => undefined);
       throw ioError(`cannot write ${tempPath}`, err);
     }
-    const overlapping = (await this.list(ref.topic, ref.partition)).find((f) => f.endOffset >= ref.startOffset);
-    if (overlapping) {
-      await unlink(tempPath).catch(() => undefined);
-      throw new FencedError(
-        `${stageFileName(overlapping)} already covers offsets from ${ref.startOffset}: another consumer owns ${ref.topic}[${ref.partition}]`,
-      );
+    if (slot && !(await this.claimOrDrop(chain, slot, tempName, tempPath))) {
+      throw new FencedError(`another consumer published after offset ${slot.next - 1} of ${ref.topic}[${ref.partition}] first: ${name} is not published`);
     }
     try {
       await link(tempPath, finalPath);
     } catch (err) {
       await unlink(tempPath).catch(() => undefined);
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new FencedError(`${finalPath} exists already: another consumer wrote this range`, { cause: err });
-      }
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new FencedError(`${finalPath} exists already: another consumer wrote this range`, { cause: err });
+      // Our claim was settled by a consumer that took the partition over: it removed our temp file.
+      if (code === 'ENOENT' && slot) throw new FencedError(`${ref.topic}[${ref.partition}] was taken over while ${name} was being published`, { cause: err });
       throw ioError(`cannot publish ${finalPath}`, err);
     }
-    await unlink(tempPath);
+    await unlink(tempPath).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw ioError(`cannot remove ${tempPath}`, err);
+    });
     await fsyncPath(dir);
+    if (slot) this.slots.set(dir, { next: ref.endOffset + 1, attempt: 0 });
     return finalPath;
+  }
+
+  private async claimOrDrop(chain: PublicationChain, slot: ChainSlot, tempName: string, tempPath: string): Promise<boolean> {
+    let claimed: boolean;
+    try {
+      claimed = await chain.claim(slot, tempName);
+    } catch (err) {
+      await unlink(tempPath).catch(() => undefined);
+      throw ioError(`cannot claim the next file of ${tempPath}`, err);
+    }
+    if (!claimed) await unlink(tempPath).catch(() => undefined);
+    return claimed;
   }
 }

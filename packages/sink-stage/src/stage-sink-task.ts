@@ -1,9 +1,10 @@
-import type {
-  PluginContext,
-  SinkRecord,
-  SinkTask,
-  TopicPartitionOffset,
-  TopicPartitionRef,
+import {
+  FencedError,
+  type PluginContext,
+  type SinkRecord,
+  type SinkTask,
+  type TopicPartitionOffset,
+  type TopicPartitionRef,
 } from '@buyonline/kafka-common';
 import type { StageSinkConfig } from './config.ts';
 import { toStageRow } from './stage-row.ts';
@@ -19,6 +20,8 @@ interface PartitionBuffer {
   firstOffset: number | undefined;
   lastOffset: number | undefined;
   openedAt: number;
+  /** Another consumer took the partition over: nothing more is written or committed until it is opened again. */
+  fenced: boolean;
 }
 
 const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
@@ -56,6 +59,7 @@ export class StageSinkTask implements SinkTask {
         firstOffset: undefined,
         lastOffset: undefined,
         openedAt: 0,
+        fenced: false,
       });
       if (nextOffset !== undefined) starts.push({ topic, partition, offset: String(nextOffset) });
     }
@@ -65,7 +69,7 @@ export class StageSinkTask implements SinkTask {
   async put(records: readonly SinkRecord[]): Promise<void> {
     for (const record of records) {
       const buffer = this.partitions.get(keyOf(record.topic, record.partition));
-      if (!buffer) continue; // not ours (any more)
+      if (!buffer || buffer.fenced) continue; // not ours (any more)
       const offset = Number(record.offset);
       if (buffer.next !== undefined && offset < buffer.next) continue;
       buffer.next = offset + 1;
@@ -100,7 +104,7 @@ export class StageSinkTask implements SinkTask {
     const safe: TopicPartitionOffset[] = [];
     for (const c of consumed) {
       const buffer = this.partitions.get(keyOf(c.topic, c.partition));
-      if (!buffer) continue;
+      if (!buffer || buffer.fenced) continue;
       // Everything before the first buffered record is in published files (or was a
       // tombstone / dead letter): that much is safe. With nothing buffered, all of it is.
       const durable = buffer.firstOffset ?? Number(c.offset);
@@ -118,6 +122,18 @@ export class StageSinkTask implements SinkTask {
     }
   }
 
+  async lost(partitions: readonly TopicPartitionRef[]): Promise<void> {
+    for (const { topic, partition } of partitions) {
+      const buffer = this.partitions.get(keyOf(topic, partition));
+      if (!buffer) continue;
+      if (buffer.lines.length > 0) {
+        this.ctx.logger.warn({ topic, partition, records: buffer.lines.length, from: buffer.firstOffset, to: buffer.lastOffset }, 'assignment lost: buffered records dropped (the new owner reads them again)');
+        this.ctx.metrics.count('stage_records_dropped_total', buffer.lines.length);
+      }
+      this.partitions.delete(keyOf(topic, partition));
+    }
+  }
+
   async stop(): Promise<void> {
     this.partitions.clear();
   }
@@ -125,10 +141,26 @@ export class StageSinkTask implements SinkTask {
   private async publish(buffer: PartitionBuffer): Promise<void> {
     if (buffer.lines.length === 0 || buffer.firstOffset === undefined || buffer.lastOffset === undefined) return;
     const started = this.ctx.now();
-    const path = await this.store.write(
-      { topic: buffer.topic, partition: buffer.partition, startOffset: buffer.firstOffset, endOffset: buffer.lastOffset },
-      buffer.lines.join(''),
-    );
+    let path: string;
+    try {
+      path = await this.store.write(
+        { topic: buffer.topic, partition: buffer.partition, startOffset: buffer.firstOffset, endOffset: buffer.lastOffset },
+        buffer.lines.join(''),
+      );
+    } catch (err) {
+      if (!(err instanceof FencedError)) throw err;
+      // We are the zombie: the group gave the partition to another consumer, which owns the stage's
+      // end now. Our buffer is theirs to write; the revoke (or lost assignment) follows.
+      this.ctx.logger.warn(
+        { topic: buffer.topic, partition: buffer.partition, records: buffer.lines.length, from: buffer.firstOffset, to: buffer.lastOffset, err: err.message },
+        'fenced: another consumer owns the partition; buffered records dropped',
+      );
+      this.ctx.metrics.count('stage_fenced_total');
+      this.ctx.metrics.count('stage_records_dropped_total', buffer.lines.length);
+      buffer.fenced = true;
+      this.clear(buffer);
+      return;
+    }
     this.ctx.logger.info(
       { path, records: buffer.lines.length, bytes: buffer.bytes, from: buffer.firstOffset, to: buffer.lastOffset },
       'stage file written',
@@ -137,6 +169,10 @@ export class StageSinkTask implements SinkTask {
     this.ctx.metrics.count('stage_bytes_total', buffer.bytes);
     this.ctx.metrics.observe('stage_publish_seconds', (this.ctx.now() - started) / 1000);
     this.filesWritten++;
+    this.clear(buffer);
+  }
+
+  private clear(buffer: PartitionBuffer): void {
     buffer.lines = [];
     buffer.bytes = 0;
     buffer.firstOffset = undefined;

@@ -95,7 +95,7 @@ afterEach(async () => {
 });
 
 const stageWith = (client: SnowflakeClient = fake, opts: Partial<SnowflakeStageOptions> = {}) =>
-  new SnowflakeStage({ ...options, ...opts }, new LocalStage(root), root, client, noopContext().logger);
+  new SnowflakeStage({ ...options, ...opts }, new LocalStage(root, { fenced: false }), root, client, noopContext().logger);
 const lines = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `${JSON.stringify({ id: from + i, __kafka: { offset: from + i } })}\n`).join('');
 const ref = (start: number, end: number, partition = 0) => ({ topic: TOPIC, partition, startOffset: start, endOffset: end });
@@ -157,7 +157,7 @@ describe('SnowflakeStage', () => {
     await writeFile(join(dir, stageFileName(ref(10, 19))), lines(10, 19));
     const other = await mkdtemp(join(tmpdir(), 'snowflake-stage-other-'));
     try {
-      await new SnowflakeStage(options, new LocalStage(other), other, fake, noopContext().logger).write(ref(10, 14), lines(10, 14));
+      await new SnowflakeStage(options, new LocalStage(other, { fenced: false }), other, fake, noopContext().logger).write(ref(10, 14), lines(10, 14));
     } finally {
       await rm(other, { recursive: true, force: true });
     }

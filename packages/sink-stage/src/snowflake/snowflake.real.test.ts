@@ -64,7 +64,7 @@ const lines = (from: number, to: number) =>
 describe.skipIf(missing.length > 0)(`Snowflake stage against a real account${skipReason}`, () => {
   let spool: string;
   const client = new SdkSnowflakeClient(auth(), noopContext().logger, 3);
-  const stage = () => new SnowflakeStage(options, new LocalStage(spool), spool, client, noopContext().logger);
+  const stage = () => new SnowflakeStage(options, new LocalStage(spool, { fenced: false }), spool, client, noopContext().logger);
   const count = async () => Number((await client.execute(`SELECT COUNT(*) AS "N" FROM ${qualifiedName(options.database, schema, options.targetTable)}`))[0]?.N);
 
   beforeAll(async () => {
@@ -114,7 +114,7 @@ describe.skipIf(missing.length > 0)(`Snowflake stage against a real account${ski
   });
 
   it(`a missing stage is a ConfigError`, async () => {
-    const other = new SnowflakeStage({ ...options, stageName: 'NO_SUCH_STAGE', createObjects: false }, new LocalStage(spool), spool, client, noopContext().logger);
+    const other = new SnowflakeStage({ ...options, stageName: 'NO_SUCH_STAGE', createObjects: false }, new LocalStage(spool, { fenced: false }), spool, client, noopContext().logger);
     await expect(other.list(TOPIC, 0)).rejects.toBeInstanceOf(ConfigError);
   });
 });
