@@ -23,6 +23,22 @@ export const producerEnvSchema = z.object({
   TRANSACTIONAL_ID: z.string().optional().describe('Kafka transactional.id (default: CONNECTOR_NAME).'),
   POLL_BATCH_SIZE: z.coerce.number().int().positive().default(2000).describe('Rows per poll and per Kafka transaction.'),
   POLL_INTERVAL_MS: z.coerce.number().int().positive().default(500).describe('Wait between empty polls.'),
+  REPLICA_IDENTITY_CHECK: z
+    .enum(['warn', 'require-full'])
+    .default('warn')
+    .describe('A table without REPLICA IDENTITY FULL loses before-images and unchanged TOASTed values: warn, or refuse to start.'),
+  KAFKA_TRANSACTION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(900_000)
+    .describe('Longest a Kafka transaction may stay open: one PostgreSQL transaction streams through one (at most the broker\'s transaction.max.timeout.ms).'),
+  MAX_RECORD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1_000_000)
+    .describe('A record larger than this (key + value) goes to SOURCE_DLQ_TOPIC with the reason; keep it at or below the topic\'s max.message.bytes.'),
   HEALTH_HOST: z.string().default('127.0.0.1').describe('Address of the health/metrics endpoint (0.0.0.0 in a container).'),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8088).describe('Port of /health and /metrics (0: any free port).'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
@@ -46,6 +62,7 @@ const SOURCE_KEYS = {
   snapshotChunkSize: 'SNAPSHOT_CHUNK_SIZE',
   heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
   slotLagWarnBytes: 'SLOT_LAG_WARN_BYTES',
+  replicaIdentity: 'REPLICA_IDENTITY_CHECK',
 } as const satisfies Record<string, keyof ProducerEnv>;
 
 export function sourceConfigFrom(env: ProducerEnv): PostgresSourceConfig {

@@ -90,6 +90,8 @@ await runApp(undefined, async (signal) => {
     deadLetterTopic: env.SOURCE_DLQ_TOPIC,
     topics: [{ topic: env.TOPIC, numPartitions: env.TOPIC_PARTITIONS }],
     transactionalId: env.TRANSACTIONAL_ID ?? env.CONNECTOR_NAME,
+    transactionTimeoutMs: env.KAFKA_TRANSACTION_TIMEOUT_MS,
+    maxRecordBytes: env.MAX_RECORD_BYTES,
     ctx,
   });
   const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), details: () => ({ ...worker.stats }) }, metrics);

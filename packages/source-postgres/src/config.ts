@@ -40,6 +40,12 @@ export const postgresSourceConfigSchema = z.object({
     .default(256 * 1024 * 1024)
     .describe('Log a warning when the slot holds back more WAL than this.'),
   slotCheckIntervalMs: z.coerce.number().int().positive().default(10_000).describe('How often slot lag and health are checked.'),
+  replicaIdentity: z
+    .enum(['warn', 'require-full'])
+    .default('warn')
+    .describe(
+      'A captured table without REPLICA IDENTITY FULL loses before-images of updates and deletes (only the key) and unchanged TOASTed values (left out of the record): warn at start, or refuse to start.',
+    ),
   excludeColumns: z
     .array(z.string())
     .default(['cdc_txid', 'cdc_version'])

@@ -26,7 +26,7 @@ const dataRecords = (records: readonly SourceRecord[]) => records.filter((r) => 
 const nameOf = (r: SourceRecord) => (r.value as Value).after?.name;
 
 /** Polls until a record of the given row name arrives (or the deadline passes); returns what came, in order. */
-async function pollFor(t: LogicalReplicationTask, name: string, timeoutMs = 10_000): Promise<SourceRecord[]> {
+async function pollFor(t: LogicalReplicationTask, name: string, timeoutMs = 30_000): Promise<SourceRecord[]> {
   const out: SourceRecord[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

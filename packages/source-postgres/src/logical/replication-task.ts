@@ -17,6 +17,7 @@ import { qualified, quoteIdent } from '../sql-identifiers.ts';
 import { bigIntToLsn, compareLsn, lsnToBigInt, normalizeLsn } from './lsn.ts';
 import {
   checkLogicalReplicationPrerequisites,
+  checkReplicaIdentity,
   ensurePublication,
   lostSlotMessage,
   SourcePositionLostError,
@@ -148,6 +149,8 @@ export class LogicalReplicationTask implements SourceTask {
     try {
       await checkLogicalReplicationPrerequisites(this.sql);
       await ensurePublication(this.sql, this.config.publication, schema, table);
+      const identityWarning = await checkReplicaIdentity(this.sql, schema, table, this.config.replicaIdentity);
+      if (identityWarning) this.ctx.logger.warn({ table: this.name }, identityWarning);
       const columns = await describeColumns(this.sql, schema, table);
       this.shape = shapeTable(columns, productSchemaNames, this.config.excludeColumns, this.name);
       this.keyColumns = columns.filter((c) => c.isKey).map((c) => c.name);
@@ -387,7 +390,12 @@ export class LogicalReplicationTask implements SourceTask {
     const shape = this.shape as TableShape;
     const builder = this.records as ChangeRecords;
     const keyText = (newTuple ?? oldTuple)?.[shape.keyColumn.info.name];
-    if (txn.filtering && keyText != null && this.seenBySnapshot(keyText, txn.xid)) return;
+    if (txn.filtering && keyText != null) {
+      // A key whose order only PostgreSQL knows (a linguistic collation) is compared there, once.
+      const bounds = this.segments.flatMap((s) => [s.above, s.upTo]).filter((b): b is string => b !== null);
+      await this.keys.resolve(this.sql as Sql, this.config.table.schema, this.config.table.table, shape.keyColumn.info, [keyText], bounds);
+      if (this.seenBySnapshot(keyText, txn.xid)) return;
+    }
     const meta = this.meta(txn);
     let records: SourceRecord[];
     if (tag === 'insert') records = builder.insert(shape, newTuple ?? {}, txn.offset, meta);

@@ -100,3 +100,21 @@ export function lostSlotMessage(slot: string, detail: string): string {
     'then start the producer again.'
   );
 }
+
+/**
+ * What a table's replica identity costs: without FULL, updates and deletes carry only the key
+ * as their before-image, and an unchanged TOASTed value is not in the WAL at all.
+ */
+export async function checkReplicaIdentity(sql: Sql, schema: string, table: string, mode: 'warn' | 'require-full'): Promise<string | undefined> {
+  const [row] = await sql<{ ident: string }[]>`
+    select c.relreplident::text as ident from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = ${schema} and c.relname = ${table}`;
+  if (!row || row.ident === 'f') return undefined;
+  const name = { d: 'DEFAULT', n: 'NOTHING', i: 'USING INDEX' }[row.ident] ?? row.ident;
+  const message =
+    `table ${schema}.${table} has REPLICA IDENTITY ${name}: updates and deletes carry only the key as their before-image, ` +
+    'and an unchanged TOASTed value (a large text/bytea/jsonb not touched by an update) is not in the WAL, so such a column is left out of ' +
+    `the record (listed in unchanged_toast, never written as null). To capture everything: ALTER TABLE ${qualified(schema, table)} REPLICA IDENTITY FULL`;
+  if (mode === 'require-full') throw new ConfigError(`${message} (REPLICA_IDENTITY_CHECK=require-full refuses to start without it)`);
+  return message;
+}
