@@ -79,3 +79,33 @@ describe('LogicalReplicationTask against PostgreSQL', () => {
     await t.stop();
   });
 });
+
+describe('a table without REPLICA IDENTITY FULL', () => {
+  const plain = `${id}_plain`;
+  beforeAll(async () => {
+    await sql.unsafe(`create table "${id}".${plain} (id int primary key, note text, big text)`);
+    await sql.unsafe(`alter table "${id}".${plain} alter column big set storage external`);
+    await sql.unsafe(`insert into "${id}".${plain} values (1, 'a', repeat('x', 100000))`);
+  });
+
+  it('is refused at start with REPLICA_IDENTITY_CHECK=require-full, saying what is lost and what to run', async () => {
+    const t = task({ table: `${id}.${plain}`, slot: `${id}_rf`, publication: `${id}_rf`, replicaIdentity: 'require-full' });
+    await expect(t.start(new SourceOffsets('c', new Map()))).rejects.toThrow(/REPLICA IDENTITY DEFAULT.*TOAST.*REPLICA IDENTITY FULL/);
+    await t.stop();
+  });
+
+  it('names an unchanged TOASTed value as unknown (unchanged_toast) instead of giving it a value', async () => {
+    const t = task({ table: `${id}.${plain}`, slot: `${id}_toast`, publication: `${id}_toast` });
+    await t.start(new SourceOffsets('c', new Map()));
+    expect((await pollUntil(t, 1)).map(op)).toEqual(['r']);
+    await sql.unsafe(`update "${id}".${plain} set note = 'b' where id = 1`);
+    const [update] = await pollUntil(t, 1);
+    const value = update?.value as { op: string; after: Record<string, unknown>; unchanged_toast: string[] };
+    expect(value.op).toBe('u');
+    expect(value.after.note).toBe('b');
+    expect(value.unchanged_toast).toEqual(['big']);
+    await t.stop();
+    await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name in (${`${id}_toast`}, ${`${id}_rf`}) and not active`;
+    await sql.unsafe(`drop publication if exists "${id}_toast"; drop publication if exists "${id}_rf"`);
+  });
+});
