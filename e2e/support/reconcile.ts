@@ -8,6 +8,8 @@ export interface ReconcileReport {
   equal: boolean;
   source: { rows: number; checksum: string };
   stage: { rows: number; checksum: string };
+  /** Exact counts; the lists below hold the first keys of each kind (up to 1000), in id order. */
+  counts: { missing: number; extra: number; differing: number };
   missing: string[];
   extra: string[];
   differing: { id: string; fields: string[] }[];

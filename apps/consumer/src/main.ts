@@ -11,9 +11,8 @@ import {
   startHealthServer,
 } from '@buyonline/kafka-common';
 import { setupStatements, stageSinkPlugin } from '@buyonline/sink-stage';
-import { type ConsumerEnv, consumerEnvSchema, readConsumerEnv, sinkConfigFrom } from './env.ts';
-import { latestState, reconcile, renderReport } from './reconcile.ts';
-import { readLocalStageLines, readSnowflakeLines, readSourceRows } from './reconcile-sources.ts';
+import { consumerEnvSchema, readConsumerEnv, sinkConfigFrom } from './env.ts';
+import { runReconcile } from './reconcile-command.ts';
 
 // snowflake-sdk bundles AWS SDK clients (for external stages, unused here) that warn about
 // Node 20 on load; the warning is about their future releases, not about this program.
@@ -37,30 +36,9 @@ if (values.help || !(command in COMMANDS)) {
   process.exit(values.help ? 0 : 2);
 }
 
-/** Exit code of `reconcile` when the stage differs from PostgreSQL. */
-const MISMATCH = 3;
-
-async function runReconcile(env: ConsumerEnv): Promise<number> {
-  if (!env.PG_URL || !env.PG_TABLE) throw new ConfigError('reconcile needs PG_URL and PG_TABLE');
-  // logs would mix with the report on stdout: only warnings and errors unless asked for more
-  const logger = createLogger('consumer', env.LOG_LEVEL === 'debug' ? 'debug' : 'warn');
-  const ctx = { logger, metrics: new PrometheusMetrics('buyonline_consumer'), now: Date.now };
-  const sink = sinkConfigFrom(env);
-  const topics = env.TOPIC.split(',').map((t) => t.trim());
-  const [sourceRows, lines] = await Promise.all([
-    readSourceRows(env.PG_URL, env.PG_TABLE),
-    sink.stage === 'snowflake' ? readSnowflakeLines(sink, topics, ctx) : readLocalStageLines(sink.dir, topics),
-  ]);
-  const report = reconcile(sourceRows, latestState(lines));
-  const stageLabel = sink.stage === 'snowflake' ? `Snowflake table ${sink.database}.${sink.schema}.${sink.targetTable}` : `directory ${sink.dir}`;
-  if (values.json) process.stdout.write(`${JSON.stringify({ reconcile: { ...report, lines: lines.length, stageLabel } })}\n`);
-  else process.stdout.write(renderReport(report, { source: `PostgreSQL ${env.PG_TABLE}`, stage: `${stageLabel} (${lines.length} lines)` }));
-  return report.equal ? 0 : MISMATCH;
-}
-
 await runApp(undefined, async (signal) => {
   const env = readConsumerEnv(process.env, values.config);
-  if (command === 'reconcile') return runReconcile(env);
+  if (command === 'reconcile') return runReconcile(env, { json: values.json === true });
   if (command === 'snowflake-sql') {
     const sink = sinkConfigFrom(env);
     if (sink.stage !== 'snowflake') throw new ConfigError('snowflake-sql needs STAGE=snowflake');

@@ -1,6 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, ConnectionError, type PluginContext } from '@buyonline/kafka-common';
+import { createInterface } from 'node:readline';
+import { ConfigError, ConnectionError, DataError, type PluginContext } from '@buyonline/kafka-common';
 import { parseStageFileName, selectLoadedStatement, type SnowflakeStageConfig, snowflakeClientFor } from '@buyonline/sink-stage';
 import postgres from 'postgres';
 import type { ProductState } from './reconcile.ts';
@@ -14,28 +16,41 @@ export function qualifiedPgTable(name: string): string {
   return (parts.length === 1 ? ['public', ...parts] : parts).map(quote).join('.');
 }
 
-/** PostgreSQL's current rows, as text in the stage's formats (price exact, timestamp ISO µs UTC). */
-export async function readSourceRows(pgUrl: string, table: string): Promise<ProductState[]> {
+const mapPgError = (table: string, err: unknown): Error => {
+  const code = (err as { code?: string }).code;
+  if (code === '42P01') return new ConfigError(`PG_TABLE: table ${table} does not exist`, { cause: err });
+  if (code === '28P01' || code === '28000') return new ConfigError('PG_URL: PostgreSQL refused the credentials', { cause: err });
+  return new ConnectionError(`cannot read ${table} from PostgreSQL: ${(err as Error).message}`, { cause: err });
+};
+
+/**
+ * PostgreSQL's current rows in id order, as text in the stage's formats (price exact,
+ * timestamp ISO µs UTC), read through a cursor `batch` rows at a time: one consistent
+ * snapshot (one statement), never the whole table in memory.
+ */
+export async function* readSourceRows(pgUrl: string, table: string, batch = 5_000): AsyncGenerator<ProductState> {
   const sql = postgres(pgUrl, { max: 1, onnotice: () => undefined, connect_timeout: 10 });
   try {
-    return await sql.unsafe<ProductState[]>(
-      `select id::text as id, name, category, price::text as price,
-              to_char(updated_timestamp at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_timestamp
-         from ${qualifiedPgTable(table)}`,
-    );
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === '42P01') throw new ConfigError(`PG_TABLE: table ${table} does not exist`, { cause: err });
-    if (code === '28P01' || code === '28000') throw new ConfigError('PG_URL: PostgreSQL refused the credentials', { cause: err });
-    throw new ConnectionError(`cannot read ${table} from PostgreSQL: ${(err as Error).message}`, { cause: err });
+    const cursor = sql
+      .unsafe<ProductState[]>(
+        `select id::text as id, name, category, price::text as price,
+                to_char(updated_timestamp at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_timestamp
+           from ${qualifiedPgTable(table)}
+          order by id`,
+      )
+      .cursor(batch);
+    try {
+      for await (const rows of cursor) yield* rows;
+    } catch (err) {
+      throw mapPgError(table, err);
+    }
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
 
-/** Every line of every finished file of the topics in a local stage directory. */
-export async function readLocalStageLines(root: string, topics: readonly string[]): Promise<Record<string, unknown>[]> {
-  const lines: Record<string, unknown>[] = [];
+/** Every line of every finished file of the topics in a local stage directory, one at a time. */
+export async function* readLocalStageLines(root: string, topics: readonly string[]): AsyncGenerator<Record<string, unknown>> {
   for (const topic of topics) {
     let partitions: string[];
     try {
@@ -44,16 +59,25 @@ export async function readLocalStageLines(root: string, topics: readonly string[
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    for (const dir of partitions) {
-      for (const name of await readdir(join(root, topic, dir))) {
+    for (const dir of partitions.sort()) {
+      for (const name of (await readdir(join(root, topic, dir))).sort()) {
         const ref = parseStageFileName(name);
         if (!ref || ref.topic !== topic) continue;
-        const text = await readFile(join(root, topic, dir, name), 'utf8');
-        for (const raw of text.split('\n')) if (raw) lines.push(JSON.parse(raw) as Record<string, unknown>);
+        const path = join(root, topic, dir, name);
+        const lines = createInterface({ input: createReadStream(path, { highWaterMark: 256 * 1024 }), crlfDelay: Number.POSITIVE_INFINITY });
+        let n = 0;
+        for await (const raw of lines) {
+          n++;
+          if (!raw) continue;
+          try {
+            yield JSON.parse(raw) as Record<string, unknown>;
+          } catch (err) {
+            throw new DataError(`stage file ${path} line ${n} is not JSON: ${(err as Error).message}`, { cause: err });
+          }
+        }
       }
     }
   }
-  return lines;
 }
 
 /** The rows COPY INTO loaded into the Snowflake target table (one VARIANT per line), for the topics. */
