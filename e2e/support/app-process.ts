@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './native-stack.ts';
 
@@ -43,6 +43,14 @@ export class AppProcess {
   async kill9(): Promise<void> {
     this.child?.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** The process's peak resident memory so far (VmHWM), in bytes; undefined once it exited. */
+  peakRssBytes(): number | undefined {
+    if (!this.running || this.child?.pid === undefined) return undefined;
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
   }
 
   /** Freezes the process (SIGSTOP): no heartbeats, no timers, as in a long GC pause or a stalled VM. */

@@ -41,6 +41,12 @@ export const producerEnvSchema = z.object({
     .describe('A record larger than this (key + value) goes to SOURCE_DLQ_TOPIC with the reason; keep it at or below the topic\'s max.message.bytes.'),
   HEALTH_HOST: z.string().default('127.0.0.1').describe('Address of the health/metrics endpoint (0.0.0.0 in a container).'),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8088).describe('Port of /health and /metrics (0: any free port).'),
+  HEALTH_STALL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(60_000)
+    .describe('With changes waiting and no Kafka commit for this long, /health answers 503 "stalled".'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
 });
 export type ProducerEnv = z.output<typeof producerEnvSchema>;

@@ -92,9 +92,10 @@ await runApp(undefined, async (signal) => {
     transactionalId: env.TRANSACTIONAL_ID ?? env.CONNECTOR_NAME,
     transactionTimeoutMs: env.KAFKA_TRANSACTION_TIMEOUT_MS,
     maxRecordBytes: env.MAX_RECORD_BYTES,
+    stallTimeoutMs: env.HEALTH_STALL_MS,
     ctx,
   });
-  const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), details: () => ({ ...worker.stats }) }, metrics);
+  const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ ...worker.stats }) }, metrics);
   logger.info({ health: `http://${env.HEALTH_HOST}:${health.port}/health`, topic: env.TOPIC, table: env.PG_TABLE }, 'producer starting');
   try {
     await worker.run(signal);

@@ -26,6 +26,8 @@ export interface SourceWorkerOptions {
   transactionTimeoutMs?: number;
   /** A record larger than this (key + value + headers) goes to the dead-letter topic. */
   maxRecordBytes?: number;
+  /** With work in hand and no Kafka commit for this long, the worker reports itself stalled (not ready). */
+  stallTimeoutMs?: number;
   ctx: PluginContext;
 }
 
@@ -61,11 +63,30 @@ interface OpenTransaction {
 export class SourceWorker {
   readonly stats: SourceWorkerStats = { records: 0, transactions: 0, deadLettered: 0, lastCommitAt: null };
   private ready = false;
+  private retrying = false;
+  /** Since when records (or a failure) wait for a Kafka commit; null while idle or caught up. */
+  private workSince: number | null = null;
 
   constructor(private readonly options: SourceWorkerOptions) {}
 
   isReady(): boolean {
-    return this.ready;
+    return this.ready && !this.stalled();
+  }
+
+  /** What /health says when not ready. */
+  status(): 'ok' | 'starting' | 'retrying' | 'stalled' {
+    if (this.stalled()) return 'stalled';
+    if (this.retrying) return 'retrying';
+    return this.ready ? 'ok' : 'starting';
+  }
+
+  private stalled(): boolean {
+    const limit = this.options.stallTimeoutMs ?? 60_000;
+    return this.workSince !== null && this.options.ctx.now() - this.workSince > limit;
+  }
+
+  private noteWork(): void {
+    this.workSince ??= this.options.ctx.now();
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -85,10 +106,15 @@ export class SourceWorker {
     const backoff = new Backoff(1_000, 30_000);
     while (!signal.aborted) {
       try {
-        await this.session(client, serde, signal, log, () => backoff.reset());
+        await this.session(client, serde, signal, log, () => {
+          backoff.reset();
+          this.retrying = false;
+        });
         return;
       } catch (err) {
         if (signal.aborted || !isRetriable(err)) throw err;
+        this.retrying = true;
+        this.noteWork(); // whatever was in flight is not in Kafka yet
         const wait = backoff.next();
         log.warn({ err: describeError(err), retryInMs: wait }, 'source session failed; resuming from the positions stored in Kafka');
         ctx.metrics.count('source_session_restarts_total');
@@ -142,12 +168,17 @@ export class SourceWorker {
           await sleep(wait, signal);
           continue;
         }
-        if (records.length === 0) continue;
+        if (records.length === 0) {
+          if (!open) this.workSince = null; // caught up
+          continue;
+        }
+        this.noteWork();
         open ??= await this.begin(producer);
         await this.send(open, serde, records, log);
         if (records.at(-1)?.inTransaction) continue; // the source transaction goes on: keep the Kafka one open
         const metadata = await this.commit(open);
         open = undefined;
+        this.workSince = null;
         progressed();
         await task.commit(records, metadata);
       }

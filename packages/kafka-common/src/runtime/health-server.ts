@@ -4,6 +4,8 @@ import type { PrometheusMetrics } from './metrics.ts';
 
 export interface HealthState {
   ready(): boolean;
+  /** Why it is not ready (starting, retrying, stalled…); `starting` when absent. */
+  status?(): string;
   details(): Record<string, unknown>;
 }
 
@@ -18,7 +20,7 @@ export async function startHealthServer(host: string, port: number, state: Healt
     if (req.url === '/health' || req.url === '/healthz') {
       const ready = state.ready();
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: ready ? 'ok' : 'starting', ...state.details() }));
+      res.end(JSON.stringify({ status: ready ? 'ok' : (state.status?.() ?? 'starting'), ...state.details() }));
       return;
     }
     if (req.url === '/metrics') {

@@ -88,6 +88,9 @@ function keepTextValues(): void {
   for (const oid of [...TEXT_TYPE_OIDS, ...TEXT_ARRAY_OIDS]) pg.types.setTypeParser(oid, 'text', (v: string) => v);
 }
 
+/** How often a standby status update goes to the server (pg_recvlogical's default is 10 s). */
+const STATUS_INTERVAL_MS = 5_000;
+
 const SESSION = { TimeZone: 'UTC', DateStyle: 'ISO', IntervalStyle: 'iso_8601', extra_float_digits: '3', bytea_output: 'hex' };
 
 export class LogicalReplicationTask implements SourceTask {
@@ -116,6 +119,7 @@ export class LogicalReplicationTask implements SourceTask {
   private handedOpen = false;
   private batchLsn: string | undefined;
   private keyColumns: string[] = [];
+  private statusTimer: NodeJS.Timeout | undefined;
   private readonly types = new TypeCatalog(() => this.sql as Sql);
   private records: ChangeRecords | undefined;
   private streamError: unknown;
@@ -320,6 +324,14 @@ export class LogicalReplicationTask implements SourceTask {
     this.service = service;
     this.streamError = undefined;
     this.lastActivity = this.ctx.now();
+    // Standby status every few seconds, whatever the stream does: while a huge transaction streams
+    // slowly the server's keepalive requests wait behind its data, and wal_sender_timeout would end
+    // the connection. It repeats what is already confirmed, never more.
+    clearInterval(this.statusTimer);
+    this.statusTimer = setInterval(() => {
+      if (this.service === service) void service.acknowledge(wireLsnFor(this.ackedLsn)).catch(() => undefined);
+    }, STATUS_INTERVAL_MS);
+    this.statusTimer.unref();
     const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.config.publication], messages: true });
     service.subscribe(plugin, this.config.slot, position.lsn).catch((err: unknown) => {
       this.streamError = err;
@@ -564,6 +576,7 @@ export class LogicalReplicationTask implements SourceTask {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.statusTimer);
     this.drained?.();
     await this.service?.stop().catch(() => undefined);
     if (this.snapshotTx) {
