@@ -33,10 +33,11 @@ export async function* readSourceRows(pgUrl: string, table: string, batch = 5_00
   try {
     const cursor = sql
       .unsafe<ProductState[]>(
-        `select id::text as id, name, category, price::text as price,
-                to_char(updated_timestamp at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_timestamp
-           from ${qualifiedPgTable(table)}
-          order by id`,
+        // ORDER BY the column (p.id), not the text alias `id`: text order would put 10 before 9.
+        `select p.id::text as id, p.name, p.category, p.price::text as price,
+                to_char(p.updated_timestamp at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_timestamp
+           from ${qualifiedPgTable(table)} as p
+          order by p.id`,
       )
       .cursor(batch);
     try {
