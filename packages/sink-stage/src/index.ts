@@ -14,9 +14,12 @@ export { connectionOptions, DryRunClient, SdkSnowflakeClient, type Row, type Sno
 export { classifySnowflakeError } from './snowflake/errors.ts';
 export { SnowflakeStage, type SnowflakeStageOptions } from './snowflake/snowflake-stage.ts';
 export {
+  copyFileStatement,
   copyStatement,
+  errorLocation,
   listStatement,
   parseListedFile,
+  putErrorStatement,
   putStatement,
   qualifiedName,
   quoteIdent,

@@ -16,7 +16,7 @@ export function snowflakeClientFor(config: SnowflakeStageConfig, ctx: PluginCont
 /** The stage a config describes: a local directory, or Snowflake with a local spool. */
 export function createStageStore(config: StageSinkConfig, ctx: PluginContext, client?: SnowflakeClient): StageStore {
   if (config.stage === 'local') return new LocalStage(config.dir);
-  return new SnowflakeStage(config, new LocalStage(config.dir, { fenced: false }), config.dir, client ?? snowflakeClientFor(config, ctx), ctx.logger.child({ component: 'snowflake-stage' }));
+  return new SnowflakeStage(config, new LocalStage(config.dir, { fenced: false }), config.dir, client ?? snowflakeClientFor(config, ctx), ctx.logger.child({ component: 'snowflake-stage' }), ctx.metrics);
 }
 
 export const stageSinkPlugin: SinkPlugin<typeof stageSinkConfigSchema> = {

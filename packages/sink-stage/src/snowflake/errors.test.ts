@@ -1,4 +1,4 @@
-import { ConfigError, ConnectionError } from '@buyonline/kafka-common';
+import { ConfigError, ConnectionError, DataError } from '@buyonline/kafka-common';
 import { describe, expect, it } from 'vitest';
 import { classifySnowflakeError } from '../index.ts';
 
@@ -37,5 +37,15 @@ describe('classifySnowflakeError', () => {
     const err = classifySnowflakeError({ code: '001003', sqlState: '42000', message: 'SQL compilation error: syntax error' }, 'COPY');
     expect(err.retriable).toBe(false);
     expect(err.code).toBe('STAGE_IO');
+  });
+  it('a file whose data cannot be loaded is a DataError (not retried, not a stop)', () => {
+    for (const e of [
+      { code: '100069', sqlState: '22P02', message: "Error parsing JSON: incomplete object value, File 'cdc/t/0/x.jsonl.gz', line 2" },
+      { code: '100038', sqlState: '22018', message: "Numeric value 'abc' is not recognized" },
+    ]) {
+      const err = classifySnowflakeError(e, 'COPY');
+      expect(err).toBeInstanceOf(DataError);
+      expect(err.retriable).toBe(false);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { CdcError, ConfigError, ConnectionError } from '@buyonline/kafka-common';
+import { CdcError, ConfigError, ConnectionError, DataError } from '@buyonline/kafka-common';
 
 /** What the SDK or the server says about a failure (the fields of a snowflake-sdk error). */
 export interface SnowflakeErrorLike {
@@ -54,6 +54,11 @@ export function classifySnowflakeError(err: unknown, what: string): CdcError {
   }
   if (NETWORK_CODES.has(code) || SESSION_EXPIRED.has(code) || state.startsWith('08') || state === 'XX000' || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|socket hang up|timeout/i.test(message)) {
     return new ConnectionError(`Snowflake unreachable during ${what} (${code || 'network'}): ${message}`, { cause: err });
+  }
+  // The file's content cannot be loaded (JSON that does not parse, a value the column refuses):
+  // 100xxx are Snowflake's data-loading errors, SQLSTATE class 22 data exceptions.
+  if (/^100\d{3}$/.test(code) || state.startsWith('22')) {
+    return new DataError(`Snowflake cannot load the data of ${what} (${code}${state ? `/${state}` : ''}): ${message}`, { cause: err });
   }
   // Anything else the server rejected (syntax, a failed load) is not made better by retrying.
   return new CdcError('STAGE_IO', `Snowflake failed ${what} (${code || '?'}${state ? `/${state}` : ''}): ${message}`, { cause: err, retriable: false });

@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionError, FencedError, noopContext } from '@buyonline/kafka-common';
+import { ConnectionError, FencedError, type Metrics, noopContext } from '@buyonline/kafka-common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  classifySnowflakeError,
   DryRunClient,
   LocalStage,
   partitionPath,
@@ -40,6 +41,8 @@ class FakeSnowflake implements SnowflakeClient {
   readonly table: unknown[] = [];
   readonly log: string[] = [];
   failNext: { match: RegExp; error: Error }[] = [];
+  /** How many files each COPY statement looked at. */
+  readonly copiedFiles: number[] = [];
   tableCreated = false;
 
   async execute(sql: string): Promise<Row[]> {
@@ -49,11 +52,11 @@ class FakeSnowflake implements SnowflakeClient {
       const [f] = this.failNext.splice(fail, 1);
       throw f?.error;
     }
-    let m = /^PUT 'file:\/\/(\S+)' @"DB"\."S"\."ST"\/(\S+) AUTO_COMPRESS=TRUE OVERWRITE=FALSE/.exec(sql);
+    let m = /^PUT 'file:\/\/(\S+)' @"DB"\."S"\."ST"\/(\S+) AUTO_COMPRESS=TRUE OVERWRITE=(FALSE|TRUE)/.exec(sql);
     if (m) {
-      const [, local = '', folder = ''] = m;
+      const [, local = '', folder = '', overwrite] = m;
       const name = `${folder}${local.split('/').at(-1)}.gz`;
-      if (this.files.has(name)) return [{ status: 'SKIPPED' }];
+      if (this.files.has(name) && overwrite === 'FALSE') return [{ status: 'SKIPPED' }];
       this.files.set(name, await readFile(local, 'utf8'));
       return [{ status: 'UPLOADED' }];
     }
@@ -68,10 +71,18 @@ class FakeSnowflake implements SnowflakeClient {
           rows.push({ file: name, status: 'LOAD_SKIPPED' });
           continue;
         }
+        let parsed: unknown[];
+        try {
+          parsed = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+        } catch (err) {
+          // as the client reports Snowflake's ON_ERROR=ABORT_STATEMENT: nothing of the statement loads
+          throw classifySnowflakeError({ code: '100069', sqlState: '22P02', message: `Error parsing JSON: ${(err as Error).message}, File '${name}'` }, 'COPY');
+        }
         this.history.add(name);
-        for (const line of text.split('\n').filter(Boolean)) this.table.push(JSON.parse(line));
+        this.table.push(...parsed);
         rows.push({ file: name, status: 'LOADED' });
       }
+      this.copiedFiles.push(rows.length);
       return rows;
     }
     if (/^SELECT COUNT\(\*\) AS "N" FROM "DB"\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = 'S' AND TABLE_NAME = 'T'$/.test(sql)) {
@@ -89,13 +100,16 @@ let fake: FakeSnowflake;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'snowflake-stage-'));
   fake = new FakeSnowflake();
+  counted.clear();
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+const counted = new Map<string, number>();
+const metrics: Metrics = { count: (name, value = 1) => counted.set(name, (counted.get(name) ?? 0) + value), gauge: () => undefined, observe: () => undefined };
 const stageWith = (client: SnowflakeClient = fake, opts: Partial<SnowflakeStageOptions> = {}) =>
-  new SnowflakeStage({ ...options, ...opts }, new LocalStage(root, { fenced: false }), root, client, noopContext().logger);
+  new SnowflakeStage({ ...options, ...opts }, new LocalStage(root, { fenced: false }), root, client, noopContext().logger, metrics);
 const lines = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `${JSON.stringify({ id: from + i, __kafka: { offset: from + i } })}\n`).join('');
 const ref = (start: number, end: number, partition = 0) => ({ topic: TOPIC, partition, startOffset: start, endOffset: end });
@@ -191,5 +205,32 @@ describe('SnowflakeStage', () => {
     expect(printed.some((s) => s.startsWith('COPY INTO "DB"."S"."T"'))).toBe(true);
     expect(await spooled()).toEqual([stageFileName(ref(0, 9))]);
     expect(await stageWith(dry).recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
+  });
+
+  it('a file whose COPY fails on its data goes to the error location with its reason, is counted, and the partition goes on', async () => {
+    const stage = stageWith();
+    await stage.write(ref(0, 9), lines(0, 9));
+    const bad = `${lines(10, 14)}{"id": 15, "__kafka":\n`;
+    await stage.write(ref(10, 15), bad);
+    await stage.write(ref(16, 19), lines(16, 19));
+    expect(fake.table.map((r) => (r as { id: number }).id)).toEqual([...Array(10).keys(), 16, 17, 18, 19]);
+
+    const errors = `cdc/_errors/${TOPIC}/partition=0/`;
+    expect(fake.files.get(`${errors}${stageFileName(ref(10, 15))}.gz`)).toBe(bad);
+    const reason = JSON.parse(fake.files.get(`${errors}${stageFileName(ref(10, 15))}.error.json.gz`) ?? '{}') as Record<string, unknown>;
+    expect(reason).toMatchObject({ topic: TOPIC, partition: 0, startOffset: 10, endOffset: 15 });
+    expect(String(reason.reason)).toMatch(/Error parsing JSON/);
+    expect(counted.get('snowflake_copy_errors_total')).toBe(1);
+    expect(await spooled()).toEqual([]);
+    // A restart goes on after it, and does not load it again
+    expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 20, removedTemps: 0 });
+    expect(fake.table).toHaveLength(14);
+  });
+
+  it('the load of a file does not look at the files already in the stage', async () => {
+    const stage = stageWith();
+    for (let i = 0; i < 30; i++) await stage.write(ref(i * 10, i * 10 + 9), lines(i * 10, i * 10 + 9));
+    expect(fake.table).toHaveLength(300);
+    expect(fake.copiedFiles).toEqual(Array(30).fill(1));
   });
 });

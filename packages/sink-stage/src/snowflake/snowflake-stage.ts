@@ -1,14 +1,16 @@
-import { unlink } from 'node:fs/promises';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CdcError, FencedError, type Logger } from '@buyonline/kafka-common';
+import { CdcError, DataError, FencedError, type Logger, type Metrics } from '@buyonline/kafka-common';
 import { partitionPath, type StageFileRef, stageFileName } from '../file-naming.ts';
 import type { LocalStage } from '../local-stage.ts';
 import type { StageStore } from '../stage-store.ts';
 import type { SnowflakeClient } from './client.ts';
 import {
-  copyStatement,
+  copyFileStatement,
+  errorLocation,
   listStatement,
   parseListedFile,
+  putErrorStatement,
   putStatement,
   remoteFileName,
   type SnowflakeSqlTarget,
@@ -44,6 +46,7 @@ export class SnowflakeStage implements StageStore {
     private readonly spoolRoot: string,
     private readonly client: SnowflakeClient,
     private readonly logger: Logger,
+    private readonly metrics: Metrics = { count: () => undefined, gauge: () => undefined, observe: () => undefined },
   ) {}
 
   describe(): string {
@@ -82,12 +85,17 @@ export class SnowflakeStage implements StageStore {
   async recover(topic: string, partition: number): Promise<{ nextOffset?: number; removedTemps: number }> {
     const { removedTemps } = await this.spool.recover(topic, partition);
     const remote = await this.list(topic, partition);
-    let remoteEnd = remote.at(-1)?.endOffset ?? -1;
+    let remoteEnd = remote.reduce((end, f) => Math.max(end, f.endOffset), -1);
     let delivered = 0;
+    // Each writer loads a file before it uploads the next: only the last file of a partition can
+    // be uploaded and not loaded (its writer died in between), so that one file is loaded here.
+    const last = remote.find((f) => f.endOffset === remoteEnd);
+    if (this.options.load && last) await this.load(last);
     for (const ref of await this.spool.list(topic, partition)) {
       const name = stageFileName(ref);
       if (remote.some((r) => stageFileName(r) === name)) {
-        // uploaded before a crash; the load (if any) is redone below, then the spool copy goes
+        // uploaded before a crash, perhaps not loaded: load it (the load history skips it if it was)
+        if (this.options.load) await this.load(ref);
         await this.dropSpooled(ref);
         continue;
       }
@@ -98,10 +106,11 @@ export class SnowflakeStage implements StageStore {
         continue;
       }
       await this.put(ref);
+      if (this.options.load) await this.load(ref);
       remoteEnd = ref.endOffset;
       delivered++;
     }
-    if (this.options.load) await this.copy(topic, partition);
+
     if (!this.client.dryRun) {
       for (const ref of await this.spool.list(topic, partition)) if (ref.endOffset <= remoteEnd) await this.dropSpooled(ref);
     }
@@ -125,7 +134,7 @@ export class SnowflakeStage implements StageStore {
       throw new FencedError(`${remoteFileName(clash)} in the stage already covers offsets from ${ref.startOffset}: another consumer owns ${ref.topic}[${ref.partition}]`);
     }
     await this.put(ref);
-    if (this.options.load) await this.copy(ref.topic, ref.partition);
+    if (this.options.load) await this.load(ref);
     if (!this.client.dryRun) await this.dropSpooled(ref);
     return `${stageLocation(this.options, ref.topic, ref.partition)}${remoteFileName(ref)}`;
   }
@@ -140,12 +149,48 @@ export class SnowflakeStage implements StageStore {
     if (failed) throw new CdcError('STAGE_IO', `PUT of ${stageFileName(ref)} answered ${JSON.stringify(failed)}`, { retriable: true });
   }
 
-  private async copy(topic: string, partition: number): Promise<void> {
-    const rows = await this.client.execute(copyStatement(this.options, topic, partition));
+  /**
+   * COPY of this one file. A file whose data Snowflake refuses is moved to the error location
+   * with its reason, counted, and the partition goes on; a failure of Snowflake itself is thrown.
+   */
+  private async load(ref: StageFileRef): Promise<void> {
+    let rows: Awaited<ReturnType<SnowflakeClient['execute']>>;
+    try {
+      rows = await this.client.execute(copyFileStatement(this.options, ref));
+    } catch (err) {
+      if (err instanceof DataError) return this.quarantine(ref, err.message);
+      throw err;
+    }
     const failed = rows.find((r) => /FAILED|PARTIALLY/i.test(String(r.status ?? r.STATUS ?? '')));
-    if (failed) throw new CdcError('STAGE_IO', `COPY INTO ${this.options.targetTable} failed: ${JSON.stringify(failed)}`);
+    if (failed) return this.quarantine(ref, `COPY answered ${String(failed.status ?? failed.STATUS)}: ${String(failed.first_error ?? failed.FIRST_ERROR ?? JSON.stringify(failed))}`);
     const loaded = rows.filter((r) => String(r.status ?? r.STATUS ?? '') === 'LOADED').length;
-    if (loaded > 0) this.logger.debug({ topic, partition, loaded }, 'COPY INTO loaded files');
+    if (loaded > 0) this.logger.debug({ file: stageFileName(ref), loaded }, 'COPY INTO loaded the file');
+  }
+
+  /** The file (from the spool) and a `.error.json` with the reason go to `<prefix>/_errors/…`; the original stays, never loaded. */
+  private async quarantine(ref: StageFileRef, reason: string): Promise<void> {
+    const name = stageFileName(ref);
+    const where = errorLocation(this.options, ref.topic, ref.partition);
+    const dir = resolve(join(this.spoolRoot, '.errors'));
+    const reasonPath = join(dir, `${name}.error.json`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        reasonPath,
+        `${JSON.stringify({ file: `${stageLocation(this.options, ref.topic, ref.partition)}${remoteFileName(ref)}`, topic: ref.topic, partition: ref.partition, startOffset: ref.startOffset, endOffset: ref.endOffset, reason })}\n`,
+      );
+    } catch (err) {
+      throw new CdcError('STAGE_IO', `cannot write the reason file ${reasonPath}`, { cause: err, retriable: true });
+    }
+    await this.client.execute(putErrorStatement(reasonPath, this.options, ref));
+    await unlink(reasonPath).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw new CdcError('STAGE_IO', `cannot remove ${reasonPath}`, { cause: err, retriable: true });
+    });
+    // The spool copy is there unless another consumer uploaded the file; then only the reason goes.
+    const spooled = (await this.spool.list(ref.topic, ref.partition)).some((f) => stageFileName(f) === name);
+    if (spooled) await this.client.execute(putErrorStatement(this.spoolPath(ref), this.options, ref));
+    this.metrics.count('snowflake_copy_errors_total');
+    this.logger.error({ file: name, errorLocation: where, reason }, 'COPY refused the data of a file: moved to the error location, the partition goes on');
   }
 
   private async dropSpooled(ref: StageFileRef): Promise<void> {

@@ -1,7 +1,9 @@
 import { ConfigError } from '@buyonline/kafka-common';
 import { describe, expect, it } from 'vitest';
 import {
+  copyFileStatement,
   copyStatement,
+  errorLocation,
   listStatement,
   parseListedFile,
   putStatement,
@@ -105,5 +107,14 @@ describe('file names in the stage', () => {
     expect(parseListedFile(`buyonline_cdc/cdc/buyonline.public.products/partition=2/${name.slice(0, -3)}`, target, ref.topic, 2)).toBeUndefined();
     expect(parseListedFile('buyonline_cdc/cdc/buyonline.public.products/partition=2/notes.txt.gz', target, ref.topic, 2)).toBeUndefined();
     expect(parseListedFile(`buyonline_cdc/cdc/buyonline.public.products/2/${name}`, { ...target, pathStyle: 'plain' }, ref.topic, 2)).toEqual(ref);
+  });
+
+  it('loads one file by its full path, and puts refused files under <prefix>/_errors/', () => {
+    const one = { topic: 'buyonline.public.products', partition: 2, startOffset: 10, endOffset: 19 };
+    expect(copyFileStatement(target, one)).toBe(
+      `COPY INTO "ANALYTICS"."cdc"."PRODUCTS_CHANGES" FROM @"ANALYTICS"."cdc"."BUYONLINE_CDC"/cdc/buyonline.public.products/partition=2/${remoteFileName(one)} FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT`,
+    );
+    expect(errorLocation(target, one.topic, 2)).toBe('@"ANALYTICS"."cdc"."BUYONLINE_CDC"/cdc/_errors/buyonline.public.products/partition=2/');
+    expect(errorLocation({ ...target, pathPrefix: '' }, one.topic, 2)).toBe('@"ANALYTICS"."cdc"."BUYONLINE_CDC"/_errors/buyonline.public.products/partition=2/');
   });
 });

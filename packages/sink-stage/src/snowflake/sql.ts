@@ -90,6 +90,30 @@ export function copyStatement(t: SnowflakeSqlTarget, topic: string, partition: n
 }
 
 /**
+ * Loads exactly one file (its full path is the location's prefix), so the cost of a load does
+ * not grow with the files already in the folder; the load history still makes it idempotent.
+ */
+export function copyFileStatement(t: SnowflakeSqlTarget, ref: StageFileRef): string {
+  return (
+    `COPY INTO ${qualifiedName(t.database, t.schema, t.targetTable)} ` +
+    `FROM ${stageLocation(t, ref.topic, ref.partition)}${remoteFileName(ref)} FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT`
+  );
+}
+
+/** Where a file whose data COPY refused goes, with its reason beside it: `<prefix>/_errors/<topic>/<partition folder>/`. */
+export function errorLocation(t: SnowflakeSqlTarget, topic: string, partition: number): string {
+  const prefix = t.pathPrefix.replace(/^\/+|\/+$/g, '');
+  return `${stageReference(t)}/${stagePartitionPath({ ...t, pathPrefix: `${prefix ? `${prefix}/` : ''}_errors` }, topic, partition)}`;
+}
+
+/** Uploads a local file into the error location of its partition. */
+export function putErrorStatement(localPath: string, t: SnowflakeSqlTarget, ref: StageFileRef): string {
+  if (!localPath.startsWith('/')) throw new ConfigError(`PUT needs an absolute path, got ${localPath}`);
+  if (/['\\\s]/.test(localPath)) throw new ConfigError(`the spool path ${localPath} has quotes, backslashes or spaces`);
+  return `PUT 'file://${localPath}' ${errorLocation(t, ref.topic, ref.partition)} AUTO_COMPRESS=TRUE OVERWRITE=TRUE PARALLEL=1`;
+}
+
+/**
  * Whether the target table exists (one row, column N). `createObjects` asks before it creates
  * the table: fakesnow's CREATE TABLE IF NOT EXISTS on an existing table wipes its load history.
  */
