@@ -64,6 +64,9 @@ export const snowflakeStageConfigSchema = z
     load: flag.default(false).describe('COPY INTO the target table after each upload; the offset is committed only after the load.'),
     targetTable: identifier.default('PRODUCTS_CHANGES').describe('Table loaded with COPY INTO: one VARIANT column per JSON line.'),
     variantColumn: identifier.default('RECORD').describe('Name of the target table\'s VARIANT column.'),
+    claimsTable: identifier
+      .default('BUYONLINE_CDC_CLAIMS')
+      .describe('Table of the publication chain\'s claims (one VARIANT per claim): the fence that keeps two consumers from delivering overlapping ranges.'),
     createObjects: flag.default(false).describe('Create the database objects (schema, stage, file format, table) if missing.'),
     dryRun: flag.default(false).describe('Print the SQL instead of running it; files stay in the local spool.'),
     accessUrl: z.url().optional().describe('Override the Snowflake URL (an emulator such as fakesnow).'),

@@ -43,7 +43,8 @@ class FakeSnowflake implements SnowflakeClient {
   failNext: { match: RegExp; error: Error }[] = [];
   /** How many files each COPY statement looked at. */
   readonly copiedFiles: number[] = [];
-  tableCreated = false;
+  readonly tables = new Set<string>();
+  readonly claims: Record<string, unknown>[] = [];
 
   async execute(sql: string): Promise<Row[]> {
     this.log.push(sql);
@@ -62,6 +63,22 @@ class FakeSnowflake implements SnowflakeClient {
     }
     m = /^LIST @"DB"\."S"\."ST"\/(\S+)$/.exec(sql);
     if (m) return [...this.files.keys()].filter((k) => k.startsWith(m?.[1] ?? '')).map((k) => ({ name: `st/${k}` }));
+    m = /^COPY INTO "DB"\."S"\."BUYONLINE_CDC_CLAIMS" FROM @"DB"\."S"\."ST"\/(\S+) FILE_FORMAT/.exec(sql);
+    if (m) {
+      const name = m[1] ?? '';
+      if (this.history.has(name)) return [{ file: name, status: 'LOAD_SKIPPED' }];
+      this.history.add(name);
+      this.claims.push(JSON.parse(this.files.get(name) ?? 'null') as Record<string, unknown>);
+      return [{ file: name, status: 'LOADED' }];
+    }
+    m = /^SELECT "RECORD" FROM "DB"\."S"\."BUYONLINE_CDC_CLAIMS" WHERE "RECORD":topic::VARCHAR = '([^']+)' AND "RECORD":partition::NUMBER = (\d+)(?: AND "RECORD":next::NUMBER = (\d+) AND "RECORD":attempt::NUMBER = (\d+)| ORDER BY .* LIMIT 1)$/.exec(sql);
+    if (m) {
+      const [, topic, partition, next, attempt] = m;
+      const mine = this.claims.filter((c) => c.topic === topic && c.partition === Number(partition));
+      if (next !== undefined) return mine.filter((c) => c.next === Number(next) && c.attempt === Number(attempt)).map((c) => ({ RECORD: c }));
+      const last = mine.sort((a, b) => Number(b.next) - Number(a.next) || Number(b.attempt) - Number(a.attempt))[0];
+      return last ? [{ RECORD: JSON.stringify(last) }] : [];
+    }
     m = /^COPY INTO "DB"\."S"\."T" FROM @"DB"\."S"\."ST"\/(\S+) FILE_FORMAT/.exec(sql);
     if (m) {
       const rows: Row[] = [];
@@ -85,10 +102,10 @@ class FakeSnowflake implements SnowflakeClient {
       this.copiedFiles.push(rows.length);
       return rows;
     }
-    if (/^SELECT COUNT\(\*\) AS "N" FROM "DB"\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = 'S' AND TABLE_NAME = 'T'$/.test(sql)) {
-      return [{ N: this.tableCreated ? 1 : 0 }];
-    }
-    if (/^CREATE TABLE /.test(sql)) this.tableCreated = true;
+    m = /^SELECT COUNT\(\*\) AS "N" FROM "DB"\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = 'S' AND TABLE_NAME = '(\w+)'$/.exec(sql);
+    if (m) return [{ N: this.tables.has(m[1] ?? '') ? 1 : 0 }];
+    m = /^CREATE TABLE IF NOT EXISTS "DB"\."S"\."(\w+)"/.exec(sql);
+    if (m) this.tables.add(m[1] ?? '');
     if (/^CREATE /.test(sql)) return [{ status: 'ok' }];
     throw new Error(`fake Snowflake does not know: ${sql}`);
   }
@@ -113,6 +130,8 @@ const stageWith = (client: SnowflakeClient = fake, opts: Partial<SnowflakeStageO
 const lines = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `${JSON.stringify({ id: from + i, __kafka: { offset: from + i } })}\n`).join('');
 const ref = (start: number, end: number, partition = 0) => ({ topic: TOPIC, partition, startOffset: start, endOffset: end });
+/** The stage's files other than the publication chain's claims. */
+const dataFiles = () => [...fake.files.keys()].filter((k) => !k.includes('/_claims/'));
 const spooled = async (partition = 0) => readdir(join(root, partitionPath(TOPIC, partition))).catch(() => [] as string[]);
 
 describe('SnowflakeStage', () => {
@@ -122,15 +141,15 @@ describe('SnowflakeStage', () => {
     expect(where).toBe(`@"DB"."S"."ST"/cdc/${TOPIC}/partition=0/${stageFileName(ref(0, 9))}.gz`);
     await stage.write(ref(10, 14), lines(10, 14));
     expect(fake.table).toHaveLength(15);
-    expect([...fake.files.keys()]).toEqual([`cdc/${TOPIC}/partition=0/${stageFileName(ref(0, 9))}.gz`, `cdc/${TOPIC}/partition=0/${stageFileName(ref(10, 14))}.gz`]);
-    expect(fake.log.filter((s) => s.startsWith('CREATE'))).toHaveLength(4);
+    expect(dataFiles()).toEqual([`cdc/${TOPIC}/partition=0/${stageFileName(ref(0, 9))}.gz`, `cdc/${TOPIC}/partition=0/${stageFileName(ref(10, 14))}.gz`]);
+    expect(fake.log.filter((s) => s.startsWith('CREATE'))).toHaveLength(5);
     expect(await spooled()).toEqual([]);
   });
 
   it('a restarted consumer does not re-create an existing table (fakesnow would lose its load history)', async () => {
     await stageWith().write(ref(0, 9), lines(0, 9));
     await stageWith().write(ref(10, 19), lines(10, 19));
-    expect(fake.log.filter((s) => s.startsWith('CREATE TABLE'))).toHaveLength(1);
+    expect(fake.log.filter((s) => s.startsWith('CREATE TABLE'))).toHaveLength(2);
     expect(fake.table).toHaveLength(20);
   });
 
@@ -154,9 +173,9 @@ describe('SnowflakeStage', () => {
   });
 
   it('a crash between PUT and COPY: recovery loads the file, once', async () => {
-    fake.failNext.push({ match: /^COPY/, error: new ConnectionError('gone') });
+    fake.failNext.push({ match: /^COPY INTO "DB"\."S"\."T"/, error: new ConnectionError('gone') });
     await expect(stageWith().write(ref(0, 9), lines(0, 9))).rejects.toThrow(/gone/);
-    expect(fake.files.size).toBe(1);
+    expect(dataFiles().length).toBe(1);
     expect(fake.table).toHaveLength(0);
     expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
     expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
@@ -183,16 +202,16 @@ describe('SnowflakeStage', () => {
   it('a zombie cannot upload a range the stage already covers', async () => {
     await stageWith().write(ref(0, 9), lines(0, 9));
     await expect(stageWith().write(ref(5, 12), lines(5, 12))).rejects.toBeInstanceOf(FencedError);
-    expect(fake.files.size).toBe(1);
+    expect(dataFiles().length).toBe(1);
     expect(fake.table).toHaveLength(10);
     expect(await spooled()).toEqual([]);
   });
 
   it('without loading, nothing is copied', async () => {
     await stageWith(fake, { load: false, createObjects: false }).write(ref(0, 9), lines(0, 9));
-    expect(fake.files.size).toBe(1);
+    expect(dataFiles().length).toBe(1);
     expect(fake.table).toHaveLength(0);
-    expect(fake.log.some((s) => s.startsWith('COPY') || s.startsWith('CREATE'))).toBe(false);
+    expect(fake.log.some((s) => s.startsWith('COPY INTO "DB"."S"."T"') || s.startsWith('CREATE'))).toBe(false);
   });
 
   it('a dry run prints the SQL and keeps the files in the spool', async () => {
@@ -233,4 +252,62 @@ describe('SnowflakeStage', () => {
     expect(fake.table).toHaveLength(300);
     expect(fake.copiedFiles).toEqual(Array(30).fill(1));
   });
+
+  it('a consumer that takes a partition over fences the previous writer at its next file', async () => {
+    const zombie = stageWith();
+    await zombie.recover(TOPIC, 0);
+    await zombie.write(ref(0, 9), lines(0, 9));
+    const owner = stageWith();
+    expect(await owner.recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
+    await expect(zombie.write(ref(10, 19), lines(10, 19))).rejects.toBeInstanceOf(FencedError);
+    await owner.write(ref(10, 14), lines(10, 14));
+    expect(fake.table.map((r) => (r as { id: number }).id)).toEqual([...Array(15).keys()]);
+  });
+
+  /** Each trial: a zombie that delivered [0,99] goes on while one or two consumers take over, all at once. */
+  it('never lets two writers deliver overlapping ranges of one partition (200 trials)', async () => {
+    const ranges = [ref(100, 150), ref(100, 199), ref(120, 199), ref(100, 100), ref(151, 199)];
+    let raced = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      fake = new FakeSnowflake();
+      let seed = trial + 1;
+      const rand = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+      };
+      const spools: string[] = [];
+      const writer = async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'snowflake-race-'));
+        spools.push(dir);
+        return new SnowflakeStage(options, new LocalStage(dir, { fenced: false }), dir, fake, noopContext().logger);
+      };
+      try {
+        const zombie = await writer();
+        await zombie.recover(TOPIC, 0);
+        await zombie.write(ref(0, 99), lines(0, 99));
+        const attempt = async (stage: SnowflakeStage, range: ReturnType<typeof ref>, recovers: boolean) => {
+          for (let n = rand(6); n > 0; n--) await new Promise((r) => setImmediate(r));
+          if (recovers && ((await stage.recover(TOPIC, 0)).nextOffset ?? 0) > range.startOffset) return 'behind';
+          try {
+            await stage.write(range, lines(range.startOffset, range.endOffset));
+            return 'delivered';
+          } catch (err) {
+            if (err instanceof FencedError) return 'fenced';
+            throw err;
+          }
+        };
+        const pick = () => ranges[rand(ranges.length)] ?? ref(100, 199);
+        const racers = [attempt(zombie, pick(), false), attempt(await writer(), pick(), true)];
+        if (rand(2) === 1) racers.push(attempt(await writer(), pick(), true));
+        const outcomes = await Promise.all(racers);
+        if (outcomes.filter((o) => o !== 'behind').length >= 2) raced++;
+        const ids = fake.table.map((r) => (r as { id: number }).id);
+        expect(ids.length, `trial ${trial}: ${outcomes.join(', ')}`).toBe(new Set(ids).size);
+        expect(fake.table.length, `trial ${trial}`).toBeGreaterThanOrEqual(100);
+      } finally {
+        for (const dir of spools) await rm(dir, { recursive: true, force: true });
+      }
+    }
+    expect(raced).toBeGreaterThan(150);
+  }, 120_000);
 });

@@ -1,18 +1,25 @@
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CdcError, DataError, FencedError, type Logger, type Metrics } from '@buyonline/kafka-common';
-import { partitionPath, type StageFileRef, stageFileName } from '../file-naming.ts';
+import { type ChainSlot, partitionPath, parseStageFileName, type StageFileRef, stageFileName } from '../file-naming.ts';
 import type { LocalStage } from '../local-stage.ts';
 import type { StageStore } from '../stage-store.ts';
 import type { SnowflakeClient } from './client.ts';
 import {
+  claimsTableStatement,
+  copyClaimStatement,
+  DEFAULT_CLAIMS_TABLE,
   copyFileStatement,
   errorLocation,
   listStatement,
   parseListedFile,
+  putClaimStatement,
   putErrorStatement,
   putStatement,
   remoteFileName,
+  selectClaimStatement,
+  selectTailClaimStatement,
   type SnowflakeSqlTarget,
   setupStatements,
   stageLocation,
@@ -27,18 +34,38 @@ export interface SnowflakeStageOptions extends SnowflakeSqlTarget {
   createObjects: boolean;
   /** LIST the whole stage (servers that cannot LIST a path). */
   listWholeStage: boolean;
+  /** Table of the publication chain's claims (default BUYONLINE_CDC_CLAIMS). */
+  claimsTable?: string;
 }
+
+/** One claim of a partition's chain: a file (with its range) or a new owner's reservation. */
+interface Claim {
+  topic: string;
+  partition: number;
+  next: number;
+  attempt: number;
+  owner: string;
+  file?: string;
+}
+
+
 
 /**
  * A Snowflake internal stage, with a local spool in front of it. A finished file is first
  * made durable in the spool (LocalStage: temp, fsync, link, fsync dir), then uploaded with
- * PUT under its deterministic name, then — when loading — COPY INTO the table (load history:
- * never twice); only then does `write` resolve, so the offset is committed after upload and
- * load. The spool file is removed once it is in Snowflake. On assignment, `recover` reads the
- * stage's listing and the spool: a spooled file not in Snowflake yet is uploaded, not lost.
+ * PUT under its deterministic name, claimed in the partition's publication chain (a claim file
+ * COPYed into the claims table: one COPY of a name loads it, so one claimant wins each slot),
+ * then — when loading — COPY INTO the table (load history: never twice); only then does
+ * `write` resolve, so the offset is committed after upload and load. The spool file is removed
+ * once it is in Snowflake. On assignment, `recover` reserves the end of the chain (a zombie is
+ * fenced at its next file) and delivers spooled files not in Snowflake yet: nothing is lost.
  */
 export class SnowflakeStage implements StageStore {
   private ready: Promise<void> | undefined;
+  private readonly writerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private sequence = 0;
+  /** Per partition: the chain slot this writer's next file claims. */
+  private readonly slots = new Map<string, ChainSlot>();
 
   constructor(
     private readonly options: SnowflakeStageOptions,
@@ -57,9 +84,11 @@ export class SnowflakeStage implements StageStore {
   private init(): Promise<void> {
     this.ready ??= (async () => {
       if (!this.options.createObjects) return;
-      for (const sql of setupStatements(this.options, { load: this.options.load })) {
+      const claims = claimsTableStatement(this.options, this.claimsTable);
+      for (const sql of setupStatements(this.options, { load: this.options.load, claimsTable: this.claimsTable })) {
         if (sql.startsWith('CREATE TABLE')) {
-          const [row] = await this.client.execute(tableExistsStatement(this.options));
+          const table = sql === claims ? this.claimsTable : this.options.targetTable;
+          const [row] = await this.client.execute(tableExistsStatement({ ...this.options, targetTable: table }));
           if (Number(row?.N ?? 0) > 0) continue;
         }
         await this.client.execute(sql);
@@ -82,40 +111,83 @@ export class SnowflakeStage implements StageStore {
     return refs;
   }
 
+  private get claimsTable(): string {
+    return this.options.claimsTable ?? DEFAULT_CLAIMS_TABLE;
+  }
+
+  /**
+   * The chain's last claim of a partition, as the slot its successor claims and the end offset
+   * delivered; undefined when the partition has no claim yet.
+   */
+  private async tail(topic: string, partition: number): Promise<{ slot: ChainSlot; end: number; file?: StageFileRef } | undefined> {
+    const [row] = await this.client.execute(selectTailClaimStatement(this.options, this.claimsTable, topic, partition));
+    const claim = row ? parseClaim(row) : undefined;
+    if (!claim) return undefined;
+    const file = claim.file === undefined ? undefined : parseStageFileName(claim.file);
+    if (file) return { slot: { next: file.endOffset + 1, attempt: 0 }, end: file.endOffset, file };
+    return { slot: { next: claim.next, attempt: claim.attempt + 1 }, end: claim.next - 1 };
+  }
+
+  /**
+   * Claims one slot of a partition's chain: PUT of the claim file (its name is the slot), COPY
+   * into the claims table (the load history lets one COPY of that name load it, once), then the
+   * loaded claim is read back: its owner won the slot, every other claimant lost it.
+   */
+  private async claim(topic: string, partition: number, slot: ChainSlot, file: string | undefined): Promise<boolean> {
+    const owner = `${this.writerId}-${this.sequence++}`;
+    const claim: Claim = { topic, partition, next: slot.next, attempt: slot.attempt, owner, ...(file === undefined ? {} : { file }) };
+    const dir = resolve(join(this.spoolRoot, '.claims', owner));
+    const name = `next+${String(slot.next).padStart(20, '0')}+${slot.attempt}.json`;
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, name), `${JSON.stringify(claim)}\n`);
+    } catch (err) {
+      throw new CdcError('STAGE_IO', `cannot write the claim ${name}`, { cause: err, retriable: true });
+    }
+    try {
+      await this.client.execute(putClaimStatement(join(dir, name), this.options, topic, partition));
+      await this.client.execute(copyClaimStatement(this.options, this.claimsTable, topic, partition, name));
+      const rows = await this.client.execute(selectClaimStatement(this.options, this.claimsTable, topic, partition, slot.next, slot.attempt));
+      const won = rows.map(parseClaim).find((c) => c !== undefined);
+      return won?.owner === owner;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The slot after the chain's end, from the claims or (a stage written before them) from the listing. */
+  private async chainEnd(topic: string, partition: number): Promise<{ slot: ChainSlot; end: number; file?: StageFileRef }> {
+    const tail = await this.tail(topic, partition);
+    if (tail) return tail;
+    const listed = (await this.list(topic, partition)).reduce<StageFileRef | undefined>((a, f) => (a === undefined || f.endOffset > a.endOffset ? f : a), undefined);
+    return listed ? { slot: { next: listed.endOffset + 1, attempt: 0 }, end: listed.endOffset, file: listed } : { slot: { next: 0, attempt: 0 }, end: -1 };
+  }
+
   async recover(topic: string, partition: number): Promise<{ nextOffset?: number; removedTemps: number }> {
     const { removedTemps } = await this.spool.recover(topic, partition);
-    const remote = await this.list(topic, partition);
-    let remoteEnd = remote.reduce((end, f) => Math.max(end, f.endOffset), -1);
+    if (this.client.dryRun) return this.spoolEnd(topic, partition, removedTemps);
+    await this.init();
+    // Take the chain over: a reservation in the slot after its end. A zombie's next claim finds it taken.
+    let end = await this.chainEnd(topic, partition);
+    while (!(await this.claim(topic, partition, end.slot, undefined))) end = await this.chainEnd(topic, partition);
+    this.slots.set(keyOf(topic, partition), { next: end.slot.next, attempt: end.slot.attempt + 1 });
+    // Each writer loads a file before it claims the next: only the chain's last file can be
+    // claimed and not loaded (its writer died in between), so that one file is loaded here.
+    if (this.options.load && end.file) await this.load(end.file);
+    let remoteEnd = end.end;
     let delivered = 0;
-    // Each writer loads a file before it uploads the next: only the last file of a partition can
-    // be uploaded and not loaded (its writer died in between), so that one file is loaded here.
-    const last = remote.find((f) => f.endOffset === remoteEnd);
-    if (this.options.load && last) await this.load(last);
     for (const ref of await this.spool.list(topic, partition)) {
-      const name = stageFileName(ref);
-      if (remote.some((r) => stageFileName(r) === name)) {
-        // uploaded before a crash, perhaps not loaded: load it (the load history skips it if it was)
-        if (this.options.load) await this.load(ref);
-        await this.dropSpooled(ref);
-        continue;
-      }
       if (ref.startOffset <= remoteEnd) {
-        // another writer delivered these offsets meanwhile: uploading ours would duplicate them
-        this.logger.warn({ file: name, remoteEnd }, 'spooled file overlaps what the stage holds; dropped (its records are re-read)');
+        // delivered before a crash, or by another writer meanwhile: uploading it again would duplicate it
         await this.dropSpooled(ref);
         continue;
       }
-      await this.put(ref);
-      if (this.options.load) await this.load(ref);
+      await this.deliver(ref);
       remoteEnd = ref.endOffset;
       delivered++;
     }
-
-    if (!this.client.dryRun) {
-      for (const ref of await this.spool.list(topic, partition)) if (ref.endOffset <= remoteEnd) await this.dropSpooled(ref);
-    }
     if (delivered > 0) this.logger.info({ topic, partition, delivered }, 'delivered spooled files left by an earlier run');
-    return remoteEnd >= 0 ? { nextOffset: remoteEnd + 1, removedTemps } : this.spoolEnd(topic, partition, removedTemps);
+    return remoteEnd >= 0 ? { nextOffset: remoteEnd + 1, removedTemps } : { removedTemps };
   }
 
   /** In a dry run nothing reaches Snowflake: the spool is what was written. */
@@ -127,16 +199,36 @@ export class SnowflakeStage implements StageStore {
   async write(ref: StageFileRef, content: string): Promise<string> {
     await this.init();
     await this.spool.write(ref, content);
-    // A zombie after a rebalance must not upload a range the new owner already delivered.
-    const clash = (await this.list(ref.topic, ref.partition)).find((f) => f.endOffset >= ref.startOffset);
-    if (clash) {
+    if (this.client.dryRun) {
+      await this.put(ref);
+      if (this.options.load) await this.load(ref);
+    } else {
+      await this.deliver(ref);
+    }
+    return `${stageLocation(this.options, ref.topic, ref.partition)}${remoteFileName(ref)}`;
+  }
+
+  /**
+   * PUT, then claim the chain's next slot for the file, then COPY. The file counts once its claim
+   * is won; a writer that loses it (a zombie: another consumer took the partition over) is fenced,
+   * and its upload, never claimed, is never loaded.
+   */
+  private async deliver(ref: StageFileRef): Promise<void> {
+    const key = keyOf(ref.topic, ref.partition);
+    // A writer that did not recover the partition joins the chain where it ends now.
+    const slot = this.slots.get(key) ?? (await this.chainEnd(ref.topic, ref.partition)).slot;
+    if (ref.startOffset < slot.next) {
       await this.dropSpooled(ref);
-      throw new FencedError(`${remoteFileName(clash)} in the stage already covers offsets from ${ref.startOffset}: another consumer owns ${ref.topic}[${ref.partition}]`);
+      throw new FencedError(`the stage already holds offsets up to ${slot.next - 1} of ${ref.topic}[${ref.partition}]: ${stageFileName(ref)} would overlap them`);
     }
     await this.put(ref);
+    if (!(await this.claim(ref.topic, ref.partition, slot, stageFileName(ref)))) {
+      await this.dropSpooled(ref);
+      throw new FencedError(`another consumer claimed the file after offset ${slot.next - 1} of ${ref.topic}[${ref.partition}] first: ${stageFileName(ref)} is not delivered`);
+    }
+    this.slots.set(key, { next: ref.endOffset + 1, attempt: 0 });
     if (this.options.load) await this.load(ref);
-    if (!this.client.dryRun) await this.dropSpooled(ref);
-    return `${stageLocation(this.options, ref.topic, ref.partition)}${remoteFileName(ref)}`;
+    await this.dropSpooled(ref);
   }
 
   private spoolPath(ref: StageFileRef): string {
@@ -203,4 +295,16 @@ export class SnowflakeStage implements StageStore {
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/** A claims-table row (`RECORD`, a VARIANT: an object or its JSON text) as a claim. */
+function parseClaim(row: Record<string, unknown>): Claim | undefined {
+  const raw = row.RECORD ?? row.record;
+  const value = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
+  if (!value || typeof value !== 'object') return undefined;
+  const c = value as Partial<Claim>;
+  if (typeof c.owner !== 'string' || typeof c.next !== 'number' || typeof c.attempt !== 'number') return undefined;
+  return c as Claim;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, noopContext, Redacted } from '@buyonline/kafka-common';
+import { ConfigError, FencedError, noopContext, Redacted } from '@buyonline/kafka-common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   errorLocation,
@@ -126,7 +126,7 @@ describe.skipIf(missing.length > 0)(`Snowflake stage against a real account${ski
       dryRun: false,
       execute: async (sql) => {
         const rows = await client.execute(sql);
-        if (sql.startsWith('COPY INTO')) copied.push(rows.length);
+        if (sql.startsWith(`COPY INTO ${qualifiedName(options.database, schema, options.targetTable)}`)) copied.push(rows.length);
         return rows;
       },
       close: async () => undefined,
@@ -149,4 +149,30 @@ describe.skipIf(missing.length > 0)(`Snowflake stage against a real account${ski
     const errors = (await client.execute(`LIST ${errorLocation(options, TOPIC, 3)}`)).map((r) => String(r.name ?? r.NAME));
     expect(errors.some((n) => n.endsWith(`${stageFileName({ topic: TOPIC, partition: 3, startOffset: 5, endOffset: 6 })}.error.json.gz`))).toBe(true);
   }, 120_000);
+
+  it('two consumers racing for overlapping ranges of one partition never both deliver (10 trials)', async () => {
+    for (let trial = 0; trial < 10; trial++) {
+      const partition = 10 + trial;
+      // each consumer with a spool and a connection of its own
+      const clients: SdkSnowflakeClient[] = [];
+      const own = async () => {
+        const dir = await mkdtemp(join(spool, 'own-'));
+        const connection = new SdkSnowflakeClient(auth(), noopContext().logger, 3);
+        clients.push(connection);
+        return new SnowflakeStage(options, new LocalStage(dir, { fenced: false }), dir, connection, noopContext().logger);
+      };
+      const zombie = await own();
+      await zombie.recover(TOPIC, partition);
+      await zombie.write({ topic: TOPIC, partition, startOffset: 0, endOffset: 9 }, lines(0, 9));
+      const owner = await own();
+      const outcomes = await Promise.all([
+        zombie.write({ topic: TOPIC, partition, startOffset: 10, endOffset: 10 + trial }, lines(10, 10 + trial)).then(() => 'delivered', (e: unknown) => (e instanceof FencedError ? 'fenced' : Promise.reject(e))),
+        owner.recover(TOPIC, partition).then(() => owner.write({ topic: TOPIC, partition, startOffset: 10, endOffset: 19 }, lines(10, 19))).then(() => 'delivered', (e: unknown) => (e instanceof FencedError ? 'fenced' : Promise.reject(e))),
+      ]);
+      const delivered = outcomes.filter((o) => o === 'delivered').length;
+      expect(delivered, `trial ${trial}: ${outcomes.join(', ')}`).toBeLessThanOrEqual(1);
+      expect((await stage().recover(TOPIC, partition)).nextOffset, `trial ${trial}`).toBeGreaterThanOrEqual(10);
+      for (const c of clients) await c.close();
+    }
+  }, 300_000);
 });

@@ -76,15 +76,16 @@ describe('statements', () => {
       'COPY INTO "ANALYTICS"."cdc"."PRODUCTS_CHANGES" FROM @"ANALYTICS"."cdc"."BUYONLINE_CDC"/cdc/buyonline.public.products/partition=2/ FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT',
     );
   });
-  it('creates database, schema, stage and (when loading) the table, idempotently', () => {
+  it('creates database, schema, stage, (when loading) the table and the claims table, idempotently', () => {
     expect(setupStatements(target, { load: true })).toEqual([
       'CREATE DATABASE IF NOT EXISTS "ANALYTICS"',
       'CREATE SCHEMA IF NOT EXISTS "ANALYTICS"."cdc"',
       'CREATE STAGE IF NOT EXISTS "ANALYTICS"."cdc"."BUYONLINE_CDC" FILE_FORMAT=(TYPE=JSON)',
       'CREATE TABLE IF NOT EXISTS "ANALYTICS"."cdc"."PRODUCTS_CHANGES" ("RECORD" VARIANT)',
+      'CREATE TABLE IF NOT EXISTS "ANALYTICS"."cdc"."BUYONLINE_CDC_CLAIMS" ("RECORD" VARIANT)',
     ]);
-    expect(setupStatements(target, { load: false })).toHaveLength(3);
-    expect(setupStatements({ ...target, stageName: '~' }, { load: false })).toHaveLength(2);
+    expect(setupStatements(target, { load: false })).toHaveLength(4);
+    expect(setupStatements({ ...target, stageName: '~' }, { load: false })).toHaveLength(3);
     expect(tableExistsStatement(target)).toBe(
       `SELECT COUNT(*) AS "N" FROM "ANALYTICS".INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'cdc' AND TABLE_NAME = 'PRODUCTS_CHANGES'`,
     );

@@ -100,10 +100,46 @@ export function copyFileStatement(t: SnowflakeSqlTarget, ref: StageFileRef): str
   );
 }
 
+/** `<prefix>/<folder>/<topic>/<partition folder>/` in the stage. */
+function sideLocation(t: SnowflakeSqlTarget, folder: string, topic: string, partition: number): string {
+  const prefix = t.pathPrefix.replace(/^\/+|\/+$/g, '');
+  return `${stageReference(t)}/${stagePartitionPath({ ...t, pathPrefix: `${prefix ? `${prefix}/` : ''}${folder}` }, topic, partition)}`;
+}
+
 /** Where a file whose data COPY refused goes, with its reason beside it: `<prefix>/_errors/<topic>/<partition folder>/`. */
 export function errorLocation(t: SnowflakeSqlTarget, topic: string, partition: number): string {
-  const prefix = t.pathPrefix.replace(/^\/+|\/+$/g, '');
-  return `${stageReference(t)}/${stagePartitionPath({ ...t, pathPrefix: `${prefix ? `${prefix}/` : ''}_errors` }, topic, partition)}`;
+  return sideLocation(t, '_errors', topic, partition);
+}
+
+/** Where the claims of a partition's publication chain are uploaded: `<prefix>/_claims/<topic>/<partition folder>/`. */
+export function claimLocation(t: SnowflakeSqlTarget, topic: string, partition: number): string {
+  return sideLocation(t, '_claims', topic, partition);
+}
+
+/** The claims table: one VARIANT row per claim COPY loaded (the load history lets one COPY per claim file load it). */
+export function claimsTableStatement(t: SnowflakeSqlTarget, claimsTable: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(t.database, t.schema, claimsTable)} ("RECORD" VARIANT)`;
+}
+
+export function putClaimStatement(localPath: string, t: SnowflakeSqlTarget, topic: string, partition: number): string {
+  if (!localPath.startsWith('/') || /['\\\s]/.test(localPath)) throw new ConfigError(`the claim path ${localPath} must be absolute, without quotes, backslashes or spaces`);
+  return `PUT 'file://${localPath}' ${claimLocation(t, topic, partition)} AUTO_COMPRESS=TRUE OVERWRITE=FALSE PARALLEL=1`;
+}
+
+export function copyClaimStatement(t: SnowflakeSqlTarget, claimsTable: string, topic: string, partition: number, claimFile: string): string {
+  return `COPY INTO ${qualifiedName(t.database, t.schema, claimsTable)} FROM ${claimLocation(t, topic, partition)}${claimFile}.gz FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT`;
+}
+
+const claimOf = (topic: string, partition: number) => `"RECORD":topic::VARCHAR = ${quoteLiteral(topic)} AND "RECORD":partition::NUMBER = ${partition}`;
+
+/** The claim loaded for one slot (its owner won the slot). */
+export function selectClaimStatement(t: SnowflakeSqlTarget, claimsTable: string, topic: string, partition: number, next: number, attempt: number): string {
+  return `SELECT "RECORD" FROM ${qualifiedName(t.database, t.schema, claimsTable)} WHERE ${claimOf(topic, partition)} AND "RECORD":next::NUMBER = ${next} AND "RECORD":attempt::NUMBER = ${attempt}`;
+}
+
+/** The last claim of a partition's chain. */
+export function selectTailClaimStatement(t: SnowflakeSqlTarget, claimsTable: string, topic: string, partition: number): string {
+  return `SELECT "RECORD" FROM ${qualifiedName(t.database, t.schema, claimsTable)} WHERE ${claimOf(topic, partition)} ORDER BY "RECORD":next::NUMBER DESC, "RECORD":attempt::NUMBER DESC LIMIT 1`;
 }
 
 /** Uploads a local file into the error location of its partition. */
@@ -124,8 +160,10 @@ export function tableExistsStatement(t: SnowflakeSqlTarget): string {
   );
 }
 
-/** The objects the consumer creates when asked (`createObjects`): idempotent DDL; the table last. */
-export function setupStatements(t: SnowflakeSqlTarget, opts: { load: boolean }): string[] {
+export const DEFAULT_CLAIMS_TABLE = 'BUYONLINE_CDC_CLAIMS';
+
+/** The objects the consumer creates when asked (`createObjects`): idempotent DDL; the tables last (the claims table always). */
+export function setupStatements(t: SnowflakeSqlTarget, opts: { load: boolean; claimsTable?: string | undefined }): string[] {
   const out = [
     `CREATE DATABASE IF NOT EXISTS ${quoteIdent(t.database)}`,
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.database)}.${quoteIdent(t.schema)}`,
@@ -138,6 +176,7 @@ export function setupStatements(t: SnowflakeSqlTarget, opts: { load: boolean }):
     const table = t.stageName.startsWith('%') ? t.stageName.slice(1) : t.targetTable;
     out.push(`CREATE TABLE IF NOT EXISTS ${qualifiedName(t.database, t.schema, table)} (${quoteIdent(t.variantColumn)} VARIANT)`);
   }
+  out.push(claimsTableStatement(t, opts.claimsTable ?? DEFAULT_CLAIMS_TABLE));
   return out;
 }
 
