@@ -25,7 +25,7 @@ describe.runIf(endpoints.provider === 'native')('the Kafka broker dies mid-strea
   beforeAll(() => scenario.seed(2_000));
 
   it('the producer waits it out in process (no exit), resumes from the positions in Kafka, and nothing is lost or doubled', async () => {
-    const producer = scenario.producer('producer', { HEALTH_STALL_MS: '5000' }).start();
+    const producer = scenario.producer('producer', { HEALTH_STALL_MS: '5000', KAFKA_TRANSACTION_TIMEOUT_MS: '30000' }).start();
     const consumer = scenario.consumer('consumer').start();
     const workload = new AbortController();
     const writes = runWorkload(scenario.sql, scenario.table, { writers: 2, transactions: 100_000, signal: workload.signal });
@@ -34,7 +34,8 @@ describe.runIf(endpoints.provider === 'native')('the Kafka broker dies mid-strea
     const pid = Number(readFileSync(kafkaPidFile, 'utf8').trim());
     process.kill(pid, 'SIGKILL');
     const statuses = new Set<string>();
-    for (let i = 0; i < 20; i++) {
+    // Longer than librdkafka waits for a delivery (message.timeout.ms counts from the send): the transaction fails and must be retried in process.
+    for (let i = 0; i < 70; i++) {
       await sleep(1_000);
       const status = await producerHealth(producer.logFile);
       if (status) statuses.add(status);
