@@ -42,7 +42,7 @@ await runApp(undefined, async (signal) => {
   if (command === 'snowflake-sql') {
     const sink = sinkConfigFrom(env);
     if (sink.stage !== 'snowflake') throw new ConfigError('snowflake-sql needs STAGE=snowflake');
-    process.stdout.write(`${setupStatements(sink, { load: sink.load }).join(';\n')};\n`);
+    process.stdout.write(`${setupStatements(sink, { load: sink.load, claimsTable: sink.claimsTable }).join(';\n')};\n`);
     return 0;
   }
   const logger = createLogger('consumer', env.LOG_LEVEL);
@@ -62,7 +62,7 @@ await runApp(undefined, async (signal) => {
     maxBatchRecords: env.MAX_BATCH_RECORDS,
     ctx,
   });
-  const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), details: () => ({ mode: command }) }, metrics);
+  const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ mode: command }) }, metrics);
   logger.info({ health: `http://${env.HEALTH_HOST}:${health.port}/health`, topic: env.TOPIC, group: env.CONSUMER_GROUP, stage: env.STAGE, dir: env.STAGE_DIR }, 'consumer starting');
   try {
     const summary = await worker.run(signal);

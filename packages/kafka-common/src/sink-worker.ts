@@ -69,8 +69,17 @@ export class SinkWorker {
 
   constructor(private readonly options: SinkWorkerOptions) {}
 
+  /** Records wait on an outage (the schema registry does not answer): nothing is committed past them. */
+  private waitingOnOutage = false;
+
   isReady(): boolean {
-    return this.ready;
+    return this.ready && !this.waitingOnOutage;
+  }
+
+  /** What /health says when not ready. */
+  status(): 'ok' | 'starting' | 'degraded' {
+    if (this.waitingOnOutage) return 'degraded';
+    return this.ready ? 'ok' : 'starting';
   }
 
   async run(signal: AbortSignal): Promise<SinkRunSummary> {
@@ -352,6 +361,7 @@ export class SinkWorker {
           value = decoded.value;
           schemaId = decoded.schemaId;
         }
+        this.waitingOnOutage = false;
         return {
           topic: m.topic,
           partition: m.partition,
@@ -363,6 +373,7 @@ export class SinkWorker {
         };
       } catch (err) {
         if (!isRetriable(err) || signal.aborted) throw err;
+        this.waitingOnOutage = true;
         const wait = backoff.next();
         log.warn({ err: describeError(err), retryInMs: wait }, 'schema registry unavailable, retrying');
         await sleep(wait, signal);
