@@ -123,7 +123,7 @@ describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory',
     expect(report.stage).toEqual(summarize(rows));
     // the same answer as the in-memory reduction of the same lines
     expect([...latestState(lines).values()]).toEqual(rows);
-  });
+  }, 60_000);
 
   it('finds what differs after the stage was written, however the lines are spread over runs', async () => {
     const root = tempDir();
