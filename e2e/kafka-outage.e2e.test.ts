@@ -9,14 +9,6 @@ import { runWorkload, Scenario, sleep, waitFor } from './support/scenario.ts';
 const endpoints = inject('endpoints');
 const kafkaPidFile = join(repoRoot, '.stack', 'run', 'kafka.pid');
 
-/** The producer's /health, found from the address it logged at start. */
-async function producerHealth(logFile: string): Promise<string | undefined> {
-  const url = /"health":"(http:\/\/[^"]+)"/.exec(readFileSync(logFile, 'utf8'))?.[1];
-  if (!url) return undefined;
-  const body = (await fetch(url).then((r) => r.json()).catch(() => undefined)) as { status?: string } | undefined;
-  return body?.status;
-}
-
 // Kills the broker the whole suite shares: only on the native stack, where this test owns the broker's
 // process (the e2e files run one at a time); the container path runs the main scenario only.
 describe.runIf(endpoints.provider === 'native')('the Kafka broker dies mid-stream and comes back', () => {
@@ -37,7 +29,7 @@ describe.runIf(endpoints.provider === 'native')('the Kafka broker dies mid-strea
     // Longer than librdkafka waits for a delivery (message.timeout.ms counts from the send): the transaction fails and must be retried in process.
     for (let i = 0; i < 70; i++) {
       await sleep(1_000);
-      const status = await producerHealth(producer.logFile);
+      const status = (await producer.health())?.status;
       if (status) statuses.add(status);
     }
     expect(producer.running).toBe(true);
@@ -51,7 +43,7 @@ describe.runIf(endpoints.provider === 'native')('the Kafka broker dies mid-strea
     process.stdout.write(`[e2e] kafka outage: health while down ${[...statuses].join(', ')}; ${JSON.stringify(report)}\n`);
     // While the broker was gone, the producer did not claim to be healthy.
     expect([...statuses].some((s) => s !== 'ok')).toBe(true);
-    expect(await producerHealth(producer.logFile)).toBe('ok');
+    expect((await producer.health())?.status).toBe('ok');
     expect(producer.running).toBe(true);
     expect(await producer.terminate()).toBe(0);
     expect(await consumer.terminate()).toBe(0);

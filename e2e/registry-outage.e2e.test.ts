@@ -1,17 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readTopic } from './support/kafka-topic.ts';
 import { Scenario, sleep } from './support/scenario.ts';
 import { readStage } from './support/stage-files.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
-
-/** An app's /health, found from the address it logged at start. */
-async function health(logFile: string): Promise<{ code: number; status: string } | undefined> {
-  const url = /"health":"(http:\/\/[^"]+)"/.exec(readFileSync(logFile, 'utf8'))?.[1];
-  if (!url) return undefined;
-  const res = await fetch(url);
-  return { code: res.status, status: ((await res.json()) as { status: string }).status };
-}
 
 describe('a schema registry that does not answer', () => {
   const scenario = new Scenario('registry_outage', inject('endpoints'));
@@ -37,14 +28,14 @@ describe('a schema registry that does not answer', () => {
     await sleep(20_000);
     expect(consumer.running).toBe(true);
     // It says so: /health answers 503 "degraded" while records wait on the registry.
-    expect(await health(consumer.logFile)).toEqual({ code: 503, status: 'degraded' });
+    expect(await consumer.health()).toEqual({ code: 503, status: 'degraded' });
     // Nothing could be decoded, so nothing landed, and nothing was taken for poison.
     expect(readStage(scenario.stageDir, scenario.topic).lines).toHaveLength(0);
     expect(await readTopic(scenario.endpoints.brokers, scenario.dlqTopic)).toEqual([]);
 
     await proxy.open();
     await scenario.waitUntilStageMatchesPostgres();
-    expect(await health(consumer.logFile)).toEqual({ code: 200, status: 'ok' });
+    expect(await consumer.health()).toEqual({ code: 200, status: 'ok' });
     expect(await consumer.terminate()).toBe(0);
 
     expect(await readTopic(scenario.endpoints.brokers, scenario.dlqTopic)).toEqual([]);

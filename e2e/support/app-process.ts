@@ -45,6 +45,15 @@ export class AppProcess {
     await this.exited;
   }
 
+  /** Its /health (status code and `status`), found from the address it logged at start; undefined while it has none. */
+  async health(): Promise<{ code: number; status: string } | undefined> {
+    const url = /"health":"(http:\/\/[^"]+)"/.exec(readFileSync(this.logFile, 'utf8'))?.[1];
+    if (!url) return undefined;
+    const res = await fetch(url).catch(() => undefined);
+    if (!res) return undefined;
+    return { code: res.status, status: ((await res.json()) as { status: string }).status };
+  }
+
   /** The process's peak resident memory so far (VmHWM), in bytes; undefined once it exited. */
   peakRssBytes(): number | undefined {
     if (!this.running || this.child?.pid === undefined) return undefined;
