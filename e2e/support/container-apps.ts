@@ -133,6 +133,7 @@ export class ContainerApps {
     const seed = await this.producer('seed', ['seed', '--rows', String(rows)]).start();
     const code = await seed.wait(180_000);
     if (code !== 0) throw new Error(`producer seed container exited ${code} (log: ${join(this.scenario.logDir, 'seed.log')})`);
+    await this.scenario.recordHistory();
   }
 
   /** Removes every container (after saving its log); safe to call twice. */

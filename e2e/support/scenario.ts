@@ -7,6 +7,7 @@ import type { Endpoints } from './endpoints.ts';
 import { readTopic, type TopicRecord } from './kafka-topic.ts';
 import { repoRoot } from './native-stack.ts';
 import { runReconcile } from './reconcile.ts';
+import { type CarriedChange, type CommittedVersion, historyQuery, historySql, latestState, type RowFields, toCommittedVersion, versionProblems } from './row-versions.ts';
 import { readStage, type StageLine } from './stage-files.ts';
 
 export interface PgRow {
@@ -20,17 +21,12 @@ export interface PgRow {
 
 interface ChangeValue {
   op: string;
-  before: { id: number } | null;
-  after: { id: number } | null;
-  source: { txid: number | null; lsn: string | null };
+  before: ({ id: number } & Record<string, unknown>) | null;
+  after: ({ id: number } & Record<string, unknown>) | null;
+  source: { txid: number | null; lsn: string | null } | null;
 }
 
-/** A row version's identity: key, position at the source, and content (one transaction may update a row twice). */
-function versionOf(v: ChangeValue): string {
-  return JSON.stringify([v.op, v.source.lsn, v.source.txid, v.after ?? v.before]);
-}
-
-type Fields = { name: string; category: string | null; price: string; ts: string };
+type Fields = RowFields;
 
 function fieldsOfRow(r: PgRow): Fields {
   return { name: r.name, category: r.category, price: r.price, ts: r.ts };
@@ -40,22 +36,55 @@ function fieldsOfLine(l: StageLine): Fields {
   return { name: l.name, category: l.category, price: l.price, ts: l.updated_timestamp };
 }
 
-/** The latest state per key: the last line of each key in Kafka order (one key, one partition); deletes remove it. */
-export function latestByKey(lines: readonly StageLine[]): Map<number, StageLine> {
-  const sorted = [...lines].sort((a, b) => a.__kafka.partition - b.__kafka.partition || a.__kafka.offset - b.__kafka.offset);
-  const latest = new Map<number, StageLine>();
-  for (const line of sorted) {
-    if (line.__deleted) latest.delete(line.id);
-    else latest.set(line.id, line);
+/** Kafka records as changes (tombstones and undecodable records carry none). */
+export function changesInKafka(records: readonly TopicRecord[]): CarriedChange[] {
+  const out: CarriedChange[] = [];
+  for (const r of records) {
+    const v = r.value as ChangeValue | null;
+    if (!v) continue;
+    const row = v.after ?? v.before;
+    out.push({
+      op: v.op,
+      id: v.op === 't' || !row ? undefined : row.id,
+      fields: row ? { name: row.name as string, category: row.category as string | null, price: row.price as string, ts: row.updated_timestamp as string } : undefined,
+      lsn: v.source?.lsn ?? null,
+      partition: r.partition,
+      offset: r.offset,
+    });
   }
-  return latest;
+  return out;
 }
 
-function differences(rows: readonly PgRow[], latest: ReadonlyMap<number, StageLine>): string[] {
+export type StageChange = CarriedChange & { line: StageLine };
+
+/** Stage lines as changes; a `t` line (TRUNCATE) has no key. */
+export function changesInStage(lines: readonly StageLine[]): StageChange[] {
+  return lines.map((line) => ({
+    op: line.__op,
+    id: line.__op === 't' ? undefined : line.id,
+    fields: line.__op === 't' ? undefined : fieldsOfLine(line),
+    lsn: line.__source?.lsn ?? null,
+    partition: line.__kafka.partition,
+    offset: line.__kafka.offset,
+    line,
+  }));
+}
+
+/**
+ * The latest state per key: the last line of each key in Kafka order (one key, one partition);
+ * deletes remove it, and a TRUNCATE (`__op: "t"`) removes every key whose last line came before
+ * it by source position (`__source.lsn`, then Kafka offset). A key change arrives as a delete
+ * of the old key and an insert of the new one.
+ */
+export function latestByKey(lines: readonly StageLine[]): Map<number, StageLine> {
+  return new Map([...latestState(changesInStage(lines))].map(([id, c]) => [id, c.line]));
+}
+
+function differences(rows: readonly PgRow[], latest: ReadonlyMap<number, Fields | undefined>): string[] {
   const out: string[] = [];
   for (const row of rows) {
-    const line = latest.get(row.id);
-    const got = line ? JSON.stringify(fieldsOfLine(line)) : 'missing';
+    const fields = latest.get(row.id);
+    const got = fields ? JSON.stringify(fields) : 'missing';
     const want = JSON.stringify(fieldsOfRow(row));
     if (got !== want) out.push(`id ${row.id}: stage ${got} != postgres ${want}`);
   }
@@ -64,10 +93,16 @@ function differences(rows: readonly PgRow[], latest: ReadonlyMap<number, StageLi
   return out;
 }
 
+function latestFields(changes: readonly CarriedChange[]): Map<number, Fields | undefined> {
+  return new Map([...latestState(changes)].map(([id, c]) => [id, c.fields]));
+}
+
 /** Where the services are, as the apps reach them. */
 export type ServiceAddresses = Pick<Endpoints, 'pgUrl' | 'brokers' | 'registryUrl'>;
 
 export interface ExactlyOnceReport {
+  /** Committed row versions (inserts, updates, deletes) PostgreSQL logged, each checked in Kafka and in the stage. */
+  versions: number;
   kafkaRecords: number;
   stageLines: number;
   files: number;
@@ -172,6 +207,25 @@ export class Scenario {
   async seed(rows: number): Promise<void> {
     const code = await this.producer('seed', {}, ['seed', '--rows', String(rows)]).start().wait();
     if (code !== 0) throw new Error(`producer seed exited ${code}`);
+    await this.recordHistory();
+  }
+
+  /**
+   * From now on PostgreSQL logs every committed version of the scenario's table (see
+   * row-versions.ts); the rows already there are logged as inserts. Call it once the table
+   * exists and before the producer starts: `seed` does. `verifyExactlyOnce` needs it.
+   */
+  async recordHistory(): Promise<void> {
+    await this.sql.begin((tx) => tx.unsafe(historySql(this.schema, 'products')));
+  }
+
+  /** Every committed version of the table's rows, in commit order per key. */
+  async history(): Promise<CommittedVersion[]> {
+    const rows = await this.sql.unsafe<Parameters<typeof toCommittedVersion>[0][]>(historyQuery(this.schema)).catch((err: { code?: string }) => {
+      if (err.code === '42P01') throw new Error(`no row history in ${this.schema}: call scenario.recordHistory() after creating the table, before writing`);
+      throw err;
+    });
+    return rows.map(toCommittedVersion);
   }
 
   async pgRows(): Promise<PgRow[]> {
@@ -189,7 +243,7 @@ export class Scenario {
     await waitFor(
       'the stage to hold the current version of every row',
       async () => {
-        last = differences(await this.pgRows(), latestByKey(readStage(this.stageDir, this.topic).lines));
+        last = differences(await this.pgRows(), latestFields(changesInStage(readStage(this.stageDir, this.topic).lines)));
         return last.length === 0 ? true : undefined;
       },
       timeoutMs,
@@ -200,25 +254,24 @@ export class Scenario {
   }
 
   /**
-   * The exactly-once check, on data only:
-   * - Kafka holds each row version (id, writing transaction) once: the producer never duplicated;
+   * The exactly-once check, on data only, against PostgreSQL's own log of every committed
+   * row version (`recordHistory`):
+   * - Kafka holds each committed version (insert, update, delete, TRUNCATE) exactly once, in
+   *   commit order per key, and nothing PostgreSQL did not commit; a snapshot read may stand for
+   *   the versions committed before it, nothing else may be skipped (log-based capture: a lost
+   *   intermediate update fails; polling sees only the latest state at each poll, so there
+   *   the versions carried must be committed ones, in order, none twice);
    * - the stage holds each Kafka record (partition, offset) once, and every one of them: no gap,
-   *   no duplicate, no leftover temp file;
-   * - the latest version of each key in the stage equals PostgreSQL's row, field by field.
+   *   no duplicate, no leftover temp file; and, read on its own, each committed version once;
+   * - the latest version of each key in the stage equals PostgreSQL's row, field by field,
+   *   and `consumer reconcile` agrees.
    */
   async verifyExactlyOnce(): Promise<ExactlyOnceReport> {
+    const history = await this.history();
+    const everyVersion = this.mode === 'logical';
     const records: TopicRecord[] = await readTopic(this.endpoints.brokers, this.topic, this.endpoints.registryUrl);
-    const versions = new Map<string, number>();
-    for (const r of records) {
-      const v = r.value as ChangeValue | null;
-      if (!v) continue;
-      const key = versionOf(v);
-      versions.set(key, (versions.get(key) ?? 0) + 1);
-    }
-    const duplicatedVersions = [...versions].filter(([, n]) => n > 1).map(([k]) => k);
-    if (duplicatedVersions.length > 0) {
-      throw new Error(`row versions produced more than once: ${duplicatedVersions.slice(0, 10).join(', ')} (${duplicatedVersions.length} in all)`);
-    }
+    const inKafka = versionProblems(history, changesInKafka(records), { everyVersion });
+    if (inKafka.length > 0) throw new Error(`Kafka does not hold each committed version exactly once (${inKafka.length} problems):\n${inKafka.slice(0, 10).join('\n')}`);
 
     const stage = readStage(this.stageDir, this.topic);
     if (stage.tempFiles.length > 0) throw new Error(`temp files left in the stage: ${stage.tempFiles.join(', ')}`);
@@ -228,25 +281,34 @@ export class Scenario {
       inStage.set(key, (inStage.get(key) ?? 0) + 1);
     }
     const duplicates = [...inStage].filter(([, n]) => n > 1).map(([k]) => k);
-    const inKafka = new Set(records.filter((r) => r.value !== null).map((r) => `${r.partition}:${r.offset}`));
-    const missing = [...inKafka].filter((k) => !inStage.has(k));
-    const extra = [...inStage.keys()].filter((k) => !inKafka.has(k));
+    const kafkaOffsets = new Set(records.filter((r) => r.value !== null).map((r) => `${r.partition}:${r.offset}`));
+    const missing = [...kafkaOffsets].filter((k) => !inStage.has(k));
+    const extra = [...inStage.keys()].filter((k) => !kafkaOffsets.has(k));
     if (duplicates.length || missing.length || extra.length) {
       throw new Error(
         `stage is not exactly-once: ${duplicates.length} duplicated (${duplicates.slice(0, 5).join(', ')}), ` +
           `${missing.length} missing (${missing.slice(0, 5).join(', ')}), ${extra.length} not in Kafka (${extra.slice(0, 5).join(', ')})`,
       );
     }
+    const stageChanges = changesInStage(stage.lines);
+    const staged = versionProblems(history, stageChanges, { everyVersion });
+    if (staged.length > 0) throw new Error(`the stage does not hold each committed version exactly once (${staged.length} problems):\n${staged.slice(0, 10).join('\n')}`);
 
     const rows = await this.pgRows();
-    const mismatches = differences(rows, latestByKey(stage.lines));
+    const mismatches = differences(rows, latestFields(stageChanges));
     if (mismatches.length > 0) throw new Error(`stage differs from PostgreSQL:\n${mismatches.slice(0, 10).join('\n')}`);
     // The user-facing check must agree: `consumer reconcile` compares the same two sides.
     const reconcile = await runReconcile(this);
     if (reconcile.code !== 0 || !reconcile.report?.equal) {
       throw new Error(`consumer reconcile disagrees (exit ${reconcile.code}): ${reconcile.stdout.slice(-2000)}${reconcile.stderr.slice(-2000)}`);
     }
-    return { kafkaRecords: inKafka.size, stageLines: stage.lines.length, files: stage.files.length, pgRows: rows.length };
+    return {
+      versions: history.filter((v) => v.op !== 't').length,
+      kafkaRecords: kafkaOffsets.size,
+      stageLines: stage.lines.length,
+      files: stage.files.length,
+      pgRows: rows.length,
+    };
   }
 
   /** Resolves once Kafka holds the current version of every PostgreSQL row. */
@@ -255,17 +317,23 @@ export class Scenario {
       'Kafka to hold the current version of every row',
       async () => {
         const rows = await this.pgRows();
-        const records = await readTopic(this.endpoints.brokers, this.topic, this.endpoints.registryUrl);
-        const latest = new Map<number, Fields | null>();
-        for (const r of records.sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
-          const v = r.value as (ChangeValue & { after: (Fields & { id: number; updated_timestamp: string }) | null }) | null;
-          if (!v) continue;
-          const id = (v.after ?? v.before)?.id;
-          if (id === undefined) continue;
-          latest.set(id, v.after ? { name: v.after.name, category: v.after.category, price: v.after.price, ts: v.after.updated_timestamp } : null);
-        }
+        const latest = latestFields(changesInKafka(await readTopic(this.endpoints.brokers, this.topic, this.endpoints.registryUrl)));
         const ok = rows.every((r) => JSON.stringify(latest.get(r.id)) === JSON.stringify(fieldsOfRow(r)));
         return ok ? true : undefined;
+      },
+      timeoutMs,
+      1000,
+    );
+  }
+
+  /** Resolves once every record of the topic (read_committed) is in the stage; returns the records. */
+  async waitUntilStageHoldsKafka(timeoutMs = 120_000): Promise<TopicRecord[]> {
+    return waitFor(
+      'the stage to hold every Kafka record',
+      async () => {
+        const records = await readTopic(this.endpoints.brokers, this.topic, this.endpoints.registryUrl);
+        const staged = new Set(readStage(this.stageDir, this.topic).lines.map((l) => `${l.__kafka.partition}:${l.__kafka.offset}`));
+        return records.every((r) => r.value === null || staged.has(`${r.partition}:${r.offset}`)) ? records : undefined;
       },
       timeoutMs,
       1000,
@@ -311,4 +379,37 @@ export async function runWorkload(sql: Sql, table: string, opts: { writers: numb
   };
   await Promise.all(Array.from({ length: opts.writers }, (_, w) => writer(w)));
   return done;
+}
+
+/**
+ * Two writers committing in pairs: each of two connections inserts `rowsPerTransaction` rows
+ * in its own transaction, then both COMMITs are sent at the same moment, so their commit
+ * records land side by side in the WAL. Runs until `signal` aborts; returns the ids of the
+ * rows whose transaction committed.
+ */
+export async function runPairedInserts(sql: Sql, table: string, opts: { signal: AbortSignal; rowsPerTransaction?: number }): Promise<number[]> {
+  const rows = opts.rowsPerTransaction ?? 1;
+  const connections = await Promise.all([sql.reserve(), sql.reserve()]);
+  const committed: number[] = [];
+  let round = 0;
+  try {
+    while (!opts.signal.aborted) {
+      round++;
+      const n = round;
+      await Promise.all(connections.map((c) => c`begin`));
+      const inserted = await Promise.all(
+        connections.map((c, w) =>
+          c.unsafe<{ id: number }[]>(
+            `insert into ${table} (name, category, price) select $1 || ' #' || g, 'pair', $2 from generate_series(1, $3::int) g returning id::int as id`,
+            [`pair ${n} w${w}`, (n % 1000) / 4, rows],
+          ),
+        ),
+      );
+      await Promise.all(connections.map((c) => c`commit`));
+      for (const result of inserted) for (const r of result) committed.push(r.id);
+    }
+  } finally {
+    for (const c of connections) c.release();
+  }
+  return committed;
 }

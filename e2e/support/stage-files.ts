@@ -2,6 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseStageFileName } from '@buyonline/sink-stage';
 
+/**
+ * One stage line: the row's fields, then `__op` (`r`, `c`, `u`, `d`; `t` for a TRUNCATE of the
+ * table, which carries no row), `__deleted`, `__source` (position at the source) and `__kafka`.
+ */
 export interface StageLine {
   id: number;
   name: string;
@@ -10,7 +14,7 @@ export interface StageLine {
   updated_timestamp: string;
   __op: string;
   __deleted: boolean;
-  __source: { txid: number | null; lsn: string | null; position: string };
+  __source: { txid: number | null; lsn: string | null; position: string } | null;
   __kafka: { topic: string; partition: number; offset: number; key: { id: number } };
   file: string;
 }
