@@ -286,8 +286,8 @@ function kafkaError(what: string, err: unknown): CdcError {
   const e = err as { fatal?: boolean; code?: number; message?: string };
   const fenced = FENCED_CODES.has(e.code ?? 0) || /fenced/i.test(e.message ?? '');
   if (fenced) return new FencedError(`${what}: another producer with the same transactional id took over (${describeError(err)})`, { cause: err });
-  if (e.fatal) return new CdcError('CONNECTION_FAILED', `${what}: fatal producer error: ${describeError(err)}`, { cause: err, retriable: true });
-  return new CdcError('CONNECTION_FAILED', `${what}: ${describeError(err)}`, { cause: err, retriable: true });
+  // A fatal producer error is retried too: each session starts a new producer.
+  return new CdcError('CONNECTION_FAILED', `${what}: ${e.fatal ? 'fatal producer error: ' : ''}${describeError(err)}`, { cause: err, retriable: true });
 }
 
 function headerBytes(headers: Record<string, string> | undefined): number {

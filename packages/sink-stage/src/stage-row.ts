@@ -35,8 +35,9 @@ function jsonValue(value: unknown): unknown {
   return value;
 }
 
-function jsonRow(row: Record<string, unknown>, unknown: readonly string[] = []): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).filter(([k]) => !unknown.includes(k)).map(([k, v]) => [k, jsonValue(v)]));
+/** The row's fields as JSON values, leaving out `omit` (columns whose value is unknown). */
+function jsonRow(row: Record<string, unknown>, omit: readonly string[] = []): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).filter(([k]) => !omit.includes(k)).map(([k, v]) => [k, jsonValue(v)]));
 }
 
 export function toStageRow(record: SinkRecord): Record<string, unknown> | undefined {

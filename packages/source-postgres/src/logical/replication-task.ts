@@ -315,7 +315,7 @@ export class LogicalReplicationTask implements SourceTask {
     );
     service.on('data', (_lsn: string, message: { tag: string } & Record<string, unknown>) => this.onMessage(message));
     service.on('heartbeat', (_lsn: string, _ts: number, shouldRespond: boolean) => {
-      if (shouldRespond) void service.acknowledge(wireLsnFor(this.ackedLsn)).catch(() => undefined);
+      if (shouldRespond) this.sendStatus(service);
     });
     service.on('error', (err: Error) => {
       this.streamError = err;
@@ -329,7 +329,7 @@ export class LogicalReplicationTask implements SourceTask {
     // the connection. It repeats what is already confirmed, never more.
     clearInterval(this.statusTimer);
     this.statusTimer = setInterval(() => {
-      if (this.service === service) void service.acknowledge(wireLsnFor(this.ackedLsn)).catch(() => undefined);
+      if (this.service === service) this.sendStatus(service);
     }, STATUS_INTERVAL_MS);
     this.statusTimer.unref();
     const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.config.publication], messages: true });
@@ -337,6 +337,11 @@ export class LogicalReplicationTask implements SourceTask {
       this.streamError = err;
       this.wake?.();
     });
+  }
+
+  /** A standby status that repeats what is already confirmed (answers a keepalive, keeps the walsender from timing out). */
+  private sendStatus(service: LogicalReplicationService): void {
+    void service.acknowledge(wireLsnFor(this.ackedLsn)).catch(() => undefined);
   }
 
   private async onMessage(message: { tag: string } & Record<string, unknown>): Promise<void> {
