@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { noopContext, Redacted } from '@buyonline/kafka-common';
+import { noopContext, Redacted } from '@buyonline/connect-api';
 import {
   copyStatement,
   listStatement,

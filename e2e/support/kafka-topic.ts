@@ -1,5 +1,6 @@
 import kafkaJavascript, { type KafkaConsumer, type Message } from '@confluentinc/kafka-javascript';
-import { AvroJsonDeserializer, createRegistryClient, DataError } from '@buyonline/kafka-common';
+import { DataError } from '@buyonline/connect-api';
+import { AvroJsonDeserializer, createRegistryClient } from '@buyonline/kafka-common';
 
 const { KafkaConsumer: RawConsumer, KafkaJS } = kafkaJavascript;
 

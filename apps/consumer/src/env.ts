@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { brokerList, ConfigError, parsePluginConfig, readEnvConfig, redactedString } from '@buyonline/kafka-common';
+import { ConfigError, redactedString } from '@buyonline/connect-api';
+import { parsePluginConfig, readEnvConfig } from '@buyonline/app-runtime';
+import { brokerList } from '@buyonline/kafka-common';
 import { type StageSinkConfig, stageSinkPlugin } from '@buyonline/sink-stage';
 import { z } from 'zod';
 

@@ -1,15 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import {
-  ConfigError,
-  createLogger,
-  PrometheusMetrics,
-  renderHelp,
-  runApp,
-  type SinkMode,
-  SinkWorker,
-  startHealthServer,
-} from '@buyonline/kafka-common';
+import { ConfigError } from '@buyonline/connect-api';
+import { createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
+import { type SinkMode, SinkWorker } from '@buyonline/kafka-common';
 import { setupStatements, stageSinkPlugin } from '@buyonline/sink-stage';
 import { consumerEnvSchema, readConsumerEnv, sinkConfigFrom } from './env.ts';
 import { runReconcile } from './reconcile-command.ts';

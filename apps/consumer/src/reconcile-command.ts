@@ -1,4 +1,5 @@
-import { ConfigError, createLogger, PrometheusMetrics } from '@buyonline/kafka-common';
+import { ConfigError } from '@buyonline/connect-api';
+import { createLogger, PrometheusMetrics } from '@buyonline/app-runtime';
 import { type ConsumerEnv, sinkConfigFrom } from './env.ts';
 import { reconcileStage, renderReport } from './reconcile.ts';
 import { readLocalStageLines, readSnowflakeLines, readSourceRows } from './reconcile-sources.ts';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ConfigError, ConnectionError, DataError, type PluginContext } from '@buyonline/kafka-common';
+import { ConfigError, ConnectionError, DataError, type PluginContext } from '@buyonline/connect-api';
 import { parseStageFileName, selectLoadedStatement, type SnowflakeStageConfig, snowflakeClientFor } from '@buyonline/sink-stage';
 import postgres from 'postgres';
 import type { ProductState } from './reconcile.ts';

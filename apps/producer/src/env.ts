@@ -1,4 +1,5 @@
-import { brokerList, parsePluginConfig, readEnvConfig } from '@buyonline/kafka-common';
+import { parsePluginConfig, readEnvConfig } from '@buyonline/app-runtime';
+import { brokerList } from '@buyonline/kafka-common';
 import { type PostgresSourceConfig, postgresSourcePlugin } from '@buyonline/source-postgres';
 import { z } from 'zod';
 

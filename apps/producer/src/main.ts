@@ -1,15 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import {
-  clearSourceOffset,
-  ConfigError,
-  createLogger,
-  PrometheusMetrics,
-  renderHelp,
-  runApp,
-  SourceWorker,
-  startHealthServer,
-} from '@buyonline/kafka-common';
+import { ConfigError } from '@buyonline/connect-api';
+import { createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
+import { clearSourceOffset, SourceWorker } from '@buyonline/kafka-common';
 import { dropSlot, migrateProducts, postgresSourcePlugin } from '@buyonline/source-postgres';
 import postgres from 'postgres';
 import { producerEnvSchema, readProducerEnv, sourceConfigFrom } from './env.ts';

@@ -1,16 +1,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import {
-  bigintToTwosComplement,
-  DataError,
-  decimalToUnscaled,
-  isoToMicros,
-  jsonLogicalTypes,
-  microsToIso,
-  twosComplementToBigint,
-  unscaledToDecimal,
-  wireLogicalTypes,
-} from './index.ts';
+import { DataError, isoToMicros, microsToIso } from '@buyonline/connect-api';
+import { bigintToTwosComplement, decimalToUnscaled, jsonLogicalTypes, twosComplementToBigint, unscaledToDecimal, wireLogicalTypes } from './index.ts';
 
 const schema = {
   type: 'record',

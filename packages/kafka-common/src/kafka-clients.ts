@@ -4,8 +4,8 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 // The addon is CommonJS: take its members from the default export (works under Node ESM and bundles).
 const { KafkaJS: KafkaJSRuntime, KafkaConsumer: KafkaConsumerRuntime } = kafkaJavascript;
 import type { KafkaConfig } from './config.ts';
-import type { Logger } from './connector-api.ts';
-import { CdcError, ConnectionError } from './errors.ts';
+import type { Logger } from '@buyonline/connect-api';
+import { CdcError, ConnectionError } from '@buyonline/connect-api';
 
 export type Producer = KafkaJS.Producer;
 

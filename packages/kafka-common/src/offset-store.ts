@@ -1,8 +1,8 @@
 import type { KafkaConfig } from './config.ts';
-import type { OffsetReader, SourceOffset, SourcePartition } from './connector-api.ts';
-import { ConnectionError } from './errors.ts';
+import type { OffsetReader, SourceOffset, SourcePartition } from '@buyonline/connect-api';
+import { ConnectionError } from '@buyonline/connect-api';
 import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, topicPartitions, watermarks } from './kafka-clients.ts';
-import { noopContext } from './testing.ts';
+import { noopContext } from '@buyonline/connect-api';
 
 const silentLogger = noopContext().logger;
 

@@ -2,15 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import avro from 'avsc';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AvroJsonDeserializer,
-  AvroProducerSerde,
-  ConnectionError,
-  createRegistryClient,
-  DataError,
-  type Metrics,
-  SchemaCompatibilityError,
-} from './index.ts';
+import { ConnectionError, DataError, type Metrics, SchemaCompatibilityError } from '@buyonline/connect-api';
+import { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient } from './index.ts';
 
 const schema = { type: 'record', name: 'Thing', fields: [{ name: 'id', type: 'long' }] };
 const framed = (id: number, value: unknown) => {

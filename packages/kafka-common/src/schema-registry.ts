@@ -6,9 +6,9 @@ import {
   SubjectNameStrategyType,
 } from '@confluentinc/schemaregistry';
 import { jsonLogicalTypes, wireLogicalTypes } from './avro-logical-types.ts';
-import { Backoff, sleep } from './backoff.ts';
-import type { AvroSchema, Logger, Metrics } from './connector-api.ts';
-import { ConnectionError, DataError, describeError, isRetriable, SchemaCompatibilityError } from './errors.ts';
+import { Backoff, sleep } from '@buyonline/connect-api';
+import type { AvroSchema, Logger, Metrics } from '@buyonline/connect-api';
+import { ConnectionError, DataError, describeError, isRetriable, SchemaCompatibilityError } from '@buyonline/connect-api';
 import { classifyRegistryError, SCHEMA_NOT_FOUND } from './registry-errors.ts';
 import { describeSchemaChange } from './schema-diff.ts';
 

@@ -1,8 +1,8 @@
 import kafkaJavascript, { type KafkaConsumer, type KafkaJS, type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
-import { Backoff, sleep } from './backoff.ts';
+import { Backoff, sleep } from '@buyonline/connect-api';
 import type { KafkaConfig } from './config.ts';
-import type { Logger, PluginContext, SinkRecord, SinkTask, TopicPartitionOffset, TopicPartitionRef } from './connector-api.ts';
-import { type CdcError, DataError, describeError, isRetriable } from './errors.ts';
+import type { Logger, PluginContext, SinkRecord, SinkTask, TopicPartitionOffset, TopicPartitionRef } from '@buyonline/connect-api';
+import { type CdcError, DataError, describeError, isRetriable } from '@buyonline/connect-api';
 import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, watermarks } from './kafka-clients.ts';
 import { AvroJsonDeserializer, createRegistryClient } from './schema-registry.ts';
 import { SerialQueue } from './serial-queue.ts';

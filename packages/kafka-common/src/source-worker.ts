@@ -1,9 +1,9 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import { Backoff, sleep } from './backoff.ts';
+import { Backoff, sleep } from '@buyonline/connect-api';
 import type { KafkaConfig } from './config.ts';
-import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask } from './connector-api.ts';
-import { CdcError, DataError, describeError, FencedError, isRetriable } from './errors.ts';
-import { safeJson } from './json.ts';
+import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
+import { CdcError, DataError, describeError, FencedError, isRetriable } from '@buyonline/connect-api';
+import { safeJson } from '@buyonline/connect-api';
 import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 import { offsetKey, readSourceOffsets } from './offset-store.ts';
 import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
@@ -18,8 +18,12 @@ export interface SourceWorkerOptions {
   offsetsTopic: string;
   /** Where records that cannot be serialized go, with the reason in headers. */
   deadLetterTopic: string;
-  /** Data topics to create when missing. */
+  /** Data topics to create when missing, before the first poll. */
   topics: readonly TopicSpec[];
+  /** Partitions of a data topic first met in a record (a table, or a route), created then. */
+  newTopicPartitions?: number;
+  /** Applied in order to every record before serialization; a transform may drop a record (null). */
+  transforms?: readonly Transform[];
   /** Stable per connector instance: a restarted producer fences its predecessor. */
   transactionalId: string;
   /** Longest a Kafka transaction may stay open (one source transaction streams through one). */
@@ -50,6 +54,8 @@ interface OpenTransaction {
   positions: Map<string, string>;
   sent: number;
   deadLettered: number;
+  /** Records a transform dropped. */
+  filtered: number;
   /** Where the records of the last batch went (per topic partition, the first offset). */
   metadata: RecordMetadata[];
 }
@@ -66,6 +72,9 @@ export class SourceWorker {
   private retrying = false;
   /** Since when records (or a failure) wait for a Kafka commit; null while idle or caught up. */
   private workSince: number | null = null;
+  /** Data topics known to exist. */
+  private readonly knownTopics = new Set<string>();
+  private client: ReturnType<typeof createKafka> | undefined;
 
   constructor(private readonly options: SourceWorkerOptions) {}
 
@@ -93,6 +102,7 @@ export class SourceWorker {
     const { ctx, kafka } = this.options;
     const log = ctx.logger.child({ component: 'source-worker', connector: this.options.connector });
     const client = createKafka(kafka, log);
+    this.client = client;
     await ensureTopics(client, [
       ...this.options.topics,
       {
@@ -102,6 +112,7 @@ export class SourceWorker {
       },
       { topic: this.options.deadLetterTopic, numPartitions: 1 },
     ]);
+    for (const spec of this.options.topics) this.knownTopics.add(spec.topic);
     const serde = new AvroProducerSerde(createRegistryClient(this.options.registryUrl));
     const backoff = new Backoff(1_000, 30_000);
     while (!signal.aborted) {
@@ -195,7 +206,7 @@ export class SourceWorker {
   private async begin(producer: KafkaJS.Producer): Promise<OpenTransaction> {
     try {
       const tx = await producer.transaction();
-      return { tx, started: this.options.ctx.now(), positions: new Map(), sent: 0, deadLettered: 0, metadata: [] };
+      return { tx, started: this.options.ctx.now(), positions: new Map(), sent: 0, deadLettered: 0, filtered: 0, metadata: [] };
     } catch (err) {
       throw kafkaError('cannot begin a Kafka transaction', err);
     }
@@ -215,22 +226,35 @@ export class SourceWorker {
         deadLetters.push(deadLetterMessage(record, new DataError(record.failure.message)));
         continue;
       }
+      let transformed: SourceRecord | null;
       try {
-        const key = record.key === null ? null : await serde.serialize(record.topic, 'key', record.keySchema, record.key);
+        transformed = this.transform(record);
+      } catch (err) {
+        const reason = err instanceof DataError ? err : new DataError(`transform failed: ${describeError(err)}`, { cause: err });
+        log.error({ err: reason.message, position: record.sourceOffset }, 'record cannot be transformed: dead-lettered');
+        deadLetters.push(deadLetterMessage(record, reason));
+        continue;
+      }
+      if (transformed === null) {
+        open.filtered++;
+        continue;
+      }
+      try {
+        const key = transformed.key === null ? null : await serde.serialize(transformed.topic, 'key', transformed.keySchema, transformed.key);
         const value =
-          record.value === null ? null : await serde.serialize(record.topic, 'value', record.valueSchema, record.value);
-        const size = (key?.length ?? 0) + (value?.length ?? 0) + headerBytes(record.headers);
+          transformed.value === null ? null : await serde.serialize(transformed.topic, 'value', transformed.valueSchema, transformed.value);
+        const size = (key?.length ?? 0) + (value?.length ?? 0) + headerBytes(transformed.headers);
         if (size > maxBytes) {
           throw new DataError(`record of ${size} bytes is larger than the largest record Kafka takes (${maxBytes} bytes)`);
         }
-        const messages = byTopic.get(record.topic) ?? [];
+        const messages = byTopic.get(transformed.topic) ?? [];
         messages.push({
           key,
           value,
-          ...(record.timestampMs === undefined ? {} : { timestamp: String(record.timestampMs) }),
-          ...(record.headers ? { headers: record.headers } : {}),
+          ...(transformed.timestampMs === undefined ? {} : { timestamp: String(transformed.timestampMs) }),
+          ...(transformed.headers ? { headers: transformed.headers } : {}),
         });
-        byTopic.set(record.topic, messages);
+        byTopic.set(transformed.topic, messages);
         open.sent++;
       } catch (err) {
         if (!(err instanceof DataError)) throw err;
@@ -239,6 +263,7 @@ export class SourceWorker {
       }
     }
     open.metadata = [];
+    await this.ensureDataTopics([...byTopic.keys()]);
     try {
       for (const [topic, messages] of byTopic) {
         for (let i = 0; i < messages.length; i += SEND_CHUNK) {
@@ -251,6 +276,29 @@ export class SourceWorker {
       throw kafkaError('Kafka transaction failed', err);
     }
     open.deadLettered += deadLetters.length;
+  }
+
+  /** The record after the transform chain, or null when a transform dropped it. */
+  private transform(record: SourceRecord): SourceRecord | null {
+    let current: SourceRecord | null = record;
+    for (const transform of this.options.transforms ?? []) {
+      current = transform.apply(current);
+      if (current === null) return null;
+    }
+    return current;
+  }
+
+  /** A table (or a route) met for the first time gets its topic before anything is sent to it. */
+  private async ensureDataTopics(topics: readonly string[]): Promise<void> {
+    const missing = topics.filter((t) => !this.knownTopics.has(t));
+    if (missing.length === 0 || !this.client) return;
+    const numPartitions = this.options.newTopicPartitions ?? 3;
+    try {
+      await ensureTopics(this.client, missing.map((topic) => ({ topic, numPartitions })));
+    } catch (err) {
+      throw kafkaError(`cannot create topic(s) ${missing.join(', ')}`, err);
+    }
+    for (const t of missing) this.knownTopics.add(t);
   }
 
   private async commit(open: OpenTransaction): Promise<RecordMetadata[]> {
@@ -272,6 +320,7 @@ export class SourceWorker {
     this.stats.lastCommitAt = ctx.now();
     ctx.metrics.count('source_records_total', open.sent);
     ctx.metrics.count('source_dead_letter_total', open.deadLettered);
+    ctx.metrics.count('source_filtered_total', open.filtered);
     ctx.metrics.observe('source_transaction_seconds', (ctx.now() - open.started) / 1000);
     return open.metadata;
   }

@@ -1,4 +1,4 @@
-import { redactedString } from '@buyonline/kafka-common';
+import { redactedString } from '@buyonline/connect-api';
 import { z } from 'zod';
 
 /** A boolean that also reads "true"/"false"/"1"/"0"/"yes"/"no" (environment variables). */

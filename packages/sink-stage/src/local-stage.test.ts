@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FencedError } from '@buyonline/kafka-common';
+import { FencedError } from '@buyonline/connect-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStage, parseStageFileName, partitionPath, type StageFileRef, stageFileName } from './index.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CdcError, FencedError } from '@buyonline/kafka-common';
+import { CdcError, FencedError } from '@buyonline/connect-api';
 import {
   type ChainSlot,
   isTempFileName,

@@ -1,4 +1,4 @@
-import type { PluginContext, SinkPlugin } from '@buyonline/kafka-common';
+import type { PluginContext, SinkPlugin } from '@buyonline/connect-api';
 import { type SnowflakeStageConfig, type StageSinkConfig, stageSinkConfigSchema } from './config.ts';
 import { LocalStage } from './local-stage.ts';
 import { DryRunClient, SdkSnowflakeClient, type SnowflakeClient } from './snowflake/client.ts';

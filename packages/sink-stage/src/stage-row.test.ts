@@ -1,4 +1,4 @@
-import type { SinkRecord } from '@buyonline/kafka-common';
+import type { SinkRecord } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
 import { toStageRow } from './index.ts';
 

@@ -1,4 +1,4 @@
-import type { SinkRecord } from '@buyonline/kafka-common';
+import type { SinkRecord } from '@buyonline/connect-api';
 
 interface ChangeEnvelope {
   op: string;

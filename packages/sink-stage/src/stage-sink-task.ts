@@ -1,11 +1,4 @@
-import {
-  FencedError,
-  type PluginContext,
-  type SinkRecord,
-  type SinkTask,
-  type TopicPartitionOffset,
-  type TopicPartitionRef,
-} from '@buyonline/kafka-common';
+import { FencedError, type PluginContext, type SinkRecord, type SinkTask, type TopicPartitionOffset, type TopicPartitionRef } from '@buyonline/connect-api';
 import type { StageSinkConfig } from './config.ts';
 import { toStageRow } from './stage-row.ts';
 import type { StageStore } from './stage-store.ts';

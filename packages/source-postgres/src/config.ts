@@ -1,4 +1,4 @@
-import { redactedString } from '@buyonline/kafka-common';
+import { redactedString } from '@buyonline/connect-api';
 import { z } from 'zod';
 
 const qualifiedTable = z

@@ -1,4 +1,4 @@
-import { CdcError, ConfigError, ConnectionError } from '@buyonline/kafka-common';
+import { CdcError, ConfigError, ConnectionError } from '@buyonline/connect-api';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
 

@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '@buyonline/kafka-common';
+import type { SourcePlugin } from '@buyonline/connect-api';
 import { postgresSourceConfigSchema } from './config.ts';
 import { LogicalReplicationTask } from './logical/replication-task.ts';
 import { PollingTask } from './polling-task.ts';

@@ -1,4 +1,4 @@
-import { noopContext, parseConfig, SourceOffsets, type SourceRecord } from '@buyonline/kafka-common';
+import { noopContext, parseConfig, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
 import type { ProductChange } from '@buyonline/schemas';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ describe('PollingTask against PostgreSQL', () => {
   it('reads existing rows as snapshot reads, then inserts and updates, with exact values', async () => {
     await sql.unsafe(`insert into "${schema}".products (name, category, price) values ('Ünïcode ☃', null, 0), ('b', '', -1.5), ('c', 'x', 9999999999.99)`);
     const t = task(2);
-    await t.start(new SourceOffsets('c', new Map()));
+    await t.start(staticOffsets());
     const initial = await pollAll(t);
     expect(initial.map((r) => (r.value as ProductChange).op)).toEqual(['r', 'r', 'r']);
     expect(initial.map((r) => after(r)?.price)).toEqual(['0.00', '-1.50', '9999999999.99']);
@@ -63,7 +63,7 @@ describe('PollingTask against PostgreSQL', () => {
 
   it('does not skip a transaction that commits after a later one (out-of-order commit)', async () => {
     const t = task();
-    await t.start(new SourceOffsets('c', new Map()));
+    await t.start(staticOffsets());
     await pollAll(t);
 
     const reserved = await sql.reserve();
@@ -90,7 +90,7 @@ describe('PollingTask against PostgreSQL', () => {
 
   it('resumes from a stored position without re-reading', async () => {
     const first = task();
-    await first.start(new SourceOffsets('c', new Map()));
+    await first.start(staticOffsets());
     const all = await pollAll(first);
     await first.stop();
     const last = all.at(-1) as SourceRecord;
@@ -104,7 +104,7 @@ describe('PollingTask against PostgreSQL', () => {
 
   it('pages through a large transaction in key order without skipping or repeating (ids across digit counts)', async () => {
     const t = task(7);
-    await t.start(new SourceOffsets('c', new Map()));
+    await t.start(staticOffsets());
     await pollAll(t);
     await sql.unsafe(`insert into "${schema}".products (name, price) select 'bulk ' || g, g from generate_series(1, 150) g`);
     const ids = (await pollAll(t)).map((r) => after(r)?.id as number);
@@ -118,7 +118,7 @@ describe('PollingTask against PostgreSQL', () => {
     await sql.unsafe(`create table "${schema}".plain (id bigint primary key)`);
     const config = parseConfig(postgresSourceConfigSchema, { url, table: `${schema}.plain` });
     const t = new PollingTask(config, noopContext());
-    await expect(t.start(new SourceOffsets('c', new Map()))).rejects.toThrow(/lacks the CDC columns/);
+    await expect(t.start(staticOffsets())).rejects.toThrow(/lacks the CDC columns/);
     await t.stop();
   });
 });

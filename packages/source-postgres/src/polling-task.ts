@@ -1,4 +1,4 @@
-import { sleep, type OffsetReader, type PluginContext, type SourcePartition, type SourceRecord, type SourceTask } from '@buyonline/kafka-common';
+import { sleep, type OffsetReader, type PluginContext, type SourcePartition, type SourceRecord, type SourceTask } from '@buyonline/connect-api';
 import postgres, { type Sql } from 'postgres';
 import type { PostgresSourceConfig } from './config.ts';
 import { classifyPgError } from './pg-errors.ts';

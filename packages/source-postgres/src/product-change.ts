@@ -1,4 +1,4 @@
-import type { SourceOffset, SourcePartition, SourceRecord } from '@buyonline/kafka-common';
+import type { SourceOffset, SourcePartition, SourceRecord } from '@buyonline/connect-api';
 import { type ProductChange, type ProductKey, productKeySchema, productValueSchema } from '@buyonline/schemas';
 
 /** A row as the polling query returns it (numbers that may exceed 2^53 come as text). */

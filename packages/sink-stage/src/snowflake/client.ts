@@ -1,5 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
-import { Backoff, ConfigError, type Logger, type Redacted, sleep } from '@buyonline/kafka-common';
+import { Backoff, ConfigError, type Logger, type Redacted, sleep } from '@buyonline/connect-api';
 import type snowflake from 'snowflake-sdk';
 import { classifySnowflakeError } from './errors.ts';
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
-import { ConfigError, Redacted } from '@buyonline/kafka-common';
+import { ConfigError, Redacted } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
 import { connectionOptions, stageSinkConfigSchema } from '../index.ts';
 

@@ -1,4 +1,4 @@
-import { ConfigError, ConnectionError, DataError } from '@buyonline/kafka-common';
+import { ConfigError, ConnectionError, DataError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
 import { classifySnowflakeError } from '../index.ts';
 

@@ -1,4 +1,4 @@
-import { CdcError, ConfigError, ConnectionError, DataError } from '@buyonline/kafka-common';
+import { CdcError, ConfigError, ConnectionError, DataError } from '@buyonline/connect-api';
 
 /** What the SDK or the server says about a failure (the fields of a snowflake-sdk error). */
 export interface SnowflakeErrorLike {

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionError, FencedError, type Metrics, noopContext } from '@buyonline/kafka-common';
+import { ConnectionError, FencedError, type Metrics, noopContext } from '@buyonline/connect-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   classifySnowflakeError,

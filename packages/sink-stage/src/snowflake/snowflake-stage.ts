@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CdcError, DataError, FencedError, type Logger, type Metrics } from '@buyonline/kafka-common';
+import { CdcError, DataError, FencedError, type Logger, type Metrics } from '@buyonline/connect-api';
 import { type ChainSlot, partitionPath, parseStageFileName, type StageFileRef, stageFileName } from '../file-naming.ts';
 import type { LocalStage } from '../local-stage.ts';
 import type { StageStore } from '../stage-store.ts';

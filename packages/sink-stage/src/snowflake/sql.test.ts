@@ -1,4 +1,4 @@
-import { ConfigError } from '@buyonline/kafka-common';
+import { ConfigError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
 import {
   copyFileStatement,

@@ -1,4 +1,4 @@
-import { ConfigError } from '@buyonline/kafka-common';
+import { ConfigError } from '@buyonline/connect-api';
 import { parseStageFileName, type StageFileRef, stageFileName } from '../file-naming.ts';
 
 /** The parts of the configuration that shape the SQL (pure: no secrets, no connection). */

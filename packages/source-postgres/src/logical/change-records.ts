@@ -1,4 +1,4 @@
-import { DataError, type SourceOffset, type SourcePartition, type SourceRecord } from '@buyonline/kafka-common';
+import { DataError, type SourceOffset, type SourcePartition, type SourceRecord } from '@buyonline/connect-api';
 import type { TableShape } from './table-schema.ts';
 
 /** A tuple as pgoutput decodes it: text values, null, or undefined for an unchanged TOASTed value. */

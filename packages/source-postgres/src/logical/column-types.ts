@@ -1,4 +1,5 @@
-import { DataError, isoToMicros } from '@buyonline/kafka-common';
+import { DataError } from '@buyonline/connect-api';
+import { isoToMicros } from '@buyonline/connect-api';
 import { parse as parsePgArray } from 'postgres-array';
 
 /** A column as the catalog describes it. */

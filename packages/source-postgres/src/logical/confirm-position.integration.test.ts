@@ -1,4 +1,4 @@
-import { noopContext, offsetKey, parseConfig, type SourceOffset, SourceOffsets, type SourceRecord } from '@buyonline/kafka-common';
+import { noopContext, parseConfig, type SourceOffset, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, migrateProducts, postgresSourceConfigSchema } from '../index.ts';
@@ -75,8 +75,7 @@ describe('confirming the slot at a commit end', () => {
     let adjacent = 0;
     for (let pair = 0; pair < 5; pair++) {
       const t = task();
-      const offsets = new Map(stored ? [[offsetKey('c', partition), stored]] : []);
-      await t.start(new SourceOffsets('c', offsets));
+      await t.start(staticOffsets(stored ? [[partition, stored]] : []));
       await t.poll(new AbortController().signal); // the (empty) initial snapshot ends on the first poll
       await pairedCommits(`first ${pair}`, `second ${pair}`);
       // The first transaction arrives, is "in Kafka", and is confirmed as the worker does it.
@@ -95,7 +94,7 @@ describe('confirming the slot at a commit end', () => {
 
       // A new producer resumes from the stored position: the second transaction must come again.
       const again = task();
-      await again.start(new SourceOffsets('c', new Map([[offsetKey('c', partition), stored]])));
+      await again.start(staticOffsets([[partition, stored]]));
       const replayed = await pollFor(again, `second ${pair}`);
       expect(dataRecords(replayed).map(nameOf)).toEqual([`second ${pair}`]);
       const end = replayed.at(-1) as SourceRecord;

@@ -1,4 +1,4 @@
-import { ConfigError, noopContext, parseConfig, SourceOffsets } from '@buyonline/kafka-common';
+import { ConfigError, noopContext, parseConfig, staticOffsets } from '@buyonline/connect-api';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
@@ -17,7 +17,7 @@ function task(publication: string) {
 async function startError(publication: string): Promise<unknown> {
   const t = task(publication);
   try {
-    await t.start(new SourceOffsets('c', new Map()));
+    await t.start(staticOffsets());
     return undefined;
   } catch (err) {
     return err;

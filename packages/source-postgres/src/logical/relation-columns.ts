@@ -1,4 +1,4 @@
-import { ConfigError } from '@buyonline/kafka-common';
+import { ConfigError } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
 import type { ColumnInfo } from './column-types.ts';
 

@@ -1,4 +1,4 @@
-import { noopContext, parseConfig, SourceOffsets, type SourceRecord } from '@buyonline/kafka-common';
+import { noopContext, parseConfig, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, migrateProducts, postgresSourceConfigSchema } from '../index.ts';
@@ -51,7 +51,7 @@ afterAll(async () => {
 describe('LogicalReplicationTask against PostgreSQL', () => {
   it('snapshots in key chunks, then streams inserts, updates and deletes (with tombstones), acknowledging only committed positions', async () => {
     const t = task();
-    await t.start(new SourceOffsets('c', new Map()));
+    await t.start(staticOffsets());
     const snapshot = await pollUntil(t, 3);
     expect(snapshot.map(op)).toEqual(['r', 'r', 'r']);
     await sql.unsafe(`insert into "${id}".products (name, price) values ('d', 4)`);
@@ -75,7 +75,7 @@ describe('LogicalReplicationTask against PostgreSQL', () => {
     u.username = `${id}_norepl`;
     u.password = 'x';
     const t = task({ url: u.toString(), slot: `${id}_x`, publication: `${id}_x` });
-    await expect(t.start(new SourceOffsets('c', new Map()))).rejects.toThrow(/REPLICATION/);
+    await expect(t.start(staticOffsets())).rejects.toThrow(/REPLICATION/);
     await t.stop();
   });
 });
@@ -90,13 +90,13 @@ describe('a table without REPLICA IDENTITY FULL', () => {
 
   it('is refused at start with REPLICA_IDENTITY_CHECK=require-full, saying what is lost and what to run', async () => {
     const t = task({ table: `${id}.${plain}`, slot: `${id}_rf`, publication: `${id}_rf`, replicaIdentity: 'require-full' });
-    await expect(t.start(new SourceOffsets('c', new Map()))).rejects.toThrow(/REPLICA IDENTITY DEFAULT.*TOAST.*REPLICA IDENTITY FULL/);
+    await expect(t.start(staticOffsets())).rejects.toThrow(/REPLICA IDENTITY DEFAULT.*TOAST.*REPLICA IDENTITY FULL/);
     await t.stop();
   });
 
   it('names an unchanged TOASTed value as unknown (unchanged_toast) instead of giving it a value', async () => {
     const t = task({ table: `${id}.${plain}`, slot: `${id}_toast`, publication: `${id}_toast` });
-    await t.start(new SourceOffsets('c', new Map()));
+    await t.start(staticOffsets());
     expect((await pollUntil(t, 1)).map(op)).toEqual(['r']);
     await sql.unsafe(`update "${id}".${plain} set note = 'b' where id = 1`);
     const [update] = await pollUntil(t, 1);

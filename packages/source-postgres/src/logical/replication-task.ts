@@ -1,13 +1,4 @@
-import {
-  ConnectionError,
-  describeError,
-  type OffsetReader,
-  type PluginContext,
-  type SourceOffset,
-  type SourcePartition,
-  type SourceRecord,
-  type SourceTask,
-} from '@buyonline/kafka-common';
+import { ConnectionError, describeError, type OffsetReader, type PluginContext, type SourceOffset, type SourcePartition, type SourceRecord, type SourceTask } from '@buyonline/connect-api';
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import postgres, { type ReservedSql, type Sql } from 'postgres';

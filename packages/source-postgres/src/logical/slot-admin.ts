@@ -1,4 +1,4 @@
-import { CdcError, ConfigError } from '@buyonline/kafka-common';
+import { CdcError, ConfigError } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
 import { qualified, quoteIdent } from '../sql-identifiers.ts';
 

@@ -1,4 +1,4 @@
-import { noopContext, offsetKey, parseConfig, SourceOffsets, type SourceRecord } from '@buyonline/kafka-common';
+import { noopContext, parseConfig, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LogicalOffset, LogicalReplicationTask, postgresSourceConfigSchema, SnapshotKeys } from '../index.ts';
@@ -92,7 +92,7 @@ describe('initial snapshot of non-integer keys', () => {
       const expected = (await sql.unsafe<{ k: string }[]>(`select concat(id) as k from "${id}".${name} order by id`)).map((r) => r.k);
       const t = task(name, 3);
       try {
-        await t.start(new SourceOffsets('c', new Map()));
+        await t.start(staticOffsets());
         const reads = await snapshot(t);
         expect(reads.map(lastKey)).toEqual(expected);
       } finally {
@@ -136,7 +136,7 @@ describe('snapshot chunk queries', () => {
     }
     const t = task('big', 500);
     try {
-      await t.start(new SourceOffsets('c', new Map()));
+      await t.start(staticOffsets());
       const reads = await snapshot(t);
       expect(new Set(reads.map(lastKey)).size).toBe(20000);
     } finally {
@@ -163,7 +163,7 @@ describe('a snapshot resumed after a crash', () => {
     await sql.unsafe(`create table "${id}".resumed (id text collate "en-x-icu" primary key, n int)`);
     await sql.unsafe(`insert into "${id}".resumed (id, n) values ('a', 1), ('B', 1), ('c', 1), ('D', 1), ('e', 1), ('F', 1)`);
     const first = task('resumed', 3);
-    await first.start(new SourceOffsets('c', new Map()));
+    await first.start(staticOffsets());
     const chunk = await first.poll(new AbortController().signal);
     expect(chunk.map(lastKey)).toEqual(['a', 'B', 'c']);
     const crashed = chunk.at(-1) as SourceRecord;
@@ -173,7 +173,7 @@ describe('a snapshot resumed after a crash', () => {
     await sql.unsafe(`update "${id}".resumed set n = 2 where id = 'a'`);
     await sql.unsafe(`update "${id}".resumed set n = 2 where id = 'D'`);
     const again = task('resumed', 3);
-    await again.start(new SourceOffsets('c', new Map([[offsetKey('c', crashed.sourcePartition), crashed.sourceOffset]])));
+    await again.start(staticOffsets([[crashed.sourcePartition, crashed.sourceOffset]]));
     try {
       const rest = await snapshot(again);
       expect(rest.map((r) => [lastKey(r), (r.value as { after: { n: number } }).after.n])).toEqual([

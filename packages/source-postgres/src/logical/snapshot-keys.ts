@@ -1,4 +1,4 @@
-import { CdcError } from '@buyonline/kafka-common';
+import { CdcError } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
 import { qualified } from '../sql-identifiers.ts';
 import type { ColumnInfo } from './column-types.ts';

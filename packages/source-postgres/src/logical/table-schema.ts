@@ -1,5 +1,5 @@
-import type { AvroSchema } from '@buyonline/kafka-common';
-import { ConfigError } from '@buyonline/kafka-common';
+import type { AvroSchema } from '@buyonline/connect-api';
+import { ConfigError } from '@buyonline/connect-api';
 import { productValueSchema } from '@buyonline/schemas';
 import type { Sql } from 'postgres';
 import { type ColumnInfo, type ColumnMapping, mapColumn } from './column-types.ts';

@@ -1,4 +1,4 @@
-/** Stable error codes: logs, metrics and dead-letter headers carry these. */
+/** The pipeline's stable error codes: logs, metrics and dead-letter headers carry these. */
 export const ERROR_CODES = [
   'CONFIG_INVALID',
   'CONNECTION_FAILED',
@@ -9,7 +9,8 @@ export const ERROR_CODES = [
   'STAGE_IO',
   'FENCED',
 ] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/** A code of ERROR_CODES, or a plugin's own (e.g. `MYSQL_BINLOG_GONE`): codes are open to plugins. */
+export type ErrorCode = (typeof ERROR_CODES)[number] | (string & {});
 
 export interface CdcErrorOptions {
   cause?: unknown;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { parseConfig } from '../config.ts';
-import { ConfigError } from '../errors.ts';
+import { parseConfig } from '@buyonline/connect-api';
+import { ConfigError } from '@buyonline/connect-api';
 
 /**
  * Reads an app's settings: a JSON config file (keys named like the environment variables)

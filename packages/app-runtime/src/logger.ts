@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Logger } from '../connector-api.ts';
+import type { Logger } from '@buyonline/connect-api';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

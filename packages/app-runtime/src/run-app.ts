@@ -1,5 +1,5 @@
-import type { Logger } from '../connector-api.ts';
-import { CdcError, describeError } from '../errors.ts';
+import type { Logger } from '@buyonline/connect-api';
+import { CdcError, describeError } from '@buyonline/connect-api';
 
 /**
  * Runs `main` with an AbortSignal that SIGTERM/SIGINT abort (drain, flush, commit, close);

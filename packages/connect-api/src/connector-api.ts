@@ -148,3 +148,32 @@ export interface SinkPlugin<Schema extends z.ZodType = z.ZodType> extends Plugin
   kind: 'sink';
   create(config: z.output<Schema>, ctx: PluginContext): SinkTask;
 }
+
+/**
+ * A record as a transform sees it: a source record before serialization (schemas present), or a
+ * sink record after deserialization (no schemas). `value` is the change envelope
+ * (`{ op, before, after, source, ts_us, … }`) or null for a tombstone.
+ */
+export interface TransformRecord {
+  topic: string;
+  key: unknown;
+  value: unknown;
+  keySchema?: AvroSchema;
+  valueSchema?: AvroSchema;
+  headers?: Record<string, string>;
+}
+
+/** A single-message transform (after Kafka Connect's SMTs): one record in, one record or null (dropped) out. */
+export interface Transform {
+  /** Returns the changed record (a new object: the input is never mutated), or null to drop it. */
+  apply<R extends TransformRecord>(record: R): R | null;
+}
+
+export interface TransformPlugin<Schema extends z.ZodType = z.ZodType> extends PluginBase<Schema> {
+  kind: 'transform';
+  create(config: z.output<Schema>, ctx: PluginContext): Transform;
+}
+
+/** Anything the runtime finds by name: what a plugin package exports. */
+export type ConnectorPlugin = SourcePlugin | SinkPlugin | TransformPlugin;
+export type PluginKind = ConnectorPlugin['kind'];

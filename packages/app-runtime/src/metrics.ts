@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Metrics } from '../connector-api.ts';
+import type { Metrics } from '@buyonline/connect-api';
 
 /** Metrics backed by a Prometheus registry; metric names get the app's prefix. */
 export class PrometheusMetrics implements Metrics {

@@ -1,0 +1,40 @@
+export { Backoff, sleep } from './backoff.ts';
+export { parseConfig, Redacted, redactedString } from './config.ts';
+export type {
+  AvroSchema,
+  ConnectorPlugin,
+  Logger,
+  Metrics,
+  OffsetReader,
+  PluginContext,
+  PluginKind,
+  RecordMetadata,
+  SinkPlugin,
+  SinkRecord,
+  SinkTask,
+  SourceOffset,
+  SourcePartition,
+  SourcePlugin,
+  SourceRecord,
+  SourceTask,
+  TopicPartitionOffset,
+  TopicPartitionRef,
+  Transform,
+  TransformPlugin,
+  TransformRecord,
+} from './connector-api.ts';
+export {
+  CdcError,
+  ConfigError,
+  ConnectionError,
+  DataError,
+  describeError,
+  ERROR_CODES,
+  FencedError,
+  isRetriable,
+  SchemaCompatibilityError,
+  type ErrorCode,
+} from './errors.ts';
+export { safeJson } from './json.ts';
+export { isoToMicros, microsToIso } from './timestamps.ts';
+export { noopContext, staticOffsets } from './testing.ts';
