@@ -38,7 +38,9 @@ export interface SourceRecord {
   topic: string;
   sourcePartition: SourcePartition;
   sourceOffset: SourceOffset;
-  keySchema: AvroSchema;
+  /** Null for a source without keys (a table without a primary key): then `key` is null too. */
+  keySchema: AvroSchema | null;
+  /** null produces a record without a key. */
   key: unknown;
   valueSchema: AvroSchema;
   /** null produces a tombstone. */
@@ -158,7 +160,7 @@ export interface TransformRecord {
   topic: string;
   key: unknown;
   value: unknown;
-  keySchema?: AvroSchema;
+  keySchema?: AvroSchema | null;
   valueSchema?: AvroSchema;
   headers?: Record<string, string>;
 }

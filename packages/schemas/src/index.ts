@@ -1,7 +1,18 @@
-export { productKeySchema, productValueSchema } from './generated/schemas.ts';
+export { changeEnvelopeSchema, productKeySchema, productValueSchema } from './generated/schemas.ts';
 export type { ComBuyonlineProducts, ProductChange, ProductKey } from './generated/types.ts';
 
-import type { ComBuyonlineProducts } from './generated/types.ts';
+import type { ComBuyonlineProducts, IoBuyonlineCdc } from './generated/types.ts';
 export type Product = ComBuyonlineProducts.Product;
-export type ChangeSource = ComBuyonlineProducts.Source;
-export type Operation = ComBuyonlineProducts.Operation;
+export type ChangeSource = IoBuyonlineCdc.Source;
+export type Operation = IoBuyonlineCdc.Operation;
+
+/** One change of a row of any table: the shared envelope plus the table's row before and after. */
+export interface ChangeEvent<Row = Record<string, unknown>> {
+  op: Operation;
+  before: Row | null;
+  after: Row | null;
+  source: ChangeSource;
+  ts_us: number;
+  /** Columns whose TOASTed value did not change and is not in the record. */
+  unchanged_toast?: string[];
+}

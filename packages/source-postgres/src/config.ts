@@ -1,7 +1,8 @@
 import { redactedString } from '@buyonline/connect-api';
 import { z } from 'zod';
 
-const qualifiedTable = z
+/** `<schema>.<table>`, as PostgreSQL names it (unquoted identifiers). */
+export const qualifiedTable = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/, 'expected <schema>.<table>, e.g. public.products')
   .transform((s) => {
@@ -9,46 +10,87 @@ const qualifiedTable = z
     return { schema, table };
   });
 
+/** A list of tables: an array, or (from an environment variable) a comma-separated string. */
+const tableList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v),
+  z.array(qualifiedTable),
+);
+
+const regex = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'not a valid regular expression' },
+);
+
 /** A replication slot or publication name: what PostgreSQL takes unquoted, so it reads the same everywhere. */
 const plainName = (what: string) => z.string().regex(/^[a-z0-9_]{1,63}$/, `lower-case letters, digits and _ only, 1 to 63 of them (${what})`);
 
-export const postgresSourceConfigSchema = z.object({
-  mode: z
-    .enum(['logical', 'polling'])
-    .default('logical')
-    .describe('How changes are captured: logical replication (pgoutput; sees deletes) or polling by transaction horizon.'),
-  url: redactedString.describe('PostgreSQL connection URL (postgres://user:password@host:port/db); a secret.'),
-  table: qualifiedTable.default({ schema: 'public', table: 'products' }).describe('The captured table, <schema>.<table>.'),
-  topic: z.string().min(1).default('buyonline.public.products').describe('Kafka topic the changes go to.'),
-  batchSize: z.coerce.number().int().positive().max(100_000).default(2000).describe('Rows per poll (and per Kafka transaction).'),
-  pollIntervalMs: z.coerce.number().int().positive().default(500).describe('Wait between polls when nothing changed.'),
-  slot: plainName('a replication slot name')
-    .default('buyonline_products')
-    .describe('Logical replication slot (durable; created when missing).'),
-  publication: plainName('a publication name').default('buyonline_products').describe('Publication of the captured table (created when missing).'),
-  snapshotChunkSize: z.coerce.number().int().positive().default(5000).describe('Rows per primary-key chunk of the initial snapshot.'),
-  heartbeatIntervalMs: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(10_000)
-    .describe('When the table is idle, write a WAL message this often so the slot keeps advancing.'),
-  slotLagWarnBytes: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(256 * 1024 * 1024)
-    .describe('Log a warning when the slot holds back more WAL than this.'),
-  slotCheckIntervalMs: z.coerce.number().int().positive().default(10_000).describe('How often slot lag and health are checked.'),
-  replicaIdentity: z
-    .enum(['warn', 'require-full'])
-    .default('warn')
-    .describe(
-      'A captured table without REPLICA IDENTITY FULL loses before-images of updates and deletes (only the key) and unchanged TOASTed values (left out of the record): warn at start, or refuse to start.',
-    ),
-  excludeColumns: z
-    .array(z.string())
-    .default(['cdc_txid', 'cdc_version'])
-    .describe('Columns left out of the records (the polling mode’s bookkeeping columns).'),
-});
+export const postgresSourceConfigSchema = z
+  .object({
+    mode: z
+      .enum(['logical', 'polling'])
+      .default('logical')
+      .describe('How changes are captured: logical replication (pgoutput; sees deletes) or polling by transaction horizon.'),
+    url: redactedString.describe('PostgreSQL connection URL (postgres://user:password@host:port/db); a secret.'),
+    tables: tableList
+      .default([])
+      .describe('Captured tables, <schema>.<table> (comma-separated in an environment variable). With `tableRegex`, both are captured.'),
+    tableRegex: regex
+      .optional()
+      .describe('Also capture every table whose <schema>.<table> matches this regular expression (anchored), e.g. ^shop\\..*; resolved at start.'),
+    excludeTables: tableList.default([]).describe('Tables never captured, even when listed or matched.'),
+    topicPrefix: z.string().min(1).default('buyonline').describe('First part of topic names and Avro namespaces.'),
+    topicTemplate: z
+      .string()
+      .min(1)
+      .default('{prefix}.{schema}.{table}')
+      .describe('Topic of each table: {prefix}, {schema} and {table} are replaced; a name without {table} is allowed for one table only.'),
+    batchSize: z.coerce.number().int().positive().max(100_000).default(2000).describe('Rows per poll (and per Kafka transaction).'),
+    pollIntervalMs: z.coerce.number().int().positive().default(500).describe('Wait between polls when nothing changed.'),
+    slot: plainName('a replication slot name').default('buyonline_cdc').describe('Logical replication slot (durable; created when missing). One slot serves every table.'),
+    publication: plainName('a publication name')
+      .default('buyonline_cdc')
+      .describe('Publication of the captured tables (created when missing; captured tables are added to it, published via the partition root).'),
+    snapshotChunkSize: z.coerce.number().int().positive().default(5000).describe('Rows per primary-key chunk of a snapshot.'),
+    snapshotParallelism: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(2)
+      .describe('Tables read at once during the initial snapshot, each on its own connection sharing the exported snapshot.'),
+    heartbeatIntervalMs: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('When the tables are idle, write a WAL message this often so the slot keeps advancing.'),
+    slotLagWarnBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024)
+      .describe('Log a warning when the slot holds back more WAL than this.'),
+    slotCheckIntervalMs: z.coerce.number().int().positive().default(10_000).describe('How often slot lag and health are checked.'),
+    replicaIdentity: z
+      .enum(['warn', 'require-full'])
+      .default('warn')
+      .describe(
+        'A captured table without REPLICA IDENTITY FULL loses before-images of updates and deletes (only the key) and unchanged TOASTed values (left out of the record): warn at start, or refuse to start.',
+      ),
+    excludeColumns: z
+      .array(z.string())
+      .default(['cdc_txid', 'cdc_version'])
+      .describe('Columns left out of the records of every table (the polling mode’s bookkeeping columns).'),
+  })
+  .refine((c) => c.tables.length > 0 || c.tableRegex !== undefined, {
+    error: 'no table to capture: list some in `tables` or match them with `tableRegex`',
+    path: ['tables'],
+  });
 export type PostgresSourceConfig = z.output<typeof postgresSourceConfigSchema>;

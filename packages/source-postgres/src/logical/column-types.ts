@@ -11,6 +11,8 @@ export interface ColumnInfo {
   typeMod: number;
   notNull: boolean;
   isKey: boolean;
+  /** 1-based place in the primary key (composite keys), for key columns. */
+  keyPosition?: number;
   /** For arrays: the element type. */
   element?: { typeName: string; typeType: string } | undefined;
 }

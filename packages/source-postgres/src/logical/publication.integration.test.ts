@@ -9,7 +9,7 @@ const sql = postgres(url, { max: 2, onnotice: () => undefined });
 const table = `"${id}".products`;
 
 function task(publication: string) {
-  const config = parseConfig(postgresSourceConfigSchema, { mode: 'logical', url, table: `${id}.products`, topic: 't', slot: `${id}_slot`, publication, pollIntervalMs: 50 });
+  const config = parseConfig(postgresSourceConfigSchema, { mode: 'logical', url, tables: [`${id}.products`], topicTemplate: 't', slot: `${id}_slot`, publication, pollIntervalMs: 50 });
   return new LogicalReplicationTask(config, noopContext());
 }
 

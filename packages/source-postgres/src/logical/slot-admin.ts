@@ -1,6 +1,7 @@
 import { CdcError, ConfigError } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
 import { qualified, quoteIdent } from '../sql-identifiers.ts';
+import type { TableRef } from '../tables.ts';
 
 export interface SlotState {
   walStatus: string | null;
@@ -31,19 +32,22 @@ export async function checkLogicalReplicationPrerequisites(sql: Sql): Promise<vo
 const PUBLISHED_OPERATIONS = ['insert', 'update', 'delete', 'truncate'] as const;
 
 /**
- * Creates the publication of the table, or checks an existing one: it must publish every
- * operation, and the table whole (no row filter, no column list), else changes would be
- * dropped silently. A publication that does not include the table gets it added.
+ * Creates the publication of the captured tables (published via the partition root, so a
+ * partitioned table's changes carry the root's name), or checks an existing one: it must publish
+ * every operation, and each table whole (no row filter, no column list), else changes would be
+ * dropped silently. A captured table the publication does not include yet is added to it.
  */
-export async function ensurePublication(sql: Sql, publication: string, schema: string, table: string): Promise<void> {
-  const [pub] = await sql<{ insert: boolean; update: boolean; delete: boolean; truncate: boolean }[]>`
-    select pubinsert as insert, pubupdate as update, pubdelete as delete, pubtruncate as truncate
+export async function ensurePublication(sql: Sql, publication: string, tables: readonly TableRef[]): Promise<void> {
+  const name = quoteIdent(publication);
+  const [pub] = await sql<{ insert: boolean; update: boolean; delete: boolean; truncate: boolean; all_tables: boolean; via_root: boolean }[]>`
+    select pubinsert as insert, pubupdate as update, pubdelete as delete, pubtruncate as truncate,
+           puballtables as all_tables, pubviaroot as via_root
       from pg_publication where pubname = ${publication}`;
   if (!pub) {
-    await sql.unsafe(`create publication ${quoteIdent(publication)} for table ${qualified(schema, table)}`);
+    const list = tables.map((t) => qualified(t.schema, t.table)).join(', ');
+    await sql.unsafe(`create publication ${name} for table ${list} with (publish_via_partition_root = true)`);
     return;
   }
-  const name = quoteIdent(publication);
   const missing = PUBLISHED_OPERATIONS.filter((op) => !pub[op]);
   if (missing.length > 0) {
     throw new ConfigError(
@@ -51,6 +55,22 @@ export async function ensurePublication(sql: Sql, publication: string, schema: s
         `Run ALTER PUBLICATION ${name} SET (publish = '${PUBLISHED_OPERATIONS.join(', ')}'), or use another publication (one that does not exist is created)`,
     );
   }
+  if (!pub.via_root) {
+    const partitioned = await sql<{ name: string }[]>`
+      select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind = 'p' and (n.nspname || '.' || c.relname) = any(${tables.map((t) => `${t.schema}.${t.table}`)})`;
+    if (partitioned.length > 0) {
+      throw new ConfigError(
+        `publication ${publication} publishes partitions under their own names, but ${partitioned.map((p) => p.name).join(', ')} is partitioned: ` +
+          `its changes would not carry the captured table's name. Run ALTER PUBLICATION ${name} SET (publish_via_partition_root = true), or use another publication`,
+      );
+    }
+  }
+  for (const table of tables) await checkPublishedTable(sql, publication, table, pub.all_tables);
+}
+
+async function checkPublishedTable(sql: Sql, publication: string, { schema, table }: TableRef, allTables: boolean): Promise<void> {
+  const name = quoteIdent(publication);
   // Row filters and column lists exist from PostgreSQL 15 on.
   const [version] = await sql<{ num: number }[]>`select current_setting('server_version_num')::int as num`;
   const [rel] =
@@ -68,6 +88,7 @@ export async function ensurePublication(sql: Sql, publication: string, schema: s
   if (rel?.column_list) {
     throw new ConfigError(`publication ${publication} has a column list on ${schema}.${table}: the other columns would never reach Kafka. ${fix}`);
   }
+  if (allTables) return;
   const [member] = await sql`select 1 from pg_publication_tables where pubname = ${publication} and schemaname = ${schema} and tablename = ${table}`;
   if (!member) await sql.unsafe(`alter publication ${name} add table ${target}`);
 }

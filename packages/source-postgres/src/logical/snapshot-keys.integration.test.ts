@@ -1,7 +1,7 @@
 import { noopContext, parseConfig, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LogicalOffset, LogicalReplicationTask, postgresSourceConfigSchema, SnapshotKeys } from '../index.ts';
+import { LogicalReplicationTask, postgresSourceConfigSchema, SnapshotKeys, type TableOffset } from '../index.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_keys_${process.pid}_${Date.now() % 100000}`;
@@ -48,8 +48,8 @@ function task(name: string, chunk: number) {
   const config = parseConfig(postgresSourceConfigSchema, {
     mode: 'logical',
     url,
-    table: `${id}.${name}`,
-    topic: 't',
+    tables: [`${id}.${name}`],
+    topicTemplate: 't',
     slot: `${id}_${name}`,
     publication: `${id}_${name}`,
     snapshotChunkSize: chunk,
@@ -69,7 +69,7 @@ async function snapshot(t: LogicalReplicationTask): Promise<SourceRecord[]> {
   throw new Error('the snapshot did not end');
 }
 
-const lastKey = (r: SourceRecord) => (r.sourceOffset as LogicalOffset).last_key;
+const lastKey = (r: SourceRecord) => (r.sourceOffset as TableOffset).last_key;
 
 beforeAll(async () => {
   await sql.unsafe(`create schema "${id}"`);

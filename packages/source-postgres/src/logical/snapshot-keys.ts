@@ -117,7 +117,7 @@ const IN_MEMORY: Record<string, Compare> = {
 };
 
 const orderKey = (schema: string, table: string, key: ColumnInfo) => JSON.stringify([schema, table, key.name, key.typeName, key.typeMod]);
-const pairKey = (a: string, b: string) => JSON.stringify([a, b]);
+const pairKey = (column: string, a: string, b: string) => JSON.stringify([column, a, b]);
 
 /**
  * The order of the captured table's primary key, as PostgreSQL defines it: its default btree
@@ -131,7 +131,8 @@ const pairKey = (a: string, b: string) => JSON.stringify([a, b]);
 export class SnapshotKeys {
   private readonly orders = new Map<string, KeyOrder>();
   private last: KeyOrder | undefined;
-  private resolved = new Map<string, number>();
+  /** Per key column, what PostgreSQL answered for pairs of values (the last `resolve` of that column). */
+  private resolved = new Map<string, Map<string, number>>();
 
   /** Reads the key's type and collation from the catalog (once per table shape). */
   async describe(sql: Sql, schema: string, table: string, key: ColumnInfo): Promise<KeyOrder> {
@@ -173,13 +174,14 @@ export class SnapshotKeys {
    * Compares two keys (their text output) as PostgreSQL orders them. A key whose order only
    * PostgreSQL knows must have been resolved against the other first.
    */
-  compare(key: ColumnInfo, a: string, b: string): number {
+  compare(key: ColumnInfo, a: string, b: string, order: KeyOrder | undefined = this.last): number {
     const inMemory = IN_MEMORY[key.typeName];
     if (inMemory) return inMemory(a, b);
-    if (this.last?.column === key.name && this.last.bytewise) return compareBytes(a, b, key.typeName === 'bpchar');
-    const known = this.resolved.get(pairKey(a, b));
+    if (order?.column === key.name && order.bytewise) return compareBytes(a, b, key.typeName === 'bpchar');
+    const resolved = this.resolved.get(key.name);
+    const known = resolved?.get(pairKey(key.name, a, b));
     if (known !== undefined) return known;
-    const reverse = this.resolved.get(pairKey(b, a));
+    const reverse = resolved?.get(pairKey(key.name, b, a));
     if (reverse !== undefined) return -reverse;
     throw new CdcError('CONFIG_INVALID', `the order of key ${key.name} (${key.typeName}) is PostgreSQL's: ${JSON.stringify(a)} was not resolved against ${JSON.stringify(b)}`);
   }
@@ -204,6 +206,6 @@ export class SnapshotKeys {
               (select distinct b from jsonb_array_elements_text($2::text::jsonb) b) bounds`,
       [JSON.stringify(keys), JSON.stringify(bounds)],
     );
-    this.resolved = new Map(rows.map((r) => [pairKey(r.k, r.b), r.c]));
+    this.resolved.set(key.name, new Map(rows.map((r) => [pairKey(key.name, r.k, r.b), r.c])));
   }
 }

@@ -1,6 +1,5 @@
 import type { AvroSchema } from '@buyonline/connect-api';
-import { ConfigError } from '@buyonline/connect-api';
-import { productValueSchema } from '@buyonline/schemas';
+import { changeEnvelopeSchema } from '@buyonline/schemas';
 import type { Sql } from 'postgres';
 import { type ColumnInfo, type ColumnMapping, mapColumn } from './column-types.ts';
 
@@ -9,11 +8,13 @@ export interface MappedColumn {
   mapping: ColumnMapping;
 }
 
-/** The captured table as it is now: its columns, key and the Avro schemas derived from them. */
+/** A table as captured: its columns, key and the Avro schemas derived from them. */
 export interface TableShape {
   columns: MappedColumn[];
-  keyColumn: MappedColumn;
-  keySchema: AvroSchema;
+  /** The primary key's columns in key order; empty for a keyless table (REPLICA IDENTITY FULL, no primary key). */
+  keyColumns: MappedColumn[];
+  /** Null for a keyless table: its records have no key. */
+  keySchema: AvroSchema | null;
   valueSchema: AvroSchema;
 }
 
@@ -24,8 +25,17 @@ export interface SchemaNames {
   key: string;
 }
 
-/** The names of the products schemas, so log-based and polling modes share one subject. */
-export const productSchemaNames: SchemaNames = { namespace: 'com.buyonline.products', envelope: 'ProductChange', row: 'Product', key: 'ProductKey' };
+/** An Avro name part: letters, digits and _, not starting with a digit. */
+function avroPart(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
+}
+
+/** Debezium's naming: `<prefix>.<schema>.<table>.Key`, `.Value` (the row) and `.Envelope`. */
+export function schemaNamesFor(prefix: string, schema: string, table: string): SchemaNames {
+  const namespace = [...prefix.split('.'), schema, table].map(avroPart).join('.');
+  return { namespace, envelope: 'Envelope', row: 'Value', key: 'Key' };
+}
 
 interface CatalogRow {
   name: string;
@@ -34,6 +44,7 @@ interface CatalogRow {
   type_mod: number;
   not_null: boolean;
   is_key: boolean;
+  key_position: number;
   elem_name: string | null;
   elem_type: string | null;
 }
@@ -42,7 +53,7 @@ export async function describeColumns(sql: Sql, schema: string, table: string): 
   const rows = await sql<CatalogRow[]>`
     select a.attname::text as name, t.typname::text as type_name, t.typtype::text as type_type,
            a.atttypmod as type_mod, a.attnotnull as not_null,
-           coalesce(i.indisprimary, false) as is_key,
+           coalesce(i.indisprimary, false) as is_key, coalesce(array_position(i.indkey::int2[], a.attnum), 0) as key_position,
            et.typname::text as elem_name, et.typtype::text as elem_type
       from pg_attribute a
       join pg_class c on c.oid = a.attrelid
@@ -59,6 +70,7 @@ export async function describeColumns(sql: Sql, schema: string, table: string): 
     typeMod: r.type_mod,
     notNull: r.not_null,
     isKey: r.is_key,
+    ...(r.is_key ? { keyPosition: r.key_position } : {}),
     element: r.elem_name ? { typeName: r.elem_name, typeType: r.elem_type ?? 'b' } : undefined,
   }));
 }
@@ -70,15 +82,15 @@ function field(column: MappedColumn): Record<string, unknown> {
   return { name: column.info.name, type: ['null', column.mapping.avro], default: null };
 }
 
-/** Builds the key and Debezium-style value schemas of the table's current shape. */
+/**
+ * Builds the key and Debezium-style value schemas of a table's shape. The key has every primary
+ * key column, in key order; a table without a primary key has no key (its records are keyless).
+ */
 export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, excluded: readonly string[], table: string): TableShape {
   const mapped = columns.filter((c) => !excluded.includes(c.name)).map((info) => ({ info, mapping: mapColumn(info) }));
-  const keys = mapped.filter((c) => c.info.isKey);
-  if (keys.length === 0) throw new ConfigError(`table ${table} has no primary key: log-based capture needs one to key the records`);
-  if (keys.length > 1) throw new ConfigError(`table ${table} has a composite primary key: only single-column keys are supported`);
-  const keyColumn = keys[0] as MappedColumn;
+  const keyColumns = mapped.filter((c) => c.info.isKey).sort((a, b) => (a.info.keyPosition ?? 0) - (b.info.keyPosition ?? 0));
   const row = { type: 'record', name: names.row, fields: mapped.map(field) };
-  const template = productValueSchema as unknown as { fields: Record<string, unknown>[] };
+  const template = changeEnvelopeSchema as unknown as { fields: Record<string, unknown>[] };
   const fromTemplate = (name: string) => template.fields.find((f) => f.name === name) as Record<string, unknown>;
   const valueSchema: AvroSchema = {
     type: 'record',
@@ -99,11 +111,9 @@ export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, e
       },
     ],
   };
-  const keySchema: AvroSchema = {
-    type: 'record',
-    name: names.key,
-    namespace: names.namespace,
-    fields: [{ name: keyColumn.info.name, type: keyColumn.mapping.avro }],
-  };
-  return { columns: mapped, keyColumn, keySchema, valueSchema };
+  const keySchema: AvroSchema | null =
+    keyColumns.length === 0
+      ? null
+      : { type: 'record', name: names.key, namespace: names.namespace, fields: keyColumns.map((c) => ({ name: c.info.name, type: c.mapping.avro })) };
+  return { columns: mapped, keyColumns, keySchema, valueSchema };
 }

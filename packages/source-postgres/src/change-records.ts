@@ -1,5 +1,5 @@
 import { DataError, type SourceOffset, type SourcePartition, type SourceRecord } from '@buyonline/connect-api';
-import type { TableShape } from './table-schema.ts';
+import type { TableShape } from './logical/table-schema.ts';
 
 /** A tuple as pgoutput decodes it: text values, null, or undefined for an unchanged TOASTed value. */
 export type Tuple = Record<string, string | null | undefined>;
@@ -11,6 +11,8 @@ export interface ChangeMeta {
   snapshot: boolean;
   /** Commit time (or snapshot time), µs since the epoch. */
   tsUs: number;
+  /** `source.position` of the record (JSON); by default the log position of the offset. */
+  position?: string;
 }
 
 export interface RecordTarget {
@@ -37,14 +39,18 @@ export class ChangeRecords {
     return this.guarded(shape, row, offset, () => this.record(shape, 'r', null, row, offset, meta));
   }
 
+  /** A row as polling sees it: no before-image, `c` for a first version and `u` for a later one. */
+  upsert(shape: TableShape, op: 'c' | 'u', row: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
+    return this.guarded(shape, row, offset, () => this.record(shape, op, null, row, offset, meta));
+  }
+
   insert(shape: TableShape, row: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord[] {
     return [this.guarded(shape, row, offset, () => this.record(shape, 'c', null, row, offset, meta))];
   }
 
   update(shape: TableShape, before: Tuple | null, after: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord[] {
-    const keyName = shape.keyColumn.info.name;
-    const oldKey = before?.[keyName];
-    if (before && oldKey !== undefined && oldKey !== after[keyName]) {
+    const keyChanged = before !== null && shape.keyColumns.some((c) => before[c.info.name] !== undefined && before[c.info.name] !== after[c.info.name]);
+    if (keyChanged) {
       // The key changed: for a keyed topic that is the old key gone and a new key created.
       return [...this.delete(shape, before, offset, meta), ...this.insert(shape, after, offset, meta)];
     }
@@ -59,6 +65,7 @@ export class ChangeRecords {
       if (!(err instanceof DataError)) throw err;
       return [this.failed(shape, before, offset, err)];
     }
+    if (deleted.key === null) return [deleted]; // keyless: a tombstone would mean nothing
     const { headers: _headers, ...tombstone } = deleted;
     return [deleted, { ...tombstone, value: null }];
   }
@@ -92,7 +99,7 @@ export class ChangeRecords {
       db: this.target.db,
       schema: this.target.schema,
       table: this.target.table,
-      position: JSON.stringify({ lsn: offset.lsn, phase: offset.phase, last_key: offset.last_key }),
+      position: meta.position ?? JSON.stringify({ lsn: offset.lsn, phase: offset.phase, last_key: offset.last_key }),
       txid: meta.txid,
       lsn: meta.lsn,
       snapshot: meta.snapshot,
@@ -102,9 +109,7 @@ export class ChangeRecords {
 
   private record(shape: TableShape, op: 'c' | 'u' | 'd' | 'r', before: Tuple | null, after: Tuple | null, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
     const image = after ?? before ?? {};
-    const keyText = image[shape.keyColumn.info.name];
-    if (keyText === null || keyText === undefined) throw new DataError(`column ${shape.keyColumn.info.name}: the key is missing from the row`);
-    const key = { [shape.keyColumn.info.name]: convertValue(shape.keyColumn, keyText) };
+    const key = keyOf(shape, image);
     // An unchanged TOASTed value without a before-image is unknown: never written as a value.
     const unchanged = after ? shape.columns.filter((c) => after[c.info.name] === undefined).map((c) => c.info.name) : [];
     return {
@@ -134,12 +139,24 @@ export class ChangeRecords {
       sourcePartition: this.target.partition,
       sourceOffset: offset,
       keySchema: shape.keySchema,
-      key: { [shape.keyColumn.info.name]: tuple[shape.keyColumn.info.name] ?? null },
+      key: shape.keySchema === null ? null : Object.fromEntries(shape.keyColumns.map((c) => [c.info.name, tuple[c.info.name] ?? null])),
       valueSchema: shape.valueSchema,
       value: tuple,
       failure: { code: err.code, message: `${this.target.schema}.${this.target.table}: ${err.message}` },
     };
   }
+}
+
+/** The key record (every key column, in key order), or null for a keyless table. */
+function keyOf(shape: TableShape, image: Tuple): Record<string, unknown> | null {
+  if (shape.keySchema === null) return null;
+  const key: Record<string, unknown> = {};
+  for (const column of shape.keyColumns) {
+    const text = image[column.info.name];
+    if (text === null || text === undefined) throw new DataError(`column ${column.info.name}: the key is missing from the row`);
+    key[column.info.name] = convertValue(column, text);
+  }
+  return key;
 }
 
 function convertValue(column: TableShape['columns'][number], text: string): unknown {

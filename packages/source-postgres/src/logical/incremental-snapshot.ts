@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { PluginContext } from '@buyonline/connect-api';
+import type { Sql } from 'postgres';
+import type { CapturedTable } from './captured-table.ts';
+import { type Chunk, readChunk, type TextRow } from './snapshot-reader.ts';
+
+/** Prefix of the WAL messages that open and close a chunk's window. */
+export const CHUNK_WATERMARK = 'buyonline-chunk';
+
+interface Window {
+  id: string;
+  table: CapturedTable;
+  /** The low watermark came by in the stream: changes of the table from now on make chunk rows stale. */
+  open: boolean;
+  /** Keys changed inside the window: their chunk rows are older than what the stream carries. */
+  changed: Set<string>;
+  /** The table was truncated inside the window: no chunk row may come after it. */
+  truncated: boolean;
+  chunk: Chunk | undefined;
+}
+
+export interface ChunkResult {
+  table: CapturedTable;
+  rows: TextRow[];
+  /** The chunk's last key; null when the chunk was empty (the table is done). */
+  lastKey: string | null;
+}
+
+/**
+ * Watermark-based snapshots of tables while the stream goes on (DBLog, as Debezium's incremental
+ * snapshot): a low watermark is written into the WAL, a chunk of rows is read, a high watermark is
+ * written. Changes of the table that the stream carries between the two marks win over the chunk's
+ * rows of the same keys; the rest of the chunk is emitted where the high mark sits in the stream.
+ * So no change is lost or reordered per key, and the slot is never dropped.
+ */
+export class IncrementalSnapshots {
+  private readonly queue: CapturedTable[] = [];
+  private window: Window | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly sql: () => Sql,
+    private readonly chunkSize: number,
+    private readonly ctx: PluginContext,
+  ) {}
+
+  get tables(): readonly CapturedTable[] {
+    return this.queue;
+  }
+
+  add(table: CapturedTable): void {
+    if (!this.queue.includes(table)) this.queue.push(table);
+  }
+
+  /** Starts the next chunk unless one is in flight; throws what a chunk read failed with. */
+  kick(): void {
+    if (this.failure !== undefined) {
+      const err = this.failure;
+      this.failure = undefined;
+      throw err;
+    }
+    const table = this.queue[0];
+    if (this.window || !table) return;
+    const window: Window = { id: randomUUID(), table, open: false, changed: new Set(), truncated: false, chunk: undefined };
+    this.window = window;
+    this.readBetweenMarks(window).catch((err: unknown) => {
+      if (this.window === window) this.failure = err;
+    });
+  }
+
+  private async readBetweenMarks(window: Window): Promise<void> {
+    const sql = this.sql();
+    const mark = (kind: 'low' | 'high') => JSON.stringify({ id: window.id, table: window.table.name, kind });
+    await sql`select pg_logical_emit_message(true, ${CHUNK_WATERMARK}, ${mark('low')})`;
+    const tx = await sql.reserve();
+    try {
+      await tx.unsafe('begin isolation level repeatable read read only');
+      window.chunk = await readChunk(tx, window.table, window.table.offset.last_key, this.chunkSize);
+      await tx.unsafe('commit');
+    } finally {
+      tx.release();
+    }
+    await sql`select pg_logical_emit_message(true, ${CHUNK_WATERMARK}, ${mark('high')})`;
+  }
+
+  /** A chunk watermark came by in the stream: at the high mark, the chunk's rows to emit there. */
+  onWatermark(content: string): ChunkResult | undefined {
+    const mark = JSON.parse(content) as { id: string; kind: 'low' | 'high' };
+    const window = this.window;
+    if (!window || mark.id !== window.id) return undefined; // a chunk abandoned by a restart
+    if (mark.kind === 'low') {
+      window.open = true;
+      return undefined;
+    }
+    const chunk = window.chunk as Chunk;
+    this.window = undefined;
+    const keys = window.table.keys;
+    const rows = window.truncated || keys === null ? [] : chunk.rows.filter((row) => !window.changed.has(keys.keyText(row) ?? ''));
+    if (chunk.lastKey === null) {
+      this.queue.shift();
+      this.ctx.logger.info({ table: window.table.name }, 'incremental snapshot done');
+    }
+    return { table: window.table, rows, lastKey: chunk.lastKey };
+  }
+
+  /** A change of `table` came by: inside the window, the chunk's row of that key is stale. */
+  onChange(table: CapturedTable, keyText: string | null): void {
+    const window = this.window;
+    if (window?.open && window.table === table && keyText !== null) window.changed.add(keyText);
+  }
+
+  onTruncate(table: CapturedTable): void {
+    const window = this.window;
+    if (window?.open && window.table === table) window.truncated = true;
+  }
+
+  /** The stream restarts from what is in Kafka: a chunk in flight is abandoned (its marks will be ignored). */
+  reset(): void {
+    this.window = undefined;
+    this.failure = undefined;
+  }
+}

@@ -1,0 +1,62 @@
+import type { SourceOffset, SourcePartition } from '@buyonline/connect-api';
+
+/**
+ * Where the slot's stream stands, stored under the stream partition `{ db, slot }` with every
+ * Kafka transaction that closes a source transaction.
+ */
+export interface StreamOffset extends SourceOffset {
+  /** snapshot: the initial snapshot is not finished; stream: changes are read from `lsn` on. */
+  phase: 'snapshot' | 'stream';
+  /** snapshot: the slot's consistent point; stream: the end of the last source transaction in Kafka. */
+  lsn: string;
+}
+
+/**
+ * How far one table's snapshot got, stored under the table partition `{ db, table, slot }`:
+ * `initial` while the initial snapshot reads it, `incremental` while a watermark-based snapshot
+ * (a table added later, or an `execute-snapshot` signal) reads it, `done` after.
+ */
+export interface TableOffset extends SourceOffset {
+  snapshot: 'initial' | 'incremental' | 'done';
+  /** The last key read (a key column's text, or a JSON array of them for a composite key). */
+  last_key: string | null;
+  /** JSON of SnapshotSegment[]: key ranges read from a later snapshot after a resumed snapshot. */
+  segments: string;
+  /** Past this LSN the segments no longer matter. */
+  segments_until: string | null;
+}
+
+export interface SnapshotSegment {
+  /** Exclusive lower bound of the key range (null: from the start). */
+  above: string | null;
+  /** Inclusive upper bound (null: no bound). */
+  upTo: string | null;
+  /** pg_current_snapshot() of the transaction that read this range. */
+  snapshot: string;
+}
+
+/** The offset stored by the single-table producer before one slot served many tables. */
+export interface LegacyOffset extends SourceOffset {
+  phase: 'snapshot' | 'stream';
+  lsn: string;
+  last_key: string | null;
+  segments: string;
+  segments_until: string | null;
+}
+
+export function streamPartition(db: string, slot: string): SourcePartition {
+  return { db, slot };
+}
+
+/** The same partition the single-table producer used, so its stored position is still found. */
+export function tablePartition(db: string, slot: string, table: string): SourcePartition {
+  return { db, table, slot };
+}
+
+export function isLegacyOffset(offset: SourceOffset | undefined): offset is LegacyOffset {
+  return offset !== undefined && typeof offset.phase === 'string' && typeof offset.lsn === 'string';
+}
+
+export function freshTableOffset(snapshot: TableOffset['snapshot']): TableOffset {
+  return { snapshot, last_key: null, segments: '[]', segments_until: null };
+}
