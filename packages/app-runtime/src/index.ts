@@ -1,6 +1,21 @@
-export { parsePluginConfig, readEnvConfig } from './env-config.ts';
+export { envWithConfigFile, readEnvConfig, type EnvConfigOptions } from './env-config.ts';
+export { envText, substituteEnv, type EnvValues } from './env-substitute.ts';
 export { startHealthServer, type HealthServer, type HealthState } from './health-server.ts';
-export { renderHelp } from './help.ts';
+export { renderHelp, type HelpOptions, type HelpShortcutGroup } from './help.ts';
 export { createLogger, type LogLevel } from './logger.ts';
 export { PrometheusMetrics } from './metrics.ts';
+export { PIPELINE_APP_SECTIONS, PipelineFile, type PipelineAppSection, type PipelineSection } from './pipeline-file.ts';
+export {
+  configOf,
+  configureChain,
+  configurePlugin,
+  shortcutSpec,
+  type ConfiguredPlugin,
+  type EnvShortcut,
+  type EnvShortcuts,
+  type EnvShortcutSpec,
+  type PluginSettings,
+} from './plugin-config.ts';
+export { packageEntry, packageImporter, packageSearchPaths, type PackageImporterOptions } from './plugin-loader.ts';
 export { runApp } from './run-app.ts';
+export { configKeys, fieldInfo, fieldSchema, formatPath, unknownKeys, type FieldInfo } from './schema-fields.ts';

@@ -38,3 +38,5 @@ export {
 export { safeJson } from './json.ts';
 export { isoToMicros, microsToIso } from './timestamps.ts';
 export { noopContext, staticOffsets } from './testing.ts';
+export { checkPlugin, exportedPlugins, type ExportedPlugin } from './plugin-registry-descriptor.ts';
+export { isPackageName, PluginRegistry, type PluginImporter, type PluginOf, type PluginRegistryOptions } from './plugin-registry.ts';
