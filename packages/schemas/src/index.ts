@@ -1,8 +1,6 @@
-export { changeEnvelopeSchema, productKeySchema, productValueSchema } from './generated/schemas.ts';
-export type { ComBuyonlineProducts, ProductChange, ProductKey } from './generated/types.ts';
+export { changeEnvelopeSchema } from './generated/schemas.ts';
 
-import type { ComBuyonlineProducts, IoBuyonlineCdc } from './generated/types.ts';
-export type Product = ComBuyonlineProducts.Product;
+import type { IoBuyonlineCdc } from './generated/types.ts';
 export type ChangeSource = IoBuyonlineCdc.Source;
 export type Operation = IoBuyonlineCdc.Operation;
 

@@ -1,24 +1,24 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { productKeySchema, productValueSchema } from './index.ts';
+import { changeEnvelopeSchema } from './index.ts';
 
-describe('products Avro schemas', () => {
-  it('are valid Avro and keep price as decimal(12,2), timestamps as timestamp-micros', () => {
-    const value = avro.Type.forSchema(productValueSchema as unknown as avro.Schema, { wrapUnions: false });
-    const key = avro.Type.forSchema(productKeySchema as unknown as avro.Schema);
-    expect(JSON.stringify(key.schema())).toContain('"id"');
-    const product = productValueSchema.fields[1].type[1];
-    expect(product.fields.find((f) => f.name === 'price')?.type).toEqual({
-      type: 'bytes',
-      logicalType: 'decimal',
-      precision: 12,
-      scale: 2,
-    });
-    expect(value.name).toBe('com.buyonline.products.ProductChange');
-    expect(JSON.stringify(productValueSchema)).toContain('"logicalType":"timestamp-micros"');
+describe('the change envelope Avro schema', () => {
+  it('is valid Avro, with the operations and timestamps as timestamp-micros', () => {
+    const type = avro.Type.forSchema(changeEnvelopeSchema as unknown as avro.Schema, { wrapUnions: false });
+    expect(type.name).toBe('io.buyonline.cdc.ChangeEnvelope');
+    expect(changeEnvelopeSchema.fields.map((f) => f.name)).toEqual(['op', 'source', 'ts_us']);
+    expect(changeEnvelopeSchema.fields[0].type.symbols).toEqual(['c', 'u', 'd', 'r', 't']);
+    const source = changeEnvelopeSchema.fields[1].type;
+    expect(source.fields.map((f) => f.name)).toEqual(['connector', 'db', 'schema', 'table', 'position', 'txid', 'lsn', 'snapshot', 'ts_us']);
+    expect(JSON.stringify(changeEnvelopeSchema)).toContain('"logicalType":"timestamp-micros"');
   });
 
-  it('name the subjects records by their full name', () => {
-    expect(`${productValueSchema.namespace}.${productValueSchema.name}`).toBe('com.buyonline.products.ProductChange');
+  it('round-trips a polled change (no LSN) and a logical one', () => {
+    const type = avro.Type.forSchema(changeEnvelopeSchema as unknown as avro.Schema, { wrapUnions: false });
+    const source = { connector: 'postgres-polling', db: 'd', schema: 's', table: 't', position: '{}', txid: 7, lsn: null, snapshot: false, ts_us: 1 };
+    const polled = { op: 'c', source, ts_us: 2 };
+    expect(type.fromBuffer(type.toBuffer(polled))).toEqual(polled);
+    const logical = { op: 'd', source: { ...source, connector: 'postgres-logical', lsn: '0/16B3748' }, ts_us: 3 };
+    expect(type.fromBuffer(type.toBuffer(logical))).toEqual(logical);
   });
 });
