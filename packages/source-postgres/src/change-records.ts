@@ -6,8 +6,8 @@ export type Tuple = Record<string, string | null | undefined>;
 
 export interface ChangeMeta {
   txid: number | null;
-  /** Commit LSN of the source transaction (the snapshot's consistent point for reads). */
-  lsn: string;
+  /** Commit LSN of the source transaction (the snapshot's consistent point for reads); null when polling. */
+  lsn: string | null;
   snapshot: boolean;
   /** Commit time (or snapshot time), µs since the epoch. */
   tsUs: number;

@@ -3,12 +3,11 @@ import postgres, { type Sql } from 'postgres';
 import type { PostgresSourceConfig } from './config.ts';
 import { describeColumns, schemaNamesFor } from './logical/table-schema.ts';
 import { classifyPgError } from './pg-errors.ts';
+import { SESSION } from './pg-text.ts';
 import { isPrepared, readPollingCatalog } from './polling/catalog.ts';
 import { PolledTable, type TextRow } from './polling/polled-table.ts';
 import { checkTopics, resolveTables, tableName, topicFor } from './tables.ts';
 
-/** The same session settings as the logical mode, so both read values in the same text forms. */
-const SESSION = { TimeZone: 'UTC', DateStyle: 'ISO', IntervalStyle: 'iso_8601', extra_float_digits: '3', bytea_output: 'hex' };
 
 /**
  * Polls every captured table in (cdc_txid, primary key) order, but only up to the transaction

@@ -12,6 +12,7 @@ import postgres, { type Sql } from 'postgres';
 import type { ChangeMeta } from '../change-records.ts';
 import type { PostgresSourceConfig } from '../config.ts';
 import { classifyPgError } from '../pg-errors.ts';
+import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
 import { CapturedTable } from './captured-table.ts';
@@ -42,7 +43,7 @@ import { readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
 import { StreamDecoder } from './stream-decoder.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
-import { SESSION, WalStream } from './wal-stream.ts';
+import { WalStream } from './wal-stream.ts';
 
 /** The partitions a logical capture stores positions under: the slot's stream, and each table's snapshot. */
 export function logicalPartitions(db: string, slot: string, tables: readonly TableRef[]): SourcePartition[] {

@@ -1,19 +1,14 @@
 import type { ReservedSql } from 'postgres';
+import { textExpression } from '../pg-text.ts';
 import { qualified, quoteIdent } from '../sql-identifiers.ts';
 import type { CapturedTable } from './captured-table.ts';
 import type { TableShape } from './table-schema.ts';
 
 export type TextRow = Record<string, string | null>;
 
-/** The table's columns in their text form, as pgoutput sends them (`::text` would strip char(n) padding). */
+/** The table's columns in their text form, as pgoutput sends them. */
 export function textSelectList(shape: TableShape): string {
-  return shape.columns
-    .map((c) => {
-      const col = `t.${quoteIdent(c.info.name)}`;
-      const text = c.info.typeName === 'bpchar' ? `case when ${col} is null then null else concat(${col}) end` : `${col}::text`;
-      return `${text} as ${quoteIdent(c.info.name)}`;
-    })
-    .join(', ');
+  return shape.columns.map((c) => `${textExpression(c.info)} as ${quoteIdent(c.info.name)}`).join(', ');
 }
 
 /** Where a chunk ended: the last key read (a ctid for a keyless table), null when nothing was read. */

@@ -1,9 +1,8 @@
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import { SESSION } from '../pg-text.ts';
 import { bigIntToLsn, compareLsn, lsnToBigInt } from './lsn.ts';
 
-/** Session settings of every connection: values print the same way on each of them. */
-export const SESSION = { TimeZone: 'UTC', DateStyle: 'ISO', IntervalStyle: 'iso_8601', extra_float_digits: '3', bytea_output: 'hex' };
 
 /** pg-logical-replication's acknowledge(lsn) reports `lsn + 1` ("last byte received"): pass one less. */
 export function wireLsnFor(confirmed: string): string {

@@ -1,4 +1,5 @@
 import type { ColumnInfo } from '../logical/column-types.ts';
+import { textExpression } from '../pg-text.ts';
 import { qualified, quoteIdent } from '../sql-identifiers.ts';
 import type { TableRef } from '../tables.ts';
 import { CDC_TXID, CDC_VERSION } from './cdc-objects.ts';
@@ -13,12 +14,6 @@ export function keyField(index: number): string {
 }
 
 type Column = Pick<ColumnInfo, 'name' | 'typeName'>;
-
-/** A column in PostgreSQL's text output, as pgoutput sends it (`::text` would strip char(n) padding). */
-export function textExpression(column: Column): string {
-  const col = `t.${quoteIdent(column.name)}`;
-  return column.typeName === 'bpchar' ? `case when ${col} is null then null else concat(${col}) end` : `${col}::text`;
-}
 
 export interface PollTarget {
   ref: TableRef;

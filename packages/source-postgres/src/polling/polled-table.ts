@@ -22,12 +22,6 @@ export interface PolledTableOptions {
   now: () => number;
 }
 
-/**
- * Polling would put a null LSN in `source.lsn` (there is no log position): ChangeMeta.lsn is
- * typed as a string, so null is passed through this cast until it admits null.
- */
-const NO_LSN = null as unknown as string;
-
 /** One polled table: its shape, its record builder and how far polling got. */
 export class PolledTable {
   readonly name: string;
@@ -86,7 +80,7 @@ export class PolledTable {
       const ts = row[POLL_FIELDS.tsUs];
       const meta: ChangeMeta = {
         txid: Number(txid),
-        lsn: NO_LSN,
+        lsn: null,
         snapshot,
         // Polling sees no commit time: the row's updated_timestamp when it has one, else the poll's time.
         tsUs: ts === undefined || ts === null ? pollUs : Number(ts),
