@@ -3,7 +3,7 @@ import { Backoff, sleep } from '@buyonline/connect-api';
 import type { KafkaConfig } from './config.ts';
 import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
 import { CdcError, DataError, describeError, FencedError, isRetriable } from '@buyonline/connect-api';
-import { safeJson } from '@buyonline/connect-api';
+import { sourceDeadLetter } from './dead-letter.ts';
 import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 import { offsetKey, readSourceOffsets } from './offset-store.ts';
 import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
@@ -223,7 +223,7 @@ export class SourceWorker {
       if (record.positionOnly) continue;
       if (record.failure) {
         log.error({ err: record.failure.message, position: record.sourceOffset }, 'row cannot be converted: dead-lettered');
-        deadLetters.push(deadLetterMessage(record, new DataError(record.failure.message)));
+        deadLetters.push(sourceDeadLetter(record, new DataError(record.failure.message)));
         continue;
       }
       let transformed: SourceRecord | null;
@@ -232,7 +232,7 @@ export class SourceWorker {
       } catch (err) {
         const reason = err instanceof DataError ? err : new DataError(`transform failed: ${describeError(err)}`, { cause: err });
         log.error({ err: reason.message, position: record.sourceOffset }, 'record cannot be transformed: dead-lettered');
-        deadLetters.push(deadLetterMessage(record, reason));
+        deadLetters.push(sourceDeadLetter(record, reason));
         continue;
       }
       if (transformed === null) {
@@ -259,7 +259,7 @@ export class SourceWorker {
       } catch (err) {
         if (!(err instanceof DataError)) throw err;
         log.error({ err: err.message, position: record.sourceOffset }, 'record cannot be produced: dead-lettered');
-        deadLetters.push(deadLetterMessage(record, err));
+        deadLetters.push(sourceDeadLetter(record, err));
       }
     }
     open.metadata = [];
@@ -344,20 +344,4 @@ function headerBytes(headers: Record<string, string> | undefined): number {
   let n = 0;
   for (const [k, v] of Object.entries(headers)) n += k.length + v.length;
   return n;
-}
-
-function deadLetterMessage(record: SourceRecord, err: CdcError): KafkaJS.Message {
-  // The original value is kept only while it fits: a record too large for Kafka is dead-lettered by key and position.
-  const full = safeJson({ key: record.key, value: record.value, sourceOffset: record.sourceOffset });
-  const value = full.length > 900_000 ? safeJson({ key: record.key, sourceOffset: record.sourceOffset, valueOmitted: true }) : full;
-  return {
-    key: safeJson(record.key),
-    value,
-    headers: {
-      'dlq.error.code': err.code,
-      'dlq.error.message': err.message,
-      'dlq.topic': record.topic,
-      'dlq.source.position': JSON.stringify(record.sourceOffset),
-    },
-  };
 }

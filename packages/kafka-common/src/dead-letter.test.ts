@@ -1,0 +1,81 @@
+import { DataError, noopContext, type SourceRecord } from '@buyonline/connect-api';
+import { describe, expect, it } from 'vitest';
+import { SinkDeadLetterReporter, sinkDeadLetter, sourceDeadLetter } from './index.ts';
+
+const sourceRecord = (value: unknown): SourceRecord => ({
+  topic: 'shop.public.products',
+  sourcePartition: { slot: 's' },
+  sourceOffset: { lsn: '0/16B3748' },
+  keySchema: {},
+  key: { id: 7 },
+  valueSchema: {},
+  value,
+});
+
+const consumed = { topic: 'shop.public.products', partition: 2, offset: 41, key: Buffer.from('k'), value: Buffer.from('not avro') };
+
+describe('sourceDeadLetter', () => {
+  it('carries the reason, the topic and the source position, with key, value and position as JSON', () => {
+    const message = sourceDeadLetter(sourceRecord({ name: 'x' }), new DataError('c_date out of range'));
+    expect(message.headers).toEqual({
+      'dlq.error.code': 'DATA_INVALID',
+      'dlq.error.message': 'c_date out of range',
+      'dlq.topic': 'shop.public.products',
+      'dlq.source.position': '{"lsn":"0/16B3748"}',
+    });
+    expect(message.key).toBe('{"id":7}');
+    expect(JSON.parse(String(message.value))).toEqual({ key: { id: 7 }, value: { name: 'x' }, sourceOffset: { lsn: '0/16B3748' } });
+  });
+
+  it('keeps only key and position of a value too large to produce', () => {
+    const message = sourceDeadLetter(sourceRecord({ blob: 'x'.repeat(1_000_000) }), new DataError('too large'));
+    expect(JSON.parse(String(message.value))).toEqual({ key: { id: 7 }, sourceOffset: { lsn: '0/16B3748' }, valueOmitted: true });
+  });
+});
+
+describe('sinkDeadLetter', () => {
+  it('carries the reason, the topic, partition, offset and group, with the original bytes', () => {
+    const message = sinkDeadLetter(consumed, new DataError('not in the Confluent Avro wire format'), 'sink-group');
+    expect(message.headers).toEqual({
+      'dlq.error.code': 'DATA_INVALID',
+      'dlq.error.message': 'not in the Confluent Avro wire format',
+      'dlq.topic': 'shop.public.products',
+      'dlq.partition': '2',
+      'dlq.offset': '41',
+      'dlq.group': 'sink-group',
+    });
+    expect(message.key).toEqual(Buffer.from('k'));
+    expect(message.value).toEqual(Buffer.from('not avro'));
+  });
+
+  it('turns a string key into bytes, and a missing key or value into null', () => {
+    expect(sinkDeadLetter({ ...consumed, key: 'k2' }, new DataError('x'), 'g').key).toEqual(Buffer.from('k2'));
+    const bare = sinkDeadLetter({ topic: 't', partition: 0, offset: 0, value: null }, new DataError('x'), 'g');
+    expect(bare.key).toBeNull();
+    expect(bare.value).toBeNull();
+  });
+});
+
+describe('SinkDeadLetterReporter', () => {
+  it('sends each poison record to the dead-letter topic at once and counts it', async () => {
+    const sent: { topic: string; messages: unknown[] }[] = [];
+    const counted: string[] = [];
+    const ctx = noopContext();
+    const reporter = new SinkDeadLetterReporter(
+      {
+        send: async (record) => {
+          sent.push(record);
+          return [];
+        },
+      },
+      'sink-dlq',
+      'sink-group',
+      ctx.logger,
+      { ...ctx.metrics, count: (name) => counted.push(name) },
+    );
+    await reporter.report(consumed, new DataError('bad'));
+    expect(sent).toEqual([{ topic: 'sink-dlq', messages: [sinkDeadLetter(consumed, new DataError('bad'), 'sink-group')] }]);
+    expect(reporter.deadLettered).toBe(1);
+    expect(counted).toEqual(['sink_dead_letter_total']);
+  });
+});

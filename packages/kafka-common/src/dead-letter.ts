@@ -1,0 +1,84 @@
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { CdcError, Logger, Metrics, SourceRecord } from '@buyonline/connect-api';
+import { safeJson } from '@buyonline/connect-api';
+
+/**
+ * What a dead-lettered record looks like, for both workers: the reason (`dlq.error.code`,
+ * `dlq.error.message`) and the topic it was meant for or read from (`dlq.topic`), plus where it
+ * came from (a source position, or a partition, offset and group).
+ */
+
+/** A dead-letter value larger than this keeps only the key and the position of the record. */
+const MAX_SOURCE_VALUE_CHARS = 900_000;
+
+/** The headers every dead-lettered record carries. */
+function reasonHeaders(err: CdcError, topic: string): Record<string, string> {
+  return { 'dlq.error.code': err.code, 'dlq.error.message': err.message, 'dlq.topic': topic };
+}
+
+/** A source record that cannot be produced: key, value and source position as JSON. */
+export function sourceDeadLetter(record: SourceRecord, err: CdcError): KafkaJS.Message {
+  // The original value is kept only while it fits: a record too large for Kafka is dead-lettered by key and position.
+  const full = safeJson({ key: record.key, value: record.value, sourceOffset: record.sourceOffset });
+  const value = full.length > MAX_SOURCE_VALUE_CHARS ? safeJson({ key: record.key, sourceOffset: record.sourceOffset, valueOmitted: true }) : full;
+  return {
+    key: safeJson(record.key),
+    value,
+    headers: { ...reasonHeaders(err, record.topic), 'dlq.source.position': JSON.stringify(record.sourceOffset) },
+  };
+}
+
+/** A message as the consumer read it: its coordinates and its bytes. */
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  key?: Buffer | string | null | undefined;
+  value: Buffer | null;
+  timestamp?: number | undefined;
+}
+
+/** A consumed message the sink cannot take: its original bytes, and where the group read it. */
+export function sinkDeadLetter(message: ConsumedMessage, err: CdcError, groupId: string): KafkaJS.Message {
+  return {
+    key: message.key ? asBuffer(message.key) : null,
+    value: message.value ?? null,
+    headers: {
+      ...reasonHeaders(err, message.topic),
+      'dlq.partition': String(message.partition),
+      'dlq.offset': String(message.offset),
+      'dlq.group': groupId,
+    },
+  };
+}
+
+/** Sends the sink's poison records to its dead-letter topic, one at a time, and counts them. */
+export class SinkDeadLetterReporter {
+  private sent = 0;
+
+  constructor(
+    private readonly producer: Pick<KafkaJS.Producer, 'send'>,
+    private readonly topic: string,
+    private readonly groupId: string,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  get deadLettered(): number {
+    return this.sent;
+  }
+
+  async report(message: ConsumedMessage, err: CdcError): Promise<void> {
+    this.log.error(
+      { topic: message.topic, partition: message.partition, offset: message.offset, err: err.message },
+      'poison record sent to the dead-letter topic',
+    );
+    await this.producer.send({ topic: this.topic, messages: [sinkDeadLetter(message, err, this.groupId)] });
+    this.sent++;
+    this.metrics.count('sink_dead_letter_total');
+  }
+}
+
+export function asBuffer(key: Buffer | string): Buffer {
+  return typeof key === 'string' ? Buffer.from(key) : key;
+}

@@ -1,0 +1,55 @@
+import { Backoff, describeError, isRetriable, type Logger, type SinkRecord, sleep } from '@buyonline/connect-api';
+import { asBuffer, type ConsumedMessage } from './dead-letter.ts';
+import type { AvroJsonDeserializer } from './schema-registry.ts';
+
+/**
+ * A consumed message → a SinkRecord (Avro → JSON through the schema registry). While the
+ * registry does not answer it waits and tries again (the record is not skipped, so nothing is
+ * committed past it) and says so through `waitingOnOutage`; a record that cannot be decoded
+ * throws a DataError (the caller dead-letters it).
+ */
+export class MessageDecoder {
+  private outage = false;
+
+  constructor(
+    private readonly deserializer: Pick<AvroJsonDeserializer, 'deserialize'>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Records wait on an outage (the schema registry does not answer). */
+  get waitingOnOutage(): boolean {
+    return this.outage;
+  }
+
+  async decode(m: ConsumedMessage, signal: AbortSignal): Promise<SinkRecord> {
+    const backoff = new Backoff();
+    for (;;) {
+      try {
+        const key = m.key ? (await this.deserializer.deserialize(m.topic, 'key', asBuffer(m.key))).value : null;
+        let value: unknown = null;
+        let schemaId: number | undefined;
+        if (m.value) {
+          const decoded = await this.deserializer.deserialize(m.topic, 'value', m.value);
+          value = decoded.value;
+          schemaId = decoded.schemaId;
+        }
+        this.outage = false;
+        return {
+          topic: m.topic,
+          partition: m.partition,
+          offset: String(m.offset),
+          timestampMs: m.timestamp ?? 0,
+          key,
+          value,
+          ...(schemaId === undefined ? {} : { schemaId }),
+        };
+      } catch (err) {
+        if (!isRetriable(err) || signal.aborted) throw err;
+        this.outage = true;
+        const wait = backoff.next();
+        this.log.warn({ err: describeError(err), retryInMs: wait }, 'schema registry unavailable, retrying');
+        await sleep(wait, signal);
+      }
+    }
+  }
+}
