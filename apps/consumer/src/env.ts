@@ -1,111 +1,190 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, redactedString } from '@buyonline/connect-api';
-import { parsePluginConfig, readEnvConfig } from '@buyonline/app-runtime';
+import {
+  buildPluginConfig,
+  type ConfiguredPlugin,
+  configureChain,
+  configurePlugin,
+  type EnvShortcuts,
+  type EnvValues,
+  envText,
+  envWithConfigFile,
+  PipelineFile,
+  readEnvConfig,
+  shortcutSpec,
+} from '@buyonline/app-runtime';
+import { ConfigError, type PluginRegistry } from '@buyonline/connect-api';
 import { brokerList } from '@buyonline/kafka-common';
-import { type StageSinkConfig, stageSinkPlugin } from '@buyonline/sink-stage';
+import type { StageSinkConfig } from '@buyonline/sink-stage';
 import { z } from 'zod';
+import { localStagePlugin, snowflakeStagePlugin } from './plugins.ts';
 
-/** Every setting of the consumer, named as its environment variable. */
+const regex = z
+  .string()
+  .min(1)
+  .refine(
+    (s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'not a valid regular expression' },
+  )
+  // librdkafka subscribes by pattern only to a name that starts with ^
+  .transform((s) => (s.startsWith('^') ? s : `^${s}`));
+
+/** The consumer's own settings, named as their environment variables (the sink's are its plugin's: SINK_SHORTCUTS). */
 export const consumerEnvSchema = z.object({
+  PIPELINE_FILE: z.string().optional().describe('Pipeline file (YAML or JSON): this consumer runs its sink: (and sink.transforms); --pipeline FILE wins.'),
   KAFKA_BROKERS: brokerList.describe('Kafka bootstrap servers, comma-separated.'),
   KAFKA_CLIENT_ID: z.string().default('buyonline-consumer').describe('Kafka client.id.'),
   SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible Schema Registry URL.'),
-  TOPIC: z.string().default('buyonline.public.products').describe('Topic(s) to read, comma-separated.'),
+  TOPIC: z.string().default('buyonline.public.products').describe('Topic(s) to read, comma-separated (with TOPIC_REGEX: only when set).'),
+  TOPIC_REGEX: regex
+    .optional()
+    .describe('Also read every topic whose name matches this regular expression, e.g. ^buyonline\\.public\\..* (stream: topics created later are picked up; batch: the topics there at start).'),
   CONSUMER_GROUP: z.string().default('buyonline-stage-sink').describe('Consumer group; processes in one group share the partitions.'),
   SINK_DLQ_TOPIC: z.string().default('buyonline.public.products.dlq').describe('Records that cannot be deserialized.'),
-  STAGE: z.enum(['local', 'snowflake']).default('local').describe('Where files go: a local directory, or a Snowflake stage (SNOWFLAKE_*).'),
-  STAGE_DIR: z.string().default('./.stage').describe('Root of the local stage; with STAGE=snowflake, the local spool files wait in until delivered.'),
-  FLUSH_RECORDS: z.coerce.number().int().positive().default(5000).describe('Rotate a file after this many records.'),
-  FLUSH_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024).describe('Rotate a file at this size in bytes.'),
-  ROTATE_INTERVAL_MS: z.coerce.number().int().positive().default(10_000).describe('Rotate a file this long after its first record (idle partitions too).'),
+  STAGE: z
+    .enum(['local', 'snowflake'])
+    .default('local')
+    .describe('The sink connector without a pipeline file: local → local-stage, snowflake → snowflake-stage (SNOWFLAKE_*); with one, sink.connector names it.'),
   COMMIT_INTERVAL_MS: z.coerce.number().int().positive().default(5_000).describe('How often durable offsets are committed.'),
   MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(1000).describe('Records fetched per consume call.'),
-  SNOWFLAKE_ACCOUNT: z.string().optional().describe('Snowflake account identifier (STAGE=snowflake).'),
-  SNOWFLAKE_USERNAME: z.string().optional().describe('Snowflake user.'),
-  SNOWFLAKE_PASSWORD: redactedString.optional().describe('Snowflake password (secret), or use a private key.'),
-  SNOWFLAKE_PRIVATE_KEY: redactedString.optional().describe('PEM private key for key-pair auth (secret; \\n escapes allowed).'),
-  SNOWFLAKE_PRIVATE_KEY_FILE: z.string().optional().describe('File holding the PEM private key (instead of SNOWFLAKE_PRIVATE_KEY).'),
-  SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: redactedString.optional().describe('Passphrase of an encrypted private key (secret).'),
-  SNOWFLAKE_WAREHOUSE: z.string().optional().describe('Warehouse that runs COPY INTO.'),
-  SNOWFLAKE_DATABASE: z.string().optional().describe('Database of the stage and table.'),
-  SNOWFLAKE_SCHEMA: z.string().optional().describe('Schema of the stage and table [default: PUBLIC].'),
-  SNOWFLAKE_ROLE: z.string().optional().describe('Role to use.'),
-  SNOWFLAKE_STAGE: z.string().optional().describe('Internal stage name; "~" user stage, "%TABLE" table stage [default: BUYONLINE_CDC].'),
-  SNOWFLAKE_PATH_PREFIX: z.string().optional().describe('Folder in the stage: <prefix>/<topic>/partition=<p>/ [default: cdc].'),
-  SNOWFLAKE_PATH_STYLE: z.string().optional().describe('hive (partition=<p>) or plain (<p>; needed by fakesnow) [default: hive].'),
-  SNOWFLAKE_LIST_WHOLE_STAGE: z.string().optional().describe('true: LIST the whole stage and filter (fakesnow cannot LIST a path) [default: false].'),
-  SNOWFLAKE_LOAD: z.string().optional().describe('true: COPY INTO SNOWFLAKE_TABLE after each upload [default: false].'),
-  SNOWFLAKE_TABLE: z.string().optional().describe('Target table of COPY INTO, one VARIANT column [default: PRODUCTS_CHANGES].'),
-  SNOWFLAKE_CLAIMS_TABLE: z.string().optional().describe('Table of the claims that fence two consumers from delivering overlapping ranges [default: BUYONLINE_CDC_CLAIMS].'),
-  SNOWFLAKE_VARIANT_COLUMN: z.string().optional().describe('The target table\'s VARIANT column [default: RECORD].'),
-  SNOWFLAKE_CREATE_OBJECTS: z.string().optional().describe('true: create database, schema, stage and table if missing [default: false].'),
-  SNOWFLAKE_DRY_RUN: z.string().optional().describe('true: log the SQL instead of running it; files stay in STAGE_DIR [default: false].'),
-  SNOWFLAKE_ACCESS_URL: z.string().optional().describe('Snowflake URL override, e.g. fakesnow http://127.0.0.1:28090.'),
-  SNOWFLAKE_CONNECT_ATTEMPTS: z.string().optional().describe('Attempts with backoff on retriable Snowflake errors [default: 6].'),
   PG_URL: z.string().optional().describe('PostgreSQL URL (secret); needed by `reconcile` only.'),
   PG_TABLE: z.string().optional().describe('Source table <schema>.<table>; needed by `reconcile` only.'),
   HEALTH_HOST: z.string().default('127.0.0.1').describe('Address of the health/metrics endpoint (0.0.0.0 in a container).'),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8089).describe('Port of /health and /metrics (0: any free port).'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
 });
-export type ConsumerEnv = z.output<typeof consumerEnvSchema>;
 
-export function readConsumerEnv(env: NodeJS.ProcessEnv, configFile?: string): ConsumerEnv {
-  return readEnvConfig(consumerEnvSchema, env, configFile);
+/** The consumer's settings, with the variables the plugin shortcuts are read from and the pipeline file, if any. */
+export type ConsumerEnv = z.output<typeof consumerEnvSchema> & { readonly vars: EnvValues; readonly pipeline?: PipelineFile | undefined };
+
+/** STAGE's values and the connectors they name. */
+const STAGE_CONNECTORS = { local: localStagePlugin.name, snowflake: snowflakeStagePlugin.name } as const;
+
+function unescapeKey(text: string): string {
+  return text.replaceAll('\\n', '\n');
 }
 
-/** The sink plugin's keys and the variables they come from: builds its input and names its errors. */
-const SINK_KEYS = {
-  stage: 'STAGE',
-  dir: 'STAGE_DIR',
-  flushRecords: 'FLUSH_RECORDS',
-  flushBytes: 'FLUSH_BYTES',
-  rotateIntervalMs: 'ROTATE_INTERVAL_MS',
-  account: 'SNOWFLAKE_ACCOUNT',
-  username: 'SNOWFLAKE_USERNAME',
-  password: 'SNOWFLAKE_PASSWORD',
-  privateKey: 'SNOWFLAKE_PRIVATE_KEY',
-  privateKeyPassphrase: 'SNOWFLAKE_PRIVATE_KEY_PASSPHRASE',
-  warehouse: 'SNOWFLAKE_WAREHOUSE',
-  database: 'SNOWFLAKE_DATABASE',
-  schema: 'SNOWFLAKE_SCHEMA',
-  role: 'SNOWFLAKE_ROLE',
-  stageName: 'SNOWFLAKE_STAGE',
-  pathPrefix: 'SNOWFLAKE_PATH_PREFIX',
-  pathStyle: 'SNOWFLAKE_PATH_STYLE',
-  listWholeStage: 'SNOWFLAKE_LIST_WHOLE_STAGE',
-  load: 'SNOWFLAKE_LOAD',
-  targetTable: 'SNOWFLAKE_TABLE',
-  claimsTable: 'SNOWFLAKE_CLAIMS_TABLE',
-  variantColumn: 'SNOWFLAKE_VARIANT_COLUMN',
-  createObjects: 'SNOWFLAKE_CREATE_OBJECTS',
-  dryRun: 'SNOWFLAKE_DRY_RUN',
-  accessUrl: 'SNOWFLAKE_ACCESS_URL',
-  connectAttempts: 'SNOWFLAKE_CONNECT_ATTEMPTS',
-} as const satisfies Record<string, keyof ConsumerEnv>;
-
-function privateKeyOf(env: ConsumerEnv): string | undefined {
-  if (env.SNOWFLAKE_PRIVATE_KEY) return env.SNOWFLAKE_PRIVATE_KEY.reveal().replaceAll('\\n', '\n');
-  if (!env.SNOWFLAKE_PRIVATE_KEY_FILE) return undefined;
+function readKeyFile(path: string, variable: string): string {
   try {
-    return readFileSync(env.SNOWFLAKE_PRIVATE_KEY_FILE, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`SNOWFLAKE_PRIVATE_KEY_FILE: cannot read ${env.SNOWFLAKE_PRIVATE_KEY_FILE}: ${(err as Error).message}`);
+    throw new ConfigError(`${variable}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-/** The sink's config from the environment; Snowflake settings only matter with STAGE=snowflake. */
+const STAGE_FILE_SHORTCUTS: EnvShortcuts = {
+  STAGE_DIR: 'dir',
+  FLUSH_RECORDS: 'flushRecords',
+  FLUSH_BYTES: 'flushBytes',
+  ROTATE_INTERVAL_MS: 'rotateIntervalMs',
+};
+
+/** Each sink connector's variables → its config keys: the plugin's schema describes, defaults and validates them. */
+export const SINK_SHORTCUTS: Record<string, EnvShortcuts> = {
+  [localStagePlugin.name]: STAGE_FILE_SHORTCUTS,
+  [snowflakeStagePlugin.name]: {
+    ...STAGE_FILE_SHORTCUTS,
+    SNOWFLAKE_ACCOUNT: 'account',
+    SNOWFLAKE_USERNAME: 'username',
+    SNOWFLAKE_PASSWORD: 'password',
+    // the variable wins over the file
+    SNOWFLAKE_PRIVATE_KEY: { key: 'privateKey', read: unescapeKey, help: 'PEM private key for key-pair (JWT) authentication; \\n escapes allowed.' },
+    SNOWFLAKE_PRIVATE_KEY_FILE: { key: 'privateKey', read: readKeyFile, help: 'File holding the PEM private key (instead of SNOWFLAKE_PRIVATE_KEY).' },
+    SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: 'privateKeyPassphrase',
+    SNOWFLAKE_WAREHOUSE: 'warehouse',
+    SNOWFLAKE_DATABASE: 'database',
+    SNOWFLAKE_SCHEMA: 'schema',
+    SNOWFLAKE_ROLE: 'role',
+    SNOWFLAKE_STAGE: 'stageName',
+    SNOWFLAKE_PATH_PREFIX: 'pathPrefix',
+    SNOWFLAKE_PATH_STYLE: 'pathStyle',
+    SNOWFLAKE_LIST_WHOLE_STAGE: 'listWholeStage',
+    SNOWFLAKE_LOAD: 'load',
+    SNOWFLAKE_TABLE: 'targetTable',
+    SNOWFLAKE_CLAIMS_TABLE: 'claimsTable',
+    SNOWFLAKE_VARIANT_COLUMN: 'variantColumn',
+    SNOWFLAKE_CREATE_OBJECTS: 'createObjects',
+    SNOWFLAKE_DRY_RUN: 'dryRun',
+    SNOWFLAKE_ACCESS_URL: 'accessUrl',
+    SNOWFLAKE_CONNECT_ATTEMPTS: 'connectAttempts',
+  },
+};
+
+/** For a sink variable put in the file's `consumer:` section: where it goes instead. */
+const SINK_HINTS: Record<string, string> = Object.fromEntries(
+  Object.values(SINK_SHORTCUTS).flatMap((shortcuts) => Object.entries(shortcuts).map(([variable, s]) => [variable, `a sink setting: write it as sink.${shortcutSpec(s).key}`])),
+);
+
+/** The consumer's own settings from the environment (and a `--config` JSON file below it). */
+export function readConsumerEnv(env: EnvValues, configFile?: string, pipeline?: PipelineFile): ConsumerEnv {
+  const vars = envWithConfigFile(env, configFile);
+  const settings = readEnvConfig(consumerEnvSchema, vars, { section: pipeline?.appSettings('consumer'), hints: SINK_HINTS });
+  return { ...settings, vars, pipeline };
+}
+
+/**
+ * The built-in stage's config (what `reconcile` reads): the file's sink section when there is a
+ * file, else STAGE; the variables over it. The same config readConsumerSettings builds, without
+ * the registry: only the two stages, which need no import.
+ */
 export function sinkConfigFrom(env: ConsumerEnv): StageSinkConfig {
-  const input: Record<string, unknown> = {};
-  const keys = env.STAGE === 'snowflake' ? Object.keys(SINK_KEYS) : ['stage', 'dir', 'flushRecords', 'flushBytes', 'rotateIntervalMs'];
-  for (const key of keys) {
-    const value = env[SINK_KEYS[key as keyof typeof SINK_KEYS]];
-    // secrets stay Redacted in the env; the plugin's schema wraps them again
-    if (value !== undefined) input[key] = typeof value === 'object' && value !== null && 'reveal' in value ? value.reveal() : value;
+  const section = env.pipeline?.sink();
+  const name = section?.plugin ?? STAGE_CONNECTORS[env.STAGE];
+  const plugin = [localStagePlugin, snowflakeStagePlugin].find((p) => p.name === name);
+  if (!plugin) throw new ConfigError(`this command reads a local-stage or snowflake-stage sink, not ${name}`);
+  return buildPluginConfig(plugin, { section, env: env.vars, shortcuts: SINK_SHORTCUTS }).config;
+}
+
+/** What to subscribe to: TOPIC's list, and TOPIC_REGEX as a librdkafka pattern (TOPIC then only when set). */
+export function subscriptionOf(env: ConsumerEnv): string[] {
+  const listed = env.TOPIC.split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  if (env.TOPIC_REGEX === undefined) return listed;
+  return envText(env.vars, 'TOPIC') === undefined ? [env.TOPIC_REGEX] : [...listed, env.TOPIC_REGEX];
+}
+
+export interface ConsumerSettings {
+  env: ConsumerEnv;
+  pipeline: PipelineFile | undefined;
+  sink: ConfiguredPlugin<'sink'>;
+  /** The file's `sink.transforms`, in order. */
+  transforms: ConfiguredPlugin<'transform'>[];
+  /** TOPIC / TOPIC_REGEX (patterns start with ^). */
+  topics: string[];
+}
+
+export interface ConsumerSources {
+  /** `--config FILE`. */
+  configFile?: string | undefined;
+  /** `--pipeline FILE` (else PIPELINE_FILE). */
+  pipelineFile?: string | undefined;
+}
+
+/**
+ * Everything the consumer runs with: its own settings, the sink (the pipeline file's `sink:`, or
+ * STAGE and its variables alone) with the variables over the file, and the sink-side transforms.
+ * Only the file's sink side is read: the source's variables and plugins are the producer's business.
+ */
+export async function readConsumerSettings(processEnv: NodeJS.ProcessEnv, sources: ConsumerSources, registry: PluginRegistry): Promise<ConsumerSettings> {
+  const vars = envWithConfigFile(processEnv, sources.configFile);
+  const file = sources.pipelineFile ?? envText(vars, 'PIPELINE_FILE');
+  const pipeline = file === undefined ? undefined : PipelineFile.read(file, vars);
+  const env = readConsumerEnv(vars, undefined, pipeline);
+  const section = pipeline?.sink();
+  if (pipeline && !section) throw new ConfigError(`pipeline file ${pipeline.file}: no sink: section (the consumer runs the sink; connector: local-stage, snowflake-stage or an npm package)`);
+  // STAGE picks the connector without a file; with one, sink.connector does (a STAGE that disagrees is an error, not a switch)
+  const stageSet = envText(vars, 'STAGE') !== undefined || pipeline?.appSettings('consumer')?.values.STAGE !== undefined;
+  if (section && stageSet && STAGE_CONNECTORS[env.STAGE] !== section.plugin) {
+    throw new ConfigError(`STAGE=${env.STAGE} names ${STAGE_CONNECTORS[env.STAGE]}, but the pipeline file's sink.connector is ${section.plugin}: unset STAGE or change the file`);
   }
-  if (env.STAGE === 'snowflake') {
-    const key = privateKeyOf(env);
-    if (key !== undefined) input.privateKey = key;
-  }
-  return parsePluginConfig(stageSinkPlugin.configSchema, input, SINK_KEYS);
+  const sink = await configurePlugin(registry, 'sink', { section, defaultPlugin: STAGE_CONNECTORS[env.STAGE], env: vars, shortcuts: SINK_SHORTCUTS });
+  const transforms = pipeline ? await configureChain(registry, pipeline.sinkTransforms(), vars) : [];
+  return { env, pipeline, sink, transforms, topics: subscriptionOf(env) };
 }

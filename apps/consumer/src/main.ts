@@ -1,10 +1,14 @@
 #!/usr/bin/env node
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { configOf, createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
 import { ConfigError } from '@buyonline/connect-api';
-import { createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
 import { type SinkMode, SinkWorker } from '@buyonline/kafka-common';
-import { setupStatements, stageSinkPlugin } from '@buyonline/sink-stage';
-import { consumerEnvSchema, readConsumerEnv, sinkConfigFrom } from './env.ts';
+import { setupStatements } from '@buyonline/sink-stage';
+import { topicsAtStart } from './batch-topics.ts';
+import { consumerEnvSchema, readConsumerSettings, SINK_SHORTCUTS } from './env.ts';
+import { consumerRegistry, localStagePlugin, snowflakeStagePlugin } from './plugins.ts';
 import { runReconcile } from './reconcile-command.ts';
 
 // snowflake-sdk bundles AWS SDK clients (for external stages, unused here) that warn about
@@ -20,43 +24,74 @@ const COMMANDS = {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+  options: { config: { type: 'string' }, pipeline: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
 });
 
 const command = positionals[0] ?? 'stream';
 if (values.help || !(command in COMMANDS)) {
-  process.stdout.write(renderHelp('Usage: buyonline-consumer [stream|batch|reconcile|snowflake-sql] [--config FILE] [--json]', COMMANDS, consumerEnvSchema));
+  const usage = 'Usage: buyonline-consumer [stream|batch|reconcile|snowflake-sql] [--pipeline FILE] [--config FILE] [--json]';
+  const help = renderHelp(usage, COMMANDS, consumerEnvSchema, {
+    options: {
+      '--pipeline FILE': 'pipeline file (YAML or JSON): the consumer runs its sink: and sink.transforms (or PIPELINE_FILE)',
+      '--json': 'reconcile: print the report as one JSON line',
+    },
+    shortcuts: [
+      { title: 'Sink "local-stage" (STAGE=local, the default; pipeline file: sink, these variables win over it)', path: 'sink', configSchema: localStagePlugin.configSchema, shortcuts: SINK_SHORTCUTS[localStagePlugin.name] ?? {} },
+      { title: 'Sink "snowflake-stage" (STAGE=snowflake; also the four above)', path: 'sink', configSchema: snowflakeStagePlugin.configSchema, shortcuts: SINK_SHORTCUTS[snowflakeStagePlugin.name] ?? {} },
+    ],
+  });
+  process.stdout.write(help);
   process.exit(values.help ? 0 : 2);
 }
 
 await runApp(undefined, async (signal) => {
-  const env = readConsumerEnv(process.env, values.config);
+  const registry = consumerRegistry(dirname(fileURLToPath(import.meta.url)), process.env.NODE_PATH);
+  const settings = await readConsumerSettings(process.env, { configFile: values.config, pipelineFile: values.pipeline }, registry);
+  const { env, sink } = settings;
+  // reconcile reads the stage the sink writes: the file's sink section, or STAGE (sinkConfigFrom)
   if (command === 'reconcile') return runReconcile(env, { json: values.json === true });
   if (command === 'snowflake-sql') {
-    const sink = sinkConfigFrom(env);
-    if (sink.stage !== 'snowflake') throw new ConfigError('snowflake-sql needs STAGE=snowflake');
-    process.stdout.write(`${setupStatements(sink, { load: sink.load, claimsTable: sink.claimsTable }).join(';\n')};\n`);
+    const snowflake = configOf(sink, snowflakeStagePlugin);
+    if (!snowflake) throw new ConfigError('snowflake-sql needs the snowflake-stage sink (STAGE=snowflake, or sink.connector: snowflake-stage)');
+    process.stdout.write(`${setupStatements(snowflake, { load: snowflake.load, claimsTable: snowflake.claimsTable }).join(';\n')};\n`);
     return 0;
   }
   const logger = createLogger('consumer', env.LOG_LEVEL);
-  const sink = sinkConfigFrom(env);
   const metrics = new PrometheusMetrics('buyonline_consumer');
   const ctx = { logger, metrics, now: Date.now };
+  const kafka = { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID };
+  const topics = command === 'batch' ? await topicsAtStart(kafka, settings.topics, logger) : settings.topics;
+  if (topics.length === 0) throw new ConfigError(`TOPIC_REGEX ${env.TOPIC_REGEX ?? ''} matches no topic yet: a batch run drains the topics there at its start`);
+  // a sink that rotates by time is asked to at least once a second
+  const rotate = (sink.config as { rotateIntervalMs?: unknown }).rotateIntervalMs;
   const worker = new SinkWorker({
-    task: stageSinkPlugin.create(sink, ctx),
-    kafka: { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID },
+    task: sink.plugin.create(sink.config, ctx),
+    kafka,
     registryUrl: env.SCHEMA_REGISTRY_URL,
     groupId: env.CONSUMER_GROUP,
-    topics: env.TOPIC.split(',').map((t) => t.trim()),
+    topics,
     deadLetterTopic: env.SINK_DLQ_TOPIC,
     mode: command as SinkMode,
     commitIntervalMs: env.COMMIT_INTERVAL_MS,
-    tickIntervalMs: Math.min(1000, env.ROTATE_INTERVAL_MS),
+    tickIntervalMs: typeof rotate === 'number' ? Math.min(1000, rotate) : 1000,
     maxBatchRecords: env.MAX_BATCH_RECORDS,
+    transforms: settings.transforms.map((t) => t.plugin.create(t.config, ctx)),
     ctx,
   });
   const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ mode: command }) }, metrics);
-  logger.info({ health: `http://${env.HEALTH_HOST}:${health.port}/health`, topic: env.TOPIC, group: env.CONSUMER_GROUP, stage: env.STAGE, dir: env.STAGE_DIR }, 'consumer starting');
+  logger.info(
+    {
+      health: `http://${env.HEALTH_HOST}:${health.port}/health`,
+      topics,
+      group: env.CONSUMER_GROUP,
+      sink: sink.plugin.name,
+      dir: (sink.config as { dir?: unknown }).dir,
+      pipeline: settings.pipeline?.file,
+      transforms: settings.transforms.map((t) => t.plugin.name),
+      fromEnv: sink.fromEnv,
+    },
+    'consumer starting',
+  );
   try {
     const summary = await worker.run(signal);
     logger.info({ ...summary }, 'consumer stopped cleanly');

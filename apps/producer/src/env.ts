@@ -1,33 +1,32 @@
-import { parsePluginConfig, readEnvConfig } from '@buyonline/app-runtime';
+import {
+  type ConfiguredPlugin,
+  configOf,
+  configureChain,
+  configurePlugin,
+  type EnvShortcuts,
+  type EnvValues,
+  envText,
+  envWithConfigFile,
+  PipelineFile,
+  readEnvConfig,
+  shortcutSpec,
+} from '@buyonline/app-runtime';
+import { ConfigError, type PluginRegistry } from '@buyonline/connect-api';
 import { brokerList } from '@buyonline/kafka-common';
 import { type PostgresSourceConfig, postgresSourcePlugin } from '@buyonline/source-postgres';
 import { z } from 'zod';
 
-/** Every setting of the producer, named as its environment variable. */
+/** The producer's own settings, named as their environment variables (the source's are its plugin's: SOURCE_SHORTCUTS). */
 export const producerEnvSchema = z.object({
-  PG_URL: z.string().min(1).describe('PostgreSQL URL, postgres://user:password@host:port/db (secret).'),
-  PG_TABLE: z.string().default('public.products').describe('Captured table, <schema>.<table>.'),
-  CAPTURE_MODE: z.enum(['logical', 'polling']).default('logical').describe('logical: pgoutput replication (sees deletes); polling: by transaction horizon.'),
-  SLOT_NAME: z.string().default('buyonline_products').describe('Logical replication slot (created when missing).'),
-  PUBLICATION_NAME: z.string().default('buyonline_products').describe('Publication of the table (created when missing).'),
-  SNAPSHOT_CHUNK_SIZE: z.coerce.number().int().positive().default(5000).describe('Rows per key chunk of the initial snapshot.'),
-  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().positive().default(10_000).describe('Idle heartbeat that keeps the slot advancing.'),
-  SLOT_LAG_WARN_BYTES: z.coerce.number().int().positive().default(268_435_456).describe('Warn when the slot holds back more WAL than this.'),
+  PIPELINE_FILE: z.string().optional().describe('Pipeline file (YAML or JSON): this producer runs its source: and transforms:; --pipeline FILE wins.'),
   KAFKA_BROKERS: brokerList.describe('Kafka bootstrap servers, comma-separated.'),
   KAFKA_CLIENT_ID: z.string().default('buyonline-producer').describe('Kafka client.id.'),
   SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible Schema Registry URL.'),
-  TOPIC: z.string().default('buyonline.public.products').describe('Topic the changes go to.'),
-  TOPIC_PARTITIONS: z.coerce.number().int().positive().default(3).describe('Partitions when the topic is created.'),
+  TOPIC_PARTITIONS: z.coerce.number().int().positive().default(3).describe('Partitions of a data topic, created the first time a record goes to it.'),
   OFFSETS_TOPIC: z.string().default('buyonline-cdc-offsets').describe('Compacted topic holding source positions.'),
   SOURCE_DLQ_TOPIC: z.string().default('buyonline.public.products.source-dlq').describe('Rows that cannot be serialized.'),
-  CONNECTOR_NAME: z.string().default('products-source').describe('Names this source in the offsets topic.'),
+  CONNECTOR_NAME: z.string().min(1).default('products-source').describe('Names this source in the offsets topic (a pipeline file\'s name: sets it).'),
   TRANSACTIONAL_ID: z.string().optional().describe('Kafka transactional.id (default: CONNECTOR_NAME).'),
-  POLL_BATCH_SIZE: z.coerce.number().int().positive().default(2000).describe('Rows per poll and per Kafka transaction.'),
-  POLL_INTERVAL_MS: z.coerce.number().int().positive().default(500).describe('Wait between empty polls.'),
-  REPLICA_IDENTITY_CHECK: z
-    .enum(['warn', 'require-full'])
-    .default('warn')
-    .describe('A table without REPLICA IDENTITY FULL loses before-images and unchanged TOASTed values: warn, or refuse to start.'),
   KAFKA_TRANSACTION_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -52,27 +51,86 @@ export const producerEnvSchema = z.object({
 });
 export type ProducerEnv = z.output<typeof producerEnvSchema>;
 
-export function readProducerEnv(env: NodeJS.ProcessEnv, configFile?: string): ProducerEnv {
-  return readEnvConfig(producerEnvSchema, env, configFile);
+/**
+ * Each source connector's variables → its config keys: the plugin's schema describes, defaults
+ * and validates them. The defaults here are the demo configuration's (one products table, its
+ * slot and publication), in effect only without a pipeline file.
+ */
+export const SOURCE_SHORTCUTS: Record<string, EnvShortcuts> = {
+  [postgresSourcePlugin.name]: {
+    PG_URL: 'url',
+    PG_TABLE: { key: 'tables', default: 'public.products', unlessSet: ['tableRegex'] },
+    PG_TABLE_REGEX: 'tableRegex',
+    PG_EXCLUDE_TABLES: 'excludeTables',
+    CAPTURE_MODE: 'mode',
+    SLOT_NAME: { key: 'slot', default: 'buyonline_products' },
+    PUBLICATION_NAME: { key: 'publication', default: 'buyonline_products' },
+    TOPIC_PREFIX: 'topicPrefix',
+    // a literal topic name is a template without placeholders: allowed for one table
+    TOPIC: 'topicTemplate',
+    POLL_BATCH_SIZE: 'batchSize',
+    POLL_INTERVAL_MS: 'pollIntervalMs',
+    SNAPSHOT_CHUNK_SIZE: 'snapshotChunkSize',
+    SNAPSHOT_PARALLELISM: 'snapshotParallelism',
+    HEARTBEAT_INTERVAL_MS: 'heartbeatIntervalMs',
+    SLOT_LAG_WARN_BYTES: 'slotLagWarnBytes',
+    REPLICA_IDENTITY_CHECK: 'replicaIdentity',
+  },
+};
+
+/** For a source variable put in the file's `producer:` section: where it goes instead. */
+const SOURCE_HINTS: Record<string, string> = Object.fromEntries(
+  Object.values(SOURCE_SHORTCUTS).flatMap((shortcuts) => Object.entries(shortcuts).map(([variable, s]) => [variable, `a source setting: write it as source.${shortcutSpec(s).key}`])),
+);
+
+/** The producer's own settings from the environment (and a `--config` JSON file below it, and the file's `producer:` below both). */
+export function readProducerEnv(env: EnvValues, configFile?: string, pipeline?: PipelineFile): ProducerEnv {
+  const vars = envWithConfigFile(env, configFile);
+  const section = pipeline?.appSettings('producer');
+  if (section && section.values.CONNECTOR_NAME !== undefined) {
+    throw new ConfigError(`invalid configuration:\n  producer.CONNECTOR_NAME: the pipeline's name: (${pipeline?.name}) is the connector name; set it once, there`);
+  }
+  const withName = pipeline ? { path: 'producer', plugin: 'producer', values: { ...(section?.values ?? {}), CONNECTOR_NAME: pipeline.name } } : undefined;
+  return readEnvConfig(producerEnvSchema, vars, { section: withName, hints: SOURCE_HINTS });
 }
 
-/** The source plugin's keys and the variables they come from: builds its input and names its errors. */
-const SOURCE_KEYS = {
-  mode: 'CAPTURE_MODE',
-  url: 'PG_URL',
-  table: 'PG_TABLE',
-  topic: 'TOPIC',
-  batchSize: 'POLL_BATCH_SIZE',
-  pollIntervalMs: 'POLL_INTERVAL_MS',
-  slot: 'SLOT_NAME',
-  publication: 'PUBLICATION_NAME',
-  snapshotChunkSize: 'SNAPSHOT_CHUNK_SIZE',
-  heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
-  slotLagWarnBytes: 'SLOT_LAG_WARN_BYTES',
-  replicaIdentity: 'REPLICA_IDENTITY_CHECK',
-} as const satisfies Record<string, keyof ProducerEnv>;
+export interface ProducerSettings {
+  env: ProducerEnv;
+  pipeline: PipelineFile | undefined;
+  source: ConfiguredPlugin<'source'>;
+  /** The file's top-level `transforms`, in order. */
+  transforms: ConfiguredPlugin<'transform'>[];
+  /** Kafka transactional.id: TRANSACTIONAL_ID, else the connector name. */
+  transactionalId: string;
+}
 
-export function sourceConfigFrom(env: ProducerEnv): PostgresSourceConfig {
-  const input = Object.fromEntries(Object.entries(SOURCE_KEYS).map(([key, variable]) => [key, env[variable]]));
-  return parsePluginConfig(postgresSourcePlugin.configSchema, input, SOURCE_KEYS);
+export interface ProducerSources {
+  /** `--config FILE`. */
+  configFile?: string | undefined;
+  /** `--pipeline FILE` (else PIPELINE_FILE). */
+  pipelineFile?: string | undefined;
+}
+
+/**
+ * Everything the producer runs with: its own settings, the source (the pipeline file's `source:`,
+ * or the postgres source from its variables alone) with the variables over the file, and the
+ * transforms. Only the file's source side is read: the sink is the consumer's business.
+ */
+export async function readProducerSettings(processEnv: EnvValues, sources: ProducerSources, registry: PluginRegistry): Promise<ProducerSettings> {
+  const vars = envWithConfigFile(processEnv, sources.configFile);
+  const file = sources.pipelineFile ?? envText(vars, 'PIPELINE_FILE');
+  const pipeline = file === undefined ? undefined : PipelineFile.read(file, vars);
+  const env = readProducerEnv(vars, undefined, pipeline);
+  const section = pipeline?.source();
+  if (pipeline && !section) throw new ConfigError(`pipeline file ${pipeline.file}: no source: section (the producer runs the source; connector: postgres or an npm package)`);
+  const source = await configurePlugin(registry, 'source', { section, defaultPlugin: postgresSourcePlugin.name, env: vars, shortcuts: SOURCE_SHORTCUTS });
+  const transforms = pipeline ? await configureChain(registry, pipeline.transforms(), vars) : [];
+  return { env, pipeline, source, transforms, transactionalId: env.TRANSACTIONAL_ID ?? env.CONNECTOR_NAME };
+}
+
+/** The postgres source's config, for the commands only it has (migrate, seed, resnapshot). */
+export function postgresConfigOf(settings: ProducerSettings, command: string): PostgresSourceConfig {
+  const config = configOf(settings.source, postgresSourcePlugin);
+  if (!config) throw new ConfigError(`${command} works on the postgres source; this pipeline's source is ${settings.source.plugin.name}`);
+  return config;
 }

@@ -1,24 +1,29 @@
 #!/usr/bin/env node
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@buyonline/connect-api';
 import { createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
+import { ConfigError, type Logger } from '@buyonline/connect-api';
 import { clearSourceOffset, SourceWorker } from '@buyonline/kafka-common';
-import { dropSlot, migrateProducts, postgresSourcePlugin } from '@buyonline/source-postgres';
+import { dropSlot, logicalPartitions, migrateTables, type PostgresSourceConfig, postgresSourcePlugin, resolveTables, tableName } from '@buyonline/source-postgres';
 import postgres from 'postgres';
-import { producerEnvSchema, readProducerEnv, sourceConfigFrom } from './env.ts';
-import { seedProducts, touchProducts } from './seed.ts';
+import { migrateDemo } from './demo/products-table.ts';
+import { seedDemo } from './demo/seed.ts';
+import { postgresConfigOf, type ProducerSettings, producerEnvSchema, readProducerSettings, SOURCE_SHORTCUTS } from './env.ts';
+import { producerRegistry } from './plugins.ts';
 
 const COMMANDS = {
-  run: 'capture changes of the table into Kafka until SIGTERM/SIGINT (default)',
-  migrate: 'create or upgrade the table, its trigger and CDC columns, then exit',
-  seed: 'insert --rows N demo products (and --updates M price changes), then exit',
-  resnapshot: 'recover from a lost slot: drop the slot and the stored position; the next run snapshots afresh',
+  run: 'capture changes of the tables into Kafka until SIGTERM/SIGINT (default)',
+  migrate: 'prepare the captured tables for polling (CDC columns, trigger; without a pipeline file also the demo products table), then exit',
+  seed: 'insert --rows N demo products (and --updates M price changes) into the one captured table, then exit',
+  resnapshot: 'recover from a lost slot: drop the slot and the stored positions; the next run snapshots afresh',
 };
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     config: { type: 'string' },
+    pipeline: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     rows: { type: 'string', default: '1000' },
     updates: { type: 'string', default: '0' },
@@ -27,69 +32,122 @@ const { values, positionals } = parseArgs({
 
 const command = positionals[0] ?? 'run';
 if (values.help || !(command in COMMANDS)) {
-  process.stdout.write(renderHelp('Usage: buyonline-producer [run|migrate|seed] [--config FILE]', COMMANDS, producerEnvSchema));
+  const usage = 'Usage: buyonline-producer [run|migrate|seed|resnapshot] [--pipeline FILE] [--config FILE] [--rows N] [--updates M]';
+  const help = renderHelp(usage, COMMANDS, producerEnvSchema, {
+    options: {
+      '--pipeline FILE': 'pipeline file (YAML or JSON): the producer runs its source: and transforms: (or PIPELINE_FILE)',
+      '--rows N, --updates M': 'seed: demo rows to insert, price updates to make',
+    },
+    shortcuts: [
+      {
+        title: 'Source "postgres" (pipeline file: source, these variables win over it)',
+        path: 'source',
+        configSchema: postgresSourcePlugin.configSchema,
+        shortcuts: SOURCE_SHORTCUTS[postgresSourcePlugin.name] ?? {},
+      },
+    ],
+  });
+  process.stdout.write(help);
   process.exit(values.help ? 0 : 2);
 }
 
-await runApp(undefined, async (signal) => {
-  const env = readProducerEnv(process.env, values.config);
-  const logger = createLogger('producer', env.LOG_LEVEL);
-  const source = sourceConfigFrom(env);
+function wholeNumber(flag: string, text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${flag} must be a whole number, got ${text}`);
+  return n;
+}
+
+/** The commands that work on PostgreSQL itself, with one connection. */
+async function withPostgres<T>(config: PostgresSourceConfig, run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(config.url.reveal(), { max: 1, onnotice: () => undefined });
+  try {
+    return await run(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * `migrate`: the captured tables get what polling needs. Without a pipeline file (the demo
+ * configuration) the one listed table is the demo's products table, created when missing.
+ */
+async function migrate(settings: ProducerSettings, logger: Logger): Promise<void> {
+  const config = postgresConfigOf(settings, 'migrate');
+  await withPostgres(config, async (sql) => {
+    const [demo, ...more] = config.tables;
+    const isDemo = !settings.pipeline && demo !== undefined && more.length === 0 && config.tableRegex === undefined && config.excludeTables.length === 0;
+    const tables = isDemo ? [demo] : await resolveTables(sql, config);
+    if (isDemo) await migrateDemo(sql, demo);
+    else await migrateTables(sql, tables);
+    logger.info({ tables: tables.map(tableName) }, 'migrated');
+  });
+}
+
+/** `seed`: demo rows in the one captured table (created like `migrate` does for the demo). */
+async function seed(settings: ProducerSettings, logger: Logger): Promise<void> {
+  const config = postgresConfigOf(settings, 'seed');
+  const [table, ...more] = config.tables;
+  if (!table || more.length > 0) throw new ConfigError('seed fills the demo products table: list exactly one table (PG_TABLE or source.tables)');
+  const rows = wholeNumber('--rows', values.rows);
+  const updates = wholeNumber('--updates', values.updates);
+  await withPostgres(config, (sql) => seedDemo(sql, table, rows, updates));
+  logger.info({ table: tableName(table), rows, updates }, 'seeded');
+}
+
+/** `resnapshot`: drops the slot and every stored position of the slot's stream and its tables. */
+async function resnapshot(settings: ProducerSettings, logger: Logger): Promise<void> {
+  const config = postgresConfigOf(settings, 'resnapshot');
+  const { env } = settings;
   const kafka = { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID };
+  await withPostgres(config, async (sql) => {
+    const [row] = await sql<{ db: string }[]>`select current_database() as db`;
+    const dropped = await dropSlot(sql, config.slot);
+    const partitions = logicalPartitions(row?.db ?? '', config.slot, await resolveTables(sql, config));
+    for (const partition of partitions) await clearSourceOffset(kafka, env.OFFSETS_TOPIC, env.CONNECTOR_NAME, partition, settings.transactionalId);
+    logger.info({ slot: config.slot, droppedSlot: dropped, partitions }, 'slot and stored positions cleared: the next run takes a fresh snapshot');
+  });
+}
 
-  if (command === 'resnapshot') {
-    const sql = postgres(source.url.reveal(), { max: 1, onnotice: () => undefined });
-    try {
-      const [db] = await sql<{ db: string }[]>`select current_database() as db`;
-      const dropped = await dropSlot(sql, source.slot);
-      const partition = { db: db?.db ?? '', table: `${source.table.schema}.${source.table.table}`, slot: source.slot };
-      await clearSourceOffset(kafka, env.OFFSETS_TOPIC, env.CONNECTOR_NAME, partition, env.TRANSACTIONAL_ID ?? env.CONNECTOR_NAME);
-      logger.info({ slot: source.slot, droppedSlot: dropped, partition }, 'slot and stored position cleared: the next run takes a fresh snapshot');
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
-    return 0;
-  }
-
-  if (command === 'migrate' || command === 'seed') {
-    const sql = postgres(source.url.reveal(), { max: 1, onnotice: () => undefined });
-    try {
-      await migrateProducts(sql, source.table.schema, source.table.table);
-      if (command === 'seed') {
-        const rows = Number(values.rows);
-        const updates = Number(values.updates);
-        if (!Number.isInteger(rows) || rows < 0) throw new ConfigError(`--rows must be a whole number, got ${values.rows}`);
-        if (!Number.isInteger(updates) || updates < 0) throw new ConfigError(`--updates must be a whole number, got ${values.updates}`);
-        await seedProducts(sql, source.table.schema, source.table.table, rows);
-        await touchProducts(sql, source.table.schema, source.table.table, updates);
-        logger.info({ rows, updates }, 'seeded');
-      } else {
-        logger.info({ table: `${source.table.schema}.${source.table.table}` }, 'migrated');
-      }
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
-    return 0;
-  }
+await runApp(undefined, async (signal) => {
+  const registry = producerRegistry(dirname(fileURLToPath(import.meta.url)), process.env.NODE_PATH);
+  const settings = await readProducerSettings(process.env, { configFile: values.config, pipelineFile: values.pipeline }, registry);
+  const { env, source } = settings;
+  const logger = createLogger('producer', env.LOG_LEVEL);
+  if (command === 'migrate') return migrate(settings, logger);
+  if (command === 'seed') return seed(settings, logger);
+  if (command === 'resnapshot') return resnapshot(settings, logger);
 
   const metrics = new PrometheusMetrics('buyonline_producer');
   const ctx = { logger, metrics, now: Date.now };
   const worker = new SourceWorker({
     connector: env.CONNECTOR_NAME,
-    task: postgresSourcePlugin.create(source, ctx),
-    kafka,
+    task: source.plugin.create(source.config, ctx),
+    kafka: { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID },
     registryUrl: env.SCHEMA_REGISTRY_URL,
     offsetsTopic: env.OFFSETS_TOPIC,
     deadLetterTopic: env.SOURCE_DLQ_TOPIC,
-    topics: [{ topic: env.TOPIC, numPartitions: env.TOPIC_PARTITIONS }],
-    transactionalId: env.TRANSACTIONAL_ID ?? env.CONNECTOR_NAME,
+    // data topics are created the first time a record goes to one (a table, or a route)
+    topics: [],
+    newTopicPartitions: env.TOPIC_PARTITIONS,
+    transforms: settings.transforms.map((t) => t.plugin.create(t.config, ctx)),
+    transactionalId: settings.transactionalId,
     transactionTimeoutMs: env.KAFKA_TRANSACTION_TIMEOUT_MS,
     maxRecordBytes: env.MAX_RECORD_BYTES,
     stallTimeoutMs: env.HEALTH_STALL_MS,
     ctx,
   });
   const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ ...worker.stats }) }, metrics);
-  logger.info({ health: `http://${env.HEALTH_HOST}:${health.port}/health`, topic: env.TOPIC, table: env.PG_TABLE }, 'producer starting');
+  logger.info(
+    {
+      health: `http://${env.HEALTH_HOST}:${health.port}/health`,
+      connector: env.CONNECTOR_NAME,
+      source: source.plugin.name,
+      pipeline: settings.pipeline?.file,
+      transforms: settings.transforms.map((t) => t.plugin.name),
+      fromEnv: source.fromEnv,
+    },
+    'producer starting',
+  );
   try {
     await worker.run(signal);
   } finally {

@@ -9,7 +9,7 @@ import type { PipelineSection } from './pipeline-file.ts';
  * variables win; an empty variable counts as unset. Every setting, the app's own and the plugins'
  * shortcuts, is read from this.
  */
-export function envWithConfigFile(env: NodeJS.ProcessEnv, configFile?: string): EnvValues {
+export function envWithConfigFile(env: EnvValues, configFile?: string): EnvValues {
   let fromFile: Record<string, unknown> = {};
   if (configFile) {
     try {
@@ -39,7 +39,7 @@ export interface EnvConfigOptions {
  */
 export function readEnvConfig<S extends z.ZodObject>(schema: S, env: EnvValues, options: string | EnvConfigOptions = {}): z.output<S> {
   const { section, hints = {} } = typeof options === 'string' ? {} : options;
-  const values = typeof options === 'string' ? envWithConfigFile(env as NodeJS.ProcessEnv, options) : env;
+  const values = typeof options === 'string' ? envWithConfigFile(env, options) : env;
   const input: Record<string, unknown> = {};
   const fromSection = new Set<string>();
   const known = Object.keys(schema.shape);

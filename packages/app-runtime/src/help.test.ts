@@ -12,7 +12,7 @@ describe('renderHelp', () => {
     });
     const text = renderHelp('Usage: app [run]', { run: 'run it' }, appSchema, {
       options: { '--pipeline FILE': 'pipeline file (YAML or JSON)' },
-      shortcuts: [{ title: 'Source "postgres" (pipeline file: source)', path: 'source', configSchema: pgLikeSchema, shortcuts: { PG_URL: 'url', PG_TABLE: { key: 'tables', default: 'public.products' }, SLOT_NAME: 'slot', PG_TABLE_REGEX: 'tableRegex' } }],
+      shortcuts: [{ title: 'Source "postgres" (pipeline file: source)', path: 'source', configSchema: pgLikeSchema, shortcuts: { PG_URL: 'url', PG_TABLE: { key: 'tables', default: 'public.products' }, SLOT_NAME: 'slot', PG_TABLE_REGEX: 'tableRegex', PG_URL_FILE: { key: 'url', help: 'File holding the URL.' } } }],
     });
     expect(text).toBe(
       [
@@ -36,6 +36,7 @@ describe('renderHelp', () => {
         '  PG_TABLE             Captured tables, <schema>.<table>. (source.tables) [default: public.products; with a pipeline file: none]',
         '  SLOT_NAME            Replication slot. (source.slot) [default: buyonline_cdc]',
         '  PG_TABLE_REGEX       Also capture the tables matching this. (source.tableRegex)',
+        '  PG_URL_FILE          File holding the URL. (source.url) (required)',
         '',
       ].join('\n'),
     );

@@ -15,7 +15,7 @@ export interface HelpShortcutGroup {
 export interface HelpOptions {
   /** Command-line options besides --help, e.g. `{ '--pipeline FILE': '…' }`. */
   options?: Readonly<Record<string, string>>;
-  /** The plugins' variables, one group per plugin. */
+  /** The plugins' variables, one group per plugin; a variable of an earlier group is not repeated. */
   shortcuts?: readonly HelpShortcutGroup[];
 }
 
@@ -42,16 +42,20 @@ export function renderHelp(usage: string, commands: Record<string, string>, sche
     const suffix = def === undefined ? (info.required ? ' (required)' : '') : ` [default: ${def}]`;
     lines.push(`  ${key.padEnd(20)} ${info.description ?? ''}${suffix}`);
   }
+  const shown = new Set<string>();
   for (const group of help.shortcuts ?? []) {
     lines.push('', `${group.title}:`);
     for (const [variable, shortcut] of Object.entries(group.shortcuts)) {
+      // a variable two plugins share (STAGE_DIR for both stages) is described once, by the first
+      if (shown.has(variable)) continue;
+      shown.add(variable);
       const spec = shortcutSpec(shortcut);
       const info = fieldInfo(fieldSchema(group.configSchema, spec.key));
       const pluginDefault = formatDefault(info.defaultValue);
       let suffix = info.required && pluginDefault === undefined && spec.default === undefined ? ' (required)' : '';
       if (spec.default !== undefined) suffix = ` [default: ${spec.default}; with a pipeline file: ${pluginDefault ?? 'none'}]`;
       else if (pluginDefault !== undefined) suffix = ` [default: ${pluginDefault}]`;
-      lines.push(`  ${variable.padEnd(20)} ${info.description ?? ''} (${group.path}.${spec.key})${suffix}`);
+      lines.push(`  ${variable.padEnd(20)} ${spec.help ?? info.description ?? ''} (${group.path}.${spec.key})${suffix}`);
     }
   }
   return `${lines.join('\n')}\n`;

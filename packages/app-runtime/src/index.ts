@@ -6,10 +6,12 @@ export { createLogger, type LogLevel } from './logger.ts';
 export { PrometheusMetrics } from './metrics.ts';
 export { PIPELINE_APP_SECTIONS, PipelineFile, type PipelineAppSection, type PipelineSection } from './pipeline-file.ts';
 export {
+  buildPluginConfig,
   configOf,
   configureChain,
   configurePlugin,
   shortcutSpec,
+  type BuiltPlugin,
   type ConfiguredPlugin,
   type EnvShortcut,
   type EnvShortcuts,

@@ -96,14 +96,14 @@ source:
     expect(err.message).toBe('invalid source configuration in source (postgres):\n  source.tables (or PG_TABLE): no table to capture');
   });
 
-  it('takes the plugin from the section, a variable that overrides it, or the default; unknown names list the known ones', async () => {
+  it('takes the plugin the section names, or the default without one; unknown names list the known ones', async () => {
     const env = { SNOW_ACCOUNT: 'acc', SNOW_PASSWORD: 'pw' };
     const shortcuts = { 'cloud-stage': { SNOW_ACCOUNT: 'account', SNOW_PASSWORD: 'password' }, 'local-stage': { STAGE_DIR: 'dir' } };
     const section = file('name: p\nsink: { connector: local-stage, dir: /tmp/x }\n').sink();
     expect((await configurePlugin(registry(), 'sink', { section, env, shortcuts })).plugin.name).toBe('local-stage');
-    const overridden = await configurePlugin(registry(), 'sink', { section: undefined, defaultPlugin: 'local-stage', pluginOverride: { name: 'cloud-stage', variable: 'STAGE' }, env, shortcuts });
-    expect(overridden.plugin.name).toBe('cloud-stage');
-    expect(overridden.fromEnv).toEqual({ account: 'SNOW_ACCOUNT', password: 'SNOW_PASSWORD' });
+    const byDefault = await configurePlugin(registry(), 'sink', { section: undefined, defaultPlugin: 'cloud-stage', env, shortcuts });
+    expect(byDefault.plugin.name).toBe('cloud-stage');
+    expect(byDefault.fromEnv).toEqual({ account: 'SNOW_ACCOUNT', password: 'SNOW_PASSWORD' });
     const err = await rejection(configurePlugin(registry(), 'sink', { section: file('name: p\nsink: { connector: "S3 Stage" }\n').sink(), env }));
     expect(err.message).toBe('unknown sink connector "S3 Stage": known sink connectors: cloud-stage, local-stage, or an npm package name that exports one');
     expect((await rejection(configurePlugin(registry(), 'source', { env }))).message).toMatch(/^no source plugin named/);

@@ -1,4 +1,4 @@
-import { ConfigError, type PluginKind, type PluginOf, type PluginRegistry } from '@buyonline/connect-api';
+import { ConfigError, type ConnectorPlugin, type PluginKind, type PluginOf, type PluginRegistry } from '@buyonline/connect-api';
 import type { z } from 'zod';
 import { type EnvValues, envText } from './env-substitute.ts';
 import type { PipelineSection } from './pipeline-file.ts';
@@ -20,6 +20,8 @@ export interface EnvShortcutSpec {
   unlessSet?: readonly string[];
   /** Turns the variable's text into the key's input (`\n` escapes, a file to read); the schema still validates it. */
   read?: (text: string, variable: string) => unknown;
+  /** Help text when the variable is not plainly the key's value (a file holding it): else the key's own description. */
+  help?: string;
 }
 export type EnvShortcut = string | EnvShortcutSpec;
 /** Variable → plugin key, per plugin: `{ PG_TABLE: 'tables', SLOT_NAME: { key: 'slot', default: 'buyonline_products' } }`. */
@@ -32,8 +34,6 @@ export interface PluginSettings {
   section?: PipelineSection | undefined;
   /** The plugin to use when the section names none (no file): e.g. `postgres`. */
   defaultPlugin?: string;
-  /** Overrides the section's plugin name (a variable such as STAGE that picks the connector). */
-  pluginOverride?: { name: string; variable: string } | undefined;
   env: EnvValues;
   /** Each plugin's variables, by plugin name (only the chosen plugin's are read). */
   shortcuts?: Readonly<Record<string, EnvShortcuts>>;
@@ -44,6 +44,13 @@ export interface ConfiguredPlugin<K extends PluginKind> {
   /** The config as the plugin's schema parsed it: pass it to `plugin.create`. */
   config: unknown;
   /** Keys the environment set, with the variable (for the startup log). */
+  fromEnv: Record<string, string>;
+}
+
+/** A plugin with its config typed by its own schema. */
+export interface BuiltPlugin<P extends ConnectorPlugin> {
+  plugin: P;
+  config: z.output<P['configSchema']>;
   fromEnv: Record<string, string>;
 }
 
@@ -61,10 +68,15 @@ const KIND_LABEL: Record<PluginKind, string> = { source: 'source', sink: 'sink',
  * refused. Errors name where the bad value came from: `source.tables[2]: …` or `PG_TABLE (tables[1]): …`.
  */
 export async function configurePlugin<K extends PluginKind>(registry: PluginRegistry, kind: K, settings: PluginSettings): Promise<ConfiguredPlugin<K>> {
-  const { section, env } = settings;
-  const name = settings.pluginOverride?.name ?? section?.plugin ?? settings.defaultPlugin;
+  const name = settings.section?.plugin ?? settings.defaultPlugin;
   if (name === undefined) throw new ConfigError(`no ${KIND_LABEL[kind]} plugin named: add a \`${kind}\` section with connector: <name> to the pipeline file`);
-  const plugin = await registry.resolve(kind, name);
+  return buildPluginConfig(await registry.resolve(kind, name), settings);
+}
+
+/** configurePlugin for a plugin already in hand (no registry, no import): the same layers, checks and messages. */
+export function buildPluginConfig<P extends ConnectorPlugin>(plugin: P, settings: PluginSettings): BuiltPlugin<P> {
+  const { section, env } = settings;
+  const kind: PluginKind = plugin.kind;
   const schema = plugin.configSchema;
   const where = section ? section.path : KIND_LABEL[kind];
   const fileInput = section?.values ?? {};
@@ -102,10 +114,10 @@ export async function configurePlugin<K extends PluginKind>(registry: PluginRegi
   const result = schema.safeParse(input);
   if (!result.success) problems.push(...result.error.issues.map((issue) => `${label(issue.path)}: ${issue.message}`));
   if (problems.length > 0) {
-    const origin = section ? ` in ${where}` : '';
-    throw new ConfigError(`invalid ${KIND_LABEL[kind]} configuration${origin} (${plugin.name}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    const inSection = section ? ` in ${where}` : '';
+    throw new ConfigError(`invalid ${KIND_LABEL[kind]} configuration${inSection} (${plugin.name}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
-  return { plugin, config: result.data, fromEnv };
+  return { plugin, config: result.data as z.output<P['configSchema']>, fromEnv };
 }
 
 function readShortcut(schema: z.ZodType, spec: EnvShortcutSpec, text: string, variable: string): unknown {

@@ -23,9 +23,11 @@ export async function runApp(logger: Logger | undefined, main: (signal: AbortSig
   try {
     code = (await main(controller.signal)) ?? 0;
   } catch (err) {
-    code = err instanceof CdcError && err.code === 'CONFIG_INVALID' ? 2 : 1;
+    // by code, not class: a plugin bundled with its own copy of connect-api throws its own ConfigError
+    const errorCode = err instanceof CdcError ? err.code : (err as { code?: unknown } | null)?.code;
+    code = errorCode === 'CONFIG_INVALID' ? 2 : 1;
     const message = describeError(err);
-    if (logger) logger.error({ err: message, code: (err as CdcError).code }, 'fatal');
+    if (logger) logger.error({ err: message, code: errorCode }, 'fatal');
     process.stderr.write(`error: ${message}\n`);
   }
   process.exit(code);
