@@ -1,7 +1,8 @@
 import type { CdcError, Metrics, SinkRecord, SinkTask, Transform } from '@buyonline/connect-api';
-import { DataError, describeError } from '@buyonline/connect-api';
+import { DataError } from '@buyonline/connect-api';
 import type { ConsumedMessage } from './dead-letter.ts';
 import type { PartitionTracker } from './partition-tracker.ts';
+import { applyTransforms, transformFailure } from './transform-chain.ts';
 
 export interface RecordDeliveryOptions {
   task: Pick<SinkTask, 'put'>;
@@ -65,8 +66,7 @@ export class RecordDelivery {
     try {
       transformed = transformRecord(this.options.transforms, record);
     } catch (err) {
-      const reason = err instanceof DataError ? err : new DataError(`transform failed: ${describeError(err)}`, { cause: err });
-      await this.options.deadLetters.report(m, reason);
+      await this.options.deadLetters.report(m, transformFailure(err));
       return null;
     }
     if (transformed === null) {
@@ -83,11 +83,8 @@ export class RecordDelivery {
  * the task reports durable and the worker commits.
  */
 function transformRecord(transforms: readonly Transform[], record: SinkRecord): SinkRecord | null {
-  let current: SinkRecord | null = record;
-  for (const transform of transforms) {
-    current = transform.apply(current);
-    if (current === null) return null;
-  }
+  const current = applyTransforms(transforms, record);
+  if (current === null) return null;
   if (current.topic !== record.topic || current.partition !== record.partition || current.offset !== record.offset) {
     throw new DataError(
       `a transform moved the record from ${record.topic}[${record.partition}]@${record.offset} to ${current.topic}[${current.partition}]@${current.offset}: ` +

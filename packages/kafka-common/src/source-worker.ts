@@ -4,6 +4,7 @@ import type { KafkaConfig } from './config.ts';
 import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
 import { CdcError, DataError, describeError, FencedError, isRetriable } from '@buyonline/connect-api';
 import { sourceDeadLetter } from './dead-letter.ts';
+import { applyTransforms, transformFailure } from './transform-chain.ts';
 import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 import { offsetKey, readSourceOffsets } from './offset-store.ts';
 import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
@@ -228,9 +229,9 @@ export class SourceWorker {
       }
       let transformed: SourceRecord | null;
       try {
-        transformed = this.transform(record);
+        transformed = applyTransforms(this.options.transforms ?? [], record);
       } catch (err) {
-        const reason = err instanceof DataError ? err : new DataError(`transform failed: ${describeError(err)}`, { cause: err });
+        const reason = transformFailure(err);
         log.error({ err: reason.message, position: record.sourceOffset }, 'record cannot be transformed: dead-lettered');
         deadLetters.push(sourceDeadLetter(record, reason));
         continue;
@@ -240,7 +241,8 @@ export class SourceWorker {
         continue;
       }
       try {
-        const key = transformed.key === null ? null : await serde.serialize(transformed.topic, 'key', transformed.keySchema, transformed.key);
+        const key =
+          transformed.key === null || transformed.keySchema === null ? null : await serde.serialize(transformed.topic, 'key', transformed.keySchema, transformed.key);
         const value =
           transformed.value === null ? null : await serde.serialize(transformed.topic, 'value', transformed.valueSchema, transformed.value);
         const size = (key?.length ?? 0) + (value?.length ?? 0) + headerBytes(transformed.headers);
@@ -276,16 +278,6 @@ export class SourceWorker {
       throw kafkaError('Kafka transaction failed', err);
     }
     open.deadLettered += deadLetters.length;
-  }
-
-  /** The record after the transform chain, or null when a transform dropped it. */
-  private transform(record: SourceRecord): SourceRecord | null {
-    let current: SourceRecord | null = record;
-    for (const transform of this.options.transforms ?? []) {
-      current = transform.apply(current);
-      if (current === null) return null;
-    }
-    return current;
   }
 
   /** A table (or a route) met for the first time gets its topic before anything is sent to it. */
