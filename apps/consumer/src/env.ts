@@ -74,7 +74,7 @@ function readKeyFile(path: string, variable: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${variable}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`${variable}: cannot read ${path}: ${(err as Error).message}`);
   }
 }
 

@@ -15,7 +15,7 @@ export function envWithConfigFile(env: EnvValues, configFile?: string): EnvValue
     try {
       fromFile = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new ConfigError(`cannot read config file ${configFile}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`cannot read config file ${configFile}: ${(err as Error).message}`);
     }
     if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) throw new ConfigError(`config file ${configFile}: expected a JSON object of settings by variable name`);
   }

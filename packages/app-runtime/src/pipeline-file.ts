@@ -56,7 +56,7 @@ export class PipelineFile {
     try {
       raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
     } catch (err) {
-      throw new ConfigError(`pipeline file ${file}: not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`pipeline file ${file}: not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
     }
     if (!isMapping(raw)) throw new ConfigError(`pipeline file ${file}: expected a mapping with name, source, transforms, sink (got ${raw === null ? 'nothing' : Array.isArray(raw) ? 'a list' : typeof raw})`);
     const problems = structureProblems(raw);
@@ -69,7 +69,7 @@ export class PipelineFile {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read pipeline file ${file}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`cannot read pipeline file ${file}: ${(err as Error).message}`);
     }
     return PipelineFile.parse(text, file, env);
   }

@@ -79,7 +79,7 @@ export class PluginRegistry {
       if (err instanceof ConfigError) throw err;
       const missing = isModuleNotFound(err, specifier);
       const why = missing ? 'it is not registered and no package of that name is installed' : 'the package failed to load';
-      throw new ConfigError(`${KIND_LABEL[kind]} "${name}": ${why} (${describeError(err)}); ${this.knownText(kind)}`, { cause: err });
+      throw new ConfigError(`${KIND_LABEL[kind]} "${name}": ${why} (${describeError(err)}); ${this.knownText(kind)}`);
     }
     const plugin = this.pick(kind, name, specifier, pick, mod);
     this.byKind[kind].set(name, plugin);
