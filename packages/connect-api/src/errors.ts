@@ -17,16 +17,31 @@ export interface CdcErrorOptions {
   retriable?: boolean;
 }
 
+/** Marks errors of every copy of this package (a plugin may bundle its own). */
+const BRAND = Symbol.for('buyonline.cdc-error');
+
 /** Base of every error the pipeline raises on purpose. */
 export class CdcError extends Error {
   readonly code: ErrorCode;
   readonly retriable: boolean;
+
+  /**
+   * `err instanceof ConfigError` holds for an error made by another copy of this package too
+   * (same brand, same class name): a plugin bundled with its own connect-api is retried,
+   * dead-lettered or stopped on exactly as one that shares the app's.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    return this === CdcError || (value as Error).name === this.name;
+  }
 
   constructor(code: ErrorCode, message: string, options: CdcErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.retriable = options.retriable ?? false;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
