@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} references are what these tests feed the pipeline file
+import { localStagePlugin, snowflakeStagePlugin } from '@buyonline/sink-stage';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { ConfigError, type TransformPlugin } from '@buyonline/connect-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { consumerEnvSchema, readConsumerEnv, readConsumerSettings, SINK_SHORTCUTS, sinkConfigFrom, subscriptionOf } from './env.ts';
-import { consumerRegistry, localStagePlugin, snowflakeStagePlugin } from './plugins.ts';
+import { consumerRegistry } from './plugins.ts';
 
 const base = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081' };
 const snowflake = { STAGE: 'snowflake', SNOWFLAKE_ACCOUNT: 'acc', SNOWFLAKE_USERNAME: 'u', SNOWFLAKE_DATABASE: 'DB' };

@@ -14,9 +14,8 @@ import {
 } from '@buyonline/app-runtime';
 import { ConfigError, type PluginRegistry } from '@buyonline/connect-api';
 import { brokerList } from '@buyonline/kafka-common';
-import type { StageSinkConfig } from '@buyonline/sink-stage';
+import { localStagePlugin, snowflakeStagePlugin, type StageSinkConfig } from '@buyonline/sink-stage';
 import { z } from 'zod';
-import { localStagePlugin, snowflakeStagePlugin } from './plugins.ts';
 
 const regex = z
   .string()

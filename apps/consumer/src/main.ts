@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util';
 import { configOf, createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
 import { ConfigError } from '@buyonline/connect-api';
 import { type SinkMode, SinkWorker } from '@buyonline/kafka-common';
-import { setupStatements } from '@buyonline/sink-stage';
+import { localStagePlugin, setupStatements, snowflakeStagePlugin } from '@buyonline/sink-stage';
 import { topicsAtStart } from './batch-topics.ts';
 import { consumerEnvSchema, readConsumerSettings, SINK_SHORTCUTS } from './env.ts';
-import { consumerRegistry, localStagePlugin, snowflakeStagePlugin } from './plugins.ts';
+import { consumerRegistry } from './plugins.ts';
 import { runReconcile } from './reconcile-command.ts';
 
 // snowflake-sdk bundles AWS SDK clients (for external stages, unused here) that warn about

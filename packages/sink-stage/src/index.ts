@@ -9,7 +9,7 @@ export {
 } from './config.ts';
 export { parseStageFileName, partitionPath, stageFileName, type StageFileRef } from './file-naming.ts';
 export { LocalStage } from './local-stage.ts';
-export { createStageStore, snowflakeClientFor, stageSinkPlugin } from './plugin.ts';
+export { createStageStore, localStagePlugin, snowflakeClientFor, snowflakeStagePlugin, stageSinkPlugin } from './plugin.ts';
 export { connectionOptions, DryRunClient, SdkSnowflakeClient, type Row, type SnowflakeAuth, type SnowflakeClient } from './snowflake/client.ts';
 export { classifySnowflakeError } from './snowflake/errors.ts';
 export { SnowflakeStage, type SnowflakeStageOptions } from './snowflake/snowflake-stage.ts';

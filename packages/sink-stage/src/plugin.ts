@@ -1,5 +1,6 @@
 import type { PluginContext, SinkPlugin } from '@buyonline/connect-api';
-import { type SnowflakeStageConfig, type StageSinkConfig, stageSinkConfigSchema } from './config.ts';
+import { z } from 'zod';
+import { localStageConfigSchema, type SnowflakeStageConfig, type StageSinkConfig, snowflakeStageConfigSchema, stageSinkConfigSchema } from './config.ts';
 import { LocalStage } from './local-stage.ts';
 import { DryRunClient, SdkSnowflakeClient, type SnowflakeClient } from './snowflake/client.ts';
 import { SnowflakeStage } from './snowflake/snowflake-stage.ts';
@@ -28,4 +29,29 @@ export const stageSinkPlugin: SinkPlugin<typeof stageSinkConfigSchema> = {
   create(config, ctx) {
     return new StageSinkTask(config, createStageStore(config, ctx), ctx);
   },
+};
+
+/** A stage's schema with its `stage` switch set: a pipeline file names each stage as its own connector. */
+function withStage<S extends z.ZodType>(stage: 'local' | 'snowflake', schema: S) {
+  return z.preprocess((v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && !('stage' in v) ? { ...v, stage } : v), schema);
+}
+const localSchema = withStage('local', localStageConfigSchema);
+const snowflakeSchema = withStage('snowflake', snowflakeStageConfigSchema);
+
+export const localStagePlugin: SinkPlugin<typeof localSchema> = {
+  name: 'local-stage',
+  version: stageSinkPlugin.version,
+  kind: 'sink',
+  description: 'Writes newline-delimited JSON files, exactly once per Kafka offset, into a local directory.',
+  configSchema: localSchema,
+  create: (config, ctx) => stageSinkPlugin.create(config, ctx),
+};
+
+export const snowflakeStagePlugin: SinkPlugin<typeof snowflakeSchema> = {
+  name: 'snowflake-stage',
+  version: stageSinkPlugin.version,
+  kind: 'sink',
+  description: 'Writes newline-delimited JSON files, exactly once per Kafka offset, into a Snowflake internal stage (PUT), optionally loaded with COPY INTO.',
+  configSchema: snowflakeSchema,
+  create: (config, ctx) => stageSinkPlugin.create(config, ctx),
 };
