@@ -5,7 +5,17 @@ import { parseArgs } from 'node:util';
 import { createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
 import { ConfigError, type Logger } from '@buyonline/connect-api';
 import { clearSourceOffset, SourceWorker } from '@buyonline/kafka-common';
-import { dropSlot, logicalPartitions, migrateTables, type PostgresSourceConfig, postgresSourcePlugin, resolveTables, tableName } from '@buyonline/source-postgres';
+import {
+  capturePartitions,
+  dropSlot,
+  migrateTables,
+  type PostgresSourceConfig,
+  postgresSourcePlugin,
+  qualifiedTable,
+  requestSnapshot,
+  resolveTables,
+  tableName,
+} from '@buyonline/source-postgres';
 import postgres from 'postgres';
 import { migrateDemo } from './demo/products-table.ts';
 import { seedDemo } from './demo/seed.ts';
@@ -17,6 +27,7 @@ const COMMANDS = {
   migrate: 'prepare the captured tables for polling (CDC columns, trigger; without a pipeline file also the demo products table), then exit',
   seed: 'insert --rows N demo products (and --updates M price changes) into the one captured table, then exit',
   resnapshot: 'recover from a lost slot: drop the slot and the stored positions; the next run snapshots afresh',
+  snapshot: 'ask the running log-based capture to snapshot the named tables again (<schema>.<table> …; default: every captured table) while it streams',
 };
 
 const { values, positionals } = parseArgs({
@@ -32,7 +43,7 @@ const { values, positionals } = parseArgs({
 
 const command = positionals[0] ?? 'run';
 if (values.help || !(command in COMMANDS)) {
-  const usage = 'Usage: buyonline-producer [run|migrate|seed|resnapshot] [--pipeline FILE] [--config FILE] [--rows N] [--updates M]';
+  const usage = 'Usage: buyonline-producer [run|migrate|seed|resnapshot|snapshot [TABLE…]] [--pipeline FILE] [--config FILE] [--rows N] [--updates M]';
   const help = renderHelp(usage, COMMANDS, producerEnvSchema, {
     options: {
       '--pipeline FILE': 'pipeline file (YAML or JSON): the producer runs its source: and transforms: (or PIPELINE_FILE)',
@@ -101,10 +112,27 @@ async function resnapshot(settings: ProducerSettings, logger: Logger): Promise<v
   const kafka = { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID };
   await withPostgres(config, async (sql) => {
     const [row] = await sql<{ db: string }[]>`select current_database() as db`;
-    const dropped = await dropSlot(sql, config.slot);
-    const partitions = logicalPartitions(row?.db ?? '', config.slot, await resolveTables(sql, config));
+    const dropped = config.mode === 'logical' ? await dropSlot(sql, config.slot) : false;
+    const partitions = capturePartitions(config, row?.db ?? '', await resolveTables(sql, config));
     for (const partition of partitions) await clearSourceOffset(kafka, env.OFFSETS_TOPIC, env.CONNECTOR_NAME, partition, settings.transactionalId);
     logger.info({ slot: config.slot, droppedSlot: dropped, partitions }, 'slot and stored positions cleared: the next run takes a fresh snapshot');
+  });
+}
+
+/** `snapshot [tables…]`: an execute-snapshot signal in the WAL; the producer snapshots those tables in chunks while it streams. */
+async function snapshot(settings: ProducerSettings, logger: Logger, names: readonly string[]): Promise<void> {
+  const config = postgresConfigOf(settings, 'snapshot');
+  if (config.mode !== 'logical') throw new ConfigError('snapshot signals the log-based capture (CAPTURE_MODE=logical); polling reads whole tables only on its first run');
+  await withPostgres(config, async (sql) => {
+    const captured = await resolveTables(sql, config);
+    const tables = names.length === 0 ? captured : names.map((name) => {
+      const parsed = qualifiedTable.safeParse(name);
+      if (!parsed.success) throw new ConfigError(`snapshot: ${name} is not <schema>.<table>`);
+      if (!captured.some((t) => tableName(t) === name)) throw new ConfigError(`snapshot: ${name} is not a captured table (captured: ${captured.map(tableName).join(', ')})`);
+      return parsed.data;
+    });
+    const lsn = await requestSnapshot(sql, tables);
+    logger.info({ tables: tables.map(tableName), lsn }, 'execute-snapshot signal written: the producer snapshots these tables when it reads it');
   });
 }
 
@@ -116,6 +144,7 @@ await runApp(undefined, async (signal) => {
   if (command === 'migrate') return migrate(settings, logger);
   if (command === 'seed') return seed(settings, logger);
   if (command === 'resnapshot') return resnapshot(settings, logger);
+  if (command === 'snapshot') return snapshot(settings, logger, positionals.slice(1));
 
   const metrics = new PrometheusMetrics('buyonline_producer');
   const ctx = { logger, metrics, now: Date.now };

@@ -18,3 +18,4 @@ export { qualifiedTable } from './config.ts';
 export { dropSlot, SourcePositionLostError, slotLagBytes, slotState } from './logical/slot-admin.ts';
 export { type KeyOrder, SnapshotKeys } from './logical/snapshot-keys.ts';
 export { SnapshotVisibility } from './logical/snapshot-visibility.ts';
+export { capturePartitions, requestSnapshot } from './positions.ts';

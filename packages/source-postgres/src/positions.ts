@@ -1,0 +1,24 @@
+import type { SourcePartition } from '@buyonline/connect-api';
+import type { Sql } from 'postgres';
+import type { PostgresSourceConfig } from './config.ts';
+import { logicalPartitions } from './logical/replication-task.ts';
+import { SIGNAL_PREFIX } from './logical/stream-decoder.ts';
+import { pollingPartition } from './polling/offset.ts';
+import { type TableRef, tableName } from './tables.ts';
+
+/** Every partition a capture of these tables stores positions under (what `resnapshot` clears). */
+export function capturePartitions(config: Pick<PostgresSourceConfig, 'mode' | 'slot'>, db: string, tables: readonly TableRef[]): SourcePartition[] {
+  if (config.mode === 'polling') return tables.map((t) => pollingPartition(db, tableName(t)));
+  return logicalPartitions(db, config.slot, tables);
+}
+
+/**
+ * Asks the running log-based capture to snapshot these tables again (Debezium's `execute-snapshot`
+ * signal), through the WAL: the producer reads it in commit order, whenever it runs. Returns the
+ * signal's LSN.
+ */
+export async function requestSnapshot(sql: Sql, tables: readonly TableRef[]): Promise<string> {
+  const content = JSON.stringify({ type: 'execute-snapshot', data: { 'data-collections': tables.map(tableName), type: 'incremental' } });
+  const [row] = await sql<{ lsn: string }[]>`select pg_logical_emit_message(true, ${SIGNAL_PREFIX}, ${content})::text as lsn`;
+  return row?.lsn ?? '';
+}
