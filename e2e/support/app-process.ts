@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './native-stack.ts';
 
@@ -47,6 +47,7 @@ export class AppProcess {
 
   /** Its /health (status code and `status`), found from the address it logged at start; undefined while it has none. */
   async health(): Promise<{ code: number; status: string } | undefined> {
+    if (!existsSync(this.logFile)) return undefined; // not started writing yet
     const url = /"health":"(http:\/\/[^"]+)"/.exec(readFileSync(this.logFile, 'utf8'))?.[1];
     if (!url) return undefined;
     const res = await fetch(url).catch(() => undefined);
