@@ -2,7 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { COMPARED_FIELDS, compareIds, type FieldValue, type KeyVersion, mergeVersions } from './reconcile-versions.ts';
+import type { KeyParts } from './reconcile-shape.ts';
+import { type FieldValue, type KeyVersion, mergeVersions } from './reconcile-versions.ts';
 
 export interface LatestPerKeyOptions {
   /** Where sort runs are written (removed by `close`). */
@@ -11,10 +12,12 @@ export interface LatestPerKeyOptions {
   runKeys: number;
   /** Most run files merged at once; more are first merged into longer runs. */
   fanIn: number;
+  /** The order of keys (the table's, see reconcile-shape.ts keyComparator). */
+  compare: (a: KeyParts, b: KeyParts) => number;
 }
 
 export interface KeyState {
-  id: string;
+  key: KeyParts;
   version: KeyVersion;
 }
 
@@ -26,25 +29,20 @@ export interface LatestPerKeyStats {
 }
 
 type EncodedField = [string | null] | [string | null, string] | 0;
-type Encoded = [id: string, position: string, deleted: 0 | 1, table: string, ...fields: EncodedField[]];
+type Encoded = [key: string[], position: string, deleted: 0 | 1, table: string, ...fields: EncodedField[]];
 
-function encode(id: string, v: KeyVersion): string {
-  const fields = COMPARED_FIELDS.map((f): EncodedField => {
-    const fv = v.fields[f];
+function encode({ key, version: v }: KeyState): string {
+  const fields = v.fields.map((fv): EncodedField => {
     if (!fv) return 0;
     return fv[1] === v.position ? [fv[0]] : [fv[0], fv[1]];
   });
-  return JSON.stringify([id, v.position, v.deleted ? 1 : 0, v.table, ...fields] satisfies Encoded);
+  return JSON.stringify([key as string[], v.position, v.deleted ? 1 : 0, v.table, ...fields] satisfies Encoded);
 }
 
 function decode(line: string): KeyState {
-  const [id, position, deleted, table, ...encoded] = JSON.parse(line) as Encoded;
-  const fields: KeyVersion['fields'] = {};
-  COMPARED_FIELDS.forEach((f, i) => {
-    const e = encoded[i];
-    if (e) fields[f] = [e[0], e[1] ?? position] as FieldValue;
-  });
-  return { id, version: { position, deleted: deleted === 1, table, fields } };
+  const [key, position, deleted, table, ...encoded] = JSON.parse(line) as Encoded;
+  const fields = encoded.map((e): FieldValue | undefined => (e ? [e[0], e[1] ?? position] : undefined));
+  return { key, version: { position, deleted: deleted === 1, table, fields } };
 }
 
 async function writeRun(path: string, states: Iterable<KeyState> | AsyncIterable<KeyState>): Promise<void> {
@@ -54,8 +52,8 @@ async function writeRun(path: string, states: Iterable<KeyState> | AsyncIterable
     out.once('finish', resolve);
   });
   let chunk = '';
-  for await (const { id, version } of states) {
-    chunk += `${encode(id, version)}\n`;
+  for await (const state of states) {
+    chunk += `${encode(state)}\n`;
     if (chunk.length >= 1 << 20) {
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       chunk = '';
@@ -74,6 +72,8 @@ async function* readRun(path: string): AsyncGenerator<KeyState> {
 class Heads {
   private readonly items: { state: KeyState; run: AsyncGenerator<KeyState> }[] = [];
 
+  constructor(private readonly compare: (a: KeyParts, b: KeyParts) => number) {}
+
   get size(): number {
     return this.items.length;
   }
@@ -88,7 +88,7 @@ class Heads {
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (compareIds((a[p] as typeof item).state.id, item.state.id) <= 0) break;
+      if (this.compare((a[p] as typeof item).state.key, item.state.key) <= 0) break;
       a[i] = a[p] as typeof item;
       i = p;
     }
@@ -105,8 +105,8 @@ class Heads {
       const l = 2 * i + 1;
       if (l >= a.length) break;
       const r = l + 1;
-      const c = r < a.length && compareIds((a[r] as typeof last).state.id, (a[l] as typeof last).state.id) < 0 ? r : l;
-      if (compareIds((a[c] as typeof last).state.id, last.state.id) >= 0) break;
+      const c = r < a.length && this.compare((a[r] as typeof last).state.key, (a[l] as typeof last).state.key) < 0 ? r : l;
+      if (this.compare((a[c] as typeof last).state.key, last.state.key) >= 0) break;
       a[i] = a[c] as typeof last;
       i = c;
     }
@@ -116,8 +116,8 @@ class Heads {
 }
 
 /** Merges runs sorted by key into one sorted stream, one state per key (versions merged). */
-async function* mergeRuns(paths: readonly string[]): AsyncGenerator<KeyState> {
-  const heads = new Heads();
+async function* mergeRuns(paths: readonly string[], compare: (a: KeyParts, b: KeyParts) => number): AsyncGenerator<KeyState> {
+  const heads = new Heads(compare);
   const advance = async (run: AsyncGenerator<KeyState>) => {
     const next = await run.next();
     if (!next.done) heads.push({ state: next.value, run });
@@ -126,14 +126,14 @@ async function* mergeRuns(paths: readonly string[]): AsyncGenerator<KeyState> {
   while (heads.size > 0) {
     const first = heads.pop() as { state: KeyState; run: AsyncGenerator<KeyState> };
     let version = first.state.version;
-    const id = first.state.id;
+    const key = first.state.key;
     await advance(first.run);
-    while (heads.size > 0 && (heads.peek() as { state: KeyState }).state.id === id) {
+    while (heads.size > 0 && compare((heads.peek() as { state: KeyState }).state.key, key) === 0) {
       const same = heads.pop() as { state: KeyState; run: AsyncGenerator<KeyState> };
       version = mergeVersions(version, same.state.version);
       await advance(same.run);
     }
-    yield { id, version };
+    yield { key, version };
   }
 }
 
@@ -145,22 +145,24 @@ async function* mergeRuns(paths: readonly string[]): AsyncGenerator<KeyState> {
  * whatever the number of lines or keys; disk: one line per key and run.
  */
 export class LatestPerKey {
-  private current = new Map<string, KeyVersion>();
+  /** By the key's JSON text. */
+  private current = new Map<string, KeyState>();
   private readonly runs: string[] = [];
   private nextRun = 0;
   readonly stats: LatestPerKeyStats = { runs: 0, mergePasses: 0 };
 
   constructor(private readonly options: LatestPerKeyOptions) {}
 
-  async add(id: string, version: KeyVersion): Promise<void> {
-    const known = this.current.get(id);
-    this.current.set(id, known ? mergeVersions(known, version) : version);
+  async add(key: KeyParts, version: KeyVersion): Promise<void> {
+    const text = JSON.stringify(key);
+    const known = this.current.get(text);
+    this.current.set(text, { key, version: known ? mergeVersions(known.version, version) : version });
     if (this.current.size >= this.options.runKeys) await this.spill();
   }
 
   private sortedInMemory(): KeyState[] {
-    const ids = [...this.current.keys()].sort(compareIds);
-    const states = ids.map((id) => ({ id, version: this.current.get(id) as KeyVersion }));
+    const { compare } = this.options;
+    const states = [...this.current.values()].sort((a, b) => compare(a.key, b.key));
     this.current = new Map();
     return states;
   }
@@ -177,7 +179,7 @@ export class LatestPerKey {
     this.stats.runs++;
   }
 
-  /** Every key once, in key order (compareIds), with its merged version. Call once, after the last `add`. */
+  /** Every key once, in key order (`compare`), with its merged version. Call once, after the last `add`. */
   async *sorted(): AsyncGenerator<KeyState> {
     if (this.runs.length === 0) {
       yield* this.sortedInMemory();
@@ -187,11 +189,11 @@ export class LatestPerKey {
     while (this.runs.length > this.options.fanIn) {
       const group = this.runs.splice(0, this.options.fanIn);
       const path = this.runPath();
-      await writeRun(path, mergeRuns(group));
+      await writeRun(path, mergeRuns(group, this.options.compare));
       for (const p of group) await rm(p, { force: true });
       this.runs.push(path);
       this.stats.mergePasses++;
     }
-    yield* mergeRuns(this.runs);
+    yield* mergeRuns(this.runs, this.options.compare);
   }
 }

@@ -4,49 +4,107 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, ConnectionError, DataError, type PluginContext } from '@buyonline/connect-api';
 import { parseStageFileName, selectLoadedStatement, type SnowflakeStageConfig, snowflakeClientFor } from '@buyonline/sink-stage';
-import postgres from 'postgres';
-import type { ProductState } from './reconcile.ts';
+import postgres, { type Sql } from 'postgres';
+import type { TableRow } from './reconcile.ts';
+import { type CatalogColumn, orderBy, type ReconcileTable, type TableShape } from './reconcile-shape.ts';
+import { fromPgText } from './reconcile-values.ts';
 
 const quote = (ident: string) => `"${ident.replaceAll('"', '""')}"`;
 
-/** `schema.table` or `table` (public), each part quoted. */
-export function qualifiedPgTable(name: string): string {
+/** `schema.table` or `table` (public) → the table's two names. */
+export function parsePgTable(name: string): { schema: string; table: string } {
   const parts = name.split('.');
   if (parts.length > 2 || parts.some((p) => p.length === 0)) throw new ConfigError(`PG_TABLE: expected <schema>.<table>, got ${name}`);
-  return (parts.length === 1 ? ['public', ...parts] : parts).map(quote).join('.');
+  const [schema, table] = parts.length === 1 ? ['public', parts[0] as string] : (parts as [string, string]);
+  return { schema, table };
 }
 
-const mapPgError = (table: string, err: unknown): Error => {
+const mapPgError = (what: string, err: unknown): Error => {
+  if (err instanceof ConfigError) return err;
   const code = (err as { code?: string }).code;
-  if (code === '42P01') return new ConfigError(`PG_TABLE: table ${table} does not exist`, { cause: err });
+  if (code === '42P01') return new ConfigError(`reconcile: table ${what} does not exist`, { cause: err });
   if (code === '28P01' || code === '28000') return new ConfigError('PG_URL: PostgreSQL refused the credentials', { cause: err });
-  return new ConnectionError(`cannot read ${table} from PostgreSQL: ${(err as Error).message}`, { cause: err });
+  return new ConnectionError(`cannot read ${what} from PostgreSQL: ${(err as Error).message}`, { cause: err });
 };
 
 /**
- * PostgreSQL's current rows in id order, as text in the stage's formats (price exact,
- * timestamp ISO µs UTC), read through a cursor `batch` rows at a time: one consistent
- * snapshot (one statement), never the whole table in memory.
+ * A connection for reconcile's reads: one at a time, with the session settings the canonical
+ * values assume (reconcile-values.ts): ISO dates, UTC, hex bytea, shortest exact floats.
  */
-export async function* readSourceRows(pgUrl: string, table: string, batch = 5_000): AsyncGenerator<ProductState> {
-  const sql = postgres(pgUrl, { max: 1, onnotice: () => undefined, connect_timeout: 10 });
+export function reconcileSql(pgUrl: string): Sql {
+  return postgres(pgUrl, {
+    max: 1,
+    onnotice: () => undefined,
+    connect_timeout: 10,
+    connection: { DateStyle: 'ISO, MDY', TimeZone: 'UTC', IntervalStyle: 'postgres', bytea_output: 'hex', extra_float_digits: '1', application_name: 'buyonline-reconcile' },
+  });
+}
+
+interface CatalogRow {
+  name: string;
+  type_name: string;
+  type_type: string;
+  elem_name: string | null;
+  elem_type: string | null;
+  key_position: number;
+}
+
+/**
+ * The columns of a table (live ones, in column order) with their types and place in the
+ * primary key. A table that does not exist (or that this user cannot see) is a ConfigError.
+ */
+export async function readCatalogColumns(sql: Sql, ref: Pick<ReconcileTable, 'schema' | 'table'>): Promise<CatalogColumn[]> {
+  const name = `${ref.schema}.${ref.table}`;
+  let rows: CatalogRow[];
   try {
-    const cursor = sql
-      .unsafe<ProductState[]>(
-        // ORDER BY the column (p.id), not the text alias `id`: text order would put 10 before 9.
-        `select p.id::text as id, p.name, p.category, p.price::text as price,
-                to_char(p.updated_timestamp at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_timestamp
-           from ${qualifiedPgTable(table)} as p
-          order by p.id`,
-      )
-      .cursor(batch);
-    try {
-      for await (const rows of cursor) yield* rows;
-    } catch (err) {
-      throw mapPgError(table, err);
+    rows = await sql<CatalogRow[]>`
+      select a.attname::text as name, t.typname::text as type_name, t.typtype::text as type_type,
+             et.typname::text as elem_name, et.typtype::text as elem_type,
+             -- indkey (an int2vector) is subscripted from 0
+             coalesce(array_position(i.indkey::int2[], a.attnum) + 1, 0)::int as key_position
+        from pg_attribute a
+        join pg_class c on c.oid = a.attrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        join pg_type t on t.oid = a.atttypid
+        left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+        left join pg_index i on i.indrelid = a.attrelid and i.indisprimary
+       where n.nspname = ${ref.schema} and c.relname = ${ref.table} and c.relkind in ('r', 'p')
+         and a.attnum > 0 and not a.attisdropped
+       order by a.attnum`;
+  } catch (err) {
+    throw mapPgError(name, err);
+  }
+  if (rows.length === 0) throw new ConfigError(`reconcile: table ${name} does not exist (or is not a table this user can see)`);
+  return rows.map((r) => ({
+    name: r.name,
+    typeName: r.type_name,
+    typeType: r.type_type,
+    element: r.elem_name ? { typeName: r.elem_name, typeType: r.elem_type ?? 'b' } : undefined,
+    keyPosition: r.key_position,
+  }));
+}
+
+/**
+ * PostgreSQL's current rows of a table in key order (keyComparator's), as canonical values
+ * (each column's text output, see reconcile-values.ts), read through a cursor `batch` rows at
+ * a time: one consistent snapshot (one statement), never the whole table in memory.
+ */
+export async function* readSourceRows(sql: Sql, shape: TableShape, batch = 5_000): AsyncGenerator<TableRow> {
+  const columns = shape.columns.map((c) => `t.${quote(c.name)}`).join(', ');
+  // raw(): every value as the text PostgreSQL printed, none parsed by the driver (a Date would lose microseconds)
+  const cursor = sql
+    .unsafe(`select ${columns} from ${quote(shape.schema)}.${quote(shape.table)} as t order by ${orderBy(shape, quote, 't')}`)
+    .raw()
+    .cursor(batch);
+  try {
+    for await (const rows of cursor) {
+      for (const raw of rows as unknown as (Buffer | null)[][]) {
+        const values = shape.columns.map((c, i) => fromPgText(c, raw[i] ? (raw[i] as Buffer).toString('utf8') : null));
+        yield { key: shape.key.map((i) => values[i] as string), values };
+      }
     }
-  } finally {
-    await sql.end({ timeout: 5 });
+  } catch (err) {
+    throw mapPgError(shape.name, err);
   }
 }
 
@@ -81,7 +139,10 @@ export async function* readLocalStageLines(root: string, topics: readonly string
   }
 }
 
-/** The rows COPY INTO loaded into the Snowflake target table (one VARIANT per line), for the topics. */
+/**
+ * The rows COPY INTO loaded into the Snowflake target table (one VARIANT per line), for the
+ * topics. The query's answer is held in memory (the SDK returns it whole).
+ */
 export async function readSnowflakeLines(config: SnowflakeStageConfig, topics: readonly string[], ctx: PluginContext): Promise<Record<string, unknown>[]> {
   if (!config.load) throw new ConfigError('reconcile reads the table COPY INTO fills: set SNOWFLAKE_LOAD=true (and SNOWFLAKE_TABLE)');
   if (config.dryRun) throw new ConfigError('reconcile cannot run with SNOWFLAKE_DRY_RUN=true');

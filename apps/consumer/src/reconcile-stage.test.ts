@@ -3,10 +3,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { partitionPath, stageFileName } from '@buyonline/sink-stage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { latestState, type ProductState, reconcileStage, summarize } from './reconcile.ts';
+import { latestState, reconcileStage, summarize, type TableRow } from './reconcile.ts';
+import { type CatalogColumn, keyComparator, type TableShape, tableShape } from './reconcile-shape.ts';
 import { readLocalStageLines } from './reconcile-sources.ts';
 
 const TOPIC = 'buyonline.public.products';
+
+function shapeOf(table: string, columns: [name: string, typeName: string, keyPosition?: number][]): TableShape {
+  const catalog: CatalogColumn[] = columns.map(([name, typeName, keyPosition = 0]) => ({ name, typeName, typeType: 'b', keyPosition }));
+  const result = tableShape({ schema: 'public', table, topic: TOPIC }, catalog, []);
+  if (!result.ok) throw new Error(result.reason);
+  return result.shape;
+}
+
+const products = shapeOf('products', [
+  ['id', 'int8', 1],
+  ['name', 'text'],
+  ['category', 'text'],
+  ['price', 'numeric'],
+  ['updated_timestamp', 'timestamptz'],
+]);
+
+/** A composite key (tenant text, id int8): text first, so the order is the C collation's, then numeric. */
+const accounts = shapeOf('accounts', [
+  ['tenant', 'text', 1],
+  ['id', 'int8', 2],
+  ['name', 'text'],
+  ['category', 'text'],
+  ['price', 'numeric'],
+  ['updated_timestamp', 'timestamptz'],
+]);
+
+/** How a history's key number n becomes the table's key columns (as stage JSON). */
+type KeyMaker = (n: number) => Record<string, string | number>;
+const productKey: KeyMaker = (n) => ({ id: n });
+const accountKey: KeyMaker = (n) => ({ tenant: ['b', 'B', 'a', 'ä'][n % 4] as string, id: Math.floor(n / 4) });
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -44,26 +75,33 @@ const lsn = (n: number) => `${(n >>> 20).toString(16).toUpperCase()}/${((n & 0xf
  * when the topic "grows" partitions half way), offsets increasing per partition. Returns the
  * lines and PostgreSQL's final rows.
  */
-function history(seed: number, keys: number, transactions: number): { lines: Line[]; rows: ProductState[] } {
+function history(seed: number, keys: number, transactions: number, shape: TableShape = products, keyOf: KeyMaker = productKey): { lines: Line[]; rows: TableRow[] } {
   let s = seed;
   const rand = (n: number) => {
     s = (s * 1103515245 + 12345) % 2 ** 31;
     return s % n;
   };
   const offsets = new Map<number, number>();
-  const live = new Map<number, ProductState>();
+  interface Fields {
+    name: string;
+    category: string | null;
+    price: string;
+    updated_timestamp: string;
+  }
+  const live = new Map<number, Fields>();
   const lines: Line[] = [];
   let partitions = 2;
-  const emit = (id: number | null, op: string, txLsn: number, r: ProductState | null) => {
+  const emit = (id: number | null, op: string, txLsn: number, r: Fields | null) => {
     const partition = id === null ? rand(partitions) : id % partitions;
     const offset = offsets.get(partition) ?? 0;
     offsets.set(partition, offset + 1);
+    const key = id === null ? null : keyOf(id);
     lines.push({
-      ...(r ? { id: Number(r.id), name: r.name, category: r.category, price: r.price, updated_timestamp: r.updated_timestamp } : {}),
+      ...(key && r ? { ...key, ...r } : {}),
       __op: op,
       __deleted: op === 'd' || op === 't',
-      __source: { connector: 'postgres-logical', db: 'db', schema: 'public', table: 'products', position: '{}', txid: 1000 - txLsn, lsn: lsn(txLsn), snapshot: false },
-      __kafka: { topic: TOPIC, partition, offset, key: id === null ? null : { id } },
+      __source: { connector: 'postgres-logical', db: 'db', schema: 'public', table: shape.table, position: '{}', txid: 1000 - txLsn, lsn: lsn(txLsn), snapshot: false },
+      __kafka: { topic: TOPIC, partition, offset, key },
     });
   };
   for (let tx = 1; tx <= transactions; tx++) {
@@ -78,21 +116,19 @@ function history(seed: number, keys: number, transactions: number): { lines: Lin
         for (const k of live.keys()) live.delete(k);
         emit(null, 't', tx, null);
       } else if (live.has(id) && roll < 20) {
-        const old = live.get(id) as ProductState;
+        const old = live.get(id) as Fields;
         live.delete(id);
         emit(id, 'd', tx, old);
       } else if (live.has(id) && roll < 25) {
         const to = keys + 1 + rand(keys);
         if (live.has(to)) continue;
-        const old = live.get(id) as ProductState;
+        const old = live.get(id) as Fields;
         live.delete(id);
         emit(id, 'd', tx, old);
-        const moved = { ...old, id: String(to) };
-        live.set(to, moved);
-        emit(to, 'c', tx, moved);
+        live.set(to, old);
+        emit(to, 'c', tx, old);
       } else {
-        const r: ProductState = {
-          id: String(id),
+        const r: Fields = {
           name: `p${id} v${tx}`,
           category: rand(4) === 0 ? null : `c${rand(3)}`,
           price: `${rand(100)}.${String(rand(100)).padStart(2, '0')}`,
@@ -104,8 +140,14 @@ function history(seed: number, keys: number, transactions: number): { lines: Lin
       }
     }
   }
-  const rows = [...live.values()].sort((a, b) => Number(a.id) - Number(b.id));
-  return { lines, rows };
+  // PostgreSQL's rows: canonical values in column order, in key order
+  const rows = [...live].map(([n, r]): TableRow => {
+    const all: Record<string, unknown> = { ...keyOf(n), ...r };
+    const values = shape.columns.map((c) => (all[c.name] === null ? null : String(all[c.name])));
+    return { key: shape.key.map((i) => values[i] as string), values };
+  });
+  const compare = keyComparator(shape);
+  return { lines, rows: rows.sort((a, b) => compare(a.key, b.key)) };
 }
 
 describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory', () => {
@@ -113,16 +155,31 @@ describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory',
     const root = tempDir();
     const { lines, rows } = history(seed, 40, 400);
     writeStage(root, lines);
-    const { report, stats } = await reconcileStage(rows, readLocalStageLines(root, [TOPIC]), { tmpDir: tempDir(), runKeys: 7, fanIn: 3 });
+    const { report, stats } = await reconcileStage(products, rows, readLocalStageLines(root, [TOPIC]), { tmpDir: tempDir(), runKeys: 7, fanIn: 3 });
     expect(stats.lines).toBe(lines.length);
     expect(stats.truncates).toBeGreaterThan(0);
     expect(stats.runs).toBeGreaterThan(3);
     expect(stats.mergePasses).toBeGreaterThan(0);
     expect(report.counts).toEqual({ missing: 0, extra: 0, differing: 0 });
     expect(report.equal).toBe(true);
-    expect(report.stage).toEqual(summarize(rows));
+    expect(report.stage).toEqual(summarize(products, rows));
     // the same answer as the in-memory reduction of the same lines
-    expect([...latestState(lines).values()]).toEqual(rows);
+    expect([...latestState(products, lines).values()]).toEqual(rows);
+  }, 60_000);
+
+  it.each([1, 2, 3])('composite key (tenant text, id), random history %i: equal, in the C-collation-then-numeric key order', async (seed) => {
+    const root = tempDir();
+    const { lines, rows } = history(seed, 40, 400, accounts, accountKey);
+    writeStage(root, lines);
+    const { report, stats } = await reconcileStage(accounts, rows, readLocalStageLines(root, [TOPIC]), { tmpDir: tempDir(), runKeys: 5, fanIn: 2 });
+    expect(stats.truncates).toBeGreaterThan(0);
+    expect(stats.runs).toBeGreaterThan(3);
+    expect(report.counts).toEqual({ missing: 0, extra: 0, differing: 0 });
+    expect(report.equal).toBe(true);
+    expect([...latestState(accounts, lines).values()]).toEqual(rows);
+    expect(rows.length).toBeGreaterThan(0);
+    const tenants = rows.map((r) => r.key[0]);
+    expect(tenants).toEqual([...tenants].sort((a, b) => (a === b ? 0 : (a as string) < (b as string) ? -1 : 1)));
   }, 60_000);
 
   it('finds what differs after the stage was written, however the lines are spread over runs', async () => {
@@ -131,14 +188,15 @@ describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory',
     writeStage(root, lines);
     const [first, second, ...rest] = rows;
     if (!first || !second) throw new Error('empty history');
-    const changed = { ...second, price: '999.99' };
-    const added: ProductState = { ...first, id: '100000' };
-    const source = [changed, ...rest, added].sort((a, b) => Number(a.id) - Number(b.id));
-    const { report } = await reconcileStage(source, readLocalStageLines(root, [TOPIC]), { tmpDir: tempDir(), runKeys: 5, fanIn: 2 });
+    const price = products.columns.findIndex((c) => c.name === 'price');
+    const changed = { ...second, values: second.values.map((v, i) => (i === price ? '999.99' : v)) };
+    const added: TableRow = { key: ['100000'], values: ['100000', ...first.values.slice(1)] };
+    const source = [changed, ...rest, added];
+    const { report } = await reconcileStage(products, source, readLocalStageLines(root, [TOPIC]), { tmpDir: tempDir(), runKeys: 5, fanIn: 2 });
     expect(report.equal).toBe(false);
-    expect(report.extra).toEqual([first.id]);
+    expect(report.extra).toEqual([first.key[0]]);
     expect(report.missing).toEqual(['100000']);
-    expect(report.differing.map((d) => [d.id, d.fields])).toEqual([[second.id, ['price']]]);
+    expect(report.differing.map((d) => [d.id, d.fields])).toEqual([[second.key[0], ['price']]]);
   });
 
   it('removes its sort runs when done', async () => {
@@ -146,7 +204,7 @@ describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory',
     const work = tempDir();
     const { lines, rows } = history(3, 20, 100);
     writeStage(root, lines);
-    await reconcileStage(rows, readLocalStageLines(root, [TOPIC]), { tmpDir: work, runKeys: 4, fanIn: 2 });
+    await reconcileStage(products, rows, readLocalStageLines(root, [TOPIC]), { tmpDir: work, runKeys: 4, fanIn: 2 });
     expect(readdirSync(work)).toEqual([]);
   });
 });

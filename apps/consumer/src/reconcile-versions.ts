@@ -1,3 +1,6 @@
+import type { KeyParts, TableShape } from './reconcile-shape.ts';
+import { fromStage } from './reconcile-values.ts';
+
 /**
  * Which stage line of a key is its latest version, and what a TRUNCATE removes.
  *
@@ -14,10 +17,7 @@
  * comparing two strings: major (LSN or txid), minor (0 or the polled id), partition, offset.
  */
 
-export const COMPARED_FIELDS = ['name', 'category', 'price', 'updated_timestamp'] as const;
-export type ComparedField = (typeof COMPARED_FIELDS)[number];
-
-/** One field's value and the position of the version it was written by. */
+/** One field's value (canonical, see reconcile-values.ts) and the position of the version it was written by. */
 export type FieldValue = [value: string | null, position: string];
 
 /** The latest known state of one key, as far as the lines seen so far tell. */
@@ -28,16 +28,18 @@ export interface KeyVersion {
   /** `schema.table` of that line (what a TRUNCATE applies to). */
   table: string;
   /**
-   * Each field as the latest line that carried it wrote it: a line leaves out an unchanged
-   * TOASTed value it did not have (`__unchanged_toast`), so an older line's value stands.
+   * Per compared column (the shape's `columns`), its value as the latest line that carried it
+   * wrote it: a line leaves out an unchanged TOASTed value it did not have
+   * (`__unchanged_toast`), so an older line's value stands; a delete carries no values.
    */
-  fields: Partial<Record<ComparedField, FieldValue>>;
+  fields: (FieldValue | undefined)[];
 }
 
 export type StageEntry =
-  | { kind: 'row'; id: string; version: KeyVersion }
+  | { kind: 'row'; key: KeyParts; version: KeyVersion }
   | { kind: 'truncate'; table: string; position: string }
-  | { kind: 'skip' };
+  /** A line without a value for every key column, or of another table than the one reconciled. */
+  | { kind: 'skip'; reason: 'no-key' | 'other-table' };
 
 const U64 = (1n << 64n) - 1n;
 const I64_OFFSET = 1n << 63n;
@@ -94,23 +96,35 @@ const PARTITION_END = SOURCE_CHARS + 8;
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-/** Classifies one parsed stage line. */
-export function stageEntry(line: Record<string, unknown>): StageEntry {
+/**
+ * Classifies one parsed stage line of `shape`'s topic: its key is the key columns' values
+ * (from the row, else from `__kafka.key`), its values the compared columns' (a column the
+ * line does not have is null, unless `__unchanged_toast` names it). A line whose `__source`
+ * names another table is skipped, so is a line without a value for every key column.
+ */
+export function stageEntry(line: Record<string, unknown>, shape: TableShape): StageEntry {
   const source = (line.__source ?? null) as SourceBlock | null;
-  const kafka = line.__kafka as { partition?: unknown; offset?: unknown; key?: { id?: unknown } | null } | undefined;
+  const lineSchema = str(source?.schema);
+  const lineTable = str(source?.table);
+  if ((lineSchema !== null && lineSchema !== shape.schema) || (lineTable !== null && lineTable !== shape.table)) return { kind: 'skip', reason: 'other-table' };
+  const kafka = line.__kafka as { partition?: unknown; offset?: unknown; key?: Record<string, unknown> | null } | undefined;
   const [major, minor] = sourceOrder(source);
   const position = encodePosition(major, minor, integer(kafka?.partition) ?? 0n, integer(kafka?.offset) ?? 0n);
-  const table = `${str(source?.schema) ?? ''}.${str(source?.table) ?? ''}`;
+  const table = `${lineSchema ?? ''}.${lineTable ?? ''}`;
   if (line.__op === 't') return { kind: 'truncate', table, position };
-  const id = str(line.id ?? kafka?.key?.id);
-  if (id === null) return { kind: 'skip' };
-  const unchanged = Array.isArray(line.__unchanged_toast) ? (line.__unchanged_toast as unknown[]) : [];
-  const fields: Partial<Record<ComparedField, FieldValue>> = {};
-  for (const f of COMPARED_FIELDS) {
-    if (unchanged.includes(f)) continue;
-    fields[f] = [f === 'category' ? str(line[f]) : String(line[f] ?? ''), position];
+  const key: string[] = [];
+  for (const i of shape.key) {
+    const column = shape.columns[i] as TableShape['columns'][number];
+    const value = fromStage(column, line[column.name] ?? kafka?.key?.[column.name]);
+    if (value === null) return { kind: 'skip', reason: 'no-key' };
+    key.push(value);
   }
-  return { kind: 'row', id, version: { position, deleted: line.__deleted === true || line.__op === 'd', table, fields } };
+  const deleted = line.__deleted === true || line.__op === 'd';
+  const unchanged = Array.isArray(line.__unchanged_toast) ? (line.__unchanged_toast as unknown[]) : [];
+  const fields = shape.columns.map((column): FieldValue | undefined =>
+    deleted || unchanged.includes(column.name) ? undefined : [fromStage(column, line[column.name]), position],
+  );
+  return { kind: 'row', key, version: { position, deleted, table, fields } };
 }
 
 /**
@@ -120,12 +134,10 @@ export function stageEntry(line: Record<string, unknown>): StageEntry {
  */
 export function mergeVersions(a: KeyVersion, b: KeyVersion): KeyVersion {
   const [older, newer] = a.position <= b.position ? [a, b] : [b, a];
-  const fields = { ...newer.fields };
-  for (const f of COMPARED_FIELDS) {
-    const o = older.fields[f];
-    const n = fields[f];
-    if (o && (!n || o[1] > n[1])) fields[f] = o;
-  }
+  const fields = newer.fields.map((n, i) => {
+    const o = older.fields[i];
+    return o && (!n || o[1] > n[1]) ? o : n;
+  });
   return { position: newer.position, deleted: newer.deleted, table: newer.table, fields };
 }
 
@@ -164,21 +176,4 @@ export class Truncates {
     const offset = t.partitions.get(version.position.slice(SOURCE_CHARS, PARTITION_END));
     return offset !== undefined && version.position.slice(PARTITION_END) < offset;
   }
-}
-
-/** Numeric order for integer ids (as PostgreSQL orders a bigint key), text order otherwise. */
-export function compareIds(a: string, b: string): number {
-  const ia = /^-?\d+$/.test(a);
-  const ib = /^-?\d+$/.test(b);
-  if (ia && ib) {
-    const na = a.startsWith('-');
-    const nb = b.startsWith('-');
-    if (na !== nb) return na ? -1 : 1;
-    const da = a.replace(/^-?0*/, '');
-    const db = b.replace(/^-?0*/, '');
-    const mag = da.length !== db.length ? da.length - db.length : da < db ? -1 : da > db ? 1 : 0;
-    return na ? -mag : mag;
-  }
-  if (ia !== ib) return ia ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
 }

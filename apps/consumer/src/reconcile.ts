@@ -3,35 +3,36 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KeyState, LatestPerKey, type LatestPerKeyStats } from './reconcile-latest.ts';
-import { COMPARED_FIELDS, type ComparedField, compareIds, type KeyVersion, mergeVersions, stageEntry, Truncates } from './reconcile-versions.ts';
+import { displayKey, type KeyParts, keyComparator, type TableShape } from './reconcile-shape.ts';
+import { type KeyVersion, mergeVersions, stageEntry, Truncates } from './reconcile-versions.ts';
 
-/** One product as compared: the business columns, as text (price a decimal string, timestamp ISO-8601 µs UTC). */
-export interface ProductState {
-  id: string;
-  name: string;
-  category: string | null;
-  price: string;
-  updated_timestamp: string;
+/** One row as compared: its key (canonical key values, in key order) and every compared column's canonical value, in column order. */
+export interface TableRow {
+  key: KeyParts;
+  values: readonly (string | null)[];
 }
 
 export interface SideSummary {
   rows: number;
-  /** sha256 over the rows in id order, each as the JSON array [id, name, category, price, updated_timestamp]. */
+  /** sha256 over the rows in key order, each as the JSON array of its compared values (column order) and a newline. */
   checksum: string;
 }
 
 export interface Difference {
+  /** The key as people read it (see displayKey). */
   id: string;
-  source: ProductState;
-  stage: ProductState;
-  fields: ComparedField[];
+  key: KeyParts;
+  source: Record<string, string | null>;
+  stage: Record<string, string | null>;
+  /** The columns whose values differ, in column order. */
+  fields: string[];
 }
 
 export interface ReconcileReport {
   equal: boolean;
   source: SideSummary;
   stage: SideSummary;
-  /** How many keys of each kind (the lists below hold the first ones, in id order). */
+  /** How many keys of each kind (the lists below hold the first ones, in key order). */
   counts: { missing: number; extra: number; differing: number };
   /** In the source, not in the stage. */
   missing: string[];
@@ -45,51 +46,51 @@ export interface StageReadStats extends LatestPerKeyStats {
   lines: number;
   /** TRUNCATE lines among them. */
   truncates: number;
+  /** Lines skipped: without a value for every key column, or of another table. */
+  skipped: number;
 }
 
 /** Keys listed per kind in a report; the counts are always exact. */
 export const LIST_LIMIT = 1000;
 
-function stateOf(id: string, v: KeyVersion): ProductState {
-  const f = v.fields;
-  return {
-    id,
-    name: f.name?.[0] ?? '',
-    category: f.category?.[0] ?? null,
-    price: f.price?.[0] ?? '',
-    updated_timestamp: f.updated_timestamp?.[0] ?? '',
-  };
+function rowOf(shape: TableShape, key: KeyParts, v: KeyVersion): TableRow {
+  const values = shape.columns.map((_, i) => v.fields[i]?.[0] ?? null);
+  shape.key.forEach((c, i) => {
+    values[c] = key[i] as string;
+  });
+  return { key, values };
 }
 
 /**
- * The latest state per key from stage lines (parsed JSON objects), in memory: see
- * reconcile-versions.ts for the order (source position, then Kafka offset). A latest line
- * with `__deleted: true`, or a TRUNCATE of the table after it, removes the key. Lines
- * without an id (and that are no TRUNCATE) are ignored. For small stages and tests; the
- * command streams (`reconcileStage`).
+ * The latest state per key from stage lines (parsed JSON objects), in memory, in key order:
+ * see reconcile-versions.ts for the order (source position, then Kafka offset). A latest line
+ * with `__deleted: true`, or a TRUNCATE of the table after it, removes the key. For small
+ * stages and tests; the command streams (`reconcileStage`).
  */
-export function latestState(lines: Iterable<Record<string, unknown>>): Map<string, ProductState> {
-  const best = new Map<string, KeyVersion>();
+export function latestState(shape: TableShape, lines: Iterable<Record<string, unknown>>): Map<string, TableRow> {
+  const best = new Map<string, KeyState>();
   const truncates = new Truncates();
   for (const line of lines) {
-    const entry = stageEntry(line);
+    const entry = stageEntry(line, shape);
     if (entry.kind === 'truncate') truncates.add(entry.table, entry.position);
     if (entry.kind !== 'row') continue;
-    const known = best.get(entry.id);
-    best.set(entry.id, known ? mergeVersions(known, entry.version) : entry.version);
+    const text = JSON.stringify(entry.key);
+    const known = best.get(text);
+    best.set(text, { key: entry.key, version: known ? mergeVersions(known.version, entry.version) : entry.version });
   }
-  const out = new Map<string, ProductState>();
-  for (const id of [...best.keys()].sort(compareIds)) {
-    const v = best.get(id) as KeyVersion;
-    if (!v.deleted && !truncates.removes(v)) out.set(id, stateOf(id, v));
+  const compare = keyComparator(shape);
+  const out = new Map<string, TableRow>();
+  for (const { key, version } of [...best.values()].sort((a, b) => compare(a.key, b.key))) {
+    if (!version.deleted && !truncates.removes(version)) out.set(displayKey(key), rowOf(shape, key, version));
   }
   return out;
 }
 
-const rowText = (r: ProductState) => `${JSON.stringify([r.id, r.name, r.category, r.price, r.updated_timestamp])}\n`;
+const rowText = (r: TableRow) => `${JSON.stringify(r.values)}\n`;
 
-export function summarize(rows: Iterable<ProductState>): SideSummary {
-  const sorted = [...rows].sort((a, b) => compareIds(a.id, b.id));
+export function summarize(shape: TableShape, rows: Iterable<TableRow>): SideSummary {
+  const compare = keyComparator(shape);
+  const sorted = [...rows].sort((a, b) => compare(a.key, b.key));
   const hash = createHash('sha256');
   for (const r of sorted) hash.update(rowText(r));
   return { rows: sorted.length, checksum: hash.digest('hex') };
@@ -98,7 +99,7 @@ export function summarize(rows: Iterable<ProductState>): SideSummary {
 class Side {
   rows = 0;
   private readonly hash: Hash = createHash('sha256');
-  add(r: ProductState): void {
+  add(r: TableRow): void {
     this.rows++;
     this.hash.update(rowText(r));
   }
@@ -107,22 +108,26 @@ class Side {
   }
 }
 
-async function* alive(states: AsyncIterable<KeyState>, truncates: Truncates): AsyncGenerator<ProductState> {
-  for await (const { id, version } of states) {
-    if (!version.deleted && !truncates.removes(version)) yield stateOf(id, version);
+async function* alive(shape: TableShape, states: AsyncIterable<KeyState>, truncates: Truncates): AsyncGenerator<TableRow> {
+  for await (const { key, version } of states) {
+    if (!version.deleted && !truncates.removes(version)) yield rowOf(shape, key, version);
   }
 }
 
+type Rows = Iterable<TableRow> | AsyncIterable<TableRow>;
+
+const iteratorOf = (rows: Rows): AsyncIterator<TableRow> | Iterator<TableRow> =>
+  Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
+
+const record = (shape: TableShape, r: TableRow) => Object.fromEntries(shape.columns.map((c, i) => [c.name, r.values[i] ?? null]));
+
 /**
- * Compares two streams of rows, both in id order (compareIds), with a merge join: memory
- * holds one row of each side and the first LIST_LIMIT keys of each kind. A source that is
- * not in id order is an error, never a wrong answer.
+ * Compares two streams of rows of `shape`, both in key order (keyComparator), with a merge
+ * join: memory holds one row of each side and the first `limit` keys of each kind. A side
+ * that is not in key order is an error, never a wrong answer.
  */
-export async function reconcile(
-  sourceRows: Iterable<ProductState> | AsyncIterable<ProductState>,
-  stageRows: Iterable<ProductState> | AsyncIterable<ProductState>,
-  limit = LIST_LIMIT,
-): Promise<ReconcileReport> {
+export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: Rows, limit = LIST_LIMIT): Promise<ReconcileReport> {
+  const compare = keyComparator(shape);
   const source = new Side();
   const stage = new Side();
   const counts = { missing: 0, extra: 0, differing: 0 };
@@ -130,44 +135,44 @@ export async function reconcile(
   const extra: string[] = [];
   const differing: Difference[] = [];
   const ordered = (label: string) => {
-    let last: string | undefined;
-    return (id: string) => {
-      if (last !== undefined && compareIds(last, id) >= 0) throw new Error(`reconcile: the ${label} rows are not in id order (${last} before ${id})`);
-      last = id;
+    let last: KeyParts | undefined;
+    return (key: KeyParts) => {
+      if (last !== undefined && compare(last, key) >= 0) {
+        throw new Error(`reconcile: the ${label} rows of ${shape.name} are not in key order (${displayKey(last)} before ${displayKey(key)})`);
+      }
+      last = key;
     };
   };
-  const checkSource = ordered('source');
-  const checkStage = ordered('stage');
-  const sIt = (Symbol.asyncIterator in sourceRows ? sourceRows[Symbol.asyncIterator]() : sourceRows[Symbol.iterator]()) as
-    | AsyncIterator<ProductState>
-    | Iterator<ProductState>;
-  const tIt = (Symbol.asyncIterator in stageRows ? stageRows[Symbol.asyncIterator]() : stageRows[Symbol.iterator]()) as
-    | AsyncIterator<ProductState>
-    | Iterator<ProductState>;
-  const nextOf = async (it: AsyncIterator<ProductState> | Iterator<ProductState>, check: (id: string) => void, side: Side) => {
+  const next = async (it: AsyncIterator<TableRow> | Iterator<TableRow>, check: (key: KeyParts) => void, side: Side) => {
     const n = await it.next();
     if (n.done) return undefined;
-    check(n.value.id);
+    check(n.value.key);
     side.add(n.value);
     return n.value;
   };
-  let s = await nextOf(sIt, checkSource, source);
-  let t = await nextOf(tIt, checkStage, stage);
+  const sIt = iteratorOf(sourceRows);
+  const tIt = iteratorOf(stageRows);
+  const checkSource = ordered('source');
+  const checkStage = ordered('stage');
+  let s = await next(sIt, checkSource, source);
+  let t = await next(tIt, checkStage, stage);
   while (s || t) {
-    const order = !s ? 1 : !t ? -1 : compareIds(s.id, t.id);
+    const order = !s ? 1 : !t ? -1 : compare(s.key, t.key);
     if (order < 0 && s) {
-      if (counts.missing++ < limit) missing.push(s.id);
-      s = await nextOf(sIt, checkSource, source);
+      if (counts.missing++ < limit) missing.push(displayKey(s.key));
+      s = await next(sIt, checkSource, source);
     } else if (order > 0 && t) {
-      if (counts.extra++ < limit) extra.push(t.id);
-      t = await nextOf(tIt, checkStage, stage);
+      if (counts.extra++ < limit) extra.push(displayKey(t.key));
+      t = await next(tIt, checkStage, stage);
     } else if (s && t) {
       const want = s;
       const got = t;
-      const fields = COMPARED_FIELDS.filter((f) => want[f] !== got[f]);
-      if (fields.length > 0 && counts.differing++ < limit) differing.push({ id: want.id, source: want, stage: got, fields });
-      s = await nextOf(sIt, checkSource, source);
-      t = await nextOf(tIt, checkStage, stage);
+      const fields = shape.columns.filter((_, i) => want.values[i] !== got.values[i]).map((c) => c.name);
+      if (fields.length > 0 && counts.differing++ < limit) {
+        differing.push({ id: displayKey(want.key), key: want.key, source: record(shape, want), stage: record(shape, got), fields });
+      }
+      s = await next(sIt, checkSource, source);
+      t = await next(tIt, checkStage, stage);
     }
   }
   const sum = source.summary();
@@ -194,53 +199,35 @@ export interface ReconcileStageOptions {
 }
 
 /**
- * PostgreSQL's rows (in id order) against the stage's lines (any order): the lines are
- * reduced to the latest version per key with an external sort (bounded memory, runs on
- * disk), TRUNCATEs applied, then merge-joined with the source rows.
+ * PostgreSQL's rows of one table (in key order) against its topic's stage lines (any order):
+ * the lines are reduced to the latest version per key with an external sort (bounded memory,
+ * runs on disk), TRUNCATEs applied, then merge-joined with the source rows.
  */
 export async function reconcileStage(
-  sourceRows: Iterable<ProductState> | AsyncIterable<ProductState>,
+  shape: TableShape,
+  sourceRows: Rows,
   stageLines: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>,
   options: ReconcileStageOptions = {},
 ): Promise<{ report: ReconcileReport; stats: StageReadStats }> {
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'buyonline-reconcile-'));
   try {
-    const latest = new LatestPerKey({ dir, runKeys: options.runKeys ?? 100_000, fanIn: options.fanIn ?? 64 });
+    const latest = new LatestPerKey({ dir, runKeys: options.runKeys ?? 100_000, fanIn: options.fanIn ?? 64, compare: keyComparator(shape) });
     const truncates = new Truncates();
     let lines = 0;
     let truncated = 0;
+    let skipped = 0;
     for await (const line of stageLines) {
       lines++;
-      const entry = stageEntry(line);
-      if (entry.kind === 'row') await latest.add(entry.id, entry.version);
+      const entry = stageEntry(line, shape);
+      if (entry.kind === 'row') await latest.add(entry.key, entry.version);
       else if (entry.kind === 'truncate') {
         truncated++;
         truncates.add(entry.table, entry.position);
-      }
+      } else skipped++;
     }
-    const report = await reconcile(sourceRows, alive(latest.sorted(), truncates), options.limit);
-    return { report, stats: { lines, truncates: truncated, ...latest.stats } };
+    const report = await reconcile(shape, sourceRows, alive(shape, latest.sorted(), truncates), options.limit);
+    return { report, stats: { lines, truncates: truncated, skipped, ...latest.stats } };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** A report for people: counts and checksums, then up to `limit` keys of each kind. */
-export function renderReport(report: ReconcileReport, labels: { source: string; stage: string }, limit = 20): string {
-  const { counts } = report;
-  const out = [
-    `reconcile: ${report.equal ? 'EQUAL' : 'MISMATCH'}`,
-    `  source ${labels.source}: ${report.source.rows} rows, sha256 ${report.source.checksum}`,
-    `  stage  ${labels.stage}: ${report.stage.rows} keys, sha256 ${report.stage.checksum}`,
-    `  missing from the stage: ${counts.missing}, extra in the stage: ${counts.extra}, differing: ${counts.differing}`,
-  ];
-  const more = (n: number) => (n > limit ? ` … and ${n - limit} more` : '');
-  if (counts.missing) out.push(`  missing ids: ${report.missing.slice(0, limit).join(', ')}${more(counts.missing)}`);
-  if (counts.extra) out.push(`  extra ids: ${report.extra.slice(0, limit).join(', ')}${more(counts.extra)}`);
-  for (const d of report.differing.slice(0, limit)) {
-    const detail = d.fields.map((f) => `${f}: source ${JSON.stringify(d.source[f])} stage ${JSON.stringify(d.stage[f])}`).join('; ');
-    out.push(`  id ${d.id} differs — ${detail}`);
-  }
-  if (counts.differing > limit) out.push(`  … and ${counts.differing - limit} more differing`);
-  return `${out.join('\n')}\n`;
 }

@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { parsePgTable } from './reconcile-sources.ts';
+
+describe('parsePgTable (PG_TABLE)', () => {
+  it('reads <schema>.<table>, and a bare table as public', () => {
+    expect(parsePgTable('shop.order_lines')).toEqual({ schema: 'shop', table: 'order_lines' });
+    expect(parsePgTable('products')).toEqual({ schema: 'public', table: 'products' });
+  });
+  it('names the variable and what was wrong', () => {
+    expect(() => parsePgTable('a.b.c')).toThrow(/PG_TABLE: expected <schema>.<table>, got a.b.c/);
+    expect(() => parsePgTable('a.')).toThrow(/PG_TABLE/);
+  });
+});
