@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,9 +172,32 @@ consumer:
     expect(lines.some((l) => 'note' in l)).toBe(false);
     expect(lines.filter((l) => (l as unknown as Row).sku === 'TEST').every((l) => l.__op === 'd')).toBe(true);
 
+    // reconcile, from the same file: every captured table. order_lines is equal (the filtered test
+    // lines were deleted at the end); customers differs exactly where the file masks and drops.
+    const reconcile = await reconcileFromFile();
+    const byTable = Object.fromEntries(reconcile.tables.map((t) => [t.name, t]));
+    expect(byTable.order_lines?.status, JSON.stringify(byTable.order_lines)).toBe('equal');
+    expect(byTable.customers?.status).toBe('mismatch');
+    const differing = new Set((byTable.customers?.differing ?? []).flatMap((d) => d.fields));
+    expect([...differing].sort()).toEqual(['email', 'note']);
+    expect(reconcile.code).toBe(3);
+
     expect(await producer.terminate()).toBe(0);
     expect(await consumer.terminate()).toBe(0);
   });
+
+  /** `consumer reconcile --json` with only the pipeline file to say what to compare. */
+  function reconcileFromFile(): Promise<{ code: number | null; tables: ReconciledTable[] }> {
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PG_URL: endpoints.pgUrl, KAFKA_BROKERS: endpoints.brokers, SCHEMA_REGISTRY_URL: endpoints.registryUrl, PIPELINE_FILE: pipelineFile };
+    return new Promise((resolve) => {
+      execFile(process.execPath, [join(repoRoot, 'apps', 'consumer', 'dist', 'main.js'), 'reconcile', '--json'], { env, timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+        writeFileSync(join(logDir, 'reconcile.log'), stdout + stderr);
+        const line = stdout.split('\n').find((l) => l.startsWith('{"reconcile"'));
+        const tables = line ? (JSON.parse(line) as { reconcile: { tables: ReconciledTable[] } }).reconcile.tables : [];
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, tables });
+      });
+    });
+  }
 
   /** Rows loaded before the producer first started: snapshot reads. */
   function initialRow(tbl: string, row: Row): boolean {
@@ -182,6 +206,13 @@ consumer:
 });
 
 type Row = Record<string, unknown>;
+
+interface ReconciledTable {
+  /** The table's name without its schema. */
+  name: string;
+  status: 'equal' | 'mismatch' | 'skipped';
+  differing?: { fields: string[] }[];
+}
 
 function keyOf(tbl: string, row: Row): string {
   return tbl === 'customers' ? `customers/${row.id}` : `order_lines/${row.order_id}/${row.line}`;

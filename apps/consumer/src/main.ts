@@ -2,14 +2,15 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { configOf, createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
+import { configOf, createLogger, envWithConfigFile, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
 import { ConfigError } from '@buyonline/connect-api';
 import { type SinkMode, SinkWorker } from '@buyonline/kafka-common';
-import { localStagePlugin, setupStatements, snowflakeStagePlugin } from '@buyonline/sink-stage';
+import { localStagePlugin, setupStatements, snowflakeStagePlugin, type StageSinkConfig } from '@buyonline/sink-stage';
 import { topicsAtStart } from './batch-topics.ts';
 import { consumerEnvSchema, readConsumerSettings, SINK_SHORTCUTS } from './env.ts';
 import { consumerRegistry } from './plugins.ts';
 import { runReconcile } from './reconcile-command.ts';
+import { reconcileTargetsFromPipeline } from './reconcile-targets.ts';
 
 // snowflake-sdk bundles AWS SDK clients (for external stages, unused here) that warn about
 // Node 20 on load; the warning is about their future releases, not about this program.
@@ -18,7 +19,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const COMMANDS = {
   stream: 'consume continuously, writing files into the stage, until SIGTERM/SIGINT (default)',
   batch: 'record the end offsets, drain to them, flush, commit, print a summary and exit 0',
-  reconcile: 'compare PostgreSQL (PG_URL, PG_TABLE) with the latest state per key in the stage; exit 0 equal, 3 mismatch (--json: JSON)',
+  reconcile: "compare PostgreSQL with the latest state per key in the stage: every table the pipeline file's source: captures (else PG_URL, PG_TABLE, TOPIC); exit 0 equal, 3 mismatch (--json: JSON)",
   'snowflake-sql': 'print the SQL that creates the Snowflake objects (SNOWFLAKE_*), then exit',
 };
 
@@ -48,8 +49,14 @@ await runApp(undefined, async (signal) => {
   const registry = consumerRegistry(dirname(fileURLToPath(import.meta.url)), process.env.NODE_PATH);
   const settings = await readConsumerSettings(process.env, { configFile: values.config, pipelineFile: values.pipeline }, registry);
   const { env, sink } = settings;
-  // reconcile reads the stage the sink writes: the file's sink section, or STAGE (sinkConfigFrom)
-  if (command === 'reconcile') return runReconcile(env, { json: values.json === true });
+  // reconcile reads the stage the sink writes: the file's sink section, or STAGE (sinkConfigFrom);
+  // with a pipeline file, the tables its source section captures, else PG_TABLE and TOPIC
+  if (command === 'reconcile') {
+    const flags = { json: values.json === true };
+    if (!settings.pipeline?.source()) return runReconcile(env, flags);
+    const vars = envWithConfigFile(process.env, values.config);
+    return runReconcile(await reconcileTargetsFromPipeline(settings.pipeline, vars, sink.config as StageSinkConfig, { ...flags, logLevel: env.LOG_LEVEL }));
+  }
   if (command === 'snowflake-sql') {
     const snowflake = configOf(sink, snowflakeStagePlugin);
     if (!snowflake) throw new ConfigError('snowflake-sql needs the snowflake-stage sink (STAGE=snowflake, or sink.connector: snowflake-stage)');

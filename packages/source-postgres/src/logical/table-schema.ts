@@ -53,7 +53,7 @@ export async function describeColumns(sql: Sql, schema: string, table: string): 
   const rows = await sql<CatalogRow[]>`
     select a.attname::text as name, t.typname::text as type_name, t.typtype::text as type_type,
            a.atttypmod as type_mod, a.attnotnull as not_null,
-           coalesce(i.indisprimary, false) as is_key, coalesce(array_position(i.indkey::int2[], a.attnum), 0) as key_position,
+           coalesce(i.indisprimary, false) as is_key, coalesce(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0) as key_position,
            et.typname::text as elem_name, et.typtype::text as elem_type
       from pg_attribute a
       join pg_class c on c.oid = a.attrelid
