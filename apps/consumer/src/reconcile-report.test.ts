@@ -13,6 +13,7 @@ const equalReport = (rows: number, checksum: string): ReconcileReport => ({
   missing: [],
   extra: [],
   differing: [],
+  notCarried: {},
 });
 
 const products: TableResult = {
@@ -39,6 +40,7 @@ const orderLines: TableResult = {
     missing: ['["1","3"]'],
     extra: ['["2","1"]'],
     differing: [{ id: '["1","2"]', key: ['1', '2'], source: { qty: '1.000' }, stage: { qty: '2.000' }, fields: ['qty'] }],
+    notCarried: {},
   },
   stats: stats(5),
 };

@@ -105,6 +105,9 @@ export function renderReport(results: readonly TableResult[], stageLabel: string
       out.push(`  key ${d.id} differs — ${detail}`);
     }
     if (counts.differing > limit) out.push(`  … and ${counts.differing - limit} more differing`);
+    for (const [column, rows] of Object.entries(report.notCarried ?? {})) {
+      out.push(`  not compared: ${column} for ${rows} rows whose stage lines never carried it (the column was added after they were written)`);
+    }
   }
   return `${out.join('\n')}\n`;
 }

@@ -99,7 +99,7 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
 /**
  * Classifies one parsed stage line of `shape`'s topic: its key is the key columns' values
  * (from the row, else from `__kafka.key`), its values the compared columns' (a column the
- * line does not have is null, unless `__unchanged_toast` names it). A line whose `__source`
+ * line does not have is unknown, as is one `__unchanged_toast` names). A line whose `__source`
  * names another table is skipped, so is a line without a value for every key column.
  */
 export function stageEntry(line: Record<string, unknown>, shape: TableShape): StageEntry {
@@ -121,8 +121,10 @@ export function stageEntry(line: Record<string, unknown>, shape: TableShape): St
   }
   const deleted = line.__deleted === true || line.__op === 'd';
   const unchanged = Array.isArray(line.__unchanged_toast) ? (line.__unchanged_toast as unknown[]) : [];
-  const fields = shape.columns.map((column): FieldValue | undefined =>
-    deleted || unchanged.includes(column.name) ? undefined : [fromStage(column, line[column.name]), position],
+  // A column the line does not have at all was not in the schema it was written with (added
+  // since): unknown, like an unchanged TOASTed value, not null.
+  const fields = shape.columns.map((column, i): FieldValue | undefined =>
+    deleted || unchanged.includes(column.name) || (!(column.name in line) && !shape.key.includes(i)) ? undefined : [fromStage(column, line[column.name]), position],
   );
   return { kind: 'row', key, version: { position, deleted, table, fields } };
 }

@@ -322,3 +322,41 @@ describe('reconcile', () => {
     expect(displayKey(['42', 'eu'])).toBe('["42","eu"]');
   });
 });
+
+describe('a column added after rows were written (ALTER TABLE … ADD COLUMN … DEFAULT)', () => {
+  const withStock = shapeOf('products', [
+    ['id', 'int8', 1],
+    ['name', 'text'],
+    ['stock', 'int4'],
+  ]);
+
+  it('is not compared for rows whose stage lines never carried it, and is counted as not carried', async () => {
+    // Row 1 was written before the column existed; row 2 after (its line carries stock).
+    const lines = [line({ id: 1, name: 'a' }, { lsn: '0/10', offset: 0 }), line({ id: 2, name: 'b', stock: 9 }, { lsn: '0/20', offset: 1 })];
+    const stage = [...latestState(withStock, lines).values()];
+    const source: TableRow[] = [
+      { key: ['1'], values: ['1', 'a', '7'] },
+      { key: ['2'], values: ['2', 'b', '9'] },
+    ];
+    const report = await reconcile(withStock, source, stage);
+    expect(report.equal).toBe(true);
+    expect(report.counts.differing).toBe(0);
+    expect(report.notCarried).toEqual({ stock: 1 });
+    expect(report.stage.checksum).toBe(report.source.checksum);
+  });
+
+  it('is compared as soon as a line carries it (null included): a wrong or missing value still differs', async () => {
+    const lines = [line({ id: 1, name: 'a', stock: null }, { lsn: '0/10', offset: 0 }), line({ id: 2, name: 'b', stock: 8 }, { lsn: '0/20', offset: 1 })];
+    const stage = [...latestState(withStock, lines).values()];
+    const source: TableRow[] = [
+      { key: ['1'], values: ['1', 'a', '7'] },
+      { key: ['2'], values: ['2', 'b', '9'] },
+    ];
+    const report = await reconcile(withStock, source, stage);
+    expect(report.equal).toBe(false);
+    expect(report.differing.map((d) => [d.id, d.fields])).toEqual([
+      ['1', ['stock']],
+      ['2', ['stock']],
+    ]);
+  });
+});

@@ -9,7 +9,8 @@ import { type KeyVersion, mergeVersions, stageEntry, Truncates } from './reconci
 /** One row as compared: its key (canonical key values, in key order) and every compared column's canonical value, in column order. */
 export interface TableRow {
   key: KeyParts;
-  values: readonly (string | null)[];
+  /** Canonical values in column order; undefined (stage side only): no line of the key carried the column. */
+  values: readonly (string | null | undefined)[];
 }
 
 export interface SideSummary {
@@ -39,6 +40,11 @@ export interface ReconcileReport {
   /** In the stage, not (any more) in the source. */
   extra: string[];
   differing: Difference[];
+  /**
+   * Per column, rows whose stage lines never carried it (it was added to the table after they
+   * were written, e.g. ADD COLUMN … DEFAULT, which writes no WAL for existing rows): not compared.
+   */
+  notCarried: Record<string, number>;
 }
 
 export interface StageReadStats extends LatestPerKeyStats {
@@ -54,7 +60,10 @@ export interface StageReadStats extends LatestPerKeyStats {
 export const LIST_LIMIT = 1000;
 
 function rowOf(shape: TableShape, key: KeyParts, v: KeyVersion): TableRow {
-  const values = shape.columns.map((_, i) => v.fields[i]?.[0] ?? null);
+  const values: (string | null | undefined)[] = shape.columns.map((_, i) => {
+    const f = v.fields[i];
+    return f === undefined ? undefined : f[0];
+  });
   shape.key.forEach((c, i) => {
     values[c] = key[i] as string;
   });
@@ -143,36 +152,45 @@ export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: 
       last = key;
     };
   };
-  const next = async (it: AsyncIterator<TableRow> | Iterator<TableRow>, check: (key: KeyParts) => void, side: Side) => {
+  const notCarried: Record<string, number> = {};
+  const next = async (it: AsyncIterator<TableRow> | Iterator<TableRow>, check: (key: KeyParts) => void) => {
     const n = await it.next();
     if (n.done) return undefined;
     check(n.value.key);
-    side.add(n.value);
     return n.value;
   };
   const sIt = iteratorOf(sourceRows);
   const tIt = iteratorOf(stageRows);
   const checkSource = ordered('source');
   const checkStage = ordered('stage');
-  let s = await next(sIt, checkSource, source);
-  let t = await next(tIt, checkStage, stage);
+  let s = await next(sIt, checkSource);
+  let t = await next(tIt, checkStage);
   while (s || t) {
     const order = !s ? 1 : !t ? -1 : compare(s.key, t.key);
     if (order < 0 && s) {
       if (counts.missing++ < limit) missing.push(displayKey(s.key));
-      s = await next(sIt, checkSource, source);
+      source.add(s);
+      s = await next(sIt, checkSource);
     } else if (order > 0 && t) {
       if (counts.extra++ < limit) extra.push(displayKey(t.key));
-      t = await next(tIt, checkStage, stage);
+      stage.add(t);
+      t = await next(tIt, checkStage);
     } else if (s && t) {
       const want = s;
-      const got = t;
+      // A column no line of the key carried is not compared: the stage takes the source's value.
+      const got: TableRow = { key: t.key, values: t.values.map((v, i) => (v === undefined ? want.values[i] : v)) };
+      t.values.forEach((v, i) => {
+        const name = shape.columns[i]?.name;
+        if (v === undefined && name !== undefined) notCarried[name] = (notCarried[name] ?? 0) + 1;
+      });
       const fields = shape.columns.filter((_, i) => want.values[i] !== got.values[i]).map((c) => c.name);
       if (fields.length > 0 && counts.differing++ < limit) {
         differing.push({ id: displayKey(want.key), key: want.key, source: record(shape, want), stage: record(shape, got), fields });
       }
-      s = await next(sIt, checkSource, source);
-      t = await next(tIt, checkStage, stage);
+      source.add(want);
+      stage.add(got);
+      s = await next(sIt, checkSource);
+      t = await next(tIt, checkStage);
     }
   }
   const sum = source.summary();
@@ -185,6 +203,7 @@ export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: 
     missing,
     extra,
     differing,
+    notCarried,
   };
 }
 

@@ -30,5 +30,14 @@ export async function runApp(logger: Logger | undefined, main: (signal: AbortSig
     if (logger) logger.error({ err: message, code: errorCode }, 'fatal');
     process.stderr.write(`error: ${message}\n`);
   }
+  // process.exit drops what a pipe has not taken yet: a large report on stdout would be cut.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
+}
+
+/** Resolves once everything written to the stream so far has been handed to the OS. */
+export function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream.write('', () => resolve())) stream.once('drain', () => resolve());
+  });
 }
