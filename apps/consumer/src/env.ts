@@ -10,7 +10,7 @@ import {
   envWithConfigFile,
   PipelineFile,
   readEnvConfig,
-  shortcutSpec,
+  shortcutHints,
 } from '@buyonline/app-runtime';
 import { ConfigError, type PluginRegistry } from '@buyonline/connect-api';
 import { brokerList } from '@buyonline/kafka-common';
@@ -116,9 +116,7 @@ export const SINK_SHORTCUTS: Record<string, EnvShortcuts> = {
 };
 
 /** For a sink variable put in the file's `consumer:` section: where it goes instead. */
-const SINK_HINTS: Record<string, string> = Object.fromEntries(
-  Object.values(SINK_SHORTCUTS).flatMap((shortcuts) => Object.entries(shortcuts).map(([variable, s]) => [variable, `a sink setting: write it as sink.${shortcutSpec(s).key}`])),
-);
+const SINK_HINTS = shortcutHints(SINK_SHORTCUTS, 'sink');
 
 /** The consumer's own settings from the environment (and a `--config` JSON file below it). */
 export function readConsumerEnv(env: EnvValues, configFile?: string, pipeline?: PipelineFile): ConsumerEnv {

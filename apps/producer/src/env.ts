@@ -9,7 +9,7 @@ import {
   envWithConfigFile,
   PipelineFile,
   readEnvConfig,
-  shortcutSpec,
+  shortcutHints,
 } from '@buyonline/app-runtime';
 import { ConfigError, type PluginRegistry } from '@buyonline/connect-api';
 import { brokerList } from '@buyonline/kafka-common';
@@ -79,9 +79,7 @@ export const SOURCE_SHORTCUTS: Record<string, EnvShortcuts> = {
 };
 
 /** For a source variable put in the file's `producer:` section: where it goes instead. */
-const SOURCE_HINTS: Record<string, string> = Object.fromEntries(
-  Object.values(SOURCE_SHORTCUTS).flatMap((shortcuts) => Object.entries(shortcuts).map(([variable, s]) => [variable, `a source setting: write it as source.${shortcutSpec(s).key}`])),
-);
+const SOURCE_HINTS = shortcutHints(SOURCE_SHORTCUTS, 'source');
 
 /** The producer's own settings from the environment (and a `--config` JSON file below it, and the file's `producer:` below both). */
 export function readProducerEnv(env: EnvValues, configFile?: string, pipeline?: PipelineFile): ProducerEnv {

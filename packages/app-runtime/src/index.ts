@@ -10,6 +10,7 @@ export {
   configOf,
   configureChain,
   configurePlugin,
+  shortcutHints,
   shortcutSpec,
   type BuiltPlugin,
   type ConfiguredPlugin,

@@ -29,6 +29,16 @@ export type EnvShortcuts = Readonly<Record<string, EnvShortcut>>;
 
 export const shortcutSpec = (shortcut: EnvShortcut): EnvShortcutSpec => (typeof shortcut === 'string' ? { key: shortcut } : shortcut);
 
+/**
+ * For a plugin variable put in an app's own section of the pipeline file: where it goes instead
+ * (`SLOT_NAME` → `a source setting: write it as source.slot`).
+ */
+export function shortcutHints(shortcuts: Readonly<Record<string, EnvShortcuts>>, section: 'source' | 'sink'): Record<string, string> {
+  return Object.fromEntries(
+    Object.values(shortcuts).flatMap((byVariable) => Object.entries(byVariable).map(([variable, s]) => [variable, `a ${section} setting: write it as ${section}.${shortcutSpec(s).key}`])),
+  );
+}
+
 export interface PluginSettings {
   /** The pipeline file's section of this plugin; without one, the environment alone configures it. */
   section?: PipelineSection | undefined;
