@@ -76,12 +76,18 @@ export interface OffsetReader {
 export interface SourceTask {
   /** Connects and resumes from the committed positions. */
   start(offsets: OffsetReader): Promise<void>;
-  /** Returns the next batch (possibly empty after waiting a while); honours the signal. */
+  /**
+   * Returns the next batch (possibly empty after waiting a while); honours the signal. The
+   * worker polls the next batch while the previous one commits: a poll does not mean that
+   * what came before it is in Kafka.
+   */
   poll(signal: AbortSignal): Promise<SourceRecord[]>;
   /**
-   * Called once a Kafka transaction holding `records` (the last batch polled; earlier batches of
-   * the same open transaction are not repeated) and everything before them has committed.
-   * A log-based source acknowledges its position here, never earlier.
+   * Called, in order, once a Kafka transaction holding `records` (the batch polled that closed
+   * it, the same array; earlier batches of the same transaction are not repeated) and
+   * everything before them has committed; `metadata` says where the transaction's records went.
+   * A log-based source acknowledges its position here, never earlier, and never the position
+   * of a batch polled after `records`.
    */
   commit(records: readonly SourceRecord[], metadata: readonly RecordMetadata[]): Promise<void>;
   stop(): Promise<void>;

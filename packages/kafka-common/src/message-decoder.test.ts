@@ -4,13 +4,14 @@ import { MessageDecoder } from './index.ts';
 
 const m = { topic: 't', partition: 3, offset: 12, key: Buffer.from('key'), value: Buffer.from('value'), timestamp: 1_700_000_000_000 };
 
-/** Decodes "x" to { decoded: "x" }; answers with the failures given first. */
+/** Decodes "x" to { decoded: "x" }; answers with the failures given first. Knows no schema up front (every call is a lookup). */
 function deserializer(failures: Error[] = []) {
   let calls = 0;
   return {
     get calls() {
       return calls;
     },
+    deserializeKnown: () => undefined,
     async deserialize(_topic: string, role: 'key' | 'value', payload: Buffer) {
       calls++;
       const failure = failures.shift();

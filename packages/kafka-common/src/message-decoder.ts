@@ -12,7 +12,7 @@ export class MessageDecoder {
   private outage = false;
 
   constructor(
-    private readonly deserializer: Pick<AvroJsonDeserializer, 'deserialize'>,
+    private readonly deserializer: Pick<AvroJsonDeserializer, 'deserialize' | 'deserializeKnown'>,
     private readonly log: Logger,
   ) {}
 
@@ -25,11 +25,15 @@ export class MessageDecoder {
     const backoff = new Backoff();
     for (;;) {
       try {
-        const key = m.key ? (await this.deserializer.deserialize(m.topic, 'key', asBuffer(m.key))).value : null;
+        let key: unknown = null;
+        if (m.key) {
+          const bytes = asBuffer(m.key);
+          key = (this.deserializer.deserializeKnown('key', bytes) ?? (await this.deserializer.deserialize(m.topic, 'key', bytes))).value;
+        }
         let value: unknown = null;
         let schemaId: number | undefined;
         if (m.value) {
-          const decoded = await this.deserializer.deserialize(m.topic, 'value', m.value);
+          const decoded = this.deserializer.deserializeKnown('value', m.value) ?? (await this.deserializer.deserialize(m.topic, 'value', m.value));
           value = decoded.value;
           schemaId = decoded.schemaId;
         }

@@ -216,3 +216,31 @@ describe('AvroProducerSerde: an outage is waited out, never a dead-lettered row'
     expect(await errorOf(serde.serialize('t', 'value', schema, { id: 'seven' }))).toBeInstanceOf(DataError);
   });
 });
+
+describe('the per-record path asks the registry nothing', () => {
+  it('after its first record, a schema object serializes synchronously, with no registry request', async () => {
+    const fake = await registry(registeringRegistry());
+    const serde = new AvroProducerSerde(createRegistryClient(fake.url));
+    expect(serde.serializeKnown('t', 'value', schema, { id: 1 })).toBeUndefined();
+    await serde.serialize('t', 'value', schema, { id: 1 });
+    const requests = fake.requests.length;
+    for (let id = 2; id < 100; id++) {
+      const bytes = serde.serializeKnown('t', 'value', schema, { id }) as Buffer;
+      expect(bytes.readInt32BE(1)).toBe(1);
+      expect(avro.Type.forSchema(schema as avro.Schema).fromBuffer(bytes.subarray(5))).toEqual({ id });
+    }
+    expect(fake.requests.length).toBe(requests);
+    // Another topic is another subject: registered on its own.
+    expect(serde.serializeKnown('u', 'value', schema, { id: 1 })).toBeUndefined();
+  });
+
+  it('the deserializer fetches each schema id once, then decodes without a request', async () => {
+    const fake = await registry(schemaById);
+    const deserializer = new AvroJsonDeserializer(createRegistryClient(fake.url));
+    expect(deserializer.deserializeKnown('value', framed(1, { id: 1 }))).toBeUndefined();
+    expect((await deserializer.deserialize('t', 'value', framed(1, { id: 1 }))).value).toEqual({ id: 1 });
+    const requests = fake.requests.length;
+    for (let id = 2; id < 100; id++) expect(deserializer.deserializeKnown('value', framed(1, { id }))).toEqual({ value: { id }, schemaId: 1 });
+    expect(fake.requests.length).toBe(requests);
+  });
+});

@@ -1,11 +1,7 @@
-import {
-  AvroDeserializer,
-  AvroSerializer,
-  SchemaRegistryClient,
-  SerdeType,
-  SubjectNameStrategyType,
-} from '@confluentinc/schemaregistry';
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import avro from 'avsc';
 import { jsonLogicalTypes, wireLogicalTypes } from './avro-logical-types.ts';
+import { decodeFramed, encodeFramed, framedSchemaId } from './avro-wire.ts';
 import { Backoff, sleep } from '@buyonline/connect-api';
 import type { AvroSchema, Logger, Metrics } from '@buyonline/connect-api';
 import { ConnectionError, DataError, describeError, isRetriable, SchemaCompatibilityError } from '@buyonline/connect-api';
@@ -100,13 +96,22 @@ class RegistryAvailability {
 
 interface RegisteredSerializer {
   id: number;
-  serializer: AvroSerializer;
+  /** The schema compiled once: records are encoded with it directly. */
+  type: avro.Type;
 }
+
+/** Per schema object (by identity), per topic: what is registered. */
+type RegisteredBySchema = WeakMap<AvroSchema, Map<string, RegisteredSerializer>>;
 
 /**
  * Registers schemas explicitly (never infers them from objects) and serializes records in
  * the Confluent wire format. Before a new schema version is registered, the registry is
  * asked whether it is compatible; an incompatible change stops the producer.
+ *
+ * The registry client registers, checks compatibility and looks ids up; a record itself is
+ * encoded with the schema's compiled type, found by the schema object's identity: the
+ * per-record path renders, parses and hashes no schema text (a source builds a schema object
+ * once per table shape).
  *
  * A registry outage (no answer, timeout, 5xx, 401/403/429, a 404 that is not the registry's)
  * is a ConnectionError, waited out inside `serialize` when RegistryRetryOptions are given,
@@ -115,6 +120,7 @@ interface RegisteredSerializer {
  */
 export class AvroProducerSerde {
   private readonly registered = new Map<string, Promise<RegisteredSerializer>>();
+  private readonly known: Record<SubjectRole, RegisteredBySchema> = { key: new WeakMap(), value: new WeakMap() };
   private readonly availability: RegistryAvailability;
 
   constructor(
@@ -129,36 +135,48 @@ export class AvroProducerSerde {
     return this.availability.available;
   }
 
-  serialize(topic: string, role: SubjectRole, schema: AvroSchema, value: unknown): Promise<Buffer> {
-    return this.availability.retry(`serialize ${role} for ${topic}`, () => this.serializeOnce(topic, role, schema, value));
+  /**
+   * The record's bytes when this schema object is already registered for the topic (no
+   * registry call, no promise); undefined when `serialize` must register it first.
+   */
+  serializeKnown(topic: string, role: SubjectRole, schema: AvroSchema, value: unknown): Buffer | undefined {
+    const entry = this.known[role].get(schema)?.get(topic);
+    return entry ? this.encode(topic, role, entry, value) : undefined;
   }
 
-  private async serializeOnce(topic: string, role: SubjectRole, schema: AvroSchema, value: unknown): Promise<Buffer> {
-    const { serializer } = await this.ensureRegistered(topic, role, schema);
+  async serialize(topic: string, role: SubjectRole, schema: AvroSchema, value: unknown): Promise<Buffer> {
+    const known = this.serializeKnown(topic, role, schema, value);
+    if (known) return known;
+    const entry = await this.availability.retry(`serialize ${role} for ${topic}`, () => this.ensureRegistered(topic, role, schema));
+    return this.encode(topic, role, entry, value);
+  }
+
+  private encode(topic: string, role: SubjectRole, entry: RegisteredSerializer, value: unknown): Buffer {
     try {
-      return await serializer.serialize(topic, value);
+      return encodeFramed(entry.type, entry.id, value);
     } catch (err) {
-      if (err instanceof DataError) throw err;
-      // The serializer asks the registry too (the schema by id): that is not the record's fault.
-      if (classifyRegistryError(err).kind !== 'not-registry') throw registryError(subjectFor(topic, role), err);
       throw new DataError(`cannot serialize ${role} for topic ${topic}: ${(err as Error).message}`, { cause: err });
     }
   }
 
-  ensureRegistered(topic: string, role: SubjectRole, schema: AvroSchema): Promise<RegisteredSerializer> {
+  async ensureRegistered(topic: string, role: SubjectRole, schema: AvroSchema): Promise<RegisteredSerializer> {
     const subject = subjectFor(topic, role);
     const text = JSON.stringify(schema);
     const cacheKey = `${subject}\u0000${text}`;
     let entry = this.registered.get(cacheKey);
     if (!entry) {
-      entry = this.register(subject, role, text);
+      entry = this.register(subject, text);
       entry.catch(() => this.registered.delete(cacheKey));
       this.registered.set(cacheKey, entry);
     }
-    return entry;
+    const registered = await entry;
+    const byTopic = this.known[role].get(schema) ?? new Map<string, RegisteredSerializer>();
+    byTopic.set(topic, registered);
+    this.known[role].set(schema, byTopic);
+    return registered;
   }
 
-  private async register(subject: string, role: SubjectRole, text: string): Promise<RegisteredSerializer> {
+  private async register(subject: string, text: string): Promise<RegisteredSerializer> {
     const info = { schemaType: 'AVRO', schema: text };
     let id: number;
     try {
@@ -172,13 +190,7 @@ export class AvroProducerSerde {
         throw registryError(subject, registerErr);
       }
     }
-    const serializer = new AvroSerializer(this.client, role === 'key' ? SerdeType.KEY : SerdeType.VALUE, {
-      useSchemaId: id,
-      autoRegisterSchemas: false,
-      subjectNameStrategyType: SubjectNameStrategyType.TOPIC,
-      logicalTypes: wireLogicalTypes,
-    });
-    return { id, serializer };
+    return { id, type: compile(text, wireLogicalTypes) };
   }
 
   private async checkCompatible(subject: string, text: string): Promise<void> {
@@ -227,8 +239,15 @@ function registryError(subject: string, err: unknown): Error {
   return new ConnectionError(`schema registry unavailable for ${subject} (${why}): ${message}`, { cause: err });
 }
 
+/** A schema's compiled avsc type, with the logical types given (every named type in its own registry). */
+function compile(text: string, logicalTypes: typeof wireLogicalTypes): avro.Type {
+  return avro.Type.forSchema(JSON.parse(text) as avro.Schema, { logicalTypes, registry: {} });
+}
+
 /**
  * Deserializes Confluent-framed Avro into JSON-ready values (decimals and timestamps as strings).
+ * The writer's schema is fetched from the registry once per schema id and compiled; a record
+ * is then decoded with that type directly, without a registry call or any schema work.
  *
  * Poison (DataError, dead-lettered by the sink) is only: bytes that are not Confluent-framed,
  * a schema id that the answering registry says does not exist (error code 40403), or bytes
@@ -238,35 +257,68 @@ function registryError(subject: string, err: unknown): Error {
  * cached, so the next call reaches the registry).
  */
 export class AvroJsonDeserializer {
-  private readonly keys: AvroDeserializer;
-  private readonly values: AvroDeserializer;
+  private readonly types = new Map<number, avro.Type>();
+  private readonly pending = new Map<number, Promise<avro.Type>>();
 
-  constructor(client: SchemaRegistryClient) {
-    const conf = { subjectNameStrategyType: SubjectNameStrategyType.TOPIC, logicalTypes: jsonLogicalTypes };
-    this.keys = new AvroDeserializer(client, SerdeType.KEY, conf);
-    this.values = new AvroDeserializer(client, SerdeType.VALUE, conf);
+  constructor(private readonly client: SchemaRegistryClient) {}
+
+  /** The decoded value when the payload's schema is known already (no registry call, no promise); undefined otherwise. */
+  deserializeKnown(role: SubjectRole, payload: Buffer): { value: unknown; schemaId: number } | undefined {
+    const schemaId = framedSchemaId(payload, role);
+    const type = this.types.get(schemaId);
+    return type ? { value: decodeWith(type, role, schemaId, payload), schemaId } : undefined;
   }
 
   async deserialize(topic: string, role: SubjectRole, payload: Buffer): Promise<{ value: unknown; schemaId: number }> {
-    if (payload.length < 5 || payload[0] !== 0) {
-      throw new DataError(`${role} is not in the Confluent Avro wire format (magic byte 0 + schema id)`);
+    const known = this.deserializeKnown(role, payload);
+    if (known) return known;
+    const schemaId = framedSchemaId(payload, role);
+    const type = await this.writerType(topic, role, schemaId);
+    return { value: decodeWith(type, role, schemaId, payload), schemaId };
+  }
+
+  private writerType(topic: string, role: SubjectRole, schemaId: number): Promise<avro.Type> {
+    let pending = this.pending.get(schemaId);
+    if (!pending) {
+      pending = this.fetch(topic, role, schemaId).finally(() => this.pending.delete(schemaId));
+      this.pending.set(schemaId, pending);
     }
-    const schemaId = payload.readInt32BE(1);
+    return pending;
+  }
+
+  private async fetch(topic: string, role: SubjectRole, schemaId: number): Promise<avro.Type> {
+    let text: string;
     try {
-      const value = await (role === 'key' ? this.keys : this.values).deserialize(topic, payload);
-      return { value, schemaId };
+      const info = await this.client.getBySubjectAndId(subjectFor(topic, role), schemaId);
+      text = info.schema;
     } catch (err) {
       const failure = classifyRegistryError(err);
-      if (failure.kind === 'not-registry') {
-        throw new DataError(`cannot deserialize ${role} with schema id ${schemaId}: ${(err as Error).message}`, { cause: err });
-      }
       if (failure.kind === 'not-found' && failure.errorCode === SCHEMA_NOT_FOUND) {
         throw new DataError(`cannot deserialize ${role}: schema id ${schemaId} does not exist in the registry (${(err as Error).message})`, {
           cause: err,
         });
       }
+      if (failure.kind === 'not-registry') {
+        throw new DataError(`cannot deserialize ${role} with schema id ${schemaId}: ${(err as Error).message}`, { cause: err });
+      }
       const why = failure.kind === 'unavailable' ? failure.reason : failure.kind === 'not-found' ? `error code ${failure.errorCode}` : `HTTP ${failure.status}`;
       throw new ConnectionError(`schema registry unavailable while reading schema ${schemaId} (${why}): ${(err as Error).message}`, { cause: err });
     }
+    let type: avro.Type;
+    try {
+      type = compile(text, jsonLogicalTypes);
+    } catch (err) {
+      throw new DataError(`cannot deserialize ${role}: schema id ${schemaId} is not a valid Avro schema (${(err as Error).message})`, { cause: err });
+    }
+    this.types.set(schemaId, type);
+    return type;
+  }
+}
+
+function decodeWith(type: avro.Type, role: SubjectRole, schemaId: number, payload: Buffer): unknown {
+  try {
+    return decodeFramed(type, payload);
+  } catch (err) {
+    throw new DataError(`cannot deserialize ${role} with schema id ${schemaId}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -1,12 +1,11 @@
-import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { Backoff, sleep } from '@buyonline/connect-api';
 import type { KafkaConfig } from './config.ts';
-import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
-import { CdcError, DataError, describeError, FencedError, isRetriable } from '@buyonline/connect-api';
-import { sourceDeadLetter } from './dead-letter.ts';
-import { applyTransforms, transformFailure } from './transform-chain.ts';
+import type { Logger, PluginContext, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
+import { describeError, isRetriable } from '@buyonline/connect-api';
 import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
-import { offsetKey, readSourceOffsets } from './offset-store.ts';
+import { readSourceOffsets } from './offset-store.ts';
+import { BatchPreparer } from './source-batch.ts';
+import { kafkaError, SourceTransaction } from './source-transaction.ts';
 import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
 
 export interface SourceWorkerOptions {
@@ -43,29 +42,18 @@ export interface SourceWorkerStats {
   lastCommitAt: number | null;
 }
 
-/** Messages per `send` call: delivery is awaited per chunk, so librdkafka's queue never fills. */
-const SEND_CHUNK = 5_000;
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
 const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
-
-/** A Kafka transaction in progress: records of one or more polls, positions of the closed source transactions. */
-interface OpenTransaction {
-  tx: KafkaJS.Transaction;
-  started: number;
-  positions: Map<string, string>;
-  sent: number;
-  deadLettered: number;
-  /** Records a transform dropped. */
-  filtered: number;
-  /** Where the records of the last batch went (per topic partition, the first offset). */
-  metadata: RecordMetadata[];
-}
 
 /**
  * poll → serialize → one Kafka transaction holding the records and the source position →
  * commit → tell the task (which may then acknowledge its position upstream). A source
  * transaction larger than one poll streams through one open Kafka transaction. A transient
  * Kafka failure aborts, backs off, reads the stored positions again and goes on.
+ *
+ * Transactions are pipelined: while one commits, the next batch is polled and serialized
+ * (a producer has one transaction at a time, so it begins once the previous one committed).
+ * The task hears of each commit in order, and only after it (`SourceTask.commit`).
  */
 export class SourceWorker {
   readonly stats: SourceWorkerStats = { records: 0, transactions: 0, deadLettered: 0, lastCommitAt: null };
@@ -146,13 +134,28 @@ export class SourceWorker {
     log: Logger,
     progressed: () => void,
   ): Promise<void> {
-    const { task, kafka } = this.options;
+    const { task, kafka, ctx } = this.options;
     const producer = client.producer({
       kafkaJS: { transactionalId: this.options.transactionalId, idempotent: true, maxInFlightRequests: 5 },
       'transaction.timeout.ms': this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS,
-      'linger.ms': 5,
+      // A light stream is sent at once; under load batches fill while requests are in flight.
+      'linger.ms': 1,
     });
-    let open: OpenTransaction | undefined;
+    const preparer = new BatchPreparer({
+      connector: this.options.connector,
+      serde,
+      transforms: this.options.transforms ?? [],
+      maxRecordBytes: this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+      log,
+    });
+    let open: SourceTransaction | undefined;
+    /** The previous transaction's commit (and the task's acknowledgement after it), while the next batch is built. */
+    let committing: Promise<void> | undefined;
+    const committed = async () => {
+      const pending = committing;
+      committing = undefined;
+      await pending;
+    };
     let started = false;
     try {
       // connect() initialises transactions: a crashed predecessor's open transaction is aborted
@@ -174,28 +177,40 @@ export class SourceWorker {
         } catch (err) {
           // With a Kafka transaction open, its records cannot be re-read into it: abort and resume from Kafka.
           if (!isRetriable(err) || signal.aborted || open) throw err;
+          await committed();
           const wait = pollBackoff.next();
           log.warn({ err: describeError(err), retryInMs: wait }, 'source poll failed, retrying');
-          this.options.ctx.metrics.count('source_poll_errors_total');
+          ctx.metrics.count('source_poll_errors_total');
           await sleep(wait, signal);
           continue;
         }
         if (records.length === 0) {
+          await committed();
           if (!open) this.workSince = null; // caught up
           continue;
         }
         this.noteWork();
-        open ??= await this.begin(producer);
-        await this.send(open, serde, records, log);
+        const batch = await preparer.prepare(records); // while the previous transaction commits
+        await committed();
+        this.noteWork(); // the commit just awaited marked the worker idle
+        await this.ensureDataTopics([...batch.byTopic.keys()]);
+        open ??= await SourceTransaction.begin(producer, ctx.now());
+        await open.add(batch, this.options.deadLetterTopic);
         if (records.at(-1)?.inTransaction) continue; // the source transaction goes on: keep the Kafka one open
-        const metadata = await this.commit(open);
+        const tx = open;
         open = undefined;
-        this.workSince = null;
-        progressed();
-        await task.commit(records, metadata);
+        committing = tx.commit(this.options.offsetsTopic).then(async (metadata) => {
+          this.committed(tx);
+          this.workSince = null; // a batch built meanwhile notes itself again before it is sent
+          progressed();
+          await task.commit(records, metadata);
+        });
+        committing.catch(() => undefined); // awaited before the next transaction begins
       }
+      await committed(); // a clean stop lets the last commit finish (and be acknowledged)
     } catch (err) {
-      if (open) await open.tx.abort().catch(() => undefined);
+      if (open) await open.abort();
+      await committing?.catch(() => undefined);
       throw err;
     } finally {
       this.ready = false;
@@ -204,80 +219,16 @@ export class SourceWorker {
     }
   }
 
-  private async begin(producer: KafkaJS.Producer): Promise<OpenTransaction> {
-    try {
-      const tx = await producer.transaction();
-      return { tx, started: this.options.ctx.now(), positions: new Map(), sent: 0, deadLettered: 0, filtered: 0, metadata: [] };
-    } catch (err) {
-      throw kafkaError('cannot begin a Kafka transaction', err);
-    }
-  }
-
-  private async send(open: OpenTransaction, serde: AvroProducerSerde, records: readonly SourceRecord[], log: Logger): Promise<void> {
-    const maxBytes = this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    const byTopic = new Map<string, KafkaJS.Message[]>();
-    const deadLetters: KafkaJS.Message[] = [];
-    for (const record of records) {
-      if (!record.inTransaction) {
-        open.positions.set(offsetKey(this.options.connector, record.sourcePartition), JSON.stringify(record.sourceOffset));
-      }
-      if (record.positionOnly) continue;
-      if (record.failure) {
-        log.error({ err: record.failure.message, position: record.sourceOffset }, 'row cannot be converted: dead-lettered');
-        deadLetters.push(sourceDeadLetter(record, new DataError(record.failure.message)));
-        continue;
-      }
-      let transformed: SourceRecord | null;
-      try {
-        transformed = applyTransforms(this.options.transforms ?? [], record);
-      } catch (err) {
-        const reason = transformFailure(err);
-        log.error({ err: reason.message, position: record.sourceOffset }, 'record cannot be transformed: dead-lettered');
-        deadLetters.push(sourceDeadLetter(record, reason));
-        continue;
-      }
-      if (transformed === null) {
-        open.filtered++;
-        continue;
-      }
-      try {
-        const key =
-          transformed.key === null || transformed.keySchema === null ? null : await serde.serialize(transformed.topic, 'key', transformed.keySchema, transformed.key);
-        const value =
-          transformed.value === null ? null : await serde.serialize(transformed.topic, 'value', transformed.valueSchema, transformed.value);
-        const size = (key?.length ?? 0) + (value?.length ?? 0) + headerBytes(transformed.headers);
-        if (size > maxBytes) {
-          throw new DataError(`record of ${size} bytes is larger than the largest record Kafka takes (${maxBytes} bytes)`);
-        }
-        const messages = byTopic.get(transformed.topic) ?? [];
-        messages.push({
-          key,
-          value,
-          ...(transformed.timestampMs === undefined ? {} : { timestamp: String(transformed.timestampMs) }),
-          ...(transformed.headers ? { headers: transformed.headers } : {}),
-        });
-        byTopic.set(transformed.topic, messages);
-        open.sent++;
-      } catch (err) {
-        if (!(err instanceof DataError)) throw err;
-        log.error({ err: err.message, position: record.sourceOffset }, 'record cannot be produced: dead-lettered');
-        deadLetters.push(sourceDeadLetter(record, err));
-      }
-    }
-    open.metadata = [];
-    await this.ensureDataTopics([...byTopic.keys()]);
-    try {
-      for (const [topic, messages] of byTopic) {
-        for (let i = 0; i < messages.length; i += SEND_CHUNK) {
-          const result = await open.tx.send({ topic, messages: messages.slice(i, i + SEND_CHUNK) });
-          for (const m of result) open.metadata.push({ topic: m.topicName, partition: m.partition, offset: m.baseOffset ?? '-1' });
-        }
-      }
-      if (deadLetters.length > 0) await open.tx.send({ topic: this.options.deadLetterTopic, messages: deadLetters });
-    } catch (err) {
-      throw kafkaError('Kafka transaction failed', err);
-    }
-    open.deadLettered += deadLetters.length;
+  private committed(tx: SourceTransaction): void {
+    const { ctx } = this.options;
+    this.stats.records += tx.sent;
+    this.stats.transactions++;
+    this.stats.deadLettered += tx.deadLettered;
+    this.stats.lastCommitAt = ctx.now();
+    ctx.metrics.count('source_records_total', tx.sent);
+    ctx.metrics.count('source_dead_letter_total', tx.deadLettered);
+    ctx.metrics.count('source_filtered_total', tx.filtered);
+    ctx.metrics.observe('source_transaction_seconds', (ctx.now() - tx.started) / 1000);
   }
 
   /** A table (or a route) met for the first time gets its topic before anything is sent to it. */
@@ -292,48 +243,4 @@ export class SourceWorker {
     }
     for (const t of missing) this.knownTopics.add(t);
   }
-
-  private async commit(open: OpenTransaction): Promise<RecordMetadata[]> {
-    const { ctx } = this.options;
-    try {
-      if (open.positions.size > 0) {
-        await open.tx.send({
-          topic: this.options.offsetsTopic,
-          messages: [...open.positions].map(([key, value]) => ({ key, value })),
-        });
-      }
-      await open.tx.commit();
-    } catch (err) {
-      throw kafkaError('Kafka transaction failed', err);
-    }
-    this.stats.records += open.sent;
-    this.stats.transactions++;
-    this.stats.deadLettered += open.deadLettered;
-    this.stats.lastCommitAt = ctx.now();
-    ctx.metrics.count('source_records_total', open.sent);
-    ctx.metrics.count('source_dead_letter_total', open.deadLettered);
-    ctx.metrics.count('source_filtered_total', open.filtered);
-    ctx.metrics.observe('source_transaction_seconds', (ctx.now() - open.started) / 1000);
-    return open.metadata;
-  }
-}
-
-/** librdkafka's ERR__FENCED, and the broker's INVALID_PRODUCER_EPOCH and PRODUCER_FENCED. */
-const FENCED_CODES = new Set([-144, 47, 90]);
-
-/** A Kafka failure as the worker treats it: fenced and fatal errors stop; anything else is waited out. */
-function kafkaError(what: string, err: unknown): CdcError {
-  if (err instanceof CdcError) return err;
-  const e = err as { fatal?: boolean; code?: number; message?: string };
-  const fenced = FENCED_CODES.has(e.code ?? 0) || /fenced/i.test(e.message ?? '');
-  if (fenced) return new FencedError(`${what}: another producer with the same transactional id took over (${describeError(err)})`, { cause: err });
-  // A fatal producer error is retried too: each session starts a new producer.
-  return new CdcError('CONNECTION_FAILED', `${what}: ${e.fatal ? 'fatal producer error: ' : ''}${describeError(err)}`, { cause: err, retriable: true });
-}
-
-function headerBytes(headers: Record<string, string> | undefined): number {
-  if (!headers) return 0;
-  let n = 0;
-  for (const [k, v] of Object.entries(headers)) n += k.length + v.length;
-  return n;
 }

@@ -15,13 +15,13 @@ async function createProducts(schema: string, table = 'products'): Promise<void>
   await sql.unsafe(`alter table "${schema}"."${table}" replica identity full`);
 }
 
-function task() {
+function task(slot = id) {
   const config = parseConfig(postgresSourceConfigSchema, {
     mode: 'logical',
     url,
     tables: [`${id}.products`],
     topicTemplate: 't',
-    slot: id,
+    slot,
     publication: id,
     batchSize: 1,
     pollIntervalMs: 50,
@@ -70,7 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ${id} and not active`.catch(() => undefined);
+  await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name in (${id}, ${`${id}_pipelined`}) and not active`.catch(() => undefined);
   await sql.unsafe(`drop publication if exists "${id}"`);
   await sql.unsafe(`drop schema if exists "${id}" cascade`);
   await sql.end();
@@ -113,4 +113,29 @@ describe('confirming the slot at a commit end', () => {
     // The pairs really were side by side (the commit record of the second starts at the end of the first).
     expect(adjacent).toBeGreaterThan(0);
   }, 120_000);
+
+  it('a batch polled while the previous one commits is confirmed only with its own commit (the worker pipelines transactions)', async () => {
+    const slot = `${id}_pipelined`;
+    const t = task(slot);
+    await t.start(staticOffsets([]));
+    await sql.unsafe(`insert into "${id}".products (name, price) values ('pipelined a', 1)`);
+    await sql.unsafe(`insert into "${id}".products (name, price) values ('pipelined b', 2)`);
+    // The worker hands out A, then polls B while A's Kafka transaction commits.
+    const a = await pollFor(t, 'pipelined a');
+    const b = await pollFor(t, 'pipelined b');
+    expect(dataRecords(b).map(nameOf)).toEqual(['pipelined b']);
+    await t.commit(a.slice(-1)); // only A is in Kafka
+    // What the offsets topic holds now: the last closed position of each partition A carried (the table's snapshot, the stream).
+    const stored = new Map<string, [Record<string, string>, SourceOffset]>();
+    for (const r of a) if (!r.inTransaction) stored.set(JSON.stringify(r.sourcePartition), [r.sourcePartition, r.sourceOffset]);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the status update reaches PostgreSQL
+    await t.stop(); // the producer dies before B's commit
+
+    const again = task(slot);
+    await again.start(staticOffsets([...stored.values()]));
+    const replayed = await pollFor(again, 'pipelined b');
+    expect(dataRecords(replayed).map(nameOf)).toEqual(['pipelined b']);
+    await again.commit(replayed.slice(-1));
+    await again.stop();
+  }, 60_000);
 });

@@ -19,6 +19,7 @@ import { CapturedTable } from './captured-table.ts';
 import { ChangeQueue } from './change-queue.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, normalizeLsn } from './lsn.ts';
+import { PendingAcknowledgements } from './pending-acks.ts';
 import {
   freshTableOffset,
   isLegacyOffset,
@@ -73,8 +74,8 @@ export class LogicalReplicationTask implements SourceTask {
   private readonly incremental: IncrementalSnapshots;
   /** End LSN of the last transaction known to be in Kafka: where a restart of the stream resumes. */
   private committedLsn = '0/0';
-  /** The end of the last source transaction in the batches handed out since the last commit. */
-  private batchLsn: string | undefined;
+  /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
+  private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
 
   constructor(
@@ -353,8 +354,11 @@ export class LogicalReplicationTask implements SourceTask {
       return [];
     }
     const batch = this.queue.take(this.config.batchSize, () => this.decoder?.inTransaction === true);
-    if (batch.ackNow) await this.acknowledge(batch.ackNow);
-    if (batch.endLsn) this.batchLsn = batch.endLsn;
+    this.pending.handedOut(batch.records, batch.endLsn);
+    // Ends of empty transactions alone: confirmed now, or with the batch still out (one left open, or committing).
+    const empty = batch.records.length === 0 ? (batch.ackNow ?? batch.endLsn) : batch.ackNow;
+    const now = empty === undefined ? undefined : this.pending.emptyTransactionEnd(empty);
+    if (now) await this.acknowledge(now);
     return batch.records;
   }
 
@@ -362,7 +366,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.queue.clear();
     this.incremental.reset();
     this.tables.clear();
-    this.batchLsn = undefined;
+    this.pending.clear();
     this.streamError = undefined;
   }
 
@@ -373,7 +377,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.wal = undefined;
     this.queue.clear();
     this.incremental.reset();
-    this.batchLsn = undefined;
+    this.pending.clear();
     this.stream = { phase: 'stream', lsn: this.committedLsn };
     this.startStreaming(acked);
   }
@@ -384,12 +388,11 @@ export class LogicalReplicationTask implements SourceTask {
     await this.wal?.acknowledge(lsn);
   }
 
-  async commit(_records?: readonly SourceRecord[]): Promise<void> {
-    // Kafka has committed these: only now may PostgreSQL forget the WAL behind them.
+  async commit(records: readonly SourceRecord[]): Promise<void> {
+    // Kafka has committed these (and everything before them): only now may PostgreSQL forget the WAL behind them.
     if (this.stream.phase !== 'stream') return;
-    const last = this.batchLsn;
-    this.batchLsn = undefined;
-    if (last) await this.acknowledge(last);
+    const lsn = this.pending.committed(records);
+    if (lsn) await this.acknowledge(lsn);
   }
 
   async stop(): Promise<void> {

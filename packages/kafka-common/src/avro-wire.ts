@@ -1,0 +1,83 @@
+import avro from 'avsc';
+import { DataError } from '@buyonline/connect-api';
+
+/** Magic byte 0 and a big-endian schema id: the Confluent wire format's header. */
+export const WIRE_HEADER_BYTES = 5;
+
+/** One scratch buffer for every encoding (Node runs one at a time); grows to the largest record seen. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The Confluent-framed Avro bytes of `value` (magic byte, schema id, body), encoded straight
+ * with the schema's compiled avsc type: no schema text is built, parsed or looked up per
+ * record. A value the type cannot encode is a DataError naming the field and what it expected.
+ */
+export function encodeFramed(type: avro.Type, schemaId: number, value: unknown): Buffer {
+  let end: number;
+  try {
+    for (;;) {
+      end = type.encode(value, scratch, WIRE_HEADER_BYTES);
+      if (end >= 0) break;
+      // A negative result is how many bytes were missing.
+      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end + WIRE_HEADER_BYTES));
+    }
+  } catch (err) {
+    if (err instanceof DataError) throw err;
+    throw new DataError(invalidValueMessage(type, value) ?? (err as Error).message, { cause: err });
+  }
+  const out = Buffer.allocUnsafe(end);
+  scratch.copy(out, 0, 0, end);
+  out[0] = 0;
+  out.writeInt32BE(schemaId, 1);
+  return out;
+}
+
+/** The schema id of a Confluent-framed payload; a DataError when it is not framed. */
+export function framedSchemaId(payload: Buffer, role: string): number {
+  if (payload.length < WIRE_HEADER_BYTES || payload[0] !== 0) {
+    throw new DataError(`${role} is not in the Confluent Avro wire format (magic byte 0 + schema id)`);
+  }
+  return payload.readInt32BE(1);
+}
+
+/** The value of a framed payload, decoded with the writer's type; bytes that do not fit it are a DataError. */
+export function decodeFramed(type: avro.Type, payload: Buffer): unknown {
+  // fromBuffer refuses trailing bytes, so a payload written with another schema rarely slips through.
+  return type.fromBuffer(payload.subarray(WIRE_HEADER_BYTES));
+}
+
+/** Where and why `value` does not fit `type`, as the registry client's serializer words it. */
+function invalidValueMessage(type: avro.Type, value: unknown): string | undefined {
+  let message: string | undefined;
+  type.isValid(value, {
+    errorHook: (path, any, expected) => {
+      const at = path.join('.') || '(root)';
+      const reason = logicalTypeReason(expected, any);
+      message ??= reason ? `Invalid message at ${at}: ${reason}` : `Invalid message at ${at}, expected ${String(expected)}, got ${describe(any)}`;
+    },
+  });
+  return message;
+}
+
+/** Why a logical type (or a nullable one) refused the value, in its own words (a decimal with too many places…). */
+function logicalTypeReason(expected: avro.Type, value: unknown): string | undefined {
+  const branches = (expected as { types?: avro.Type[] }).types ?? [expected];
+  for (const branch of branches) {
+    if (!(branch instanceof avro.types.LogicalType)) continue;
+    try {
+      branch.toBuffer(value);
+    } catch (err) {
+      if (err instanceof DataError) return err.message;
+    }
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

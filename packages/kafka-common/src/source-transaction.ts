@@ -1,0 +1,112 @@
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { RecordMetadata } from '@buyonline/connect-api';
+import { CdcError, describeError, FencedError } from '@buyonline/connect-api';
+import type { PreparedBatch } from './source-batch.ts';
+
+/** Messages per produce call. */
+const SEND_CHUNK = 5_000;
+/**
+ * Messages produced and not yet acknowledged by the broker, at most: beyond it the transaction
+ * waits for deliveries first, so librdkafka's queue (100,000 messages) never fills while one
+ * large source transaction streams through one Kafka transaction.
+ */
+const MAX_UNDELIVERED = 50_000;
+
+/**
+ * A Kafka transaction of the source worker: the records of one or more polls and the positions
+ * of the source transactions they close. Records are produced without waiting for each
+ * delivery (the produce calls keep their order); the commit sends the positions and commits,
+ * and librdkafka flushes everything not yet delivered first, so a transaction costs one round
+ * trip to the coordinator rather than one per send.
+ */
+export class SourceTransaction {
+  /** Offsets-topic key → position (JSON), the last one per source partition. */
+  readonly positions = new Map<string, string>();
+  sent = 0;
+  deadLettered = 0;
+  /** Records a transform dropped. */
+  filtered = 0;
+  private deliveries: Promise<RecordMetadata[]>[] = [];
+  private undelivered = 0;
+  private readonly metadata: RecordMetadata[] = [];
+
+  private constructor(
+    private readonly tx: KafkaJS.Transaction,
+    /** When it began (ms). */
+    readonly started: number,
+  ) {}
+
+  static async begin(producer: KafkaJS.Producer, now: number): Promise<SourceTransaction> {
+    try {
+      return new SourceTransaction(await producer.transaction(), now);
+    } catch (err) {
+      throw kafkaError('cannot begin a Kafka transaction', err);
+    }
+  }
+
+  /** Produces a prepared batch into this transaction. */
+  async add(batch: PreparedBatch, deadLetterTopic: string): Promise<void> {
+    try {
+      for (const [topic, messages] of batch.byTopic) {
+        for (let i = 0; i < messages.length; i += SEND_CHUNK) await this.produce(topic, messages.slice(i, i + SEND_CHUNK), true);
+      }
+      if (batch.deadLetters.length > 0) await this.produce(deadLetterTopic, batch.deadLetters, false);
+    } catch (err) {
+      throw kafkaError('Kafka transaction failed', err);
+    }
+    for (const [key, position] of batch.positions) this.positions.set(key, position);
+    this.sent += batch.sent;
+    this.deadLettered += batch.deadLetters.length;
+    this.filtered += batch.filtered;
+  }
+
+  /** Stores the positions with the records and commits; where the data records went (per topic partition, the first offset). */
+  async commit(offsetsTopic: string): Promise<RecordMetadata[]> {
+    try {
+      if (this.positions.size > 0) {
+        await this.produce(offsetsTopic, [...this.positions].map(([key, value]) => ({ key, value })), false);
+      }
+      await this.tx.commit();
+      await this.delivered();
+    } catch (err) {
+      throw kafkaError('Kafka transaction failed', err);
+    }
+    return this.metadata;
+  }
+
+  async abort(): Promise<void> {
+    await this.tx.abort().catch(() => undefined);
+    await Promise.allSettled(this.deliveries);
+  }
+
+  private async produce(topic: string, messages: KafkaJS.Message[], data: boolean): Promise<void> {
+    if (this.undelivered + messages.length > MAX_UNDELIVERED) await this.delivered();
+    // send() hands every message to librdkafka before its first await: calls keep their order.
+    const delivery = this.tx.send({ topic, messages }).then((result) =>
+      data ? result.map((m) => ({ topic: m.topicName, partition: m.partition, offset: m.baseOffset ?? '-1' })) : [],
+    );
+    delivery.catch(() => undefined); // awaited by delivered(); a failure also fails the commit
+    this.deliveries.push(delivery);
+    this.undelivered += messages.length;
+  }
+
+  private async delivered(): Promise<void> {
+    const pending = this.deliveries;
+    this.deliveries = [];
+    this.undelivered = 0;
+    for (const result of await Promise.all(pending)) this.metadata.push(...result);
+  }
+}
+
+/** librdkafka's ERR__FENCED, and the broker's INVALID_PRODUCER_EPOCH and PRODUCER_FENCED. */
+const FENCED_CODES = new Set([-144, 47, 90]);
+
+/** A Kafka failure as the worker treats it: fenced and fatal errors stop; anything else is waited out. */
+export function kafkaError(what: string, err: unknown): CdcError {
+  if (err instanceof CdcError) return err;
+  const e = err as { fatal?: boolean; code?: number; message?: string };
+  const fenced = FENCED_CODES.has(e.code ?? 0) || /fenced/i.test(e.message ?? '');
+  if (fenced) return new FencedError(`${what}: another producer with the same transactional id took over (${describeError(err)})`, { cause: err });
+  // A fatal producer error is retried too: each session starts a new producer.
+  return new CdcError('CONNECTION_FAILED', `${what}: ${e.fatal ? 'fatal producer error: ' : ''}${describeError(err)}`, { cause: err, retriable: true });
+}
