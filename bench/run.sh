@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark of log-based capture on the native stack. Usage: bash bench/run.sh [--rows N] [--seconds S] [--writers W] [--batch B]
+# The benchmark of issue 11 on the native stack: the pipeline beside the machine's limits, one run.
+# Usage: bash bench/run.sh [--rows N] [--flat-updates N] [--paced-updates N] [--rate R] [--tx-rows N] [--writers N] [--profile] [--skip-limits]
+# (--help lists them). Builds the apps and the bench first; results in bench/results/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/bootstrap.sh
 bash tooling/stack/stack.sh up
-(cd bench && bun run build >/dev/null)
-node bench/dist/logical-bench.js "$@"
+bunx turbo run build --filter=@buyonline/producer --filter=@buyonline/consumer --filter=@buyonline/bench --output-logs=errors-only
+node bench/dist/main.js "$@"

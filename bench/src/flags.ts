@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+import type { Workload } from './report/result.ts';
+
+export const USAGE = `Usage: bash bench/run.sh [--rows N] [--flat-updates N] [--paced-updates N] [--rate ROWS_PER_S] [--tx-rows N] [--writers N] [--profile] [--skip-limits]
+  --rows N            rows in the products table, snapshotted first (200000)
+  --flat-updates N    updates written flat out, in --tx-rows transactions (100000)
+  --paced-updates N   updates written at --rate rows/s, for the latency (50000)
+  --rate R            paced rows per second (5000): one transaction every tx-rows/R seconds
+  --tx-rows N         rows per update transaction (100)
+  --writers N         writer connections (4)
+  --profile           run producer and consumer under node --cpu-prof (bench/results/profiles-<time>/) and summarize the profiles
+  --skip-limits       measure the pipeline only (no COPY, pg_recvlogical, bare consume and produce figures)
+The apps' own variables (SNAPSHOT_PARALLELISM, POLL_BATCH_SIZE, …) in the environment reach them.`;
+
+function positive(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) {
+    process.stderr.write(`--${name}: expected a positive integer, got ${text}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+export function parseFlags(argv: string[]): Workload {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rows: { type: 'string', default: '200000' },
+      'flat-updates': { type: 'string', default: '100000' },
+      'paced-updates': { type: 'string', default: '50000' },
+      rate: { type: 'string', default: '5000' },
+      'tx-rows': { type: 'string', default: '100' },
+      writers: { type: 'string', default: '4' },
+      profile: { type: 'boolean', default: false },
+      'skip-limits': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  return {
+    rows: positive('rows', values.rows),
+    flatUpdates: positive('flat-updates', values['flat-updates']),
+    pacedUpdates: positive('paced-updates', values['paced-updates']),
+    rate: positive('rate', values.rate),
+    txRows: positive('tx-rows', values['tx-rows']),
+    writers: positive('writers', values.writers),
+    profile: values.profile,
+    skipLimits: values['skip-limits'],
+  };
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { formatRatio, formatTarget } from './format.ts';
+import { buildMeasures, type LimitFigures, type PipelineFigures } from './result.ts';
+
+const rss = (peakMb: number) => ({ sampledMb: peakMb, hwmMb: peakMb, peakMb, samples: 1 });
+const load = { rows: 0, transactions: 0, startedAt: 0, seconds: 1, rowsPerSec: 5000 };
+const pipeline: PipelineFigures = {
+  snapshot: { rows: 1, seconds: 1, rowsPerSec: 40_000, steadyRowsPerSec: 0 },
+  flatLoad: load,
+  streaming: { rows: 1, seconds: 1, rowsPerSec: 10_000, steadyRowsPerSec: 0 },
+  pacedLoad: { ...load, lateMs: 0 },
+  latency: { rows: 1, append: { p50: 8, p95: 20, p99: 30, max: 40 }, readable: null },
+  stage: { records: 1, seconds: 1, rowsPerSec: 60_000, wallSeconds: 1, rss: rss(150) },
+  rss: { producer: rss(201), consumer: rss(150) },
+};
+const limits: LimitFigures = {
+  copy: { rows: 1, bytes: 1, seconds: 1, rowsPerSec: 1_000_000 },
+  pgRecvlogical: { rows: 1, seconds: 1, rowsPerSec: 100_000, endLsn: '0/1' },
+  bareConsume: { records: 1, seconds: 1, rowsPerSec: 100_000, steadyRowsPerSec: 0 },
+  bareProduce: null,
+};
+
+describe('buildMeasures', () => {
+  const byKey = Object.fromEntries(buildMeasures(pipeline, limits).map((m) => [m.key, m]));
+  it('judges a ratio against its target', () => {
+    expect(byKey.snapshot).toMatchObject({ ratio: 0.04, pass: true });
+    expect(byKey.streaming).toMatchObject({ ratio: 0.1, pass: false });
+    expect(byKey.stage).toMatchObject({ ratio: 0.6, pass: true });
+  });
+  it('judges latency and memory by the figure itself', () => {
+    expect(byKey['latency-p50']?.pass).toBe(true);
+    expect(byKey['latency-p99']?.pass).toBe(false);
+    expect(byKey['rss-producer']?.pass).toBe(false);
+    expect(byKey['rss-consumer']?.pass).toBe(true);
+  });
+  it('has no verdict without the limit or a target', () => {
+    expect(byKey['streaming-produce']).toMatchObject({ limit: null, ratio: null, pass: null });
+    expect(byKey['latency-max']?.pass).toBeNull();
+  });
+});
+
+describe('formatting', () => {
+  it('writes ratios and targets as people read them', () => {
+    expect(formatRatio(0.03)).toBe('3 %');
+    expect(formatRatio(0.0067)).toBe('0.67 %');
+    expect(formatRatio(0.153)).toBe('15 %');
+    expect(formatTarget({ of: 'value', op: '<=', value: 10 }, 'ms')).toBe('≤ 10 ms');
+    expect(formatTarget({ of: 'ratio', op: '>=', value: 0.5 }, 'rows/s')).toBe('≥ 50 %');
+  });
+});

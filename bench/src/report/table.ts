@@ -1,0 +1,27 @@
+import { formatRatio, formatTarget, formatValue, verdict } from './format.ts';
+import type { BenchResult } from './result.ts';
+
+/** The measures as a markdown table: measure | pipeline | limit | ratio | target | pass/fail. */
+export function measuresTable(result: BenchResult): string {
+  const rows = result.measures.map((m) => [
+    m.measure,
+    `${formatValue(m.pipeline, m.unit)}${m.unit === 'rows/s' ? '' : ` ${m.unit}`}`,
+    m.limit ? `${m.limit.name}: ${formatValue(m.limit.value, m.unit)}` : '',
+    m.ratio === null ? '' : formatRatio(m.ratio),
+    m.target ? formatTarget(m.target, m.unit) : '',
+    verdict(m),
+  ]);
+  const header = ['measure (same run)', 'pipeline', 'limit', 'ratio', 'target', 'pass/fail'];
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(['---', '---:', '---:', '---:', '---:', ':---:']), ...rows.map(line)].join('\n');
+}
+
+/** What was run, where: the lines above the table. */
+export function runHeader(result: BenchResult): string {
+  const { machine: m, workload: w, pipeline: p } = result;
+  return [
+    `${result.date} · ${result.commit ?? 'unknown commit'} · ${m.nproc} cores (${m.cpu}), ${m.memoryGb} GB · load ${m.loadAverage.start.join(' ')} → ${m.loadAverage.end.join(' ')} · Node ${m.node} · PostgreSQL ${m.postgres}`,
+    `workload: ${w.rows.toLocaleString('en-US')}-row table; ${w.flatUpdates.toLocaleString('en-US')} updates in ${w.txRows}-row transactions flat out (${w.writers} writers: ${formatValue(p.flatLoad.rowsPerSec, 'rows/s')} rows/s committed); ` +
+      `${w.pacedUpdates.toLocaleString('en-US')} updates paced at ${w.rate.toLocaleString('en-US')} rows/s (${formatValue(p.pacedLoad.rowsPerSec, 'rows/s')} rows/s committed)`,
+  ].join('\n');
+}
