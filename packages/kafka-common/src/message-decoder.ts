@@ -21,6 +21,23 @@ export class MessageDecoder {
     return this.outage;
   }
 
+  /**
+   * The record when the schemas of its key and value are known already: decoded on the spot,
+   * without a promise. Undefined when `decode` must ask the registry first. Throws a DataError
+   * for bytes that do not decode.
+   */
+  decodeKnown(m: ConsumedMessage): SinkRecord | undefined {
+    let key: unknown = null;
+    if (m.key) {
+      const decoded = this.deserializer.deserializeKnown('key', asBuffer(m.key));
+      if (!decoded) return undefined;
+      key = decoded.value;
+    }
+    if (!m.value) return sinkRecord(m, key, null, undefined);
+    const decoded = this.deserializer.deserializeKnown('value', m.value);
+    return decoded ? sinkRecord(m, key, decoded.value, decoded.schemaId) : undefined;
+  }
+
   async decode(m: ConsumedMessage, signal: AbortSignal): Promise<SinkRecord> {
     const backoff = new Backoff();
     for (;;) {
@@ -38,15 +55,7 @@ export class MessageDecoder {
           schemaId = decoded.schemaId;
         }
         this.outage = false;
-        return {
-          topic: m.topic,
-          partition: m.partition,
-          offset: String(m.offset),
-          timestampMs: m.timestamp ?? 0,
-          key,
-          value,
-          ...(schemaId === undefined ? {} : { schemaId }),
-        };
+        return sinkRecord(m, key, value, schemaId);
       } catch (err) {
         if (!isRetriable(err) || signal.aborted) throw err;
         this.outage = true;
@@ -56,4 +65,10 @@ export class MessageDecoder {
       }
     }
   }
+}
+
+function sinkRecord(m: ConsumedMessage, key: unknown, value: unknown, schemaId: number | undefined): SinkRecord {
+  const record: SinkRecord = { topic: m.topic, partition: m.partition, offset: String(m.offset), timestampMs: m.timestamp ?? 0, key, value };
+  if (schemaId !== undefined) record.schemaId = schemaId;
+  return record;
 }

@@ -20,11 +20,16 @@ const message = (offset: number, value: object | 'poison'): ConsumedMessage => (
   timestamp: 1_000 + offset,
 });
 
+const decodeJson = (m: ConsumedMessage): SinkRecord => {
+  const text = String(m.value);
+  if (text === 'poison') throw new DataError('value is not in the Confluent Avro wire format');
+  return { topic: m.topic, partition: m.partition, offset: String(m.offset), timestampMs: m.timestamp ?? 0, key: String(m.key), value: JSON.parse(text) };
+};
+/** Knows its "schemas" from the start: records take the synchronous path; poison falls back to `decode`, which dead-letters it. */
 const decoder = {
+  decodeKnown: decodeJson,
   async decode(m: ConsumedMessage): Promise<SinkRecord> {
-    const text = String(m.value);
-    if (text === 'poison') throw new DataError('value is not in the Confluent Avro wire format');
-    return { topic: m.topic, partition: m.partition, offset: String(m.offset), timestampMs: m.timestamp ?? 0, key: String(m.key), value: JSON.parse(text) };
+    return decodeJson(m);
   },
 };
 
@@ -178,6 +183,7 @@ describe('RecordDelivery', () => {
       task: { put: async () => undefined },
       tracker: t,
       decoder: {
+        decodeKnown: () => undefined,
         decode: async () => {
           throw new ConnectionError('schema registry unavailable');
         },

@@ -7,7 +7,7 @@ import { applyTransforms, transformFailure } from './transform-chain.ts';
 export interface RecordDeliveryOptions {
   task: Pick<SinkTask, 'put'>;
   tracker: PartitionTracker;
-  decoder: { decode(m: ConsumedMessage, signal: AbortSignal): Promise<SinkRecord> };
+  decoder: { decodeKnown(m: ConsumedMessage): SinkRecord | undefined; decode(m: ConsumedMessage, signal: AbortSignal): Promise<SinkRecord> };
   deadLetters: { report(m: ConsumedMessage, err: CdcError): Promise<void> };
   /** Applied in order to every decoded record before `put`; a transform may drop a record (null). */
   transforms: readonly Transform[];
@@ -41,7 +41,9 @@ export class RecordDelivery {
     const records: SinkRecord[] = [];
     for (const m of messages) {
       if (!tracker.wants(m)) continue;
-      const record = await this.prepare(m, signal);
+      // Known schemas decode on the spot; a first schema id, a poison record or an outage takes the slow path.
+      const known = this.prepareKnown(m);
+      const record = known === undefined ? await this.prepare(m, signal) : known;
       if (record) records.push(record);
       tracker.markConsumed(m);
     }
@@ -50,6 +52,29 @@ export class RecordDelivery {
       this.put += records.length;
       metrics.count('sink_records_total', records.length);
     }
+  }
+
+  /** The record to put (null: a transform dropped it) when it decodes and transforms without a fault; else undefined. */
+  private prepareKnown(m: ConsumedMessage): SinkRecord | null | undefined {
+    let record: SinkRecord | undefined;
+    try {
+      record = this.options.decoder.decodeKnown(m);
+    } catch {
+      return undefined; // decoded again on the slow path, which dead-letters it with the reason
+    }
+    if (!record) return undefined;
+    if (this.options.transforms.length === 0) return record;
+    let transformed: SinkRecord | null;
+    try {
+      transformed = transformRecord(this.options.transforms, record);
+    } catch {
+      return undefined;
+    }
+    if (transformed === null) {
+      this.dropped++;
+      this.options.metrics.count('sink_filtered_total');
+    }
+    return transformed;
   }
 
   /** The record to put, or null when it was dead-lettered or dropped by a transform. */
