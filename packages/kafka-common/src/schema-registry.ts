@@ -1,4 +1,5 @@
-import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+// The client alone: the package's index also loads every rule executor and KMS driver (AWS, Azure, GCP, Vault SDKs), which we never use.
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client.js';
 import avro from 'avsc';
 import { jsonLogicalTypes, wireLogicalTypes } from './avro-logical-types.ts';
 import { decodeFramed, encodeFramed, framedSchemaId } from './avro-wire.ts';

@@ -105,6 +105,10 @@ export class SinkWorker {
       'group.id': this.options.groupId,
       'partition.assignment.strategy': 'range',
       'fetch.wait.max.ms': 100,
+      // Prefetch bounded in bytes (librdkafka's default holds 64 MB per consumer, and a fetch may
+      // bring 50 MB): a few thousand records per partition keep the pipeline busy at a fraction of that.
+      'queued.max.messages.kbytes': 8192,
+      'fetch.max.bytes': 8 * 1024 * 1024,
       'session.timeout.ms': 10_000,
       'heartbeat.interval.ms': 1_000,
       // A subscribed topic created after we started is noticed within seconds, not minutes.

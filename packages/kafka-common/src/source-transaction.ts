@@ -10,7 +10,7 @@ const SEND_CHUNK = 5_000;
  * waits for deliveries first, so librdkafka's queue (100,000 messages) never fills while one
  * large source transaction streams through one Kafka transaction.
  */
-const MAX_UNDELIVERED = 50_000;
+const MAX_UNDELIVERED = 10_000;
 
 /**
  * A Kafka transaction of the source worker: the records of one or more polls and the positions
