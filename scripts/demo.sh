@@ -11,6 +11,8 @@ bash scripts/bootstrap.sh
 bash tooling/stack/stack.sh up
 set -a; . .stack/endpoints.env; set +a
 export STAGE_DIR="$root/.stage" TOPIC="${TOPIC:-buyonline.public.products}" LOG_LEVEL=warn ROTATE_INTERVAL_MS=2000 COMMIT_INTERVAL_MS=2000
+# The heap the images ship with (APP_NODE_OPTIONS in packages/app-runtime/src/node-options.ts).
+export NODE_OPTIONS="${NODE_OPTIONS:---max-old-space-size=128 --max-semi-space-size=8}"
 mkdir -p .demo
 producer() { node apps/producer/dist/main.js "$@"; }
 consumer() { node apps/consumer/dist/main.js "$@"; }

@@ -3,6 +3,7 @@ export { envText, substituteEnv, type EnvValues } from './env-substitute.ts';
 export { startHealthServer, type HealthServer, type HealthState } from './health-server.ts';
 export { renderHelp, type HelpOptions, type HelpShortcutGroup } from './help.ts';
 export { createLogger, type LogLevel } from './logger.ts';
+export { APP_NODE_OPTIONS } from './node-options.ts';
 export { PrometheusMetrics } from './metrics.ts';
 export { PIPELINE_APP_SECTIONS, PipelineFile, type PipelineAppSection, type PipelineSection } from './pipeline-file.ts';
 export {
