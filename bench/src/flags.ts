@@ -1,15 +1,18 @@
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Workload } from './report/result.ts';
+import { repoRoot } from './setup/endpoints.ts';
 
-export const USAGE = `Usage: bash bench/run.sh [--rows N] [--flat-updates N] [--paced-updates N] [--rate ROWS_PER_S] [--tx-rows N] [--writers N] [--profile] [--skip-limits]
+export const USAGE = `Usage: bash bench/run.sh [--rows N] [--flat-updates N] [--paced-updates N] [--rate ROWS_PER_S] [--tx-rows N] [--writers N] [--profile] [--skip-limits] [--out DIR]
   --rows N            rows in the products table, snapshotted first (200000)
   --flat-updates N    updates written flat out, in --tx-rows transactions (100000)
   --paced-updates N   updates written at --rate rows/s, for the latency (50000)
   --rate R            paced rows per second (5000): one transaction every tx-rows/R seconds
   --tx-rows N         rows per update transaction (100)
   --writers N         writer connections (4)
-  --profile           run producer and consumer under node --cpu-prof (bench/results/profiles-<time>/) and summarize the profiles
+  --profile           run producer and consumer under node --cpu-prof (<out>/profiles-<time>/) and summarize the profiles
   --skip-limits       measure the pipeline only (no COPY, pg_recvlogical, bare consume and produce figures)
+  --out DIR           where last-run.json, chart.svg and profiles-<time>/ go (bench/results: the committed ones)
 The apps' own variables (SNAPSHOT_PARALLELISM, POLL_BATCH_SIZE, …) in the environment reach them.`;
 
 function positive(name: string, text: string): number {
@@ -21,8 +24,8 @@ function positive(name: string, text: string): number {
   return n;
 }
 
-export function parseFlags(argv: string[]): Workload {
-  const { values } = parseArgs({
+function parse(argv: string[]) {
+  return parseArgs({
     args: argv,
     options: {
       rows: { type: 'string', default: '200000' },
@@ -33,14 +36,26 @@ export function parseFlags(argv: string[]): Workload {
       writers: { type: 'string', default: '4' },
       profile: { type: 'boolean', default: false },
       'skip-limits': { type: 'boolean', default: false },
+      out: { type: 'string', default: join(repoRoot, 'bench', 'results') },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+export function parseFlags(argv: string[]): { workload: Workload; outDir: string } {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const { values } = parsed;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  return {
+  const workload: Workload = {
     rows: positive('rows', values.rows),
     flatUpdates: positive('flat-updates', values['flat-updates']),
     pacedUpdates: positive('paced-updates', values['paced-updates']),
@@ -50,4 +65,5 @@ export function parseFlags(argv: string[]): Workload {
     profile: values.profile,
     skipLimits: values['skip-limits'],
   };
+  return { workload, outDir: resolve(values.out) };
 }

@@ -14,7 +14,7 @@ function trimmed(value: number, digits: number): string {
 
 export function formatRatio(ratio: number): string {
   const pct = ratio * 100;
-  return `${trimmed(pct, pct >= 10 ? 0 : pct >= 1 ? 1 : 2)} %`;
+  return `${trimmed(pct, pct >= 1 ? 1 : 2)} %`;
 }
 
 export function formatTarget(target: Target, unit: Unit): string {

@@ -102,7 +102,7 @@ export function shortPath(file: string): string {
 export function packageOf(name: string, file: string): string {
   if (META.has(name) && file === '') return name;
   if (file.startsWith('node:')) return 'node';
-  if (file === '') return '(native)';
+  if (file === '') return '(no source: native, or built by new Function as avsc codecs are)';
   const path = shortPath(file);
   const nm = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (nm) return nm[1] as string;
@@ -137,7 +137,7 @@ export function summarizeProfile(profile: CpuProfile, name: string, top = 25): P
     const pkg = packageOf(fn, where.file);
     packages.set(pkg, (packages.get(pkg) ?? 0) + count);
     if (META.has(fn)) continue;
-    const location = `${shortPath(where.file) || '(native)'}:${where.line}`;
+    const location = where.file === '' ? '(no source)' : `${shortPath(where.file)}:${where.line}`;
     const key = `${fn} ${location}`;
     const entry = functions.get(key) ?? { name: fn, location, package: pkg, samples: 0, pct: 0, busyPct: 0 };
     entry.samples += count;

@@ -14,8 +14,8 @@ const pipeline: PipelineFigures = {
   rss: { producer: rss(201), consumer: rss(150) },
 };
 const limits: LimitFigures = {
-  copy: { rows: 1, bytes: 1, seconds: 1, rowsPerSec: 1_000_000 },
-  pgRecvlogical: { rows: 1, seconds: 1, rowsPerSec: 100_000, endLsn: '0/1' },
+  copy: { rows: 1, bytes: 1, seconds: 1, rowsPerSec: 1_000_000, attempts: [1_000_000] },
+  pgRecvlogical: { rows: 1, seconds: 1, rowsPerSec: 100_000, endLsn: '0/1', attempts: [100_000] },
   bareConsume: { records: 1, seconds: 1, rowsPerSec: 100_000, steadyRowsPerSec: 0 },
   bareProduce: null,
 };
@@ -43,7 +43,7 @@ describe('formatting', () => {
   it('writes ratios and targets as people read them', () => {
     expect(formatRatio(0.03)).toBe('3 %');
     expect(formatRatio(0.0067)).toBe('0.67 %');
-    expect(formatRatio(0.153)).toBe('15 %');
+    expect(formatRatio(0.1476)).toBe('14.8 %');
     expect(formatTarget({ of: 'value', op: '<=', value: 10 }, 'ms')).toBe('≤ 10 ms');
     expect(formatTarget({ of: 'ratio', op: '>=', value: 0.5 }, 'rows/s')).toBe('≥ 50 %');
   });

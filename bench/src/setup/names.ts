@@ -5,8 +5,8 @@ export interface BenchNames {
   /** <schema>.products */
   table: string;
   slot: string;
-  /** The second slot, pgoutput on the same publication, that pg_recvlogical decodes. */
-  decodeSlot: string;
+  /** More slots, pgoutput on the same publication, that pg_recvlogical decodes (once each: the best is the limit). */
+  decodeSlots: string[];
   publication: string;
   dataTopic: string;
   offsetsTopic: string;
@@ -16,7 +16,8 @@ export interface BenchNames {
   scratchTopic: string;
   stageGroup: string;
   counterGroup: string;
-  bareGroup: string;
+  /** One new group per attempt of the bare consume loop. */
+  bareGroups: string[];
 }
 
 export function benchNames(id = `bench_${Date.now().toString(36)}`): BenchNames {
@@ -25,7 +26,7 @@ export function benchNames(id = `bench_${Date.now().toString(36)}`): BenchNames 
     schema: id,
     table: `${id}.products`,
     slot: id,
-    decodeSlot: `${id}_pgoutput`,
+    decodeSlots: [`${id}_pgoutput_1`, `${id}_pgoutput_2`],
     publication: id,
     dataTopic: `${id}.products`,
     offsetsTopic: `${id}.offsets`,
@@ -34,6 +35,6 @@ export function benchNames(id = `bench_${Date.now().toString(36)}`): BenchNames 
     scratchTopic: `${id}.scratch`,
     stageGroup: `${id}-stage`,
     counterGroup: `${id}-counter`,
-    bareGroup: `${id}-bare`,
+    bareGroups: [`${id}-bare-1`, `${id}-bare-2`],
   };
 }

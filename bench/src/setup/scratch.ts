@@ -40,7 +40,7 @@ export async function dropEverything(sql: postgres.Sql, env: Endpoints, names: B
     'slots',
     async () => {
       for (let i = 0; i < 30; i++) {
-        const left = await sql`select slot_name, active from pg_replication_slots where slot_name in (${names.slot}, ${names.decodeSlot})`;
+        const left = await sql`select slot_name, active from pg_replication_slots where slot_name in ${sql([names.slot, ...names.decodeSlots])}`;
         if (left.length === 0) return;
         for (const slot of left.filter((s) => !s.active)) await sql`select pg_drop_replication_slot(${slot.slot_name as string})`;
         if (left.every((s) => !s.active)) return;
@@ -61,7 +61,7 @@ export async function dropEverything(sql: postgres.Sql, env: Endpoints, names: B
             if (!/unknown topic/i.test(err.message)) throw err;
           });
         }
-        await deleteGroups(admin, [names.stageGroup, names.counterGroup, names.bareGroup]).catch(() => undefined);
+        await deleteGroups(admin, [names.stageGroup, names.counterGroup, ...names.bareGroups]).catch(() => undefined);
       }),
     problems,
   );
