@@ -12,7 +12,7 @@ import { bareConsume, bestBareConsume } from './limits/bare-consume.ts';
 import { bareProduce } from './limits/bare-produce.ts';
 import { copyLimit } from './limits/copy.ts';
 import { pgRecvlogicalLimit } from './limits/pg-recvlogical.ts';
-import { consumerEnv, producerEnv } from './pipeline/app-env.ts';
+import { appNodeOptions, consumerEnv, producerEnv } from './pipeline/app-env.ts';
 import { latencyFigure, snapshotFigure, splitPhases, streamingFigure } from './pipeline/phase-figures.ts';
 import { RecordCounter } from './pipeline/record-counter.ts';
 import { stageBatch } from './pipeline/stage-batch.ts';
@@ -118,6 +118,7 @@ async function measure(): Promise<BenchResult> {
     commit: gitCommit(),
     machine: machineInfo(version?.server_version ?? 'unknown', loadAtStart),
     workload,
+    appNodeOptions: appNodeOptions(),
     pipeline,
     limits,
     checks: { ops: split.ops, problems },

@@ -2,12 +2,24 @@ import type { Endpoints } from '../setup/endpoints.ts';
 import type { BenchNames } from '../setup/names.ts';
 
 /**
+ * The V8 heap the apps ship with: APP_NODE_OPTIONS of @buyonline/app-runtime (the images, the
+ * demo and the e2e suite set it as NODE_OPTIONS), written out here until the bench depends on
+ * that package. A NODE_OPTIONS of the caller's wins, as in scripts/demo.sh.
+ */
+const APP_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
+
+/** NODE_OPTIONS the apps run with. */
+export function appNodeOptions(): string {
+  return process.env.NODE_OPTIONS ?? APP_NODE_OPTIONS;
+}
+
+/**
  * The apps' environment: the caller's (so tuning variables such as SNAPSHOT_PARALLELISM or
  * POLL_BATCH_SIZE reach them), the stack's endpoints, and this run's names over both.
  */
 function common(env: Endpoints): NodeJS.ProcessEnv {
   const { PIPELINE_FILE: _file, ...inherited } = process.env;
-  return { ...inherited, ...env, HEALTH_PORT: '0', LOG_LEVEL: 'warn' };
+  return { ...inherited, NODE_OPTIONS: appNodeOptions(), ...env, HEALTH_PORT: '0', LOG_LEVEL: 'warn' };
 }
 
 export function producerEnv(env: Endpoints, names: BenchNames): NodeJS.ProcessEnv {

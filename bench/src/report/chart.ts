@@ -122,8 +122,9 @@ export function renderChart(result: BenchResult): string {
     `<text x="20" y="28" font-size="18" font-weight="700" fill="${COLORS.text}">BuyOnline CDC benchmark: the pipeline against the machine's limits, one run</text>`,
     `<text x="20" y="48" font-size="12" fill="${COLORS.muted}">${esc(`${result.date.slice(0, 16).replace('T', ' ')} UTC · ${result.commit ?? ''} · ${m.nproc} cores, ${m.cpu} · load ${m.loadAverage.start.join(' ')} · Node ${m.node} · PostgreSQL ${m.postgres}`)}</text>`,
     `<text x="20" y="64" font-size="12" fill="${COLORS.muted}">${esc(`${w.rows.toLocaleString('en-US')} rows; ${w.flatUpdates.toLocaleString('en-US')} updates flat out and ${w.pacedUpdates.toLocaleString('en-US')} at ${w.rate.toLocaleString('en-US')} rows/s, ${w.txRows}-row transactions · green: target met, red: not, grey: no target; dashed: target`)}</text>`,
+    `<text x="20" y="80" font-size="12" fill="${COLORS.muted}">${esc(`apps: NODE_OPTIONS=${result.appNodeOptions ?? '(not recorded)'} · limits: best of their attempts in the same run`)}</text>`,
   ];
-  let y = 80;
+  let y = 96;
   const parts: string[] = [];
   for (const [title, bars, scale] of [
     ["Pipeline rate as a share of the machine's limit (log scale)", ratios, ratioScale],

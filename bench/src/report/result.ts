@@ -66,6 +66,8 @@ export interface BenchResult {
   commit: string | null;
   machine: MachineInfo;
   workload: Workload;
+  /** NODE_OPTIONS of producer and consumer (the V8 heap they ship with). */
+  appNodeOptions: string;
   pipeline: PipelineFigures;
   limits: LimitFigures;
   /** Ops found in each phase's records, and anything that did not add up. */

@@ -22,6 +22,6 @@ export function runHeader(result: BenchResult): string {
   return [
     `${result.date} · ${result.commit ?? 'unknown commit'} · ${m.nproc} cores (${m.cpu}), ${m.memoryGb} GB · load ${m.loadAverage.start.join(' ')} → ${m.loadAverage.end.join(' ')} · Node ${m.node} · PostgreSQL ${m.postgres}`,
     `workload: ${w.rows.toLocaleString('en-US')}-row table; ${w.flatUpdates.toLocaleString('en-US')} updates in ${w.txRows}-row transactions flat out (${w.writers} writers: ${formatValue(p.flatLoad.rowsPerSec, 'rows/s')} rows/s committed); ` +
-      `${w.pacedUpdates.toLocaleString('en-US')} updates paced at ${w.rate.toLocaleString('en-US')} rows/s (${formatValue(p.pacedLoad.rowsPerSec, 'rows/s')} rows/s committed)`,
+      `${w.pacedUpdates.toLocaleString('en-US')} updates paced at ${w.rate.toLocaleString('en-US')} rows/s (${formatValue(p.pacedLoad.rowsPerSec, 'rows/s')} rows/s committed); apps: NODE_OPTIONS=${result.appNodeOptions}`,
   ].join('\n');
 }
