@@ -21,4 +21,5 @@ export { RecordDelivery, type RecordDeliveryOptions } from './record-delivery.ts
 export { SerialQueue } from './serial-queue.ts';
 export { SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
 export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
+export { pipelineTransactionalIds } from './transaction-pipeline.ts';
 export { applyTransforms, transformFailure } from './transform-chain.ts';

@@ -1,3 +1,4 @@
+import { pipelineTransactionalIds } from './transaction-pipeline.ts';
 import type { KafkaConfig } from './config.ts';
 import type { OffsetReader, SourceOffset, SourcePartition } from '@buyonline/connect-api';
 import { ConnectionError } from '@buyonline/connect-api';
@@ -97,7 +98,8 @@ export async function readSourceOffsets(
 
 /**
  * Deletes a source partition's stored position (a tombstone in the offsets topic), inside a
- * transaction of the connector's own transactional id, so a running producer is fenced.
+ * transaction of the connector's own transactional id, so a running producer is fenced (on
+ * its second id too: it runs two transactions at a time).
  */
 export async function clearSourceOffset(
   kafka: KafkaConfig,
@@ -121,4 +123,9 @@ export async function clearSourceOffset(
   } finally {
     await producer.disconnect();
   }
+  // Initialising the second id fences it as well, and aborts what it had open.
+  const [, second] = pipelineTransactionalIds(transactionalId);
+  const fence = client.producer({ kafkaJS: { transactionalId: second, idempotent: true } });
+  await fence.connect();
+  await fence.disconnect();
 }

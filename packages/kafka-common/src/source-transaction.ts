@@ -15,9 +15,8 @@ const MAX_UNDELIVERED = 10_000;
 /**
  * A Kafka transaction of the source worker: the records of one or more polls and the positions
  * of the source transactions they close. Records are produced without waiting for each
- * delivery (the produce calls keep their order); the commit sends the positions and commits,
- * and librdkafka flushes everything not yet delivered first, so a transaction costs one round
- * trip to the coordinator rather than one per send.
+ * delivery (the produce calls keep their order); `close` adds the positions and waits until
+ * everything is delivered, `commit` ends the transaction.
  */
 export class SourceTransaction {
   /** Offsets-topic key → position (JSON), the last one per source partition. */
@@ -60,14 +59,25 @@ export class SourceTransaction {
     this.filtered += batch.filtered;
   }
 
-  /** Stores the positions with the records and commits; where the data records went (per topic partition, the first offset). */
-  async commit(offsetsTopic: string): Promise<RecordMetadata[]> {
+  /**
+   * No more records: the positions go in with them, and every record is delivered (acknowledged
+   * by its partition leader). Only then may another producer's transaction send after it.
+   */
+  async close(offsetsTopic: string): Promise<void> {
     try {
       if (this.positions.size > 0) {
         await this.produce(offsetsTopic, [...this.positions].map(([key, value]) => ({ key, value })), false);
       }
-      await this.tx.commit();
       await this.delivered();
+    } catch (err) {
+      throw kafkaError('Kafka transaction failed', err);
+    }
+  }
+
+  /** Commits (after `close`); where the data records went (per topic partition, the first offset). */
+  async commit(): Promise<RecordMetadata[]> {
+    try {
+      await this.tx.commit();
     } catch (err) {
       throw kafkaError('Kafka transaction failed', err);
     }

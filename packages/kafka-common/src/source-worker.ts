@@ -5,7 +5,8 @@ import { describeError, isRetriable } from '@buyonline/connect-api';
 import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 import { readSourceOffsets } from './offset-store.ts';
 import { BatchPreparer } from './source-batch.ts';
-import { kafkaError, SourceTransaction } from './source-transaction.ts';
+import { kafkaError, type SourceTransaction } from './source-transaction.ts';
+import { pipelineTransactionalIds, TransactionPipeline } from './transaction-pipeline.ts';
 import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
 
 export interface SourceWorkerOptions {
@@ -51,9 +52,9 @@ const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
  * transaction larger than one poll streams through one open Kafka transaction. A transient
  * Kafka failure aborts, backs off, reads the stored positions again and goes on.
  *
- * Transactions are pipelined: while one commits, the next batch is polled and serialized
- * (a producer has one transaction at a time, so it begins once the previous one committed).
- * The task hears of each commit in order, and only after it (`SourceTask.commit`).
+ * Transactions are pipelined (TransactionPipeline): while one commits, the next batch is
+ * polled, serialized and produced in a second transaction. The task hears of each commit in
+ * order, and only after it (`SourceTask.commit`).
  */
 export class SourceWorker {
   readonly stats: SourceWorkerStats = { records: 0, transactions: 0, deadLettered: 0, lastCommitAt: null };
@@ -135,12 +136,14 @@ export class SourceWorker {
     progressed: () => void,
   ): Promise<void> {
     const { task, kafka, ctx } = this.options;
-    const producer = client.producer({
-      kafkaJS: { transactionalId: this.options.transactionalId, idempotent: true, maxInFlightRequests: 5 },
+    const producerConfig = (transactionalId: string) => ({
+      kafkaJS: { transactionalId, idempotent: true, maxInFlightRequests: 5 },
       'transaction.timeout.ms': this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS,
       // A light stream is sent at once; under load batches fill while requests are in flight.
       'linger.ms': 1,
     });
+    const [first, second] = pipelineTransactionalIds(this.options.transactionalId);
+    const pipeline = new TransactionPipeline([client.producer(producerConfig(first)), client.producer(producerConfig(second))], () => ctx.now());
     const preparer = new BatchPreparer({
       connector: this.options.connector,
       serde,
@@ -148,21 +151,11 @@ export class SourceWorker {
       maxRecordBytes: this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
       log,
     });
-    let open: SourceTransaction | undefined;
-    /** The previous transaction's commit (and the task's acknowledgement after it), while the next batch is built. */
-    let committing: Promise<void> | undefined;
-    const committed = async () => {
-      const pending = committing;
-      committing = undefined;
-      await pending;
-    };
     let started = false;
     try {
-      // connect() initialises transactions: a crashed predecessor's open transaction is aborted
-      // and a zombie with the same transactional id is fenced from now on.
-      await producer.connect().catch((err: unknown) => {
-        throw kafkaError('cannot initialise the transactional producer', err);
-      });
+      // Initialising transactions aborts a crashed predecessor's open transactions and fences
+      // a zombie with the same transactional ids from now on.
+      await pipeline.connect();
       const offsets = await readSourceOffsets(kafka, this.options.offsetsTopic, this.options.connector);
       log.info({ positions: offsets.size }, 'source positions read from the offsets topic');
       started = true;
@@ -176,46 +169,38 @@ export class SourceWorker {
           pollBackoff.reset();
         } catch (err) {
           // With a Kafka transaction open, its records cannot be re-read into it: abort and resume from Kafka.
-          if (!isRetriable(err) || signal.aborted || open) throw err;
-          await committed();
+          if (!isRetriable(err) || signal.aborted || pipeline.isOpen) throw err;
           const wait = pollBackoff.next();
           log.warn({ err: describeError(err), retryInMs: wait }, 'source poll failed, retrying');
           ctx.metrics.count('source_poll_errors_total');
           await sleep(wait, signal);
           continue;
         }
+        pipeline.throwIfFailed();
         if (records.length === 0) {
-          await committed();
-          if (!open) this.workSince = null; // caught up
+          if (!pipeline.busy) this.workSince = null; // caught up
           continue;
         }
         this.noteWork();
-        const batch = await preparer.prepare(records); // while the previous transaction commits
-        await committed();
-        this.noteWork(); // the commit just awaited marked the worker idle
+        const batch = await preparer.prepare(records); // while transactions before it commit
         await this.ensureDataTopics([...batch.byTopic.keys()]);
-        open ??= await SourceTransaction.begin(producer, ctx.now());
-        await open.add(batch, this.options.deadLetterTopic);
+        await pipeline.add(batch, this.options.deadLetterTopic);
         if (records.at(-1)?.inTransaction) continue; // the source transaction goes on: keep the Kafka one open
-        const tx = open;
-        open = undefined;
-        committing = tx.commit(this.options.offsetsTopic).then(async (metadata) => {
+        pipeline.close(this.options.offsetsTopic, async (tx, metadata) => {
           this.committed(tx);
-          this.workSince = null; // a batch built meanwhile notes itself again before it is sent
+          if (!pipeline.busy) this.workSince = null;
           progressed();
           await task.commit(records, metadata);
         });
-        committing.catch(() => undefined); // awaited before the next transaction begins
       }
-      await committed(); // a clean stop lets the last commit finish (and be acknowledged)
+      await pipeline.drain(); // a clean stop lets the transactions in flight commit (and be acknowledged)
     } catch (err) {
-      if (open) await open.abort();
-      await committing?.catch(() => undefined);
+      await pipeline.abort();
       throw err;
     } finally {
       this.ready = false;
       if (started) await task.stop().catch((err: unknown) => log.error({ err: describeError(err) }, 'source task stop failed'));
-      await producer.disconnect().catch((err: unknown) => log.error({ err: describeError(err) }, 'producer disconnect failed'));
+      await pipeline.disconnect((err: unknown) => log.error({ err: describeError(err) }, 'producer disconnect failed'));
     }
   }
 
