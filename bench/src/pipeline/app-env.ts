@@ -1,14 +1,8 @@
+import { APP_NODE_OPTIONS } from '@buyonline/app-runtime';
 import type { Endpoints } from '../setup/endpoints.ts';
 import type { BenchNames } from '../setup/names.ts';
 
-/**
- * The V8 heap the apps ship with: APP_NODE_OPTIONS of @buyonline/app-runtime (the images, the
- * demo and the e2e suite set it as NODE_OPTIONS), written out here until the bench depends on
- * that package. A NODE_OPTIONS of the caller's wins, as in scripts/demo.sh.
- */
-const APP_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
-
-/** NODE_OPTIONS the apps run with. */
+/** NODE_OPTIONS the apps run with: the V8 heap they ship with (as in the images, the demo and the e2e suite); a caller's NODE_OPTIONS wins. */
 export function appNodeOptions(): string {
   return process.env.NODE_OPTIONS ?? APP_NODE_OPTIONS;
 }

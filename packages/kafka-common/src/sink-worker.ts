@@ -118,6 +118,9 @@ export class SinkWorker {
     });
     this.consumer = consumer;
     await connectRaw(consumer);
+    // consume(n) returns what is there once a first message came, instead of waiting up to the
+    // timeout for each of the n: a light stream reaches the stage without a second's delay.
+    (consumer as KafkaConsumer & { setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
     await task.start();
     let partitions: PartitionSummary[] = [];
     try {
