@@ -70,7 +70,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name in (${id}, ${`${id}_pipelined`}) and not active`.catch(() => undefined);
+  // A stopped task's walsender may take a moment to let its slot go.
+  const slots = [id, `${id}_pipelined`];
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name in ${sql(slots)} and not active`.catch(() => undefined);
+    const [left] = await sql<{ n: number }[]>`select count(*)::int as n from pg_replication_slots where slot_name in ${sql(slots)}`;
+    if (!left?.n) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   await sql.unsafe(`drop publication if exists "${id}"`);
   await sql.unsafe(`drop schema if exists "${id}" cascade`);
   await sql.end();

@@ -40,7 +40,7 @@ import {
 } from './slot-admin.ts';
 import { SlotMonitor } from './slot-monitor.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
-import { readChunk } from './snapshot-reader.ts';
+import { type Chunk, readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
 import { StreamDecoder } from './stream-decoder.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
@@ -77,6 +77,8 @@ export class LogicalReplicationTask implements SourceTask {
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
+  /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
+  private prefetched: { tables: CapturedTable[]; from: (string | null)[]; chunks: Promise<Chunk[]> } | undefined;
 
   constructor(
     private readonly config: PostgresSourceConfig,
@@ -252,18 +254,47 @@ export class LogicalReplicationTask implements SourceTask {
     return this.pollStream(signal);
   }
 
-  private async pollSnapshot(): Promise<SourceRecord[]> {
+  /** The tables whose initial snapshot is being read now, one per reader. */
+  private activeSnapshotTables(): CapturedTable[] {
     const readers = (this.readers as SnapshotReaders).readers;
-    const active = [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').slice(0, readers.length);
-    if (active.length === 0) return this.finishSnapshot();
-    const nowMicros = this.ctx.now() * 1000;
-    const chunks = await Promise.all(
+    return [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').slice(0, readers.length);
+  }
+
+  /** The next chunk of each active table, one reader each. */
+  private readChunks(active: readonly CapturedTable[]): Promise<Chunk[]> {
+    const readers = (this.readers as SnapshotReaders).readers;
+    return Promise.all(
       active.map((table, i) =>
         readChunk(readers[i] as (typeof readers)[number], table, table.offset.last_key, this.config.snapshotChunkSize).catch((err: unknown) => {
           throw classifyPgError(err, table.name);
         }),
       ),
     );
+  }
+
+  /** Starts reading the chunks after the ones just handed out, while the worker sends those. */
+  private prefetchChunks(): void {
+    const active = this.activeSnapshotTables();
+    if (active.length === 0) return;
+    const promise = this.readChunks(active);
+    promise.catch(() => undefined); // awaited by the next poll
+    this.prefetched = { tables: active, from: active.map((t) => t.offset.last_key), chunks: promise };
+  }
+
+  /** The prefetched chunks when they were read for exactly these tables from exactly where they are now. */
+  private takePrefetched(active: readonly CapturedTable[]): Promise<Chunk[]> | undefined {
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    if (!prefetched) return undefined;
+    const same = prefetched.tables.length === active.length && active.every((t, i) => prefetched.tables[i] === t && prefetched.from[i] === t.offset.last_key);
+    return same ? prefetched.chunks : undefined;
+  }
+
+  private async pollSnapshot(): Promise<SourceRecord[]> {
+    const active = this.activeSnapshotTables();
+    if (active.length === 0) return this.finishSnapshot();
+    const nowMicros = this.ctx.now() * 1000;
+    const chunks = await (this.takePrefetched(active) ?? this.readChunks(active));
     const out: SourceRecord[] = [];
     active.forEach((table, i) => {
       const chunk = chunks[i] as (typeof chunks)[number];
@@ -283,11 +314,13 @@ export class LogicalReplicationTask implements SourceTask {
       table.offset = { ...base, last_key: chunk.lastKey };
       this.ctx.metrics.count('source_snapshot_rows_total', chunk.rows.length, { table: table.name });
     });
+    this.prefetchChunks();
     return out;
   }
 
   /** Every table is read: streaming starts at the slot's consistent point, and the phase change is stored at once. */
   private async finishSnapshot(): Promise<SourceRecord[]> {
+    await this.settlePrefetch();
     await this.readers?.close();
     this.readers = undefined;
     await this.slotSql?.end({ timeout: 5 });
@@ -367,6 +400,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.incremental.reset();
     this.tables.clear();
     this.pending.clear();
+    this.prefetched = undefined;
     this.streamError = undefined;
   }
 
@@ -395,10 +429,18 @@ export class LogicalReplicationTask implements SourceTask {
     if (lsn) await this.acknowledge(lsn);
   }
 
+  /** A chunk read ahead is dropped (its rows are read again from the stored position); its reader is then free. */
+  private async settlePrefetch(): Promise<void> {
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    await prefetched?.chunks.catch(() => undefined);
+  }
+
   async stop(): Promise<void> {
     this.queue.clear();
     await this.wal?.stop();
     this.wal = undefined;
+    await this.settlePrefetch();
     await this.readers?.close();
     this.readers = undefined;
     await this.slotSql?.end({ timeout: 5 });
