@@ -1,7 +1,43 @@
 import { DataError } from './errors.ts';
 
+const MICROS_PER_SECOND = 1_000_000;
+
+/**
+ * The rendered `YYYY-MM-DDTHH:MM:SS` of recent seconds, by second: a row's timestamp columns
+ * (and the rows of one transaction or snapshot chunk) repeat their seconds, so most calls only
+ * add the fraction. Direct-mapped, so a few columns with different seconds do not evict each other.
+ */
+const PREFIX_SLOTS = 8;
+const prefixSeconds: number[] = new Array<number>(PREFIX_SLOTS).fill(Number.NaN);
+const prefixTexts: string[] = new Array<string>(PREFIX_SLOTS).fill('');
+
+function secondPrefix(seconds: number): string {
+  const slot = seconds & (PREFIX_SLOTS - 1);
+  if (prefixSeconds[slot] === seconds) return prefixTexts[slot] as string;
+  // Throws a RangeError past the range of Date, as it always has; nothing is cached then.
+  const text = new Date(seconds * 1000).toISOString().slice(0, 19);
+  prefixSeconds[slot] = seconds;
+  prefixTexts[slot] = text;
+  return text;
+}
+
 /** Microseconds since the epoch → ISO-8601 with exactly six fractional digits, UTC. */
 export function microsToIso(micros: number | bigint): string {
+  if (typeof micros === 'bigint') {
+    if (micros < BigInt(Number.MIN_SAFE_INTEGER) || micros > BigInt(Number.MAX_SAFE_INTEGER)) return bigMicrosToIso(micros);
+    micros = Number(micros);
+  } else if (!Number.isSafeInteger(micros)) {
+    return bigMicrosToIso(micros); // BigInt refuses a fraction, NaN and infinities with a RangeError
+  }
+  // Exact in doubles: % of integers is exact, and micros - fraction is a multiple of 10^6 below 2^54.
+  let fraction = micros % MICROS_PER_SECOND;
+  if (fraction < 0) fraction += MICROS_PER_SECOND;
+  const seconds = (micros - fraction) / MICROS_PER_SECOND;
+  return `${secondPrefix(seconds)}.${String(fraction).padStart(6, '0')}Z`;
+}
+
+/** The general case: any integer, as a BigInt. */
+function bigMicrosToIso(micros: number | bigint): string {
   const us = BigInt(micros);
   let seconds = us / 1_000_000n;
   let fraction = us % 1_000_000n;
