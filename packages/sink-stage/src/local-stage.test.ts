@@ -34,6 +34,14 @@ describe('LocalStage', () => {
     expect(await entries(dir)).toEqual([stageFileName(ref(0, 1))]);
   });
 
+  it('writes content given as UTF-8 chunks byte for byte, in order', async () => {
+    const stage = new LocalStage(root);
+    const chunks = [Buffer.from('{"a":"crème'), Buffer.alloc(0), Buffer.from(' brûlée"}\n'), Buffer.alloc(3 * 1024 * 1024, 'x'), Buffer.from('\n')];
+    const path = await stage.write(ref(0, 1), chunks);
+    expect((await readFile(path)).equals(Buffer.concat(chunks))).toBe(true);
+    expect(await entries(dir)).toEqual([stageFileName(ref(0, 1))]);
+  });
+
   it('lists the files of one partition in offset order', async () => {
     const stage = new LocalStage(root);
     await stage.write(ref(0, 9), 'x\n');

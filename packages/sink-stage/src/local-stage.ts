@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CdcError, FencedError } from '@buyonline/connect-api';
 import {
@@ -11,7 +11,7 @@ import {
   stageFileName,
 } from './file-naming.ts';
 import { PublicationChain } from './publication-chain.ts';
-import type { StageStore } from './stage-store.ts';
+import type { StageFileContent, StageStore } from './stage-store.ts';
 
 async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -19,6 +19,19 @@ async function fsyncPath(path: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Writes the whole content at the handle's position: chunks in one call each time (a call may write fewer bytes than it was given). */
+async function writeContent(handle: FileHandle, content: StageFileContent): Promise<void> {
+  if (typeof content === 'string') return handle.writeFile(content, 'utf8');
+  let rest = content.filter((chunk) => chunk.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    let done = 0;
+    while (done < rest.length && bytesWritten >= (rest[done] as Uint8Array).length) bytesWritten -= (rest[done++] as Uint8Array).length;
+    rest = rest.slice(done);
+    if (bytesWritten > 0) rest[0] = (rest[0] as Uint8Array).subarray(bytesWritten);
   }
 }
 
@@ -111,7 +124,7 @@ export class LocalStage implements StageStore {
     return slot.next > 0 ? { nextOffset: slot.next, removedTemps } : { removedTemps };
   }
 
-  async write(ref: StageFileRef, content: string): Promise<string> {
+  async write(ref: StageFileRef, content: StageFileContent): Promise<string> {
     const dir = this.dir(ref.topic, ref.partition);
     const name = stageFileName(ref);
     const finalPath = join(dir, name);
@@ -127,7 +140,7 @@ export class LocalStage implements StageStore {
     try {
       const handle = await open(tempPath, 'wx');
       try {
-        await handle.writeFile(content, 'utf8');
+        await writeContent(handle, content);
         await handle.sync();
       } finally {
         await handle.close();

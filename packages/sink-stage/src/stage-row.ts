@@ -56,14 +56,15 @@ function isoTimestamp(ms: number): string {
  * after-image, or the before-image of a delete), then `__op`, `__deleted`, `__source` and
  * `__kafka` (topic, partition, offset, key, timestamp). Decimals are already exact strings
  * and timestamps ISO-8601 with microseconds (the deserializer's JSON logical types).
- * Returns undefined for a tombstone, which carries no row.
+ * Returns undefined for a tombstone, which carries no row. `offset` is the record's offset as
+ * a number, when the caller has it already.
  */
-export function toStageRow(record: SinkRecord): Record<string, unknown> | undefined {
+export function toStageRow(record: SinkRecord, offset = Number(record.offset)): Record<string, unknown> | undefined {
   if (record.value === null || record.value === undefined) return undefined;
   const kafka = {
     topic: record.topic,
     partition: record.partition,
-    offset: Number(record.offset),
+    offset,
     key: record.key,
     timestamp: isoTimestamp(record.timestampMs),
   };

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noopContext, type SinkRecord } from '@buyonline/connect-api';
+import { CdcError, noopContext, type SinkRecord } from '@buyonline/connect-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   LocalStage,
@@ -9,6 +9,8 @@ import {
   partitionPath,
   StageSinkTask,
   stageFileName,
+  type StageFileRef,
+  type StageStore,
   stageSinkConfigSchema,
   toStageRow,
 } from './index.ts';
@@ -32,7 +34,7 @@ interface Rotation {
 }
 
 /** A task on the test's stage folder; rotation rules that are not given never trigger. */
-function newTask(rotation: Rotation = {}, stage = new LocalStage(root)): StageSinkTask {
+function newTask(rotation: Rotation = {}, stage: StageStore = new LocalStage(root)): StageSinkTask {
   const config = stageSinkConfigSchema.parse({
     dir: root,
     flushRecords: 1_000_000,
@@ -64,11 +66,14 @@ interface StagedFile {
   lineOffsets: number[];
 }
 
-/** Every entry of a partition's folder, in name order; fails on anything that is not a finished file. */
-async function stagedFiles(partition = 0): Promise<StagedFile[]> {
+/**
+ * Every entry of a partition's folder, in name order; fails on anything that is not a finished
+ * file, unless `whileWriting` (a file being written in the background is a temp file until published).
+ */
+async function stagedFiles(partition = 0, { whileWriting = false } = {}): Promise<StagedFile[]> {
   const dir = join(root, partitionPath(TOPIC, partition));
   // hidden entries are the publication chain's claims
-  const names = (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();
+  const names = (await readdir(dir)).filter((n) => !n.startsWith('.') && !(whileWriting && n.endsWith('.tmp'))).sort();
   return Promise.all(
     names.map(async (name) => {
       const ref = parseStageFileName(name);
@@ -92,6 +97,7 @@ describe('StageSinkTask rotation', () => {
     await task.open([tp()]);
     await task.put(recs(0, 4));
     await task.put(recs(5, 7));
+    await task.whenWritten(); // full files are written in the background
     expect(await rangesOf()).toEqual([
       [0, 2],
       [3, 5],
@@ -118,6 +124,7 @@ describe('StageSinkTask rotation', () => {
     const task = newTask({ flushBytes });
     await task.open([tp()]);
     await task.put(offsets(10, 15).map(wide));
+    await task.whenWritten();
     const files = await stagedFiles();
     expect(files.map((f) => [f.start, f.end])).toEqual(expected);
     for (const f of files) expect(Buffer.byteLength(f.content)).toBe((f.end - f.start + 1) * lineBytes);
@@ -133,17 +140,21 @@ describe('StageSinkTask rotation', () => {
 
     now = 999;
     await task.tick();
+    await task.whenWritten();
     expect(await rangesOf(0)).toEqual([]);
     now = 1_000;
     await task.tick();
+    await task.whenWritten();
     expect(await rangesOf(0)).toEqual([[0, 1]]);
     expect(await rangesOf(1)).toEqual([]);
 
     now = 1_599;
     await task.tick();
+    await task.whenWritten();
     expect(await rangesOf(1)).toEqual([]);
     now = 1_600;
     await task.tick();
+    await task.whenWritten();
     expect(await rangesOf(1)).toEqual([[0, 0]]);
 
     // The next file's clock starts at its own first record.
@@ -151,9 +162,11 @@ describe('StageSinkTask rotation', () => {
     await task.put([rec(2, 0)]);
     now = 2_999;
     await task.tick();
+    await task.whenWritten();
     expect(await rangesOf(0)).toEqual([[0, 1]]);
     now = 3_000;
     await task.tick();
+    await task.whenWritten();
     expect(await rangesOf(0)).toEqual([
       [0, 1],
       [2, 2],
@@ -162,6 +175,7 @@ describe('StageSinkTask rotation', () => {
     // Nothing buffered: an idle tick writes nothing.
     now = 100_000;
     await task.tick();
+    await task.whenWritten();
     expect(await rangesOf(0)).toHaveLength(2);
     expect(await rangesOf(1)).toHaveLength(1);
   });
@@ -173,6 +187,7 @@ describe('StageSinkTask offsets', () => {
     expect(await task.open([tp()])).toEqual([]);
     expect(task.preCommit(consumed(0))).toEqual(consumed(0));
     await task.put(recs(0, 4));
+    await task.whenWritten();
     expect(await rangesOf()).toEqual([[0, 2]]);
     expect(task.preCommit(consumed(5))).toEqual(consumed(3));
     await task.flush();
@@ -189,6 +204,7 @@ describe('StageSinkTask offsets', () => {
     const before = newTask({ flushRecords: 5 });
     await before.open([tp(0), tp(1)]);
     await before.put(recs(0, 9, 0));
+    await before.whenWritten();
     const stale = `${stageFileName({ topic: TOPIC, partition: 0, startOffset: 10, endOffset: 14 })}.1-crashed.tmp`;
     await writeFile(join(root, partitionPath(TOPIC, 0), stale), '{"half":');
 
@@ -205,6 +221,7 @@ describe('StageSinkTask offsets', () => {
     const before = newTask({ flushRecords: 5 });
     await before.open([tp()]);
     await before.put(recs(0, 12)); // 10..12 are lost in the crash, 0..9 are published
+    await before.whenWritten();
 
     const after = newTask({ flushRecords: 5 });
     expect(await after.open([tp()])).toEqual(consumed(10));
@@ -251,6 +268,7 @@ describe('StageSinkTask offsets', () => {
     await task.put([tombstone(3), rec(4), tombstone(5)]);
     expect(task.preCommit(consumed(6))).toEqual(consumed(4));
     await task.put([rec(6), tombstone(7)]);
+    await task.whenWritten();
     expect(await rangesOf()).toEqual([[4, 6]]);
     expect(task.preCommit(consumed(8))).toEqual(consumed(8));
     expect((await stagedFiles())[0]?.lineOffsets).toEqual([4, 6]);
@@ -304,6 +322,235 @@ describe('StageSinkTask ownership', () => {
     await task.flush();
     expect(await rangesOf(0)).toEqual([]);
     expect(await rangesOf(1)).toEqual([[0, 1]]);
+  });
+});
+
+/**
+ * A LocalStage of the test's folder, each of whose writes waits until the test lets it go
+ * (`release`; not when `hold` is off), then fails with `failure` if one is set (a write begun
+ * once it is set fails at once). Records every call, and how many ran at once.
+ */
+class HeldStage implements StageStore {
+  readonly local = new LocalStage(root);
+  readonly calls: string[] = [];
+  /** Writes begun (held or not), in order. */
+  readonly writes: StageFileRef[] = [];
+  failure: Error | undefined;
+  mostAtOnce = 0;
+  private running = 0;
+  private readonly held: { release: () => void; done: Promise<unknown> }[] = [];
+
+  constructor(private readonly hold = true) {}
+
+  describe(): string {
+    return this.local.describe();
+  }
+
+  recover(topic: string, partition: number) {
+    return this.run(`recover ${partition}`, () => this.local.recover(topic, partition));
+  }
+
+  list(topic: string, partition: number) {
+    return this.run(`list ${partition}`, () => this.local.list(topic, partition));
+  }
+
+  write(ref: StageFileRef, content: readonly Uint8Array[] | string): Promise<string> {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const done = this.run(`write ${ref.partition}:${ref.startOffset}-${ref.endOffset}`, async () => {
+      this.writes.push(ref);
+      if (this.hold && !this.failure) await gate;
+      if (this.failure) throw this.failure;
+      return this.local.write(ref, content);
+    });
+    this.held.push({ release, done });
+    return done;
+  }
+
+  /** Lets the oldest held write go on, waits until it is done, and lets what follows it in the task run. */
+  async release(): Promise<void> {
+    const next = this.held.shift();
+    if (!next) throw new Error('no write is held');
+    next.release();
+    await next.done.catch(() => undefined);
+    await turns();
+  }
+
+  private async run<T>(call: string, body: () => Promise<T>): Promise<T> {
+    this.calls.push(call);
+    this.mostAtOnce = Math.max(this.mostAtOnce, ++this.running);
+    try {
+      return await body();
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+/** Lets the event loop turn a few times: promise continuations queued now, and what they start synchronously, run. */
+async function turns(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Whether the promise has settled (after letting the event loop turn). */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  await turns();
+  return done;
+}
+
+describe('StageSinkTask background writes', () => {
+  it('goes on buffering while a full file is written, and lets its offsets go only once it is published', async () => {
+    const stage = new HeldStage();
+    const task = newTask({ flushRecords: 3 }, stage);
+    await task.open([tp()]);
+    await task.put(recs(0, 4)); // returns with [0, 2] held in its write
+    expect(stage.writes).toEqual([{ topic: TOPIC, partition: 0, startOffset: 0, endOffset: 2 }]);
+    expect(await rangesOf()).toEqual([]);
+    expect(task.preCommit(consumed(5))).toEqual(consumed(0));
+
+    await stage.release();
+    expect(await rangesOf()).toEqual([[0, 2]]);
+    expect(task.preCommit(consumed(5))).toEqual(consumed(3));
+  });
+
+  it('writes one file at a time, in the order they filled across partitions, and a put waits once two are queued', async () => {
+    const stage = new HeldStage();
+    const task = newTask({ flushRecords: 2 }, stage);
+    await task.open([tp(0), tp(1)]);
+    await task.put([rec(0, 0), rec(0, 1), rec(1, 0), rec(1, 1)]); // p0 [0, 1] fills first, then p1 [0, 1]
+    expect(stage.writes.map((w) => [w.partition, w.startOffset])).toEqual([[0, 0]]);
+
+    const third = task.put([rec(2, 0), rec(3, 0), rec(4, 0)]); // p0 [2, 3]: a third file waits for the first
+    expect(await settled(third)).toBe(false);
+    expect(task.preCommit([...consumed(5, 0), ...consumed(2, 1)])).toEqual([...consumed(0, 0), ...consumed(0, 1)]);
+
+    await stage.release(); // p0 [0, 1] published; p1 [0, 1] begins
+    expect(await settled(third)).toBe(true);
+    expect(stage.writes.map((w) => [w.partition, w.startOffset])).toEqual([
+      [0, 0],
+      [1, 0],
+    ]);
+    expect(task.preCommit([...consumed(5, 0), ...consumed(2, 1)])).toEqual([...consumed(2, 0), ...consumed(0, 1)]);
+
+    await stage.release();
+    await stage.release(); // p0 [2, 3]
+    expect(task.preCommit([...consumed(5, 0), ...consumed(2, 1)])).toEqual([...consumed(4, 0), ...consumed(2, 1)]);
+    const flushed = task.flush();
+    await turns();
+    await stage.release(); // p0 [4, 4]
+    await flushed;
+    expect(await rangesOf(0)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 4],
+    ]);
+    expect(await rangesOf(1)).toEqual([[0, 1]]);
+    expect(task.preCommit([...consumed(5, 0), ...consumed(2, 1)])).toEqual([...consumed(5, 0), ...consumed(2, 1)]);
+    expect(stage.mostAtOnce).toBe(1);
+  });
+
+  it('throws a failed write from every later call, writes nothing after it, and commits nothing from it on', async () => {
+    const stage = new HeldStage();
+    const task = newTask({ flushRecords: 2 }, stage);
+    await task.open([tp()]);
+    await task.put(recs(0, 3)); // [0, 1] held, [2, 3] queued
+    const failure = new CdcError('STAGE_IO', 'disk full', { retriable: true });
+    stage.failure = failure;
+    await stage.release();
+
+    await expect(task.put(recs(4, 5))).rejects.toBe(failure);
+    await expect(task.tick()).rejects.toBe(failure);
+    await expect(task.flush()).rejects.toBe(failure);
+    await expect(task.close([tp()])).rejects.toBe(failure);
+    await expect(task.open([tp(1)])).rejects.toBe(failure);
+    expect(stage.writes.map((w) => w.startOffset)).toEqual([0]);
+    expect(task.preCommit(consumed(6))).toEqual(consumed(0));
+    expect(await rangesOf()).toEqual([]);
+  });
+
+  it('keeps a failed write that nothing asked about yet from being lost: the next put throws it', async () => {
+    const stage = new HeldStage();
+    const task = newTask({ flushRecords: 2 }, stage);
+    await task.open([tp()]);
+    await task.put(recs(0, 1));
+    stage.failure = new CdcError('STAGE_IO', 'disk full', { retriable: true });
+    await stage.release();
+    await expect(task.put(recs(2, 2))).rejects.toThrow('disk full');
+  });
+
+  it('close waits for the files being written, then publishes what is buffered', async () => {
+    const stage = new HeldStage();
+    const task = newTask({ flushRecords: 2 }, stage);
+    await task.open([tp()]);
+    await task.put(recs(0, 2)); // [0, 1] held, 2 buffered
+    const closed = task.close([tp()]);
+    expect(await settled(closed)).toBe(false);
+    await stage.release();
+    expect(await settled(closed)).toBe(false); // [2, 2] is held now
+    await stage.release();
+    await closed;
+    expect(await rangesOf()).toEqual([
+      [0, 1],
+      [2, 2],
+    ]);
+    expect(task.preCommit(consumed(3))).toEqual([]); // not ours any more
+  });
+
+  it('waits for writes under way before the stage is read for newly assigned partitions', async () => {
+    const stage = new HeldStage();
+    const task = newTask({ flushRecords: 2 }, stage);
+    await task.open([tp(0)]);
+    await task.put(recs(0, 1, 0));
+    const opened = task.open([tp(1)]);
+    expect(await settled(opened)).toBe(false);
+    await stage.release();
+    await opened;
+    expect(stage.calls).toEqual(['recover 0', 'write 0:0-1', 'recover 1']);
+    expect(stage.mostAtOnce).toBe(1);
+  });
+
+  it('on a lost assignment, lets the file being written finish and drops what is buffered', async () => {
+    const stage = new HeldStage();
+    const task = newTask({ flushRecords: 2 }, stage);
+    await task.open([tp()]);
+    await task.put(recs(0, 2)); // [0, 1] held, 2 buffered
+    const lost = task.lost([tp()]);
+    expect(await settled(lost)).toBe(false);
+    await stage.release();
+    await lost;
+    await task.flush();
+    expect(await rangesOf()).toEqual([[0, 1]]);
+    expect(stage.writes).toHaveLength(1);
+    expect(task.preCommit(consumed(3))).toEqual([]);
+  });
+
+  it('a zombie fenced while writing in the background drops the files it queued after that one', async () => {
+    const zombieStage = new HeldStage(false);
+    const zombie = newTask({ flushRecords: 2 }, zombieStage);
+    await zombie.open([tp()]);
+    const owner = newTask({ flushRecords: 100 }, new LocalStage(root));
+    await owner.open([tp()]);
+    await owner.put(recs(0, 7));
+    await owner.flush();
+    const published = await stagedFiles();
+
+    await zombie.put(recs(0, 5)); // [0, 1] is fenced; [2, 3] and [4, 5] must not be published either
+    await zombie.whenWritten();
+    expect(await stagedFiles()).toEqual(published);
+    expect(zombie.preCommit(consumed(6))).toEqual([]);
+    expect(zombie.filesWritten).toBe(0);
+    expect(zombieStage.writes.map((w) => w.startOffset)).toEqual([0]);
   });
 });
 
@@ -372,14 +619,22 @@ describe('StageSinkTask crash recovery', () => {
       const total = logs.reduce((sum, log) => sum + log.length, 0);
       const reached = await deliver(first, PARTITIONS.map(() => 0), rand(0, total));
 
-      // What the first task would have let the worker commit must already be in the stage.
+      // What the first task would have let the worker commit must already be in the stage (files
+      // may still be written in the background: those are not published yet).
+      const committedOf: number[] = [];
       for (const partition of PARTITIONS) {
         const committed = Number(first.preCommit(consumed(reached[partition] ?? 0, partition))[0]?.offset);
-        const staged = new Set((await stagedFiles(partition)).flatMap((f) => f.lineOffsets));
+        committedOf[partition] = committed;
+        const staged = new Set((await stagedFiles(partition, { whileWriting: true })).flatMap((f) => f.lineOffsets));
         const lost = (logs[partition] ?? []).filter(
           (r) => r.value !== null && Number(r.offset) < committed && !staged.has(Number(r.offset)),
         );
         expect(lost.map((r) => r.offset), `committed ${committed} on partition ${partition}`).toEqual([]);
+      }
+      // The crash comes once the writes under way are done (or, below, in the middle of one).
+      await first.stop();
+      for (const partition of PARTITIONS) {
+        const committed = committedOf[partition] ?? 0;
         // The crash may come in the middle of a write: a temp file is left behind.
         if (rand(0, 1) === 0) {
           const ref = { topic: TOPIC, partition, startOffset: committed, endOffset: committed + 3 };

@@ -1,21 +1,37 @@
-import { FencedError, type PluginContext, type SinkRecord, type SinkTask, type TopicPartitionOffset, type TopicPartitionRef } from '@buyonline/connect-api';
+import { describeError, FencedError, type PluginContext, type SinkRecord, type SinkTask, type TopicPartitionOffset, type TopicPartitionRef } from '@buyonline/connect-api';
 import type { StageSinkConfig } from './config.ts';
+import type { StageFileRef } from './file-naming.ts';
+import { LineChunks } from './line-chunks.ts';
 import { toStageRow } from './stage-row.ts';
 import type { StageStore } from './stage-store.ts';
+
+/** A file handed to the publisher and not published yet. */
+interface PendingFile {
+  ref: StageFileRef;
+  content: LineChunks;
+}
 
 interface PartitionBuffer {
   topic: string;
   partition: number;
   /** Next offset expected; anything below was written or skipped already. */
   next: number | undefined;
-  lines: string[];
-  bytes: number;
+  /** The lines of the partition's next file. */
+  content: LineChunks;
   firstOffset: number | undefined;
   lastOffset: number | undefined;
   openedAt: number;
+  /** The partition's files waiting for the publisher or being written, oldest first. */
+  pending: PendingFile[];
   /** Another consumer took the partition over: nothing more is written or committed until it is opened again. */
   fenced: boolean;
 }
+
+/**
+ * Full files that may wait for the publisher besides the one it is writing: records go on being
+ * buffered while a file is written and fsynced, and a put that fills one more waits for the oldest.
+ */
+const MAX_QUEUED_FILES = 1;
 
 const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
 
@@ -23,9 +39,22 @@ const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
  * Buffers records per partition and publishes them as one file per offset range. On
  * assignment it reads the stage to find where each partition really ends, so a crash
  * between publishing a file and committing the offset never writes the same offsets twice.
+ *
+ * A full file is written in the background while the next records are buffered. Files are
+ * written one at a time, in the order they filled (so each partition's in offset order), and
+ * the store is never called while a write is running. `preCommit` lets an offset go only once
+ * every file below it is published. A write that fails stops all later writes and is thrown
+ * by the next call of the task (put, tick, flush, open, close, lost); `flush` and `close` wait
+ * for the files they hand over.
  */
 export class StageSinkTask implements SinkTask {
   private readonly partitions = new Map<string, PartitionBuffer>();
+  /** Settles once every file handed over so far is written (or dropped); never rejects. */
+  private published: Promise<void> = Promise.resolve();
+  /** One promise per file handed over and not yet written, oldest first. */
+  private readonly queued: Promise<void>[] = [];
+  /** The error of a failed write: nothing is written after it, and every call throws it. */
+  private failure: { error: unknown; thrown: boolean } | undefined;
   filesWritten = 0;
 
   constructor(
@@ -39,6 +68,8 @@ export class StageSinkTask implements SinkTask {
   }
 
   async open(partitions: readonly TopicPartitionRef[]): Promise<TopicPartitionOffset[]> {
+    await this.published;
+    this.throwIfFailed();
     const starts: TopicPartitionOffset[] = [];
     for (const { topic, partition } of partitions) {
       const { nextOffset, removedTemps } = await this.store.recover(topic, partition);
@@ -47,11 +78,11 @@ export class StageSinkTask implements SinkTask {
         topic,
         partition,
         next: nextOffset,
-        lines: [],
-        bytes: 0,
+        content: new LineChunks(),
         firstOffset: undefined,
         lastOffset: undefined,
         openedAt: 0,
+        pending: [],
         fenced: false,
       });
       if (nextOffset !== undefined) starts.push({ topic, partition, offset: String(nextOffset) });
@@ -60,37 +91,60 @@ export class StageSinkTask implements SinkTask {
   }
 
   async put(records: readonly SinkRecord[]): Promise<void> {
+    this.throwIfFailed();
+    const { flushRecords, flushBytes } = this.config;
+    // Records come in runs of one partition: look the buffer up when the partition changes.
+    let topic: string | undefined;
+    let partition = -1;
+    let buffer: PartitionBuffer | undefined;
     for (const record of records) {
-      const buffer = this.partitions.get(keyOf(record.topic, record.partition));
+      if (record.partition !== partition || record.topic !== topic) {
+        topic = record.topic;
+        partition = record.partition;
+        buffer = this.partitions.get(keyOf(topic, partition));
+      }
       if (!buffer || buffer.fenced) continue; // not ours (any more)
       const offset = Number(record.offset);
       if (buffer.next !== undefined && offset < buffer.next) continue;
       buffer.next = offset + 1;
-      const row = toStageRow(record);
+      const row = toStageRow(record, offset);
       if (!row) continue; // tombstone
-      const line = `${JSON.stringify(row)}\n`;
-      if (buffer.lines.length === 0) {
+      const content = buffer.content;
+      if (content.lines === 0) {
         buffer.firstOffset = offset;
         buffer.openedAt = this.ctx.now();
       }
-      buffer.lines.push(line);
-      buffer.bytes += Buffer.byteLength(line);
+      content.appendLine(JSON.stringify(row));
       buffer.lastOffset = offset;
-      if (buffer.lines.length >= this.config.flushRecords || buffer.bytes >= this.config.flushBytes) {
-        await this.publish(buffer);
+      if (content.lines >= flushRecords || content.bytes >= flushBytes) {
+        this.handOver(buffer);
+        await this.belowQueueLimit();
+        this.throwIfFailed();
       }
     }
   }
 
   async tick(): Promise<void> {
+    this.throwIfFailed();
     const now = this.ctx.now();
     for (const buffer of this.partitions.values()) {
-      if (buffer.lines.length > 0 && now - buffer.openedAt >= this.config.rotateIntervalMs) await this.publish(buffer);
+      if (buffer.content.lines > 0 && now - buffer.openedAt >= this.config.rotateIntervalMs) {
+        this.handOver(buffer);
+        await this.belowQueueLimit();
+        this.throwIfFailed();
+      }
     }
   }
 
   async flush(): Promise<void> {
-    for (const buffer of this.partitions.values()) await this.publish(buffer);
+    for (const buffer of this.partitions.values()) this.handOver(buffer);
+    await this.whenWritten();
+  }
+
+  /** Waits until every file handed over so far is written (or dropped, fenced), and throws the write that failed, if one did. */
+  async whenWritten(): Promise<void> {
+    await this.published;
+    this.throwIfFailed();
   }
 
   preCommit(consumed: readonly TopicPartitionOffset[]): TopicPartitionOffset[] {
@@ -98,9 +152,10 @@ export class StageSinkTask implements SinkTask {
     for (const c of consumed) {
       const buffer = this.partitions.get(keyOf(c.topic, c.partition));
       if (!buffer || buffer.fenced) continue;
-      // Everything before the first buffered record is in published files (or was a
-      // tombstone / dead letter): that much is safe. With nothing buffered, all of it is.
-      const durable = buffer.firstOffset ?? Number(c.offset);
+      // Everything before the first record of the oldest file not published yet (being written,
+      // waiting, or still buffered) is in published files, or was a tombstone / dead letter:
+      // that much is safe. With nothing pending or buffered, all of it is.
+      const durable = buffer.pending[0]?.ref.startOffset ?? buffer.firstOffset ?? Number(c.offset);
       safe.push({ topic: c.topic, partition: c.partition, offset: String(Math.min(durable, Number(c.offset))) });
     }
     return safe;
@@ -109,65 +164,106 @@ export class StageSinkTask implements SinkTask {
   async close(partitions: readonly TopicPartitionRef[]): Promise<void> {
     for (const { topic, partition } of partitions) {
       const buffer = this.partitions.get(keyOf(topic, partition));
-      if (!buffer) continue;
-      await this.publish(buffer);
-      this.partitions.delete(keyOf(topic, partition));
+      if (buffer) this.handOver(buffer);
     }
+    await this.whenWritten();
+    for (const { topic, partition } of partitions) this.partitions.delete(keyOf(topic, partition));
   }
 
   async lost(partitions: readonly TopicPartitionRef[]): Promise<void> {
+    // A file handed over before the loss is written as it would have been had the task waited
+    // for it (the publication chain fences it if the new owner got there first); nothing later is.
+    await this.published;
     for (const { topic, partition } of partitions) {
       const buffer = this.partitions.get(keyOf(topic, partition));
       if (!buffer) continue;
-      if (buffer.lines.length > 0) {
-        this.ctx.logger.warn({ topic, partition, records: buffer.lines.length, from: buffer.firstOffset, to: buffer.lastOffset }, 'assignment lost: buffered records dropped (the new owner reads them again)');
-        this.ctx.metrics.count('stage_records_dropped_total', buffer.lines.length);
+      const records = buffer.content.lines;
+      if (records > 0) {
+        this.ctx.logger.warn({ topic, partition, records, from: buffer.firstOffset, to: buffer.lastOffset }, 'assignment lost: buffered records dropped (the new owner reads them again)');
+        this.ctx.metrics.count('stage_records_dropped_total', records);
       }
       this.partitions.delete(keyOf(topic, partition));
     }
+    this.throwIfFailed();
   }
 
   async stop(): Promise<void> {
+    await this.published;
+    // Stopped on another error (flush throws a failed write on the way out otherwise): still said.
+    if (this.failure && !this.failure.thrown) this.ctx.logger.error({ err: describeError(this.failure.error) }, 'a stage file could not be written');
     this.partitions.clear();
   }
 
-  private async publish(buffer: PartitionBuffer): Promise<void> {
-    if (buffer.lines.length === 0 || buffer.firstOffset === undefined || buffer.lastOffset === undefined) return;
+  private throwIfFailed(): void {
+    if (!this.failure) return;
+    this.failure.thrown = true;
+    throw this.failure.error;
+  }
+
+  /** Waits while more files are queued than the limit (the oldest finishing first). */
+  private async belowQueueLimit(): Promise<void> {
+    while (this.queued.length > MAX_QUEUED_FILES + 1) await this.queued[0];
+  }
+
+  /** Hands the buffered lines to the publisher as one file, written after every file handed over before it. */
+  private handOver(buffer: PartitionBuffer): void {
+    if (buffer.content.lines === 0 || buffer.firstOffset === undefined || buffer.lastOffset === undefined) return;
+    const file: PendingFile = {
+      ref: { topic: buffer.topic, partition: buffer.partition, startOffset: buffer.firstOffset, endOffset: buffer.lastOffset },
+      content: buffer.content,
+    };
+    buffer.pending.push(file);
+    this.clear(buffer);
+    const written = this.published
+      .then(() => this.publish(buffer, file))
+      .catch((err: unknown) => {
+        this.failure ??= { error: err, thrown: false };
+      });
+    this.published = written;
+    this.queued.push(written);
+    void written.then(() => this.queued.shift());
+  }
+
+  /** Writes one file; a failure is kept for the next call of the task to throw. */
+  private async publish(buffer: PartitionBuffer, file: PendingFile): Promise<void> {
+    if (this.failure) return; // nothing after a failed file: it stays pending, so preCommit holds before it
+    if (buffer.fenced) return; // dropped, and counted, when the partition was fenced
+    const { ref, content } = file;
     const started = this.ctx.now();
-    let path: string;
     try {
-      path = await this.store.write(
-        { topic: buffer.topic, partition: buffer.partition, startOffset: buffer.firstOffset, endOffset: buffer.lastOffset },
-        buffer.lines.join(''),
-      );
+      const path = await this.store.write(ref, content.chunks());
+      if (buffer.pending[0] === file) buffer.pending.shift();
+      this.ctx.logger.info({ path, records: content.lines, bytes: content.bytes, from: ref.startOffset, to: ref.endOffset }, 'stage file written');
+      this.ctx.metrics.count('stage_files_total');
+      this.ctx.metrics.count('stage_bytes_total', content.bytes);
+      this.ctx.metrics.observe('stage_publish_seconds', (this.ctx.now() - started) / 1000);
+      this.filesWritten++;
     } catch (err) {
-      if (!(err instanceof FencedError)) throw err;
-      // We are the zombie: the group gave the partition to another consumer, which owns the stage's
-      // end now. Our buffer is theirs to write; the revoke (or lost assignment) follows.
-      this.ctx.logger.warn(
-        { topic: buffer.topic, partition: buffer.partition, records: buffer.lines.length, from: buffer.firstOffset, to: buffer.lastOffset, err: err.message },
-        'fenced: another consumer owns the partition; buffered records dropped',
-      );
-      this.ctx.metrics.count('stage_fenced_total');
-      this.ctx.metrics.count('stage_records_dropped_total', buffer.lines.length);
-      buffer.fenced = true;
-      this.clear(buffer);
-      return;
+      if (err instanceof FencedError) this.fence(buffer, err);
+      else this.failure = { error: err, thrown: false };
     }
-    this.ctx.logger.info(
-      { path, records: buffer.lines.length, bytes: buffer.bytes, from: buffer.firstOffset, to: buffer.lastOffset },
-      'stage file written',
+  }
+
+  /**
+   * We are the zombie: the group gave the partition to another consumer, which owns the stage's
+   * end now. What we hold of it is theirs to write; the revoke (or lost assignment) follows.
+   */
+  private fence(buffer: PartitionBuffer, err: FencedError): void {
+    const files = [...buffer.pending.map((f) => f.content), buffer.content];
+    const records = files.reduce((sum, c) => sum + c.lines, 0);
+    this.ctx.logger.warn(
+      { topic: buffer.topic, partition: buffer.partition, records, from: buffer.pending[0]?.ref.startOffset, to: buffer.lastOffset ?? buffer.pending.at(-1)?.ref.endOffset, err: err.message },
+      'fenced: another consumer owns the partition; buffered records dropped',
     );
-    this.ctx.metrics.count('stage_files_total');
-    this.ctx.metrics.count('stage_bytes_total', buffer.bytes);
-    this.ctx.metrics.observe('stage_publish_seconds', (this.ctx.now() - started) / 1000);
-    this.filesWritten++;
+    this.ctx.metrics.count('stage_fenced_total');
+    this.ctx.metrics.count('stage_records_dropped_total', records);
+    buffer.fenced = true;
+    buffer.pending = [];
     this.clear(buffer);
   }
 
   private clear(buffer: PartitionBuffer): void {
-    buffer.lines = [];
-    buffer.bytes = 0;
+    buffer.content = new LineChunks();
     buffer.firstOffset = undefined;
     buffer.lastOffset = undefined;
   }

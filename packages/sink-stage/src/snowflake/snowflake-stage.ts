@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { CdcError, DataError, FencedError, type Logger, type Metrics } from '@buyonline/connect-api';
 import { type ChainSlot, partitionPath, parseStageFileName, type StageFileRef, stageFileName } from '../file-naming.ts';
 import type { LocalStage } from '../local-stage.ts';
-import type { StageStore } from '../stage-store.ts';
+import type { StageFileContent, StageStore } from '../stage-store.ts';
 import type { SnowflakeClient } from './client.ts';
 import {
   claimsTableStatement,
@@ -196,7 +196,7 @@ export class SnowflakeStage implements StageStore {
     return last ? { nextOffset: last.endOffset + 1, removedTemps } : { removedTemps };
   }
 
-  async write(ref: StageFileRef, content: string): Promise<string> {
+  async write(ref: StageFileRef, content: StageFileContent): Promise<string> {
     await this.init();
     await this.spool.write(ref, content);
     if (this.client.dryRun) {
