@@ -1,3 +1,4 @@
+import { DataError, isoToMicros } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
 import { type ColumnInfo, dateToDays, mapColumn, timestamptzToMicros, timeToMicros } from '../index.ts';
 
@@ -32,6 +33,13 @@ describe('PostgreSQL → Avro column mapping', () => {
     expect(() => m.fromText('9223372036854775807')).toThrow(/2\^52/);
   });
 
+  it('reads integers as written, and refuses any other text', () => {
+    const m = mapColumn(col('int4'));
+    expect([m.fromText('0'), m.fromText('007'), m.fromText('-42'), m.fromText('999999999999999'), m.fromText('-1000000000000000')]).toEqual([0, 7, -42, 999_999_999_999_999, -1_000_000_000_000_000]);
+    expect(Object.is(m.fromText('-0'), -0)).toBe(true);
+    for (const text of ['', '-', '+5', ' 5', '5 ', '1.0', '1e3', '0x10', '--1', '١']) expect(() => m.fromText(text), text).toThrow(/is not an integer/);
+  });
+
   it('reads booleans in both text forms (pgoutput t/f, ::text true/false)', () => {
     const m = mapColumn(col('bool'));
     expect([m.fromText('t'), m.fromText('true'), m.fromText('f'), m.fromText('false')]).toEqual([true, true, false, false]);
@@ -63,5 +71,143 @@ describe('PostgreSQL → Avro column mapping', () => {
     const texts = mapColumn(col('_text', { element: { typeName: 'text', typeType: 'b' } }));
     expect(texts.fromText('{"a b",NULL,"c,d","{braces}"}')).toEqual(['a b', null, 'c,d', '{braces}']);
     expect(() => ints.fromText('{{1,2},{3,4}}')).toThrow(/multi-dimensional/);
+  });
+});
+
+/** The timestamptz text as ISO-8601 for Date.parse (an independent reading: offsets `+HH`, `+HH:MM`, `+HH:MM:00`). */
+const viaDateParse = (text: string): number => isoToMicros(text.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00').replace(/([+-]\d{2}:\d{2}):00$/, '$1'));
+
+const timestamp = (text: string): unknown => mapColumn(col('timestamp')).fromText(text);
+
+describe('timestamptz text → µs', () => {
+  it('reads every number of fractional digits, 0 to 6', () => {
+    const second = Date.UTC(2026, 10, 25, 13, 12, 41) * 1000;
+    expect(timestamptzToMicros('2026-11-25 13:12:41+00')).toBe(second);
+    expect(timestamptzToMicros('2026-11-25 13:12:41.1+00')).toBe(second + 100_000);
+    expect(timestamptzToMicros('2026-11-25 13:12:41.12+00')).toBe(second + 120_000);
+    expect(timestamptzToMicros('2026-11-25 13:12:41.123+00')).toBe(second + 123_000);
+    expect(timestamptzToMicros('2026-11-25 13:12:41.1234+00')).toBe(second + 123_400);
+    expect(timestamptzToMicros('2026-11-25 13:12:41.12345+00')).toBe(second + 123_450);
+    expect(timestamptzToMicros('2026-11-25 13:12:41.123456+00')).toBe(second + 123_456);
+    expect(timestamptzToMicros('2026-11-25 13:12:41.000001+00')).toBe(second + 1);
+  });
+
+  it('applies zones of hours, of hours and minutes, and of zero seconds; refuses a seconds offset', () => {
+    const noon = Date.UTC(2026, 0, 1, 12) * 1000;
+    expect(timestamptzToMicros('2026-01-01 17:30:00+05:30')).toBe(noon);
+    expect(timestamptzToMicros('2026-01-01 09:00:00-03')).toBe(noon);
+    expect(timestamptzToMicros('2026-01-01 02:30:00-09:30')).toBe(noon);
+    expect(timestamptzToMicros('2026-01-02 02:00:00+14')).toBe(noon);
+    expect(timestamptzToMicros('2026-01-01 12:00:00-00')).toBe(noon);
+    expect(timestamptzToMicros('2026-01-01 17:30:00+05:30:00')).toBe(noon);
+    expect(() => timestamptzToMicros('2026-01-01 17:30:00+05:30:15')).toThrow(/seconds offset/);
+    expect(() => timestamptzToMicros('2026-01-01 17:30:00+0530')).toThrow(DataError);
+  });
+
+  it('reads times before 1970 and across a day change of the zone', () => {
+    expect(timestamptzToMicros('1969-12-31 23:59:59.999999+00')).toBe(-1);
+    expect(timestamptzToMicros('1970-01-01 05:30:00.000001+05:30')).toBe(1);
+    expect(timestamptzToMicros('1900-02-28 22:00:00-03')).toBe(Date.UTC(1900, 2, 1, 1) * 1000);
+  });
+
+  it('carries exactly 1827-04-16 00:06:12.629505 to 2112-09-17 23:53:47.370495 UTC, and refuses a µs beyond either', () => {
+    expect(timestamptzToMicros('2112-09-17 23:53:47.370495+00')).toBe(4_503_599_627_370_495);
+    expect(timestamptzToMicros('1827-04-16 00:06:12.629505+00')).toBe(-4_503_599_627_370_495);
+    expect(() => timestamptzToMicros('2112-09-17 23:53:47.370496+00')).toThrow(/outside 1827–2112/);
+    expect(() => timestamptzToMicros('1827-04-16 00:06:12.629504+00')).toThrow(/outside 1827–2112/);
+    expect(() => timestamptzToMicros('0001-01-01 00:00:00+00')).toThrow(/outside 1827–2112/);
+    expect(() => timestamptzToMicros('10000-01-01 00:00:00+00')).toThrow(DataError);
+  });
+
+  it('refuses infinity, BC and malformed text', () => {
+    expect(() => timestamptzToMicros('infinity')).toThrow(/infinity has no Avro representation/);
+    expect(() => timestamptzToMicros('-infinity')).toThrow(/infinity has no Avro representation/);
+    expect(() => timestamptzToMicros('1900-01-01 00:00:00+00 BC')).toThrow(DataError);
+    expect(() => timestamptzToMicros('2026-13-01 00:00:00+00')).toThrow(DataError);
+    expect(() => timestamptzToMicros('2026-01-01 12:00:00.1234567+00')).toThrow(DataError);
+    expect(() => timestamptzToMicros('2026-01-01 12:00:00.+00')).toThrow(DataError);
+    expect(() => timestamptzToMicros('2026-01-01 12:00:00')).toThrow(DataError);
+    expect(() => timestamptzToMicros('2026-01-01 12:00:60+00')).toThrow(DataError);
+  });
+
+  it('agrees with Date.parse to the µs on every month end, hour, zone and fraction', () => {
+    const zones = ['+00', '-03', '+05:30', '-09:30', '+14', '-12', '+23:59', '+05:30:00'];
+    const checked: string[] = [];
+    for (const year of [1828, 1899, 1900, 1904, 1969, 1970, 1999, 2000, 2024, 2026, 2100, 2111]) {
+      for (let month = 1; month <= 12; month++) {
+        for (const day of [1, 28, 29, 30, 31]) {
+          for (const [h, z] of [[0, 0], [23, 1], [12, 2], [1, 3], [22, 4], [6, 5], [18, 6], [9, 7]] as const) {
+            const fraction = ['', '.5', '.25', '.125', '.0625', '.03125', '.015625'][(month + day + h) % 7] as string;
+            const pad = (n: number) => String(n).padStart(2, '0');
+            checked.push(`${year}-${pad(month)}-${pad(day)} ${pad(h)}:${pad((day * 7) % 60)}:${pad((month * 5) % 60)}${fraction}${zones[z]}`);
+          }
+        }
+      }
+    }
+    for (const text of checked) expect([text, timestamptzToMicros(text)]).toEqual([text, viaDateParse(text)]);
+  });
+});
+
+describe('timestamp text → µs of the wall-clock time read as UTC', () => {
+  it('reads fractions, times before 1970 and the exactness limits', () => {
+    expect(timestamp('1969-12-31 23:59:59.999999')).toBe(-1);
+    expect(timestamp('2026-11-25 13:12:41')).toBe(Date.UTC(2026, 10, 25, 13, 12, 41) * 1000);
+    expect(timestamp('2026-11-25 13:12:41.12345')).toBe(Date.UTC(2026, 10, 25, 13, 12, 41) * 1000 + 123_450);
+    expect(timestamp('2112-09-17 23:53:47.370495')).toBe(4_503_599_627_370_495);
+    expect(() => timestamp('2112-09-17 23:53:47.370496')).toThrow(/outside 1827–2112/);
+    expect(() => timestamp('1827-04-16 00:06:12.629504')).toThrow(/outside 1827–2112/);
+  });
+
+  it('refuses infinity, BC, a zone and malformed text', () => {
+    expect(() => timestamp('infinity')).toThrow(/infinity has no Avro representation/);
+    expect(() => timestamp('1900-01-01 00:00:00 BC')).toThrow(DataError);
+    expect(() => timestamp('2026-01-01 00:00:00+00')).toThrow(DataError);
+    expect(() => timestamp('2026-01-01 00:00:00.1234567')).toThrow(DataError);
+    expect(() => timestamp('2026-01-01 0:00:00')).toThrow(DataError);
+  });
+});
+
+describe('date text → days since the epoch', () => {
+  it('reads years 1 to 9999 as written (years below 100 are not 19xx) and past 9999', () => {
+    expect(dateToDays('0099-12-31')).toBe(-683004);
+    expect(dateToDays('2000-02-29')).toBe(11016);
+    expect(dateToDays('9999-12-31')).toBe(2932896);
+    expect(dateToDays('10000-01-01')).toBe(2932897);
+  });
+
+  it('counts days as Date.UTC does for every month of years 1000 to 9999, leap years included', () => {
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    const years = [1000, 1600, 1700, 1800, 1827, 1900, 1969, 1970, 1971, 2000, 2024, 2100, 2112, 2400, 9999];
+    for (let year = 1001; year < 9999; year += 37) years.push(year);
+    for (const year of years) {
+      for (let month = 1; month <= 12; month++) {
+        for (const day of [1, 28, 29, 30, 31]) {
+          const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+          expect([text, dateToDays(text)]).toEqual([text, Date.UTC(year, month - 1, day) / 86_400_000]);
+        }
+      }
+    }
+  });
+
+  it('carries a day past the month end over as before, and refuses infinity, BC and malformed text', () => {
+    expect(dateToDays('2026-02-30')).toBe(dateToDays('2026-03-02'));
+    expect(() => dateToDays('infinity')).toThrow(/infinity has no Avro representation/);
+    expect(() => dateToDays('0044-03-15 BC')).toThrow(/not a supported date/);
+    expect(() => dateToDays('2026-1-01')).toThrow(/not a supported date/);
+  });
+});
+
+describe('time text → µs since midnight', () => {
+  it('reads 00:00:00 to 24:00:00 with 0 to 6 fractional digits', () => {
+    expect(timeToMicros('00:00:00')).toBe(0);
+    expect(timeToMicros('24:00:00')).toBe(86_400_000_000);
+    expect(timeToMicros('01:02:03.000004')).toBe(3_723_000_004);
+    expect(timeToMicros('01:02:03.12')).toBe(3_723_120_000);
+  });
+
+  it('refuses malformed text', () => {
+    for (const text of ['12:00:00.', '12:00:00.1234567', '1:00:00', '12:00', '12:00:00 ', 'ab:cd:ef', '12-00-00']) {
+      expect(() => timeToMicros(text), text).toThrow(/not a time of day/);
+    }
   });
 });
