@@ -42,11 +42,90 @@ export function bigintToTwosComplement(value: bigint, size?: number): Buffer {
   return buf;
 }
 
+/** Below 10^15 every unscaled value is an exact Number (2^53 ≈ 9.007·10^15). */
+const EXACT_DIGITS = 15;
+
+/**
+ * The unscaled value of a plain decimal text (`-123.45`: an optional sign, digits, optionally a
+ * dot and digits) when it has at most 15 significant digits and no non-zero digit past `scale`,
+ * or undefined for anything else, which decimalToUnscaled reads (and refuses as it does).
+ */
+function smallUnscaled(text: string, precision: number, scale: number): number | undefined {
+  const length = text.length;
+  let i = 0;
+  const first = text.charCodeAt(0);
+  if (first === 45 || first === 43) i = 1;
+  let value = 0;
+  let significant = 0;
+  let whole = 0;
+  for (let d = text.charCodeAt(i) - 48; i < length && d >= 0 && d <= 9; d = text.charCodeAt(++i) - 48) {
+    if (significant > 0 || d !== 0) significant++;
+    value = value * 10 + d;
+    whole++;
+  }
+  if (whole === 0) return undefined;
+  let places = 0;
+  if (i < length) {
+    if (text.charCodeAt(i) !== 46) return undefined;
+    for (let d = text.charCodeAt(++i) - 48; i < length && d >= 0 && d <= 9; d = text.charCodeAt(++i) - 48) {
+      if (places < scale) {
+        if (significant > 0 || d !== 0) significant++;
+        value = value * 10 + d;
+      } else if (d !== 0) return undefined;
+      places++;
+    }
+    if (places === 0 || i < length) return undefined;
+  }
+  for (; places < scale && significant <= EXACT_DIGITS; places++) {
+    if (significant > 0) significant++;
+    value *= 10;
+  }
+  if (significant > EXACT_DIGITS || significant > precision) return undefined;
+  return first === 45 && value !== 0 ? -value : value;
+}
+
+/** Big-endian two's complement of a safe integer: the same bytes as bigintToTwosComplement. */
+function numberToTwosComplement(value: number, size?: number): Buffer {
+  let bytes = 1;
+  let limit = 128;
+  while (value < -limit || value >= limit) {
+    bytes++;
+    limit *= 256;
+  }
+  const length = size ?? bytes;
+  if (bytes > length) throw new DataError(`decimal needs ${bytes} bytes, the fixed type has ${length}`);
+  const buf = Buffer.allocUnsafe(length);
+  let rest = value;
+  for (let i = length - 1; i >= 0; i--) {
+    const high = Math.floor(rest / 256);
+    buf[i] = rest - high * 256;
+    rest = high;
+  }
+  return buf;
+}
+
+/** A decimal text as Avro's bytes (at most 15 significant digits without BigInt): decimalToUnscaled, then bigintToTwosComplement. */
+function decimalToTwosComplement(text: string, precision: number, scale: number, size?: number): Buffer {
+  const small = smallUnscaled(text, precision, scale);
+  if (small !== undefined) return numberToTwosComplement(small, size);
+  return bigintToTwosComplement(decimalToUnscaled(text, precision, scale), size);
+}
+
 export function twosComplementToBigint(buf: Buffer): bigint {
   if (buf.length === 0) return 0n;
   let value = 0n;
   for (const byte of buf) value = (value << 8n) | BigInt(byte);
   return BigInt.asIntN(buf.length * 8, value);
+}
+
+/** Avro's decimal bytes at `scale` as text: decodes up to 6 bytes without BigInt; twosComplementToBigint, then unscaledToDecimal. */
+function twosComplementToDecimal(buf: Buffer, scale: number): string {
+  if (buf.length === 0 || buf.length > 6) return unscaledToDecimal(twosComplementToBigint(buf), scale);
+  const unscaled = buf.readIntBE(0, buf.length);
+  const negative = unscaled < 0;
+  const digits = String(negative ? -unscaled : unscaled).padStart(scale + 1, '0');
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative ? `-${text}` : text;
 }
 
 interface DecimalAttrs {
@@ -70,13 +149,13 @@ class DecimalType extends avro.types.LogicalType {
   }
 
   override _fromValue(value: Buffer): string {
-    return unscaledToDecimal(twosComplementToBigint(value), this.scale);
+    return twosComplementToDecimal(value, this.scale);
   }
 
   override _toValue(value: unknown): Buffer {
     const text = typeof value === 'number' || typeof value === 'bigint' ? String(value) : value;
     if (typeof text !== 'string') throw new DataError(`decimal expects a string, got ${typeof value}`);
-    return bigintToTwosComplement(decimalToUnscaled(text, this.precision, this.scale), this.fixedSize);
+    return decimalToTwosComplement(text, this.precision, this.scale, this.fixedSize);
   }
 
   override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
