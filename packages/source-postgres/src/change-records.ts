@@ -11,7 +11,10 @@ export interface ChangeMeta {
   snapshot: boolean;
   /** Commit time (or snapshot time), µs since the epoch. */
   tsUs: number;
-  /** `source.position` of the record (JSON); by default the log position of the offset. */
+  /**
+   * `source.position` of the record (JSON); by default the log position of the offset. With a
+   * position, the records of one meta share one source block: a meta is not changed once used.
+   */
   position?: string;
 }
 
@@ -30,42 +33,39 @@ export interface RecordTarget {
  * one), deletes (+ tombstone) and truncates.
  */
 export class ChangeRecords {
+  /** The meta of the last source block built, and the block: the records of one chunk or transaction share it. */
+  private sourceMeta: ChangeMeta | undefined;
+  private sourceBlock: Readonly<Record<string, unknown>> | undefined;
+
   constructor(
     private readonly target: RecordTarget,
     private readonly now: () => number,
   ) {}
 
   read(shape: TableShape, row: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
-    return this.guarded(shape, row, offset, () => this.record(shape, 'r', null, row, offset, meta));
+    return this.guarded(shape, 'r', null, row, offset, meta);
   }
 
   /** A row as polling sees it: no before-image, `c` for a first version and `u` for a later one. */
   upsert(shape: TableShape, op: 'c' | 'u', row: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
-    return this.guarded(shape, row, offset, () => this.record(shape, op, null, row, offset, meta));
+    return this.guarded(shape, op, null, row, offset, meta);
   }
 
   insert(shape: TableShape, row: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord[] {
-    return [this.guarded(shape, row, offset, () => this.record(shape, 'c', null, row, offset, meta))];
+    return [this.guarded(shape, 'c', null, row, offset, meta)];
   }
 
   update(shape: TableShape, before: Tuple | null, after: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord[] {
-    const keyChanged = before !== null && shape.keyColumns.some((c) => before[c.info.name] !== undefined && before[c.info.name] !== after[c.info.name]);
-    if (keyChanged) {
+    if (before !== null && keyChanged(shape, before, after)) {
       // The key changed: for a keyed topic that is the old key gone and a new key created.
       return [...this.delete(shape, before, offset, meta), ...this.insert(shape, after, offset, meta)];
     }
-    return [this.guarded(shape, after, offset, () => this.record(shape, 'u', before, after, offset, meta))];
+    return [this.guarded(shape, 'u', before, after, offset, meta)];
   }
 
   delete(shape: TableShape, before: Tuple, offset: SourceOffset, meta: ChangeMeta): SourceRecord[] {
-    let deleted: SourceRecord;
-    try {
-      deleted = this.record(shape, 'd', before, null, offset, meta);
-    } catch (err) {
-      if (!(err instanceof DataError)) throw err;
-      return [this.failed(shape, before, offset, err)];
-    }
-    if (deleted.key === null) return [deleted]; // keyless: a tombstone would mean nothing
+    const deleted = this.guarded(shape, 'd', before, null, offset, meta);
+    if (deleted.failure || deleted.key === null) return [deleted]; // keyless: a tombstone would mean nothing
     const { headers: _headers, ...tombstone } = deleted;
     return [deleted, { ...tombstone, value: null }];
   }
@@ -84,17 +84,23 @@ export class ChangeRecords {
     };
   }
 
-  private guarded(shape: TableShape, row: Tuple, offset: SourceOffset, build: () => SourceRecord): SourceRecord {
+  /** The record, or, when a value cannot be converted, the dead-letter record of the row (`after`, else `before`). */
+  private guarded(shape: TableShape, op: 'c' | 'u' | 'd' | 'r', before: Tuple | null, after: Tuple | null, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
     try {
-      return build();
+      return this.record(shape, op, before, after, offset, meta);
     } catch (err) {
       if (!(err instanceof DataError)) throw err;
-      return this.failed(shape, row, offset, err);
+      return this.failed(shape, (after ?? before) as Tuple, offset, err);
     }
   }
 
-  private source(offset: SourceOffset, meta: ChangeMeta): Record<string, unknown> {
-    return {
+  /**
+   * The `source` block. It depends on the meta alone when the meta names the position, so the
+   * records of one snapshot chunk or source transaction (one meta) share one frozen block.
+   */
+  private source(offset: SourceOffset, meta: ChangeMeta): Readonly<Record<string, unknown>> {
+    if (meta.position !== undefined && meta === this.sourceMeta) return this.sourceBlock as Readonly<Record<string, unknown>>;
+    const block = Object.freeze({
       connector: this.target.connector,
       db: this.target.db,
       schema: this.target.schema,
@@ -104,15 +110,19 @@ export class ChangeRecords {
       lsn: meta.lsn,
       snapshot: meta.snapshot,
       ts_us: meta.tsUs,
-    };
+    });
+    if (meta.position !== undefined) {
+      this.sourceMeta = meta;
+      this.sourceBlock = block;
+    }
+    return block;
   }
 
   private record(shape: TableShape, op: 'c' | 'u' | 'd' | 'r', before: Tuple | null, after: Tuple | null, offset: SourceOffset, meta: ChangeMeta): SourceRecord {
-    const image = after ?? before ?? {};
-    const key = keyOf(shape, image);
+    const key = keyOf(shape, after ?? before ?? {});
     // An unchanged TOASTed value without a before-image is unknown: never written as a value.
-    const unchanged = after ? shape.columns.filter((c) => after[c.info.name] === undefined).map((c) => c.info.name) : [];
-    return {
+    const unchanged = after ? unchangedColumns(shape, after) : [];
+    const record: SourceRecord = {
       topic: this.target.topic,
       sourcePartition: this.target.partition,
       sourceOffset: offset,
@@ -128,8 +138,9 @@ export class ChangeRecords {
         unchanged_toast: unchanged,
       },
       timestampMs: Math.floor(meta.tsUs / 1000),
-      ...(unchanged.length > 0 ? { headers: { 'buyonline.unchanged-toast': unchanged.join(',') } } : {}),
     };
+    if (unchanged.length > 0) record.headers = { 'buyonline.unchanged-toast': unchanged.join(',') };
+    return record;
   }
 
   /** A row that cannot be converted: dead-lettered with the reason (the raw text values kept), never dropped. */
@@ -166,6 +177,22 @@ function convertValue(column: TableShape['columns'][number], text: string): unkn
     if (err instanceof DataError) throw new DataError(`column ${column.info.name}: ${err.message}`, { cause: err });
     throw err;
   }
+}
+
+/** Whether the before-image names a key that the after-image no longer has. */
+function keyChanged(shape: TableShape, before: Tuple, after: Tuple): boolean {
+  for (const column of shape.keyColumns) {
+    const was = before[column.info.name];
+    if (was !== undefined && was !== after[column.info.name]) return true;
+  }
+  return false;
+}
+
+/** The columns the tuple leaves out (undefined: an unchanged TOASTed value). */
+function unchangedColumns(shape: TableShape, tuple: Tuple): string[] {
+  const names: string[] = [];
+  for (const column of shape.columns) if (tuple[column.info.name] === undefined) names.push(column.info.name);
+  return names;
 }
 
 function convertTuple(shape: TableShape, tuple: Tuple): Record<string, unknown> {

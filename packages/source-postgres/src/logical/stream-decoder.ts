@@ -130,7 +130,7 @@ export class StreamDecoder {
     if (tag === 'insert') out = records.insert(shape, newTuple ?? {}, txn.offset, txn.meta);
     else if (tag === 'update') out = records.update(shape, oldTuple, newTuple ?? {}, txn.offset, txn.meta);
     else out = records.delete(shape, oldTuple ?? {}, txn.offset, txn.meta);
-    for (const record of out) await this.push(txn, { ...record, sourcePartition: this.options.streamPartition, inTransaction: true });
+    for (const record of out) await this.push(txn, this.inStream(record));
   }
 
   private async onTruncate(relations: readonly RelationMessage[]): Promise<void> {
@@ -141,7 +141,7 @@ export class StreamDecoder {
       if (!table) continue;
       this.options.incremental.onTruncate(table);
       const record = table.records.truncate(table.shape, txn.offset, txn.meta);
-      await this.push(txn, { ...record, sourcePartition: this.options.streamPartition, inTransaction: true });
+      await this.push(txn, this.inStream(record));
     }
   }
 
@@ -155,7 +155,7 @@ export class StreamDecoder {
       const offset: TableOffset = chunk.lastKey === null ? { ...table.offset, snapshot: 'done', last_key: null } : { ...table.offset, last_key: chunk.lastKey };
       const meta: ChangeMeta = { ...txn.meta, snapshot: true, txid: null };
       for (const row of chunk.rows) {
-        await this.push(txn, { ...table.records.read(table.shape, row, txn.offset, meta), sourcePartition: this.options.streamPartition, inTransaction: true });
+        await this.push(txn, this.inStream(table.records.read(table.shape, row, txn.offset, meta)));
       }
       table.offset = offset;
       await this.push(txn, this.tablePosition(table));
@@ -194,6 +194,13 @@ export class StreamDecoder {
       await this.push(txn, this.tablePosition(table));
       this.options.ctx.logger.info({ table: name, xid: txn.xid }, 'execute-snapshot signal: incremental snapshot queued');
     }
+  }
+
+  /** A record just built by the table's ChangeRecords (no one else holds it), as part of the stream's open transaction. */
+  private inStream(record: SourceRecord): SourceRecord {
+    record.sourcePartition = this.options.streamPartition;
+    record.inTransaction = true;
+    return record;
   }
 
   /** A record that only stores how far a table's snapshot got. */
