@@ -7,6 +7,8 @@ export interface HealthState {
   /** Why it is not ready (starting, retrying, stalled…); `starting` when absent. */
   status?(): string;
   details(): Record<string, unknown>;
+  /** What GET /status answers (JSON); 404 when absent. */
+  statusView?(): unknown;
 }
 
 export interface HealthServer {
@@ -14,13 +16,18 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** GET /health (200 when ready, 503 otherwise) and GET /metrics (Prometheus text). */
+/** GET /health (200 when ready, 503 otherwise), GET /status (JSON: phase, progress, lag per unit) and GET /metrics (Prometheus text). */
 export async function startHealthServer(host: string, port: number, state: HealthState, metrics: PrometheusMetrics): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     if (req.url === '/health' || req.url === '/healthz') {
       const ready = state.ready();
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ready ? 'ok' : (state.status?.() ?? 'starting'), ...state.details() }));
+      return;
+    }
+    if (req.url === '/status' && state.statusView) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(state.statusView()));
       return;
     }
     if (req.url === '/metrics') {

@@ -4,7 +4,12 @@ export { startHealthServer, type HealthServer, type HealthState } from './health
 export { renderHelp, type HelpOptions, type HelpShortcutGroup } from './help.ts';
 export { createLogger, type LogLevel } from './logger.ts';
 export { APP_NODE_OPTIONS } from './node-options.ts';
-export { PrometheusMetrics } from './metrics.ts';
+export { checkMetricSpecs, PrometheusMetrics } from './metrics.ts';
+export { describeProgress, formatBytes, formatCount, formatDuration, ProgressMeter, type ProgressView } from './progress.ts';
+export { ProgressBar, progressOutput, type ProgressBarOptions, type ProgressOutput } from './progress-bar.ts';
+export { StatusBoard, type StatusUnitView, type StatusView } from './status-board.ts';
+export { fetchStatus, statusUrl } from './status-client.ts';
+export { renderStatus } from './status-render.ts';
 export { PIPELINE_APP_SECTIONS, PipelineFile, type PipelineAppSection, type PipelineSection } from './pipeline-file.ts';
 export {
   buildPluginConfig,

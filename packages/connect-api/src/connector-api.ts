@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { MetricSpec, StatusReporter } from './status.ts';
 
 /** Structured logger handed to plugins (pino-compatible subset). */
 export interface Logger {
@@ -21,6 +22,8 @@ export interface PluginContext {
   metrics: Metrics;
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
+  /** Where a task reports its phase and progress for `status` (absent: nothing is kept). */
+  status?: StatusReporter;
 }
 
 /** Avro schema as parsed JSON (an .avsc document). */
@@ -145,6 +148,8 @@ interface PluginBase<Schema extends z.ZodType> {
   version: string;
   description: string;
   configSchema: Schema;
+  /** The metrics the plugin emits through `ctx.metrics`, with their help texts (the app's exporter declares them). */
+  metrics?: readonly MetricSpec[];
 }
 
 export interface SourcePlugin<Schema extends z.ZodType = z.ZodType> extends PluginBase<Schema> {

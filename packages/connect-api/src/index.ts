@@ -35,6 +35,14 @@ export {
   SchemaCompatibilityError,
   type ErrorCode,
 } from './errors.ts';
+export {
+  LATENCY_BUCKETS_SECONDS,
+  noStatus,
+  type MetricSpec,
+  type StatusFields,
+  type StatusReporter,
+  type StatusUnitKind,
+} from './status.ts';
 export { safeJson } from './json.ts';
 export { isoToMicros, microsToIso } from './timestamps.ts';
 export { noopContext, staticOffsets } from './testing.ts';
