@@ -57,9 +57,9 @@ describe('sinkDeadLetter', () => {
 });
 
 describe('SinkDeadLetterReporter', () => {
-  it('sends each poison record to the dead-letter topic at once and counts it', async () => {
+  it('sends each poison record to the dead-letter topic at once and counts it by reason', async () => {
     const sent: { topic: string; messages: unknown[] }[] = [];
-    const counted: string[] = [];
+    const counted: unknown[] = [];
     const ctx = noopContext();
     const reporter = new SinkDeadLetterReporter(
       {
@@ -71,11 +71,11 @@ describe('SinkDeadLetterReporter', () => {
       'sink-dlq',
       'sink-group',
       ctx.logger,
-      { ...ctx.metrics, count: (name) => counted.push(name) },
+      { ...ctx.metrics, count: (name, value, labels) => counted.push([name, value, labels]) },
     );
     await reporter.report(consumed, new DataError('bad'));
     expect(sent).toEqual([{ topic: 'sink-dlq', messages: [sinkDeadLetter(consumed, new DataError('bad'), 'sink-group')] }]);
     expect(reporter.deadLettered).toBe(1);
-    expect(counted).toEqual(['sink_dead_letter_total']);
+    expect(counted).toEqual([['sink_dead_letter_total', 1, { reason: 'DATA_INVALID' }]]);
   });
 });

@@ -75,7 +75,7 @@ export class SinkDeadLetterReporter {
     );
     await this.producer.send({ topic: this.topic, messages: [sinkDeadLetter(message, err, this.groupId)] });
     this.sent++;
-    this.metrics.count('sink_dead_letter_total');
+    this.metrics.count('sink_dead_letter_total', 1, { reason: err.code });
   }
 }
 

@@ -23,3 +23,4 @@ export { SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions 
 export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
 export { pipelineTransactionalIds } from './transaction-pipeline.ts';
 export { applyTransforms, transformFailure } from './transform-chain.ts';
+export { SINK_WORKER_METRICS, SOURCE_WORKER_METRICS } from './worker-metrics.ts';

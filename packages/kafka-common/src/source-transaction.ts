@@ -25,6 +25,10 @@ export class SourceTransaction {
   deadLettered = 0;
   /** Records a transform dropped. */
   filtered = 0;
+  /** Per data topic: records and bytes (key + value) produced into this transaction. */
+  readonly topics = new Map<string, { records: number; bytes: number }>();
+  /** Dead letters per reason (error code); empty in the usual case. */
+  readonly deadLetterReasons = new Map<string, number>();
   private deliveries: Promise<RecordMetadata[]>[] = [];
   private undelivered = 0;
   private readonly metadata: RecordMetadata[] = [];
@@ -54,9 +58,30 @@ export class SourceTransaction {
       throw kafkaError('Kafka transaction failed', err);
     }
     for (const [key, position] of batch.positions) this.positions.set(key, position);
+    this.count(batch);
     this.sent += batch.sent;
     this.deadLettered += batch.deadLetters.length;
     this.filtered += batch.filtered;
+  }
+
+  /** Records and bytes per topic, dead letters per reason: counted per batch, for the metrics of the commit. */
+  private count(batch: PreparedBatch): void {
+    for (const [topic, messages] of batch.byTopic) {
+      let bytes = 0;
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i] as KafkaJS.Message;
+        bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
+      }
+      const counts = this.topics.get(topic);
+      if (counts) {
+        counts.records += messages.length;
+        counts.bytes += bytes;
+      } else this.topics.set(topic, { records: messages.length, bytes });
+    }
+    for (const letter of batch.deadLetters) {
+      const reason = String(letter.headers?.['dlq.error.code'] ?? 'unknown');
+      this.deadLetterReasons.set(reason, (this.deadLetterReasons.get(reason) ?? 0) + 1);
+    }
   }
 
   /**

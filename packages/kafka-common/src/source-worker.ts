@@ -1,6 +1,6 @@
 import { Backoff, sleep } from '@buyonline/connect-api';
 import type { KafkaConfig } from './config.ts';
-import type { Logger, PluginContext, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
+import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
 import { describeError, isRetriable } from '@buyonline/connect-api';
 import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 import { readSourceOffsets } from './offset-store.ts';
@@ -162,6 +162,8 @@ export class SourceWorker {
       await task.start(offsets);
       this.ready = true;
       const pollBackoff = new Backoff();
+      /** The source timestamp of the oldest record of the Kafka transaction being filled (for the latency histogram). */
+      let oldestTimestamp: number | undefined;
       while (!signal.aborted) {
         let records: SourceRecord[];
         try {
@@ -185,9 +187,12 @@ export class SourceWorker {
         const batch = await preparer.prepare(records); // while transactions before it commit
         await this.ensureDataTopics([...batch.byTopic.keys()]);
         await pipeline.add(batch, this.options.deadLetterTopic);
+        oldestTimestamp ??= firstTimestamp(records);
         if (records.at(-1)?.inTransaction) continue; // the source transaction goes on: keep the Kafka one open
+        const sourceTimestamp = oldestTimestamp;
+        oldestTimestamp = undefined;
         pipeline.close(this.options.offsetsTopic, async (tx, metadata) => {
-          this.committed(tx);
+          this.committed(tx, metadata, sourceTimestamp);
           if (!pipeline.busy) this.workSince = null;
           progressed();
           await task.commit(records, metadata);
@@ -204,16 +209,30 @@ export class SourceWorker {
     }
   }
 
-  private committed(tx: SourceTransaction): void {
+  /** Stats, metrics and status of a committed transaction: counted per transaction, never per record. */
+  private committed(tx: SourceTransaction, metadata: readonly RecordMetadata[], sourceTimestamp: number | undefined): void {
     const { ctx } = this.options;
+    const now = ctx.now();
     this.stats.records += tx.sent;
     this.stats.transactions++;
     this.stats.deadLettered += tx.deadLettered;
-    this.stats.lastCommitAt = ctx.now();
-    ctx.metrics.count('source_records_total', tx.sent);
-    ctx.metrics.count('source_dead_letter_total', tx.deadLettered);
-    ctx.metrics.count('source_filtered_total', tx.filtered);
-    ctx.metrics.observe('source_transaction_seconds', (ctx.now() - tx.started) / 1000);
+    this.stats.lastCommitAt = now;
+    for (const [topic, counts] of tx.topics) {
+      ctx.metrics.count('source_records_total', counts.records, { topic });
+      ctx.metrics.count('source_bytes_total', counts.bytes, { topic });
+    }
+    for (const [reason, n] of tx.deadLetterReasons) ctx.metrics.count('source_dead_letter_total', n, { reason });
+    if (tx.filtered > 0) ctx.metrics.count('source_filtered_total', tx.filtered);
+    ctx.metrics.count('source_transactions_total');
+    ctx.metrics.observe('source_transaction_seconds', (now - tx.started) / 1000);
+    if (sourceTimestamp !== undefined) ctx.metrics.observe('source_commit_latency_seconds', Math.max(0, now - sourceTimestamp) / 1000);
+    ctx.metrics.gauge('source_last_commit_timestamp_seconds', now / 1000);
+    ctx.status?.report('kafka', 'source-worker', {
+      records: this.stats.records,
+      deadLettered: this.stats.deadLettered,
+      lastCommitAt: now,
+      ...(metadata.length > 0 ? { lastCommit: describeCommit(metadata) } : {}),
+    });
   }
 
   /** A table (or a route) met for the first time gets its topic before anything is sent to it. */
@@ -228,4 +247,19 @@ export class SourceWorker {
     }
     for (const t of missing) this.knownTopics.add(t);
   }
+}
+
+/** The timestamp of the first record that has one (a position-only record has none). */
+function firstTimestamp(records: readonly SourceRecord[]): number | undefined {
+  for (let i = 0; i < records.length; i++) {
+    const ts = (records[i] as SourceRecord).timestampMs;
+    if (ts !== undefined && !(records[i] as SourceRecord).positionOnly) return ts;
+  }
+  return undefined;
+}
+
+/** Where a commit's records went: the last partitions written, `topic[partition]@offset` (the first offset of that produce). */
+function describeCommit(metadata: readonly RecordMetadata[]): string {
+  const last = metadata.slice(-3).map((m) => `${m.topic}[${m.partition}]@${m.offset}`);
+  return metadata.length > 3 ? `${last.join(', ')} (+${metadata.length - 3})` : last.join(', ');
 }
