@@ -66,6 +66,7 @@ export class PollingTask implements SourceTask {
           offsets,
         );
         tables.push(table);
+        this.ctx.status?.report('table', current, { phase: 'polling', position: JSON.stringify(table.position ?? null) });
         this.ctx.logger.info({ table: current, position: table.position ?? 'none: initial load first' }, 'polling table');
       }
       this.tables = tables;
@@ -110,6 +111,7 @@ export class PollingTask implements SourceTask {
     const table = this.tables[read.index] as PolledTable;
     const records = table.toRecords(read.rows, read.horizon);
     this.ctx.metrics.gauge('source_poll_rows', records.length);
+    this.ctx.status?.report('table', table.name, { phase: 'polling', position: JSON.stringify(table.position ?? null) });
     return records;
   }
 

@@ -39,6 +39,7 @@ import {
   slotState,
 } from './slot-admin.ts';
 import { SlotMonitor } from './slot-monitor.ts';
+import { SnapshotProgress } from './snapshot-progress.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
 import { type Chunk, readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
@@ -72,6 +73,7 @@ export class LogicalReplicationTask implements SourceTask {
   private readonly types = new TypeCatalog(() => this.sql as Sql);
   private readonly monitor: SlotMonitor;
   private readonly incremental: IncrementalSnapshots;
+  private readonly progress: SnapshotProgress;
   /** End LSN of the last transaction known to be in Kafka: where a restart of the stream resumes. */
   private committedLsn = '0/0';
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
@@ -90,6 +92,7 @@ export class LogicalReplicationTask implements SourceTask {
       ctx,
     );
     this.incremental = new IncrementalSnapshots(() => this.sql as Sql, config.snapshotChunkSize, ctx);
+    this.progress = new SnapshotProgress(ctx);
   }
 
   async start(offsets: OffsetReader): Promise<void> {
@@ -127,6 +130,7 @@ export class LogicalReplicationTask implements SourceTask {
         this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'));
         await this.acknowledge(stored.lsn);
       }
+      await this.reportStart(sql);
     } catch (err) {
       throw classifyPgError(err, `slot ${this.config.slot}`);
     }
@@ -134,6 +138,14 @@ export class LogicalReplicationTask implements SourceTask {
       { tables: [...this.tables.keys()], slot: this.config.slot, phase: this.stream.phase, lsn: this.stream.lsn },
       'log-based source started',
     );
+  }
+
+  /** What `status` shows from the start: each table's phase (and snapshot estimate), the stream's position. */
+  private async reportStart(sql: Sql): Promise<void> {
+    const snapshotting = [...this.tables.values()].filter((t) => t.offset.snapshot !== 'done');
+    for (const table of this.tables.values()) if (table.offset.snapshot === 'done') this.ctx.status?.report('table', table.name, { phase: 'stream' });
+    await this.progress.begin(sql, snapshotting, this.stream.phase === 'snapshot' ? 'snapshot' : 'incremental snapshot');
+    this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: this.stream.phase, position: this.stream.lsn });
   }
 
   /** The stored stream position; a single-table producer's position (from before one slot served many tables) counts too. */
@@ -301,6 +313,7 @@ export class LogicalReplicationTask implements SourceTask {
       if (chunk.rows.length === 0) {
         table.offset = { ...table.offset, snapshot: 'done', last_key: null };
         out.push(this.tablePosition(table));
+        this.progress.finished(table.name);
         this.ctx.logger.info({ table: table.name }, 'table snapshot done');
         return;
       }
@@ -312,7 +325,7 @@ export class LogicalReplicationTask implements SourceTask {
         out.push(table.records.read(table.shape, row, offset, meta));
       }
       table.offset = { ...base, last_key: chunk.lastKey };
-      this.ctx.metrics.count('source_snapshot_rows_total', chunk.rows.length, { table: table.name });
+      this.progress.chunk(table.name, chunk.rows.length, 'snapshot');
     });
     this.prefetchChunks();
     return out;
@@ -328,6 +341,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.stream = { phase: 'stream', lsn: this.stream.lsn };
     this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
+    this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
     this.startStreaming(this.stream.lsn);
     return [this.streamPosition()];
   }
@@ -350,6 +364,7 @@ export class LogicalReplicationTask implements SourceTask {
       sql: () => this.sql as Sql,
       streamPartition: this.partition,
       ctx: this.ctx,
+      progress: this.progress,
     });
     decoder.reset(this.committedLsn);
     this.decoder = decoder;
@@ -418,7 +433,10 @@ export class LogicalReplicationTask implements SourceTask {
 
   /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */
   private async acknowledge(lsn: string): Promise<void> {
-    if (compareLsn(lsn, this.committedLsn) > 0) this.committedLsn = lsn;
+    if (compareLsn(lsn, this.committedLsn) > 0) {
+      this.committedLsn = lsn;
+      this.ctx.status?.report('stream', `slot ${this.config.slot}`, { position: lsn });
+    }
     await this.wal?.acknowledge(lsn);
   }
 

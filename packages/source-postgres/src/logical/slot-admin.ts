@@ -100,11 +100,18 @@ export async function slotState(sql: Sql, slot: string): Promise<SlotState | und
 }
 
 /** WAL the slot holds back, in bytes (null when the slot is gone). */
-export async function slotLagBytes(sql: Sql, slot: string): Promise<{ lag: number; walStatus: string | null } | undefined> {
-  const [row] = await sql<{ lag: string | null; wal_status: string | null }[]>`
-    select pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::int8::text as lag, wal_status
-      from pg_replication_slots where slot_name = ${slot}`;
-  return row ? { lag: Number(row.lag ?? 0), walStatus: row.wal_status } : undefined;
+/**
+ * The slot's lag: WAL bytes behind the server's current position, and seconds (the walsender's
+ * flush_lag: how long the last WAL flushed took to be confirmed; PostgreSQL shows NULL once the
+ * slot has caught up and nothing moves, which counts as 0).
+ */
+export async function slotLagBytes(sql: Sql, slot: string): Promise<{ lag: number; walStatus: string | null; lagSeconds: number } | undefined> {
+  const [row] = await sql<{ lag: string | null; wal_status: string | null; lag_seconds: number | null }[]>`
+    select pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::int8::text as lag, s.wal_status,
+           extract(epoch from r.flush_lag)::float8 as lag_seconds
+      from pg_replication_slots s left join pg_stat_replication r on r.pid = s.active_pid
+     where s.slot_name = ${slot}`;
+  return row ? { lag: Number(row.lag ?? 0), walStatus: row.wal_status, lagSeconds: row.lag_seconds ?? 0 } : undefined;
 }
 
 export async function dropSlot(sql: Sql, slot: string): Promise<boolean> {

@@ -39,6 +39,8 @@ export class SlotMonitor {
     if (!lag) throw new SourcePositionLostError(lostSlotMessage(slot, 'disappeared while streaming'));
     if (lag.walStatus === 'lost') throw new SourcePositionLostError(lostSlotMessage(slot, 'was invalidated by PostgreSQL (wal_status = lost)'));
     this.ctx.metrics.gauge('source_slot_lag_bytes', lag.lag, { slot });
+    this.ctx.metrics.gauge('source_slot_lag_seconds', lag.lagSeconds, { slot });
+    this.ctx.status?.report('slot', slot, { lagBytes: lag.lag, lagSeconds: lag.lagSeconds });
     if (lag.lag > this.options.lagWarnBytes) {
       this.ctx.logger.warn({ slot, lagBytes: lag.lag, limit: this.options.lagWarnBytes }, 'replication slot lag is past its limit: WAL is piling up');
     }

@@ -3,6 +3,7 @@ import type { Sql } from 'postgres';
 import type { ChangeMeta, Tuple } from '../change-records.ts';
 import type { CapturedTable } from './captured-table.ts';
 import type { ChangeQueue } from './change-queue.ts';
+import type { SnapshotProgress } from './snapshot-progress.ts';
 import { CHUNK_WATERMARK, type IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, normalizeLsn } from './lsn.ts';
 import { freshTableOffset, type StreamOffset, type TableOffset } from './offsets.ts';
@@ -35,6 +36,8 @@ export interface StreamDecoderOptions {
   sql: () => Sql;
   streamPartition: SourcePartition;
   ctx: PluginContext;
+  /** Incremental snapshot chunks are counted here (status, metrics). */
+  progress?: SnapshotProgress;
 }
 
 /**
@@ -159,7 +162,10 @@ export class StreamDecoder {
       }
       table.offset = offset;
       await this.push(txn, this.tablePosition(table));
-      this.options.ctx.metrics.count('source_snapshot_rows_total', chunk.rows.length, { table: table.name });
+      if (this.options.progress) {
+        this.options.progress.chunk(table.name, chunk.rows.length, 'incremental snapshot');
+        if (chunk.lastKey === null) this.options.progress.finished(table.name);
+      } else this.options.ctx.metrics.count('source_snapshot_rows_total', chunk.rows.length, { table: table.name });
       return;
     }
     if (prefix === SIGNAL_PREFIX) await this.onSignal(content, txn);
