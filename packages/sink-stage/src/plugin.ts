@@ -4,6 +4,7 @@ import { localStageConfigSchema, type SnowflakeStageConfig, type StageSinkConfig
 import { LocalStage } from './local-stage.ts';
 import { DryRunClient, SdkSnowflakeClient, type SnowflakeClient } from './snowflake/client.ts';
 import { SnowflakeStage } from './snowflake/snowflake-stage.ts';
+import { STAGE_SINK_METRICS } from './stage-metrics.ts';
 import { StageSinkTask } from './stage-sink-task.ts';
 import type { StageStore } from './stage-store.ts';
 
@@ -26,6 +27,7 @@ export const stageSinkPlugin: SinkPlugin<typeof stageSinkConfigSchema> = {
   kind: 'sink',
   description: 'Writes newline-delimited JSON files, exactly once per Kafka offset, into a local or Snowflake stage.',
   configSchema: stageSinkConfigSchema,
+  metrics: STAGE_SINK_METRICS,
   create(config, ctx) {
     return new StageSinkTask(config, createStageStore(config, ctx), ctx);
   },
@@ -44,6 +46,7 @@ export const localStagePlugin: SinkPlugin<typeof localSchema> = {
   kind: 'sink',
   description: 'Writes newline-delimited JSON files, exactly once per Kafka offset, into a local directory.',
   configSchema: localSchema,
+  metrics: STAGE_SINK_METRICS,
   create: (config, ctx) => stageSinkPlugin.create(config, ctx),
 };
 
@@ -53,5 +56,6 @@ export const snowflakeStagePlugin: SinkPlugin<typeof snowflakeSchema> = {
   kind: 'sink',
   description: 'Writes newline-delimited JSON files, exactly once per Kafka offset, into a Snowflake internal stage (PUT), optionally loaded with COPY INTO.',
   configSchema: snowflakeSchema,
+  metrics: STAGE_SINK_METRICS,
   create: (config, ctx) => stageSinkPlugin.create(config, ctx),
 };

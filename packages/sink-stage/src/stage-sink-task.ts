@@ -9,6 +9,8 @@ import type { StageStore } from './stage-store.ts';
 interface PendingFile {
   ref: StageFileRef;
   content: LineChunks;
+  /** Kafka timestamp of the file's first record (for the Kafka → stage latency). */
+  firstTimestamp: number;
 }
 
 interface PartitionBuffer {
@@ -21,6 +23,10 @@ interface PartitionBuffer {
   firstOffset: number | undefined;
   lastOffset: number | undefined;
   openedAt: number;
+  /** Kafka timestamp of the first record of the next file. */
+  firstTimestamp: number;
+  /** Files written of this partition, and the last one (for `status`). */
+  filesWritten: number;
   /** The partition's files waiting for the publisher or being written, oldest first. */
   pending: PendingFile[];
   /** Another consumer took the partition over: nothing more is written or committed until it is opened again. */
@@ -82,6 +88,8 @@ export class StageSinkTask implements SinkTask {
         firstOffset: undefined,
         lastOffset: undefined,
         openedAt: 0,
+        firstTimestamp: 0,
+        filesWritten: 0,
         pending: [],
         fenced: false,
       });
@@ -113,6 +121,7 @@ export class StageSinkTask implements SinkTask {
       if (content.lines === 0) {
         buffer.firstOffset = offset;
         buffer.openedAt = this.ctx.now();
+        buffer.firstTimestamp = record.timestampMs;
       }
       content.appendLine(JSON.stringify(row));
       buffer.lastOffset = offset;
@@ -211,6 +220,7 @@ export class StageSinkTask implements SinkTask {
     const file: PendingFile = {
       ref: { topic: buffer.topic, partition: buffer.partition, startOffset: buffer.firstOffset, endOffset: buffer.lastOffset },
       content: buffer.content,
+      firstTimestamp: buffer.firstTimestamp,
     };
     buffer.pending.push(file);
     this.clear(buffer);
@@ -236,8 +246,13 @@ export class StageSinkTask implements SinkTask {
       this.ctx.logger.info({ path, records: content.lines, bytes: content.bytes, from: ref.startOffset, to: ref.endOffset }, 'stage file written');
       this.ctx.metrics.count('stage_files_total');
       this.ctx.metrics.count('stage_bytes_total', content.bytes);
-      this.ctx.metrics.observe('stage_publish_seconds', (this.ctx.now() - started) / 1000);
+      const written = this.ctx.now();
+      this.ctx.metrics.observe('stage_publish_seconds', (written - started) / 1000);
+      // the file's first record waited longest: Kafka append → buffered → file fsynced and renamed
+      this.ctx.metrics.observe('stage_latency_seconds', Math.max(0, written - file.firstTimestamp) / 1000);
       this.filesWritten++;
+      buffer.filesWritten++;
+      this.ctx.status?.report('partition', `${ref.topic}[${ref.partition}]`, { filesWritten: buffer.filesWritten, lastFile: path });
     } catch (err) {
       if (err instanceof FencedError) this.fence(buffer, err);
       else this.failure = { error: err, thrown: false };
