@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fetchStatus, type HealthServer, PrometheusMetrics, StatusBoard, startHealthServer } from './index.ts';
+import { fetchStatus, type HealthServer, PrometheusMetrics, printStatus, StatusBoard, startHealthServer } from './index.ts';
 
 let server: HealthServer | undefined;
 afterEach(async () => {
@@ -19,6 +19,12 @@ describe('health server', () => {
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ app: 'producer', status: 'ok', units: [{ kind: 'table', name: 'public.products', phase: 'snapshot', progress: { done: 5, total: 10, percent: 50 } }] });
     expect(await fetchStatus(url)).toMatchObject({ ...body, at: expect.any(String) });
+    const printed: string[] = [];
+    const out = { write: (s: string) => printed.push(s) > 0 };
+    expect(await printStatus(url, true, out)).toBe(0);
+    expect(JSON.parse(printed[0] ?? '')).toMatchObject({ app: 'producer', units: [{ name: 'public.products' }] });
+    await printStatus(url, false, out);
+    expect(printed[1]).toMatch(/^producer: ok .*\n  table {5}public\.products {2}snapshot · 5 \/ 10 rows \(50\.0%\)/);
   });
 
   it('the status client names the URL when nothing answers there', async () => {

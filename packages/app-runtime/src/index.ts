@@ -8,7 +8,8 @@ export { checkMetricSpecs, PrometheusMetrics } from './metrics.ts';
 export { describeProgress, formatBytes, formatCount, formatDuration, ProgressMeter, type ProgressView } from './progress.ts';
 export { ProgressBar, progressOutput, type ProgressBarOptions, type ProgressOutput } from './progress-bar.ts';
 export { StatusBoard, type StatusUnitView, type StatusView } from './status-board.ts';
-export { fetchStatus, statusUrl } from './status-client.ts';
+export { fetchStatus, printStatus, statusUrl } from './status-client.ts';
+export { ProgressWatch, type ProgressWatchOptions } from './progress-watch.ts';
 export { renderStatus } from './status-render.ts';
 export { PIPELINE_APP_SECTIONS, PipelineFile, type PipelineAppSection, type PipelineSection } from './pipeline-file.ts';
 export {

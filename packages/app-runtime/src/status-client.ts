@@ -1,4 +1,5 @@
 import { ConnectionError } from '@buyonline/connect-api';
+import { renderStatus } from './status-render.ts';
 import type { StatusView } from './status-board.ts';
 
 /** Asks a running app for its status (`GET <url>`); a clear error naming the URL when nothing answers. */
@@ -23,4 +24,11 @@ export function statusUrl(url: string | undefined, healthHost: string, healthPor
   if (url) return url.endsWith('/status') ? url : `${url.replace(/\/$/, '')}/status`;
   const host = healthHost === '0.0.0.0' || healthHost === '::' ? '127.0.0.1' : healthHost;
   return `http://${host.includes(':') ? `[${host}]` : host}:${healthPort}/status`;
+}
+
+/** `status`: asks the running app and prints its status, for people or (`json`) as one JSON line; returns the exit code. */
+export async function printStatus(url: string, json: boolean, out: Pick<NodeJS.WritableStream, 'write'> = process.stdout): Promise<number> {
+  const view = await fetchStatus(url);
+  out.write(json ? `${JSON.stringify(view)}\n` : renderStatus(view));
+  return 0;
 }
