@@ -67,6 +67,8 @@ describe('Snowflake stage on fakesnow: PUT, COPY INTO with load history, reconci
     SNOWFLAKE_LIST_WHOLE_STAGE: 'true',
     SNOWFLAKE_LOAD: 'true',
     SNOWFLAKE_TABLE: target.targetTable,
+    // this suite is about delivery into the one VARIANT table (typed tables: snowflake-typed.e2e.test.ts)
+    SNOWFLAKE_TABLE_FORMAT: 'variant',
     SNOWFLAKE_CREATE_OBJECTS: 'true',
   };
   const client = new SdkSnowflakeClient(

@@ -11,7 +11,9 @@ Node SDK differs in three ways, and this middleware changes only the wire encodi
 2. PUT: fakesnow advertises a GCS presigned upload (for clients on another filesystem). The
    Node SDK's GCS path needs a region; its LOCAL_FS path works, so the stage info is turned back
    into `LOCAL_FS` at fakesnow's bucket folder. Client and server must share a filesystem.
-3. Errors: a 5xx makes the Node SDK retry for over a minute and re-run statements; an error
+3. DML answers (a JSON rowset of affected-row counts) lack `returned`, which the Node SDK needs
+   to see the result is complete: it is added.
+4. Errors: a 5xx makes the Node SDK retry for over a minute and re-run statements; an error
    without `sqlState` is retried too. Both become a 200 with `success: false` and a sqlState.
 
 Run: python server.py --host 127.0.0.1 --port 28090
@@ -133,6 +135,10 @@ def translate(body: dict[str, Any], status: int) -> dict[str, Any]:
     if data.get("queryResultFormat") == "arrow":
         data["rowset"] = arrow_to_rowset(data.pop("rowsetBase64", "") or "", data.get("rowtype") or [])
         data["queryResultFormat"] = "json"
+        data["returned"] = len(data["rowset"])
+    elif isinstance(data.get("rowset"), list) and "returned" not in data:
+        # DML (INSERT/UPDATE/DELETE/MERGE) answers come as a JSON rowset without `returned`:
+        # the Node SDK then waits for rows that never come, and the statement never completes.
         data["returned"] = len(data["rowset"])
     return body
 

@@ -107,6 +107,8 @@ export interface SinkRecord {
   /** The deserialized value, null for a tombstone. */
   value: unknown;
   schemaId?: number;
+  /** The value's writer schema (the registry's, parsed; one object per schema id), when the value has one. */
+  valueSchema?: AvroSchema;
 }
 
 export interface TopicPartitionRef {

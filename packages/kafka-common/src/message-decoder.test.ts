@@ -22,6 +22,14 @@ function deserializer(failures: Error[] = []) {
 }
 
 describe('MessageDecoder', () => {
+  it('puts the value schema the deserializer knows on the record', async () => {
+    const schema = { type: 'record', name: 'V', fields: [] };
+    const decoder = new MessageDecoder({ ...deserializer(), schemaOf: (id: number) => (id === 2 ? schema : undefined) }, noopContext().logger);
+    const record = await decoder.decode(m, new AbortController().signal);
+    expect(record.valueSchema).toBe(schema);
+    expect((await decoder.decode({ ...m, value: null }, new AbortController().signal)).valueSchema).toBeUndefined();
+  });
+
   it('decodes key and value, with the coordinates and the value schema id', async () => {
     const decoder = new MessageDecoder(deserializer(), noopContext().logger);
     expect(await decoder.decode(m, new AbortController().signal)).toEqual({

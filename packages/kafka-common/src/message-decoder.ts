@@ -12,7 +12,7 @@ export class MessageDecoder {
   private outage = false;
 
   constructor(
-    private readonly deserializer: Pick<AvroJsonDeserializer, 'deserialize' | 'deserializeKnown'>,
+    private readonly deserializer: Pick<AvroJsonDeserializer, 'deserialize' | 'deserializeKnown'> & Partial<Pick<AvroJsonDeserializer, 'schemaOf'>>,
     private readonly log: Logger,
   ) {}
 
@@ -35,7 +35,16 @@ export class MessageDecoder {
     }
     if (!m.value) return sinkRecord(m, key, null, undefined);
     const decoded = this.deserializer.deserializeKnown('value', m.value);
-    return decoded ? sinkRecord(m, key, decoded.value, decoded.schemaId) : undefined;
+    return decoded ? this.withSchema(sinkRecord(m, key, decoded.value, decoded.schemaId)) : undefined;
+  }
+
+  /** The value's writer schema on the record (one shared object per schema id), for sinks that map fields to columns. */
+  private withSchema(record: SinkRecord): SinkRecord {
+    if (record.schemaId !== undefined) {
+      const schema = this.deserializer.schemaOf?.(record.schemaId);
+      if (schema) record.valueSchema = schema;
+    }
+    return record;
   }
 
   async decode(m: ConsumedMessage, signal: AbortSignal): Promise<SinkRecord> {
@@ -55,7 +64,7 @@ export class MessageDecoder {
           schemaId = decoded.schemaId;
         }
         this.outage = false;
-        return sinkRecord(m, key, value, schemaId);
+        return this.withSchema(sinkRecord(m, key, value, schemaId));
       } catch (err) {
         if (!isRetriable(err) || signal.aborted) throw err;
         this.outage = true;

@@ -243,4 +243,13 @@ describe('the per-record path asks the registry nothing', () => {
     for (let id = 2; id < 100; id++) expect(deserializer.deserializeKnown('value', framed(1, { id }))).toEqual({ value: { id }, schemaId: 1 });
     expect(fake.requests.length).toBe(requests);
   });
+
+  it('keeps the writer schema of each id it read, one object per id (a sink maps fields to columns with it)', async () => {
+    const fake = await registry(schemaById);
+    const deserializer = new AvroJsonDeserializer(createRegistryClient(fake.url));
+    expect(deserializer.schemaOf(1)).toBeUndefined();
+    await deserializer.deserialize('t', 'value', framed(1, { id: 1 }));
+    expect(deserializer.schemaOf(1)).toMatchObject({ type: 'record', fields: [{ name: 'id' }] });
+    expect(deserializer.schemaOf(1)).toBe(deserializer.schemaOf(1));
+  });
 });

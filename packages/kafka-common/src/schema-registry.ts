@@ -259,6 +259,7 @@ function compile(text: string, logicalTypes: typeof wireLogicalTypes): avro.Type
  */
 export class AvroJsonDeserializer {
   private readonly types = new Map<number, avro.Type>();
+  private readonly schemas = new Map<number, AvroSchema>();
   private readonly pending = new Map<number, Promise<avro.Type>>();
 
   constructor(private readonly client: SchemaRegistryClient) {}
@@ -268,6 +269,11 @@ export class AvroJsonDeserializer {
     const schemaId = framedSchemaId(payload, role);
     const type = this.types.get(schemaId);
     return type ? { value: decodeWith(type, role, schemaId, payload), schemaId } : undefined;
+  }
+
+  /** The parsed writer schema of an id already read (the same object every time), for sinks that map fields to columns. */
+  schemaOf(schemaId: number): AvroSchema | undefined {
+    return this.schemas.get(schemaId);
   }
 
   async deserialize(topic: string, role: SubjectRole, payload: Buffer): Promise<{ value: unknown; schemaId: number }> {
@@ -312,6 +318,7 @@ export class AvroJsonDeserializer {
       throw new DataError(`cannot deserialize ${role}: schema id ${schemaId} is not a valid Avro schema (${(err as Error).message})`, { cause: err });
     }
     this.types.set(schemaId, type);
+    this.schemas.set(schemaId, JSON.parse(text) as AvroSchema);
     return type;
   }
 }

@@ -1,5 +1,19 @@
-import { redactedString } from '@buyonline/connect-api';
+import { ConfigError, redactedString } from '@buyonline/connect-api';
 import { z } from 'zod';
+import { parseTopic2TableMap } from './snowflake/table-naming.ts';
+
+/** `topicA:TABLE_A,topicB:TABLE_B` or an object; a bad entry is an issue naming it. */
+const topic2table = z
+  .union([z.string(), z.record(z.string(), z.string())])
+  .transform((v, ctx) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return parseTopic2TableMap(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof ConfigError ? err.message : String(err) });
+      return z.NEVER;
+    }
+  });
 
 /** A boolean that also reads "true"/"false"/"1"/"0"/"yes"/"no" (environment variables). */
 export const flag = z
@@ -62,7 +76,21 @@ export const snowflakeStageConfigSchema = z
       .default(false)
       .describe('LIST the whole stage and filter by path (fakesnow cannot LIST a path); otherwise LIST only the partition folder.'),
     load: flag.default(false).describe('COPY INTO the target table after each upload; the offset is committed only after the load.'),
-    targetTable: identifier.default('PRODUCTS_CHANGES').describe('Table loaded with COPY INTO: one VARIANT column per JSON line.'),
+    tableFormat: z
+      .enum(['typed', 'variant'])
+      .default('typed')
+      .describe('typed: one table per topic, a typed column per field plus change metadata (__OP, __SOURCE_*, __KAFKA_*); variant: every topic into targetTable, one VARIANT per line.'),
+    topic2table: topic2table
+      .default({})
+      .describe('Typed tables: topic:TABLE pairs, comma-separated (the Kafka connector\'s snowflake.topic2table.map); other topics get the connector\'s default name.'),
+    typedCopy: z
+      .enum(['transform', 'via-variant'])
+      .default('transform')
+      .describe('Typed tables: transform = COPY INTO t (cols) FROM (SELECT $1:f::TYPE … FROM @stage/file); via-variant = COPY into <table>_LANDING (one VARIANT), then INSERT … SELECT (fakesnow cannot transform a JSON COPY).'),
+    merge: flag
+      .default(false)
+      .describe('Typed tables: after each load, MERGE the latest version per key into <table>_CURRENT (deletes and truncates remove rows; older versions never overwrite newer).'),
+    targetTable: identifier.default('PRODUCTS_CHANGES').describe('Variant format: the table loaded with COPY INTO, one VARIANT column per JSON line.'),
     variantColumn: identifier.default('RECORD').describe('Name of the target table\'s VARIANT column.'),
     claimsTable: identifier
       .default('BUYONLINE_CDC_CLAIMS')
@@ -80,6 +108,10 @@ export const snowflakeStageConfigSchema = z
   .refine((c) => !(c.password !== undefined && c.privateKey !== undefined), {
     message: 'set either a password or a private key, not both',
     path: ['privateKey'],
+  })
+  .refine((c) => !(c.merge && c.tableFormat !== 'typed'), {
+    message: 'merge needs tableFormat typed (a current-state table is keyed by typed columns)',
+    path: ['merge'],
   });
 
 

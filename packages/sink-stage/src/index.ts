@@ -33,6 +33,20 @@ export {
   tableExistsStatement,
   type SnowflakeSqlTarget,
 } from './snowflake/sql.ts';
+export { parseTopic2TableMap, tableNameForTopic } from './snowflake/table-naming.ts';
+export { columnNameOf, columnsOfSchema, fieldOfColumn, METADATA_COLUMNS, readExpression, snowflakeTypeOf, tableColumns, type TypedColumn } from './snowflake/typed-columns.ts';
+export {
+  addColumnStatement,
+  columnsStatement,
+  createTypedTableStatement,
+  currentTableOf,
+  insertFromLandingStatement,
+  landingTableOf,
+  mergeStatement,
+  selectCurrentStatement,
+  truncateCurrentStatement,
+  typedCopyStatement,
+} from './snowflake/typed-sql.ts';
 export { StageSinkTask } from './stage-sink-task.ts';
-export type { StageStore } from './stage-store.ts';
+export type { FileSchema, StageStore } from './stage-store.ts';
 export { toStageRow } from './stage-row.ts';

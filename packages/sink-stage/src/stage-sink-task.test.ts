@@ -662,3 +662,30 @@ describe('StageSinkTask crash recovery', () => {
     },
   );
 });
+
+describe('StageSinkTask hands each file the shape of its records', () => {
+  it('passes the value schemas of a file (each once, in order) and the key fields to the store', async () => {
+    const seen: { ref: StageFileRef; schema: unknown }[] = [];
+    const local = new LocalStage(root);
+    const store: StageStore = {
+      describe: () => 'recording',
+      recover: (t, p) => local.recover(t, p),
+      list: (t, p) => local.list(t, p),
+      write: async (ref, content, schema) => {
+        seen.push({ ref, schema });
+        return local.write(ref, content);
+      },
+    };
+    const v1 = { type: 'record', name: 'V1', fields: [] };
+    const v2 = { type: 'record', name: 'V2', fields: [] };
+    const task = newTask({ flushRecords: 4 }, store);
+    await task.open([tp()]);
+    const withSchema = (offset: number, schema: Record<string, unknown>): SinkRecord => ({ ...rec(offset), valueSchema: schema });
+    await task.put([withSchema(0, v1), withSchema(1, v1), withSchema(2, v2), withSchema(3, v1), withSchema(4, v2)]);
+    await task.flush();
+    expect(seen.map((s) => s.schema)).toEqual([
+      { valueSchemas: [v1, v2], keyFields: ['id'] },
+      { valueSchemas: [v2], keyFields: ['id'] },
+    ]);
+  });
+});

@@ -1,9 +1,9 @@
-import { describeError, FencedError, type PluginContext, type SinkRecord, type SinkTask, type TopicPartitionOffset, type TopicPartitionRef } from '@buyonline/connect-api';
+import { type AvroSchema, describeError, FencedError, type PluginContext, type SinkRecord, type SinkTask, type TopicPartitionOffset, type TopicPartitionRef } from '@buyonline/connect-api';
 import type { StageSinkConfig } from './config.ts';
 import type { StageFileRef } from './file-naming.ts';
 import { LineChunks } from './line-chunks.ts';
 import { toStageRow } from './stage-row.ts';
-import type { StageStore } from './stage-store.ts';
+import type { FileSchema, StageStore } from './stage-store.ts';
 
 /** A file handed to the publisher and not published yet. */
 interface PendingFile {
@@ -11,6 +11,7 @@ interface PendingFile {
   content: LineChunks;
   /** Kafka timestamp of the file's first record (for the Kafka → stage latency). */
   firstTimestamp: number;
+  schema: FileSchema;
 }
 
 interface PartitionBuffer {
@@ -20,6 +21,9 @@ interface PartitionBuffer {
   next: number | undefined;
   /** The lines of the partition's next file. */
   content: LineChunks;
+  /** The value schemas of the next file's records, each once, and the key's fields (for typed tables). */
+  schemas: AvroSchema[];
+  keyFields: string[] | undefined;
   firstOffset: number | undefined;
   lastOffset: number | undefined;
   openedAt: number;
@@ -85,6 +89,8 @@ export class StageSinkTask implements SinkTask {
         partition,
         next: nextOffset,
         content: new LineChunks(),
+        schemas: [],
+        keyFields: undefined,
         firstOffset: undefined,
         lastOffset: undefined,
         openedAt: 0,
@@ -124,6 +130,9 @@ export class StageSinkTask implements SinkTask {
         buffer.firstTimestamp = record.timestampMs;
       }
       content.appendLine(JSON.stringify(row));
+      const schema = record.valueSchema;
+      if (schema !== undefined && buffer.schemas.at(-1) !== schema && !buffer.schemas.includes(schema)) buffer.schemas.push(schema);
+      if (buffer.keyFields === undefined && record.key !== null && typeof record.key === 'object') buffer.keyFields = Object.keys(record.key);
       buffer.lastOffset = offset;
       if (content.lines >= flushRecords || content.bytes >= flushBytes) {
         this.handOver(buffer);
@@ -221,6 +230,7 @@ export class StageSinkTask implements SinkTask {
       ref: { topic: buffer.topic, partition: buffer.partition, startOffset: buffer.firstOffset, endOffset: buffer.lastOffset },
       content: buffer.content,
       firstTimestamp: buffer.firstTimestamp,
+      schema: buffer.keyFields === undefined ? { valueSchemas: buffer.schemas } : { valueSchemas: buffer.schemas, keyFields: buffer.keyFields },
     };
     buffer.pending.push(file);
     this.clear(buffer);
@@ -241,7 +251,7 @@ export class StageSinkTask implements SinkTask {
     const { ref, content } = file;
     const started = this.ctx.now();
     try {
-      const path = await this.store.write(ref, content.chunks());
+      const path = await this.store.write(ref, content.chunks(), file.schema);
       if (buffer.pending[0] === file) buffer.pending.shift();
       this.ctx.logger.info({ path, records: content.lines, bytes: content.bytes, from: ref.startOffset, to: ref.endOffset }, 'stage file written');
       this.ctx.metrics.count('stage_files_total');
@@ -279,6 +289,8 @@ export class StageSinkTask implements SinkTask {
 
   private clear(buffer: PartitionBuffer): void {
     buffer.content = new LineChunks();
+    buffer.schemas = [];
+    buffer.keyFields = undefined;
     buffer.firstOffset = undefined;
     buffer.lastOffset = undefined;
   }

@@ -27,6 +27,8 @@ const options: SnowflakeStageOptions = {
   load: true,
   createObjects: true,
   listWholeStage: false,
+  // these tests are about delivery: one VARIANT table (typed tables: typed-tables.test.ts)
+  tableFormat: 'variant',
 };
 
 /**
@@ -45,6 +47,8 @@ class FakeSnowflake implements SnowflakeClient {
   readonly copiedFiles: number[] = [];
   readonly tables = new Set<string>();
   readonly claims: Record<string, unknown>[] = [];
+  readonly typedTables = new Map<string, { name: string; type: string }[]>();
+  readonly typedRows: { table: string | undefined; line: unknown }[] = [];
 
   async execute(sql: string): Promise<Row[]> {
     this.log.push(sql);
@@ -102,6 +106,29 @@ class FakeSnowflake implements SnowflakeClient {
       this.copiedFiles.push(rows.length);
       return rows;
     }
+    // typed tables: columns, DDL, typed COPY (one row per line: the projection is not evaluated), MERGE/DELETE recorded
+    m = /^SELECT COLUMN_NAME, DATA_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE FROM "DB"\.INFORMATION_SCHEMA\.COLUMNS WHERE TABLE_SCHEMA = 'S' AND TABLE_NAME = '(\w+)'/.exec(sql);
+    if (m) return (this.typedTables.get(m[1] ?? '') ?? []).map((c) => ({ COLUMN_NAME: c.name, DATA_TYPE: c.type.replace(/\(.*$/, '').replace('VARCHAR', 'TEXT'), NUMERIC_PRECISION: /NUMBER\((\d+)/.exec(c.type)?.[1] ?? null, NUMERIC_SCALE: /NUMBER\(\d+,(\d+)/.exec(c.type)?.[1] ?? null }));
+    m = /^CREATE TABLE IF NOT EXISTS "DB"\."S"\."(\w+)" \((.*)\)$/.exec(sql);
+    if (m && !/^"RECORD" VARIANT$/.test(m[2] ?? '')) {
+      this.typedTables.set(m[1] ?? '', (m[2] ?? '').split(/, (?=")/).map((d) => ({ name: /^"([^"]+)"/.exec(d)?.[1] ?? '', type: d.replace(/^"[^"]+" /, '') })));
+      return [{ status: 'ok' }];
+    }
+    m = /^ALTER TABLE "DB"\."S"\."(\w+)" ADD COLUMN IF NOT EXISTS "(\w+)" (.+)$/.exec(sql);
+    if (m) {
+      this.typedTables.get(m[1] ?? '')?.push({ name: m[2] ?? '', type: m[3] ?? '' });
+      return [{ status: 'ok' }];
+    }
+    m = /^COPY INTO "DB"\."S"\."(\w+)" \(.*\) FROM \(SELECT .* FROM @"DB"\."S"\."ST"\/(\S+)\) FILE_FORMAT/.exec(sql);
+    if (m) {
+      const name = `${m[1]}:${m[2]}`;
+      if (this.history.has(name)) return [{ file: m[2], status: 'LOAD_SKIPPED' }];
+      this.history.add(name);
+      const text = this.files.get(m[2] ?? '') ?? '';
+      this.typedRows.push(...text.split('\n').filter(Boolean).map((line) => ({ table: m?.[1], line: JSON.parse(line) as unknown })));
+      return [{ file: m[2], status: 'LOADED' }];
+    }
+    if (/^(MERGE INTO|DELETE FROM) /.test(sql)) return [{ 'number of rows': 0 }];
     m = /^SELECT COUNT\(\*\) AS "N" FROM "DB"\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = 'S' AND TABLE_NAME = '(\w+)'$/.exec(sql);
     if (m) return [{ N: this.tables.has(m[1] ?? '') ? 1 : 0 }];
     m = /^CREATE TABLE IF NOT EXISTS "DB"\."S"\."(\w+)"/.exec(sql);
@@ -310,4 +337,71 @@ describe('SnowflakeStage', () => {
     }
     expect(raced).toBeGreaterThan(150);
   }, 120_000);
+});
+
+describe('SnowflakeStage with typed tables', () => {
+  const row = (fields: unknown[]) => ({
+    type: 'record',
+    name: 'Value',
+    fields: [
+      { name: 'op', type: { type: 'enum', name: 'Op', symbols: ['c', 'u', 'd', 'r', 't'] } },
+      { name: 'after', type: ['null', { type: 'record', name: 'Row', fields }] },
+    ],
+  });
+  const v1 = row([{ name: 'id', type: 'long' }, { name: 'name', type: 'string' }]);
+  const v2 = row([{ name: 'id', type: 'long' }, { name: 'name', type: 'string' }, { name: 'colour', type: ['null', 'string'] }]);
+  const typed = (opts: Partial<SnowflakeStageOptions> = {}) => stageWith(fake, { tableFormat: 'typed', topic2table: { [TOPIC]: 'PRODUCTS' }, merge: true, ...opts });
+  const statements = (re: RegExp) => fake.log.filter((s) => re.test(s));
+
+  it('creates the topic\'s table and its _CURRENT from the first schema, COPYs with column mapping, then MERGEs', async () => {
+    await typed().write(ref(0, 9), lines(0, 9), { valueSchemas: [v1], keyFields: ['id'] });
+    expect(fake.typedTables.get('PRODUCTS')?.map((c) => c.name).slice(0, 3)).toEqual(['ID', 'NAME', '__OP']);
+    expect(fake.typedTables.get('PRODUCTS_CURRENT')?.map((c) => c.name)).toEqual(fake.typedTables.get('PRODUCTS')?.map((c) => c.name));
+    expect(fake.typedRows).toHaveLength(10);
+    // no VARIANT table for the typed format
+    expect(statements(/^CREATE TABLE/).map((s) => /"(\w+)" \(/.exec(s)?.[1])).toEqual(['BUYONLINE_CDC_CLAIMS', 'PRODUCTS', 'PRODUCTS_CURRENT']);
+    const order = fake.log.map((s) => s.split(' ').slice(0, 2).join(' '));
+    expect(order.indexOf('COPY INTO')).toBeLessThan(order.lastIndexOf('DELETE FROM'));
+    expect(order.lastIndexOf('DELETE FROM')).toBeLessThan(order.lastIndexOf('MERGE INTO'));
+    expect(statements(/^MERGE INTO "DB"\."S"\."PRODUCTS_CURRENT"/)[0]).toContain('BETWEEN 0 AND 9');
+  });
+
+  it('adds a column the schema gained before the file that carries it is spooled and uploaded; a known schema costs no DDL', async () => {
+    const stage = typed();
+    await stage.write(ref(0, 9), lines(0, 9), { valueSchemas: [v1], keyFields: ['id'] });
+    const ddl = statements(/^(CREATE TABLE|ALTER TABLE|SELECT COLUMN_NAME)/).length;
+    await stage.write(ref(10, 19), lines(10, 19), { valueSchemas: [v1], keyFields: ['id'] });
+    expect(statements(/^(CREATE TABLE|ALTER TABLE|SELECT COLUMN_NAME)/)).toHaveLength(ddl);
+    fake.log.length = 0;
+    await stage.write(ref(20, 29), lines(20, 29), { valueSchemas: [v1, v2], keyFields: ['id'] });
+    const alter = fake.log.findIndex((s) => s.startsWith('ALTER TABLE "DB"."S"."PRODUCTS" ADD COLUMN IF NOT EXISTS "COLOUR" VARCHAR'));
+    expect(alter).toBe(0);
+    expect(fake.log.findIndex((s) => s.startsWith('ALTER TABLE "DB"."S"."PRODUCTS_CURRENT" ADD COLUMN IF NOT EXISTS "COLOUR"'))).toBe(1);
+    expect(fake.log.findIndex((s) => s.startsWith('PUT'))).toBeGreaterThan(alter);
+    const copy = fake.log.find((s) => s.startsWith('COPY INTO "DB"."S"."PRODUCTS"'));
+    expect(copy).toContain('"COLOUR"');
+    expect(copy).toContain('$1:colour::VARCHAR');
+  });
+
+  it('a restarted consumer loads the chain\'s last file with the columns the table lists, and merges it with the next file once the key is known', async () => {
+    await typed().write(ref(0, 9), lines(0, 9), { valueSchemas: [v1], keyFields: ['id'] });
+    // the file after it is claimed, then the writer dies before its COPY
+    fake.failNext.push({ match: /^COPY INTO "DB"\."S"\."PRODUCTS" /, error: new ConnectionError('network down') });
+    await expect(typed().write(ref(10, 19), lines(10, 19), { valueSchemas: [v1], keyFields: ['id'] })).rejects.toThrow(/network down/);
+    expect(fake.typedRows).toHaveLength(10);
+    fake.log.length = 0;
+    const restarted = typed();
+    expect(await restarted.recover(TOPIC, 0)).toEqual({ nextOffset: 20, removedTemps: 0 });
+    expect(fake.typedRows).toHaveLength(20);
+    expect(statements(/^COPY INTO "DB"\."S"\."PRODUCTS" \("ID", "NAME", "__OP"/)).toHaveLength(1);
+    expect(statements(/^MERGE/)).toHaveLength(0); // no record yet says what the key is
+    await restarted.write(ref(20, 29), lines(20, 29), { valueSchemas: [v1], keyFields: ['id'] });
+    expect(statements(/^MERGE/)[0]).toContain('BETWEEN 10 AND 29');
+  });
+
+  it('the variant format stays reachable: one VARIANT table, no typed DDL', async () => {
+    await typed({ tableFormat: 'variant', merge: false }).write(ref(0, 9), lines(0, 9), { valueSchemas: [v1], keyFields: ['id'] });
+    expect(fake.table).toHaveLength(10);
+    expect(fake.typedTables.size).toBe(0);
+  });
 });

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { CdcError, DataError, FencedError, type Logger, type Metrics } from '@buyonline/connect-api';
 import { type ChainSlot, partitionPath, parseStageFileName, type StageFileRef, stageFileName } from '../file-naming.ts';
 import type { LocalStage } from '../local-stage.ts';
-import type { StageFileContent, StageStore } from '../stage-store.ts';
+import type { FileSchema, StageFileContent, StageStore } from '../stage-store.ts';
 import type { SnowflakeClient } from './client.ts';
 import {
   claimsTableStatement,
@@ -26,6 +26,7 @@ import {
   stageReference,
   tableExistsStatement,
 } from './sql.ts';
+import { TypedTables } from './typed-tables.ts';
 
 export interface SnowflakeStageOptions extends SnowflakeSqlTarget {
   /** COPY INTO the target table after each upload. */
@@ -36,6 +37,14 @@ export interface SnowflakeStageOptions extends SnowflakeSqlTarget {
   listWholeStage: boolean;
   /** Table of the publication chain's claims (default BUYONLINE_CDC_CLAIMS). */
   claimsTable?: string;
+  /** `typed` (default): a table per topic with typed columns (typed-tables.ts); `variant`: every line into targetTable's one VARIANT column. */
+  tableFormat?: 'typed' | 'variant';
+  /** Typed tables: topic → table name (the rest are named as the Kafka connector names them). */
+  topic2table?: Readonly<Record<string, string>>;
+  /** Typed tables: how a file is loaded (see TypedTablesOptions). */
+  typedCopy?: 'transform' | 'via-variant';
+  /** Typed tables: MERGE each load into `<table>_CURRENT`. */
+  merge?: boolean;
 }
 
 /** One claim of a partition's chain: a file (with its range) or a new owner's reservation. */
@@ -66,6 +75,8 @@ export class SnowflakeStage implements StageStore {
   private sequence = 0;
   /** Per partition: the chain slot this writer's next file claims. */
   private readonly slots = new Map<string, ChainSlot>();
+  /** Typed tables (undefined with the VARIANT format). */
+  private readonly typed: TypedTables | undefined;
 
   constructor(
     private readonly options: SnowflakeStageOptions,
@@ -74,18 +85,28 @@ export class SnowflakeStage implements StageStore {
     private readonly client: SnowflakeClient,
     private readonly logger: Logger,
     private readonly metrics: Metrics = { count: () => undefined, gauge: () => undefined, observe: () => undefined },
-  ) {}
+  ) {
+    if (options.load && (options.tableFormat ?? 'typed') === 'typed') {
+      this.typed = new TypedTables(
+        { ...options, topic2table: options.topic2table ?? {}, typedCopy: options.typedCopy ?? 'transform', merge: options.merge ?? false },
+        client,
+        logger,
+      );
+    }
+  }
 
   describe(): string {
     const where = `${stageReference(this.options)}/${this.options.pathPrefix}`;
-    return `Snowflake stage ${where}${this.options.load ? ` loaded into ${this.options.targetTable}` : ''}${this.client.dryRun ? ' (dry run)' : ''}, spool ${this.spoolRoot}`;
+    const into = this.typed ? `typed tables per topic${this.options.merge ? ' merged into <table>_CURRENT' : ''}` : this.options.targetTable;
+    return `Snowflake stage ${where}${this.options.load ? ` loaded into ${into}` : ''}${this.client.dryRun ? ' (dry run)' : ''}, spool ${this.spoolRoot}`;
   }
 
   private init(): Promise<void> {
     this.ready ??= (async () => {
       if (!this.options.createObjects) return;
       const claims = claimsTableStatement(this.options, this.claimsTable);
-      for (const sql of setupStatements(this.options, { load: this.options.load, claimsTable: this.claimsTable })) {
+      // Typed tables are created from the first file's schema (typed-tables.ts), not here.
+      for (const sql of setupStatements(this.options, { load: this.options.load && !this.typed, claimsTable: this.claimsTable })) {
         if (sql.startsWith('CREATE TABLE')) {
           const table = sql === claims ? this.claimsTable : this.options.targetTable;
           const [row] = await this.client.execute(tableExistsStatement({ ...this.options, targetTable: table }));
@@ -196,8 +217,10 @@ export class SnowflakeStage implements StageStore {
     return last ? { nextOffset: last.endOffset + 1, removedTemps } : { removedTemps };
   }
 
-  async write(ref: StageFileRef, content: StageFileContent): Promise<string> {
+  async write(ref: StageFileRef, content: StageFileContent, schema?: FileSchema): Promise<string> {
     await this.init();
+    // Before the file is spooled: a file in the spool or the stage always finds its columns (a restart needs no schema).
+    if (this.typed) await this.typed.prepare(ref.topic, schema);
     await this.spool.write(ref, content);
     if (this.client.dryRun) {
       await this.put(ref);
@@ -248,7 +271,7 @@ export class SnowflakeStage implements StageStore {
   private async load(ref: StageFileRef): Promise<void> {
     let rows: Awaited<ReturnType<SnowflakeClient['execute']>>;
     try {
-      rows = await this.client.execute(copyFileStatement(this.options, ref));
+      rows = this.typed ? await this.typed.copy(ref) : await this.client.execute(copyFileStatement(this.options, ref));
     } catch (err) {
       if (err instanceof DataError) return this.quarantine(ref, err.message);
       throw err;
@@ -257,6 +280,8 @@ export class SnowflakeStage implements StageStore {
     if (failed) return this.quarantine(ref, `COPY answered ${String(failed.status ?? failed.STATUS)}: ${String(failed.first_error ?? failed.FIRST_ERROR ?? JSON.stringify(failed))}`);
     const loaded = rows.filter((r) => String(r.status ?? r.STATUS ?? '') === 'LOADED').length;
     if (loaded > 0) this.logger.debug({ file: stageFileName(ref), loaded }, 'COPY INTO loaded the file');
+    // Also after a skipped COPY (a retry or a recovery): the MERGE changes nothing it did before.
+    await this.typed?.merge(ref);
   }
 
   /** The file (from the spool) and a `.error.json` with the reason go to `<prefix>/_errors/…`; the original stays, never loaded. */

@@ -58,6 +58,7 @@ const options: SnowflakeStageOptions = {
   variantColumn: 'RECORD',
   load: true,
   createObjects: true,
+  tableFormat: 'variant',
 };
 const TOPIC = 'real.test.products';
 const lines = (from: number, to: number) =>

@@ -1,0 +1,220 @@
+import { type AvroSchema, DataError } from '@buyonline/connect-api';
+
+/** A column of a typed table: its name and its Snowflake type as DDL writes it. */
+export interface TypedColumn {
+  name: string;
+  type: string;
+}
+
+/**
+ * The change-metadata columns every typed table has, after the row's own columns, each with the
+ * JSON path of the stage line it is read from. `__SOURCE_POSITION` is computed (see
+ * `positionExpression`): the order of versions, compared as text.
+ */
+export const METADATA_COLUMNS: readonly (TypedColumn & { path: string })[] = [
+  { name: '__OP', type: 'VARCHAR', path: '__op' },
+  { name: '__DELETED', type: 'BOOLEAN', path: '__deleted' },
+  { name: '__UNCHANGED_TOAST', type: 'VARIANT', path: '__unchanged_toast' },
+  { name: '__SOURCE_LSN', type: 'VARCHAR', path: '__source.lsn' },
+  { name: '__SOURCE_TXID', type: 'NUMBER(38,0)', path: '__source.txid' },
+  { name: '__SOURCE_TS', type: 'TIMESTAMP_TZ(6)', path: '__source.ts_us' },
+  { name: '__SOURCE_SNAPSHOT', type: 'BOOLEAN', path: '__source.snapshot' },
+  { name: '__SOURCE_POSITION', type: 'VARCHAR', path: '' },
+  { name: '__PROCESSED_AT', type: 'TIMESTAMP_TZ(6)', path: '__processed_at' },
+  { name: '__KAFKA_TOPIC', type: 'VARCHAR', path: '__kafka.topic' },
+  { name: '__KAFKA_PARTITION', type: 'NUMBER(10,0)', path: '__kafka.partition' },
+  { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)', path: '__kafka.offset' },
+  { name: '__KAFKA_TIMESTAMP', type: 'TIMESTAMP_TZ(3)', path: '__kafka.timestamp' },
+];
+const METADATA_BY_NAME = new Map(METADATA_COLUMNS.map((c) => [c.name, c]));
+
+/**
+ * A field's column name: a field in lower case (PostgreSQL's usual column names) becomes upper
+ * case, so analysts write `SELECT name` without quotes; any other field keeps its name (quoted).
+ */
+export function columnNameOf(field: string): string {
+  return field === field.toLowerCase() ? field.toUpperCase() : field;
+}
+
+/** The stage-line field a row column is read from (the inverse of `columnNameOf`). */
+export function fieldOfColumn(column: string): string {
+  return column === column.toUpperCase() ? column.toLowerCase() : column;
+}
+
+type Avro = AvroSchema | string | unknown[];
+
+/** The Snowflake type of one Avro field type (the deserializer's JSON forms: see docs/snowflake.md). */
+export function snowflakeTypeOf(avro: Avro): string {
+  if (typeof avro === 'string') {
+    switch (avro) {
+      case 'boolean':
+        return 'BOOLEAN';
+      case 'int':
+      case 'long':
+        return 'NUMBER(38,0)';
+      case 'float':
+      case 'double':
+        return 'FLOAT';
+      case 'bytes':
+        return 'BINARY';
+      case 'string':
+        return 'VARCHAR';
+      case 'null':
+        return 'VARIANT';
+      default:
+        return 'VARIANT'; // a named type defined elsewhere in the schema (a record or an enum)
+    }
+  }
+  if (Array.isArray(avro)) {
+    const branches = avro.filter((b) => b !== 'null') as Avro[];
+    return branches.length === 1 ? snowflakeTypeOf(branches[0] as Avro) : 'VARIANT';
+  }
+  const t = avro as Record<string, unknown>;
+  const logical = t.logicalType;
+  if (logical === 'decimal') {
+    const precision = Number(t.precision);
+    const scale = Number(t.scale ?? 0);
+    return precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision ? `NUMBER(${precision},${scale})` : 'VARCHAR';
+  }
+  if (logical === 'date') return 'DATE';
+  if (logical === 'time-micros' || logical === 'time-millis') return 'TIME(6)';
+  if (logical === 'timestamp-micros' || logical === 'timestamp-millis') return 'TIMESTAMP_TZ(6)';
+  if (logical === 'local-timestamp-micros' || logical === 'local-timestamp-millis') return 'TIMESTAMP_NTZ(6)';
+  const pgType = t['buyonline.pg.type'];
+  if (pgType === 'json' || pgType === 'jsonb') return 'VARIANT';
+  switch (t.type) {
+    case 'enum':
+      return 'VARCHAR';
+    case 'array':
+    case 'map':
+    case 'record':
+      return 'VARIANT';
+    case 'fixed':
+      return 'BINARY';
+    default:
+      return typeof t.type === 'string' || Array.isArray(t.type) ? snowflakeTypeOf(t.type as Avro) : 'VARIANT';
+  }
+}
+
+interface AvroField {
+  name: string;
+  type: Avro;
+}
+
+const fieldsOf = (record: unknown): AvroField[] | undefined => {
+  if (!record || typeof record !== 'object' || Array.isArray(record)) return undefined;
+  const fields = (record as { fields?: unknown }).fields;
+  return Array.isArray(fields) ? (fields as AvroField[]) : undefined;
+};
+
+/** The row record of a change envelope (its `after` branch), or the value's own record when it is not an envelope. */
+function rowRecordOf(valueSchema: AvroSchema): AvroField[] {
+  const top = fieldsOf(valueSchema);
+  if (!top) throw new DataError(`the value schema ${String(valueSchema.name ?? '')} is not a record: a typed table needs one`);
+  const after = top.find((f) => f.name === 'after');
+  if (top.some((f) => f.name === 'op') && after) {
+    const branches = Array.isArray(after.type) ? after.type : [after.type];
+    const row = branches.map(fieldsOf).find((f) => f !== undefined);
+    if (!row) throw new DataError(`the value schema ${String(valueSchema.name ?? '')} has an "after" that is not a record`);
+    return row;
+  }
+  return top;
+}
+
+/**
+ * The row's columns a value schema describes, in field order: one per field of the row record
+ * (the envelope's `after`). A field whose column name another field (or a metadata column)
+ * has already is refused, naming both.
+ */
+export function columnsOfSchema(valueSchema: AvroSchema): TypedColumn[] {
+  const seen = new Map<string, string>();
+  const out: TypedColumn[] = [];
+  for (const field of rowRecordOf(valueSchema)) {
+    const name = columnNameOf(field.name);
+    if (METADATA_BY_NAME.has(name) || name.startsWith('__')) throw new DataError(`field ${field.name} would be column ${name}, which names change metadata`);
+    if (fieldOfColumn(name) !== field.name) throw new DataError(`field ${field.name} (all upper case) cannot be told from a lower-case field in Snowflake: rename it`);
+    const other = seen.get(name);
+    if (other !== undefined) throw new DataError(`fields ${other} and ${field.name} would both be column ${name}`);
+    seen.set(name, field.name);
+    out.push({ name, type: snowflakeTypeOf(field.type) });
+  }
+  return out;
+}
+
+/** Every column of the typed table for these row columns: the row's, then the metadata. */
+export function tableColumns(rowColumns: readonly TypedColumn[]): TypedColumn[] {
+  return [...rowColumns, ...METADATA_COLUMNS.map(({ name, type }) => ({ name, type }))];
+}
+
+export const isMetadataColumn = (name: string) => METADATA_BY_NAME.has(name);
+
+/**
+ * The Snowflake type of an INFORMATION_SCHEMA.COLUMNS row (DATA_TYPE, NUMERIC_PRECISION,
+ * NUMERIC_SCALE), as a cast names it: the table itself says how its columns are read, so a file
+ * loaded after a restart needs no schema.
+ */
+export function typeOfInfoSchemaRow(row: Record<string, unknown>): string {
+  const dataType = String(row.DATA_TYPE ?? row.data_type ?? '').toUpperCase();
+  switch (dataType) {
+    case 'NUMBER':
+    case 'DECIMAL':
+    case 'NUMERIC':
+    case 'FIXED': {
+      const p = Number(row.NUMERIC_PRECISION ?? row.numeric_precision ?? 38);
+      const s = Number(row.NUMERIC_SCALE ?? row.numeric_scale ?? 0);
+      return `NUMBER(${p},${s})`;
+    }
+    case 'TEXT':
+    case 'VARCHAR':
+    case 'STRING':
+      return 'VARCHAR';
+    case 'FLOAT':
+    case 'REAL':
+    case 'DOUBLE':
+      return 'FLOAT';
+    default:
+      return dataType;
+  }
+}
+
+/**
+ * The expression that reads one column from a stage line (`root` is `$1` in a COPY
+ * transformation, a VARIANT column in an INSERT … SELECT): a cast of the JSON value to the
+ * column's type. Bytes are `\x`-hex text; a VARIANT column takes a JSON document's text parsed
+ * (json/jsonb fields) or the value as it is (arrays, maps, records).
+ */
+export function readExpression(root: string, column: TypedColumn): string {
+  const meta = METADATA_BY_NAME.get(column.name);
+  if (meta && meta.path === '') return positionExpression(root);
+  const path = meta ? meta.path : jsonPath(fieldOfColumn(column.name));
+  const value = `${root}:${path}`;
+  const base = column.type.replace(/\(.*$/, '');
+  switch (base) {
+    case 'VARIANT':
+    case 'OBJECT':
+    case 'ARRAY':
+      return `IFF(TYPEOF(${value}) = 'VARCHAR', TRY_PARSE_JSON(${value}::VARCHAR), ${value})`;
+    case 'BINARY':
+      return `TO_BINARY(SUBSTR(${value}::VARCHAR, 3), 'HEX')`;
+    default:
+      return `${value}::${column.type}`;
+  }
+}
+
+/** A JSON path element: bare when it is a plain name, else double-quoted. */
+function jsonPath(field: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : `"${field.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The order of a version as text: the commit LSN `X/Y` as two 8-digit hex halves (log-based
+ * capture), else the writing transaction's id padded to 20 digits (polling), else empty (a
+ * line without a source position). Versions of one key compare by this, then by Kafka offset.
+ */
+export function positionExpression(root: string): string {
+  const lsn = `${root}:__source.lsn::VARCHAR`;
+  return (
+    `COALESCE(LPAD(UPPER(SPLIT_PART(${lsn}, '/', 1)), 8, '0') || LPAD(UPPER(SPLIT_PART(${lsn}, '/', 2)), 8, '0'), ` +
+    `LPAD(${root}:__source.txid::VARCHAR, 20, '0'), '')`
+  );
+}

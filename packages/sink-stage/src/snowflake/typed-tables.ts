@@ -1,0 +1,153 @@
+import { type AvroSchema, ConfigError, type Logger } from '@buyonline/connect-api';
+import type { StageFileRef } from '../file-naming.ts';
+import type { FileSchema } from '../stage-store.ts';
+import type { Row, SnowflakeClient } from './client.ts';
+import { copyFileStatement, type SnowflakeSqlTarget } from './sql.ts';
+import { columnNameOf, columnsOfSchema, tableColumns, type TypedColumn, typeOfInfoSchemaRow } from './typed-columns.ts';
+import {
+  addColumnStatement,
+  columnsStatement,
+  createTypedTableStatement,
+  currentTableOf,
+  insertFromLandingStatement,
+  landingTableOf,
+  mergeStatement,
+  truncateCurrentStatement,
+  typedCopyStatement,
+} from './typed-sql.ts';
+import { tableNameForTopic } from './table-naming.ts';
+
+export interface TypedTablesOptions extends SnowflakeSqlTarget {
+  topic2table: Readonly<Record<string, string>>;
+  merge: boolean;
+  /** `transform`: COPY … FROM (SELECT $1:f::T …); `via-variant`: COPY into a landing VARIANT table, then INSERT … SELECT. */
+  typedCopy: 'transform' | 'via-variant';
+}
+
+/**
+ * One typed table per topic (and, with `merge`, its `_CURRENT` table): created from the first
+ * file's value schema, given a column for each field a later schema adds (ALTER TABLE … ADD
+ * COLUMN, before the file that carries it loads; a dropped field's column stays, NULL in new
+ * rows), loaded with the columns the table itself lists (so a file loaded after a restart
+ * needs no schema), and merged by the record key's fields.
+ */
+export class TypedTables {
+  /** Per table: its columns as Snowflake lists them (after our DDL). */
+  private readonly columns = new Map<string, TypedColumn[]>();
+  /** Per table: the value schemas whose fields it has already. */
+  private readonly applied = new Map<string, WeakSet<AvroSchema>>();
+  /** Per topic: the key's columns (from the records' keys). */
+  private readonly keys = new Map<string, string[]>();
+  /** Per partition: the first offset not merged yet because the key was not known (a recovery before any record). */
+  private readonly unmerged = new Map<string, number>();
+  private readonly warnedKeyless = new Set<string>();
+
+  constructor(
+    private readonly options: TypedTablesOptions,
+    private readonly client: SnowflakeClient,
+    private readonly logger: Logger,
+  ) {}
+
+  tableOf(topic: string): string {
+    return tableNameForTopic(topic, this.options.topic2table);
+  }
+
+  /** Creates or widens the topic's tables for the schemas of a file, before the file is spooled. */
+  async prepare(topic: string, schema: FileSchema | undefined): Promise<void> {
+    if (schema?.keyFields && schema.keyFields.length > 0 && !this.keys.has(topic)) this.keys.set(topic, schema.keyFields.map(columnNameOf));
+    const table = this.tableOf(topic);
+    const targets = [table, ...(this.options.merge ? [currentTableOf(table)] : [])];
+    for (const valueSchema of schema?.valueSchemas ?? []) {
+      for (const target of targets) {
+        const applied = this.applied.get(target) ?? new WeakSet<AvroSchema>();
+        this.applied.set(target, applied);
+        if (applied.has(valueSchema)) continue;
+        await this.widen(target, tableColumns(columnsOfSchema(valueSchema)));
+        applied.add(valueSchema);
+      }
+    }
+    if (this.options.typedCopy === 'via-variant') await this.landing(table);
+  }
+
+  private async landing(table: string): Promise<void> {
+    const landing = landingTableOf(table);
+    if (this.columns.has(landing)) return;
+    const have = await this.listColumns(landing);
+    if (have.length === 0) await this.client.execute(createTypedTableStatement(this.options, landing, [{ name: this.options.variantColumn, type: 'VARIANT' }]));
+    this.columns.set(landing, [{ name: this.options.variantColumn, type: 'VARIANT' }]);
+  }
+
+  /** CREATE TABLE when missing (fakesnow's CREATE … IF NOT EXISTS on an existing table wipes its load history), else ADD COLUMN for each one it lacks. */
+  private async widen(table: string, wanted: readonly TypedColumn[]): Promise<void> {
+    const have = this.columns.get(table) ?? (await this.listColumns(table));
+    if (have.length === 0) {
+      await this.client.execute(createTypedTableStatement(this.options, table, wanted));
+      this.logger.info({ table, columns: wanted.length }, 'created a typed table');
+      this.columns.set(table, [...wanted]);
+      return;
+    }
+    const names = new Set(have.map((c) => c.name));
+    const added = wanted.filter((c) => !names.has(c.name));
+    for (const column of added) {
+      await this.client.execute(addColumnStatement(this.options, table, column));
+      this.logger.info({ table, column: column.name, type: column.type }, 'added a column the schema gained');
+    }
+    this.columns.set(table, [...have, ...added]);
+  }
+
+  private async listColumns(table: string): Promise<TypedColumn[]> {
+    if (this.client.dryRun) return this.columns.get(table) ?? [];
+    const rows = await this.client.execute(columnsStatement(this.options, table));
+    return rows.map((r) => ({ name: String(r.COLUMN_NAME ?? r.column_name), type: typeOfInfoSchemaRow(r) }));
+  }
+
+  private async columnsOf(table: string): Promise<TypedColumn[]> {
+    let columns = this.columns.get(table);
+    if (!columns) {
+      columns = await this.listColumns(table);
+      if (columns.length === 0 && !this.client.dryRun) {
+        throw new ConfigError(`typed table ${table} does not exist: it is created from the schema of the first file written, and a file was to be loaded before any`);
+      }
+      this.columns.set(table, columns);
+    }
+    return columns;
+  }
+
+  /** Loads one file into its topic's table; returns the COPY's result rows (the caller reads LOADED/skipped/failed from them). */
+  async copy(ref: StageFileRef): Promise<Row[]> {
+    const table = this.tableOf(ref.topic);
+    const columns = await this.columnsOf(table);
+    if (this.options.typedCopy === 'transform') return this.client.execute(typedCopyStatement(this.options, table, columns, ref));
+    const landing = landingTableOf(table);
+    await this.landing(table);
+    const rows = await this.client.execute(copyFileStatement({ ...this.options, targetTable: landing }, ref));
+    await this.client.execute(insertFromLandingStatement(this.options, table, landing, this.options.variantColumn, columns, ref));
+    return rows;
+  }
+
+  /** Applies a loaded file to the current table: its truncates, then its keys' latest versions. */
+  async merge(ref: StageFileRef): Promise<void> {
+    if (!this.options.merge) return;
+    const partitionKey = `${ref.topic}:${ref.partition}`;
+    const keys = this.keys.get(ref.topic);
+    const from = Math.min(this.unmerged.get(partitionKey) ?? ref.startOffset, ref.startOffset);
+    if (!keys) {
+      // Known once a record with a key is seen: a recovered file before any record waits for the next file of its partition.
+      this.unmerged.set(partitionKey, from);
+      if (!this.warnedKeyless.has(ref.topic)) {
+        this.warnedKeyless.add(ref.topic);
+        this.logger.warn({ topic: ref.topic, from }, 'current table: the key of this topic is not known yet (no keyed record seen); the merge waits for the next file');
+      }
+      return;
+    }
+    const range = { ...ref, startOffset: from };
+    const table = this.tableOf(ref.topic);
+    const current = currentTableOf(table);
+    // Both tables widen from the same schemas; a column only the changes table has (merge turned on later) is left out.
+    const inCurrent = new Set((await this.columnsOf(current)).map((c) => c.name));
+    const columns = (await this.columnsOf(table)).filter((c) => inCurrent.has(c.name));
+    await this.client.execute(truncateCurrentStatement(this.options, table, current, range));
+    await this.client.execute(mergeStatement(this.options, table, current, columns, keys, range));
+    this.unmerged.delete(partitionKey);
+  }
+}
