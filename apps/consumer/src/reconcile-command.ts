@@ -39,7 +39,8 @@ export interface ReconcileRun {
 const reveal = (url: string | Redacted<string>) => (url instanceof Redacted ? url.reveal() : url);
 
 function stageLabelOf(sink: StageSinkConfig): string {
-  return sink.stage === 'snowflake' ? `Snowflake table ${sink.database}.${sink.schema}.${sink.targetTable}` : `directory ${sink.dir}`;
+  if (sink.stage !== 'snowflake') return `directory ${sink.dir}`;
+  return sink.tableFormat === 'typed' ? `Snowflake current-state tables in ${sink.database}.${sink.schema}` : `Snowflake table ${sink.database}.${sink.schema}.${sink.targetTable}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, ConnectionError, DataError, type PluginContext } from '@buyonline/connect-api';
-import { parseStageFileName, selectLoadedStatement, type SnowflakeStageConfig, snowflakeClientFor } from '@buyonline/sink-stage';
+import { parseStageFileName, readCurrentTableLines, selectLoadedStatement, type SnowflakeStageConfig, snowflakeClientFor } from '@buyonline/sink-stage';
 import postgres, { type Sql } from 'postgres';
 import type { TableRow } from './reconcile.ts';
 import { type CatalogColumn, orderBy, type ReconcileTable, type TableShape } from './reconcile-shape.ts';
@@ -140,14 +140,24 @@ export async function* readLocalStageLines(root: string, topics: readonly string
 }
 
 /**
- * The rows COPY INTO loaded into the Snowflake target table (one VARIANT per line), for the
- * topics. The query's answer is held in memory (the SDK returns it whole).
+ * What Snowflake holds for the topics, as stage lines: with typed tables, the rows of each
+ * topic's current-state table (`<table>_CURRENT`, one per key); with the VARIANT format, the
+ * rows COPY INTO loaded into the target table. The query's answer is held in memory (the SDK
+ * returns it whole).
  */
 export async function readSnowflakeLines(config: SnowflakeStageConfig, topics: readonly string[], ctx: PluginContext): Promise<Record<string, unknown>[]> {
-  if (!config.load) throw new ConfigError('reconcile reads the table COPY INTO fills: set SNOWFLAKE_LOAD=true (and SNOWFLAKE_TABLE)');
+  if (!config.load) throw new ConfigError('reconcile reads the tables COPY INTO fills: set SNOWFLAKE_LOAD=true');
   if (config.dryRun) throw new ConfigError('reconcile cannot run with SNOWFLAKE_DRY_RUN=true');
+  if (config.tableFormat === 'typed' && !config.merge) {
+    throw new ConfigError('reconcile compares typed tables through their current-state tables: set SNOWFLAKE_MERGE=true (or SNOWFLAKE_TABLE_FORMAT=variant)');
+  }
   const client = snowflakeClientFor(config, ctx);
   try {
+    if (config.tableFormat === 'typed') {
+      const lines: Record<string, unknown>[] = [];
+      for (const topic of topics) lines.push(...(await readCurrentTableLines(client, config, topic, config.topic2table)));
+      return lines;
+    }
     const rows = await client.execute(selectLoadedStatement(config));
     const wanted = new Set(topics);
     return rows

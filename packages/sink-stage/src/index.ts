@@ -33,6 +33,7 @@ export {
   tableExistsStatement,
   type SnowflakeSqlTarget,
 } from './snowflake/sql.ts';
+export { currentRowToLine, readCurrentTableLines, selectCurrentStatement } from './snowflake/current-table.ts';
 export { parseTopic2TableMap, tableNameForTopic } from './snowflake/table-naming.ts';
 export { columnNameOf, columnsOfSchema, fieldOfColumn, METADATA_COLUMNS, readExpression, snowflakeTypeOf, tableColumns, type TypedColumn } from './snowflake/typed-columns.ts';
 export {
@@ -43,7 +44,6 @@ export {
   insertFromLandingStatement,
   landingTableOf,
   mergeStatement,
-  selectCurrentStatement,
   truncateCurrentStatement,
   typedCopyStatement,
 } from './snowflake/typed-sql.ts';

@@ -3,10 +3,12 @@ import {
   addColumnStatement,
   columnsOfSchema,
   createTypedTableStatement,
+  currentRowToLine,
   insertFromLandingStatement,
   mergeStatement,
   parseTopic2TableMap,
   readExpression,
+  selectCurrentStatement,
   type SnowflakeSqlTarget,
   snowflakeStageConfigSchema,
   tableColumns,
@@ -146,5 +148,52 @@ describe('typed statements', () => {
     expect(truncateCurrentStatement(target, 'PRODUCTS', 'PRODUCTS_CURRENT', ref)).toBe(
       `DELETE FROM "DB"."CDC"."PRODUCTS_CURRENT" WHERE "__SOURCE_POSITION" < (SELECT MAX(f."__SOURCE_POSITION") FROM "DB"."CDC"."PRODUCTS" AS f WHERE f."__KAFKA_TOPIC" = 'buyonline.public.products' AND f."__KAFKA_PARTITION" = 1 AND f."__KAFKA_OFFSET" BETWEEN 10 AND 19 AND f."__OP" = 't')`,
     );
+  });
+});
+
+describe('reading a current-state table back as stage lines (reconcile)', () => {
+  const columns = [
+    { name: 'ID', type: 'NUMBER(38,0)' },
+    { name: 'PRICE', type: 'NUMBER(12,2)' },
+    { name: 'AT', type: 'TIMESTAMP_TZ' },
+    { name: 'LOCAL', type: 'TIMESTAMP_NTZ' },
+    { name: 'OPENS', type: 'TIME' },
+    { name: 'PHOTO', type: 'BINARY' },
+    { name: 'OK', type: 'BOOLEAN' },
+    { name: 'TAGS', type: 'VARIANT' },
+    { name: '__OP', type: 'VARCHAR' },
+    { name: '__SOURCE_LSN', type: 'VARCHAR' },
+    { name: '__KAFKA_PARTITION', type: 'NUMBER(10,0)' },
+    { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)' },
+  ];
+  it('renders each value as text in SQL', () => {
+    expect(selectCurrentStatement(target, 'T_CURRENT', columns.slice(0, 6))).toBe(
+      `SELECT TO_VARCHAR("ID") AS "ID", TO_VARCHAR("PRICE") AS "PRICE", TO_VARCHAR("AT", 'YYYY-MM-DD HH24:MI:SS.FF6TZH:TZM') AS "AT", ` +
+        `TO_VARCHAR("LOCAL", 'YYYY-MM-DD HH24:MI:SS.FF6') AS "LOCAL", TO_VARCHAR("OPENS", 'HH24:MI:SS.FF6') AS "OPENS", TO_VARCHAR("PHOTO", 'HEX') AS "PHOTO" FROM "DB"."CDC"."T_CURRENT"`,
+    );
+  });
+  it('turns Snowflake\'s and fakesnow\'s renderings into the stage line\'s JSON forms', () => {
+    const expected = {
+      id: '7',
+      price: '12.50',
+      at: '2024-01-02T03:04:05.123456Z',
+      local: '2024-01-02T03:04:05.000001',
+      opens: '12:34:56.500000',
+      photo: '\\x0aff',
+      ok: true,
+      tags: ['a', null],
+      __op: 'u',
+      __deleted: false,
+      __source: { lsn: '0/16B3748', txid: null },
+      __kafka: { topic: 'tp', partition: 1, offset: 42 },
+    };
+    const meta = { __OP: 'u', __SOURCE_LSN: '0/16B3748', __KAFKA_PARTITION: '1', __KAFKA_OFFSET: '42' };
+    // a real account, with the formats asked for
+    const snowflake = { ID: '7', PRICE: '12.50', AT: '2024-01-02 03:04:05.123456+00:00', LOCAL: '2024-01-02 03:04:05.000001', OPENS: '12:34:56.500000', PHOTO: '0AFF', OK: true, TAGS: '["a",null]', ...meta };
+    // fakesnow (DuckDB's casts; formats ignored)
+    const fakesnow = { ID: '7', PRICE: '12.50', AT: '2024-01-02 03:04:05.123456+00', LOCAL: '2024-01-02 03:04:05.000001', OPENS: '12:34:56.5', PHOTO: '\\x0A\\xFF', OK: true, TAGS: ['a', null], ...meta };
+    expect(currentRowToLine(snowflake, columns, 'tp')).toEqual(expected);
+    expect(currentRowToLine(fakesnow, columns, 'tp')).toEqual(expected);
+    expect(currentRowToLine({ ...snowflake, AT: '2024-01-02 05:04:05.123456+02:00' }, columns, 'tp').at).toBe('2024-01-02T03:04:05.123456Z');
   });
 });

@@ -98,9 +98,3 @@ export function truncateCurrentStatement(t: Where, table: string, current: strin
 export const currentTableOf = (table: string) => `${table}_CURRENT`;
 /** The landing table's name for a changes table (`typedCopy: via-variant`). */
 export const landingTableOf = (table: string) => `${table}_LANDING`;
-
-/** Reads the current table back (reconcile): the row columns as stored, binary as hex. */
-export function selectCurrentStatement(t: Where, current: string, columns: readonly TypedColumn[]): string {
-  const select = columns.map((c) => (c.type.startsWith('BINARY') ? `TO_VARCHAR(${quoteIdent(c.name)}, 'HEX') AS ${quoteIdent(c.name)}` : quoteIdent(c.name)));
-  return `SELECT ${select.join(', ')} FROM ${q(t, current)}`;
-}
