@@ -47,10 +47,16 @@ export class AppProcess {
     await this.exited;
   }
 
+  /** Where its health server listens (`http://host:port`), from the address it logged at start; undefined while it has none. */
+  healthBase(): string | undefined {
+    if (!existsSync(this.logFile)) return undefined; // not started writing yet
+    return /"health":"(http:\/\/[^"]+)\/health"/.exec(readFileSync(this.logFile, 'utf8'))?.[1];
+  }
+
   /** Its /health (status code and `status`), found from the address it logged at start; undefined while it has none. */
   async health(): Promise<{ code: number; status: string } | undefined> {
-    if (!existsSync(this.logFile)) return undefined; // not started writing yet
-    const url = /"health":"(http:\/\/[^"]+)"/.exec(readFileSync(this.logFile, 'utf8'))?.[1];
+    const base = this.healthBase();
+    const url = base === undefined ? undefined : `${base}/health`;
     if (!url) return undefined;
     const res = await fetch(url).catch(() => undefined);
     if (!res) return undefined;

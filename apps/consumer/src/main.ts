@@ -2,14 +2,27 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { configOf, createLogger, envWithConfigFile, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
+import {
+  configOf,
+  createLogger,
+  envWithConfigFile,
+  PrometheusMetrics,
+  printStatus,
+  ProgressBar,
+  ProgressWatch,
+  renderHelp,
+  runApp,
+  StatusBoard,
+  startHealthServer,
+  statusUrl,
+} from '@buyonline/app-runtime';
 import { ConfigError } from '@buyonline/connect-api';
-import { type SinkMode, SinkWorker } from '@buyonline/kafka-common';
+import { SINK_WORKER_METRICS, type SinkMode, SinkWorker } from '@buyonline/kafka-common';
 import { localStagePlugin, setupStatements, snowflakeStagePlugin, type StageSinkConfig } from '@buyonline/sink-stage';
 import { topicsAtStart } from './batch-topics.ts';
 import { consumerEnvSchema, readConsumerSettings, SINK_SHORTCUTS } from './env.ts';
 import { consumerRegistry } from './plugins.ts';
-import { runReconcile } from './reconcile-command.ts';
+import { reconcileOptionsFromEnv, runReconcile } from './reconcile-command.ts';
 import { reconcileTargetsFromPipeline } from './reconcile-targets.ts';
 
 // snowflake-sdk bundles AWS SDK clients (for external stages, unused here) that warn about
@@ -21,20 +34,22 @@ const COMMANDS = {
   batch: 'record the end offsets, drain to them, flush, commit, print a summary and exit 0',
   reconcile: "compare PostgreSQL with the latest state per key in the stage: every table the pipeline file's source: captures (else PG_URL, PG_TABLE, TOPIC); exit 0 equal, 3 mismatch (--json: JSON)",
   'snowflake-sql': 'print the SQL that creates the Snowflake objects (SNOWFLAKE_*), then exit',
+  status: 'ask the running consumer (its health port, or --url) what it is doing: lag per partition (messages, seconds), files written, the last file and commit, dead letters (--json: JSON)',
 };
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { config: { type: 'string' }, pipeline: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+  options: { config: { type: 'string' }, pipeline: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, url: { type: 'string' } },
 });
 
 const command = positionals[0] ?? 'stream';
 if (values.help || !(command in COMMANDS)) {
-  const usage = 'Usage: buyonline-consumer [stream|batch|reconcile|snowflake-sql] [--pipeline FILE] [--config FILE] [--json]';
+  const usage = 'Usage: buyonline-consumer [stream|batch|reconcile|snowflake-sql|status] [--pipeline FILE] [--config FILE] [--json] [--url URL]';
   const help = renderHelp(usage, COMMANDS, consumerEnvSchema, {
     options: {
       '--pipeline FILE': 'pipeline file (YAML or JSON): the consumer runs its sink: and sink.transforms (or PIPELINE_FILE)',
-      '--json': 'reconcile: print the report as one JSON line',
+      '--json': 'reconcile, status: print the report as one JSON line',
+      '--url URL': 'status: the running consumer to ask (default http://HEALTH_HOST:HEALTH_PORT/status)',
     },
     shortcuts: [
       { title: 'Sink "local-stage" (STAGE=local, the default; pipeline file: sink, these variables win over it)', path: 'sink', configSchema: localStagePlugin.configSchema, shortcuts: SINK_SHORTCUTS[localStagePlugin.name] ?? {} },
@@ -45,7 +60,30 @@ if (values.help || !(command in COMMANDS)) {
   process.exit(values.help ? 0 : 2);
 }
 
+/** `status`: the running consumer's GET /status, at --url or this host's HEALTH_PORT. */
+function status(): Promise<number> {
+  const health = consumerEnvSchema.pick({ HEALTH_HOST: true, HEALTH_PORT: true }).parse(envWithConfigFile(process.env, values.config));
+  return printStatus(statusUrl(values.url, health.HEALTH_HOST, health.HEALTH_PORT), values.json === true);
+}
+
+/** Reconcile shows the lines it reads and the rows it compares on stderr, per table and step: a bar on a terminal, lines in a log. */
+function reconcileProgress(): { progress: (step: string, table: string, done: number) => void; stop: () => void } {
+  let current: { key: string; bar: ProgressBar } | undefined;
+  return {
+    progress: (step, table, done) => {
+      const key = `${table}: ${step}`;
+      if (current?.key !== key) {
+        current?.bar.finish();
+        current = { key, bar: new ProgressBar({ label: `reconcile ${key}`, unit: step === 'rows compared' ? 'rows' : 'lines' }) };
+      }
+      current.bar.update(done);
+    },
+    stop: () => current?.bar.finish(),
+  };
+}
+
 await runApp(undefined, async (signal) => {
+  if (command === 'status') return status();
   const registry = consumerRegistry(dirname(fileURLToPath(import.meta.url)), process.env.NODE_PATH);
   const settings = await readConsumerSettings(process.env, { configFile: values.config, pipelineFile: values.pipeline }, registry);
   const { env, sink } = settings;
@@ -53,9 +91,16 @@ await runApp(undefined, async (signal) => {
   // with a pipeline file, the tables its source section captures, else PG_TABLE and TOPIC
   if (command === 'reconcile') {
     const flags = { json: values.json === true };
-    if (!settings.pipeline?.source()) return runReconcile(env, flags);
     const vars = envWithConfigFile(process.env, values.config);
-    return runReconcile(await reconcileTargetsFromPipeline(settings.pipeline, vars, sink.config as StageSinkConfig, { ...flags, logLevel: env.LOG_LEVEL }));
+    const options = settings.pipeline?.source()
+      ? await reconcileTargetsFromPipeline(settings.pipeline, vars, sink.config as StageSinkConfig, { ...flags, logLevel: env.LOG_LEVEL })
+      : reconcileOptionsFromEnv(env, flags);
+    const { progress, stop } = reconcileProgress();
+    try {
+      return await runReconcile({ ...options, tuning: { ...options.tuning, progress } });
+    } finally {
+      stop();
+    }
   }
   if (command === 'snowflake-sql') {
     const snowflake = configOf(sink, snowflakeStagePlugin);
@@ -64,8 +109,13 @@ await runApp(undefined, async (signal) => {
     return 0;
   }
   const logger = createLogger('consumer', env.LOG_LEVEL);
-  const metrics = new PrometheusMetrics('buyonline_consumer');
-  const ctx = { logger, metrics, now: Date.now };
+  const metrics = new PrometheusMetrics('buyonline_consumer', [
+    ...SINK_WORKER_METRICS,
+    ...(sink.plugin.metrics ?? []),
+    ...settings.transforms.flatMap((t) => t.plugin.metrics ?? []),
+  ]);
+  const board = new StatusBoard('consumer');
+  const ctx = { logger, metrics, now: Date.now, status: board };
   const kafka = { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID };
   const topics = command === 'batch' ? await topicsAtStart(kafka, settings.topics, logger) : settings.topics;
   if (topics.length === 0) throw new ConfigError(`TOPIC_REGEX ${env.TOPIC_REGEX ?? ''} matches no topic yet: a batch run drains the topics there at its start`);
@@ -85,7 +135,14 @@ await runApp(undefined, async (signal) => {
     transforms: settings.transforms.map((t) => t.plugin.create(t.config, ctx)),
     ctx,
   });
-  const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ mode: command }) }, metrics);
+  const health = await startHealthServer(
+    env.HEALTH_HOST,
+    env.HEALTH_PORT,
+    { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ mode: command }), statusView: () => board.view(worker.status()) },
+    metrics,
+  );
+  // a batch run shows how far it is to the end offsets on stderr: a bar on a terminal, lines in a log
+  const progress = command === 'batch' ? new ProgressWatch({ board, kind: 'partition', label: 'batch', unit: 'records' }) : undefined;
   logger.info(
     {
       health: `http://${env.HEALTH_HOST}:${health.port}/health`,
@@ -101,9 +158,11 @@ await runApp(undefined, async (signal) => {
   );
   try {
     const summary = await worker.run(signal);
+    progress?.stop();
     logger.info({ ...summary }, 'consumer stopped cleanly');
     if (command === 'batch') process.stdout.write(`${JSON.stringify({ summary })}\n`);
   } finally {
+    progress?.stop();
     await health.close();
   }
   return 0;

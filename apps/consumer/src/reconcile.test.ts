@@ -360,3 +360,17 @@ describe('a column added after rows were written (ALTER TABLE … ADD COLUMN …
     ]);
   });
 });
+
+describe('reconcile progress', () => {
+  it('tells how many rows were compared, every few thousand rows and at the end', async () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => row(product(i + 1)));
+    const calls: [string, string, number][] = [];
+    const report = await reconcile(products, rows, rows, 10, (step, table, done) => calls.push([step, table, done]));
+    expect(report.equal).toBe(true);
+    expect(calls).toEqual([
+      ['rows compared', 'public.products', 5_000],
+      ['rows compared', 'public.products', 10_000],
+      ['rows compared', 'public.products', 12_000],
+    ]);
+  });
+});

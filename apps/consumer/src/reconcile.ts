@@ -135,7 +135,7 @@ const record = (shape: TableShape, r: TableRow) => Object.fromEntries(shape.colu
  * join: memory holds one row of each side and the first `limit` keys of each kind. A side
  * that is not in key order is an error, never a wrong answer.
  */
-export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: Rows, limit = LIST_LIMIT): Promise<ReconcileReport> {
+export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: Rows, limit = LIST_LIMIT, progress?: ReconcileProgress): Promise<ReconcileReport> {
   const compare = keyComparator(shape);
   const source = new Side();
   const stage = new Side();
@@ -165,7 +165,9 @@ export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: 
   const checkStage = ordered('stage');
   let s = await next(sIt, checkSource);
   let t = await next(tIt, checkStage);
+  let compared = 0;
   while (s || t) {
+    if (progress && ++compared % PROGRESS_EVERY === 0) progress('rows compared', shape.name, compared);
     const order = !s ? 1 : !t ? -1 : compare(s.key, t.key);
     if (order < 0 && s) {
       if (counts.missing++ < limit) missing.push(displayKey(s.key));
@@ -193,6 +195,7 @@ export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: 
       t = await next(tIt, checkStage);
     }
   }
+  progress?.('rows compared', shape.name, compared);
   const sum = source.summary();
   const st = stage.summary();
   return {
@@ -215,7 +218,14 @@ export interface ReconcileStageOptions {
   /** Runs merged at once (default 64). */
   fanIn?: number;
   limit?: number;
+  /** Told how far each step is, every few thousand rows (the command's progress bar). */
+  progress?: ReconcileProgress;
 }
+
+/** How far a step of a table's reconcile is: stage lines read, then rows compared. */
+export type ReconcileProgress = (step: 'stage lines read' | 'rows compared', table: string, done: number) => void;
+
+const PROGRESS_EVERY = 5_000;
 
 /**
  * PostgreSQL's rows of one table (in key order) against its topic's stage lines (any order):
@@ -235,8 +245,10 @@ export async function reconcileStage(
     let lines = 0;
     let truncated = 0;
     let skipped = 0;
+    const { progress } = options;
     for await (const line of stageLines) {
       lines++;
+      if (progress && lines % PROGRESS_EVERY === 0) progress('stage lines read', shape.name, lines);
       const entry = stageEntry(line, shape);
       if (entry.kind === 'row') await latest.add(entry.key, entry.version);
       else if (entry.kind === 'truncate') {
@@ -244,7 +256,8 @@ export async function reconcileStage(
         truncates.add(entry.table, entry.position);
       } else skipped++;
     }
-    const report = await reconcile(shape, sourceRows, alive(shape, latest.sorted(), truncates), options.limit);
+    progress?.('stage lines read', shape.name, lines);
+    const report = await reconcile(shape, sourceRows, alive(shape, latest.sorted(), truncates), options.limit, progress);
     return { report, stats: { lines, truncates: truncated, skipped, ...latest.stats } };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -2,9 +2,9 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, PrometheusMetrics, renderHelp, runApp, startHealthServer } from '@buyonline/app-runtime';
+import { createLogger, envWithConfigFile, PrometheusMetrics, printStatus, ProgressWatch, renderHelp, runApp, StatusBoard, startHealthServer, statusUrl } from '@buyonline/app-runtime';
 import { ConfigError, type Logger } from '@buyonline/connect-api';
-import { clearSourceOffset, SourceWorker } from '@buyonline/kafka-common';
+import { clearSourceOffset, SOURCE_WORKER_METRICS, SourceWorker } from '@buyonline/kafka-common';
 import {
   capturePartitions,
   dropSlot,
@@ -28,6 +28,7 @@ const COMMANDS = {
   seed: 'insert --rows N demo products (and --updates M price changes) into the one captured table, then exit',
   resnapshot: 'recover from a lost slot: drop the slot and the stored positions; the next run snapshots afresh',
   snapshot: 'ask the running log-based capture to snapshot the named tables again (<schema>.<table> …; default: every captured table) while it streams',
+  status: "ask the running producer (its health port, or --url) what it is doing: each table's phase and snapshot progress, positions, slot lag, the last Kafka commit (--json: JSON)",
 };
 
 const { values, positionals } = parseArgs({
@@ -38,16 +39,19 @@ const { values, positionals } = parseArgs({
     help: { type: 'boolean', short: 'h' },
     rows: { type: 'string', default: '1000' },
     updates: { type: 'string', default: '0' },
+    url: { type: 'string' },
+    json: { type: 'boolean' },
   },
 });
 
 const command = positionals[0] ?? 'run';
 if (values.help || !(command in COMMANDS)) {
-  const usage = 'Usage: buyonline-producer [run|migrate|seed|resnapshot|snapshot [TABLE…]] [--pipeline FILE] [--config FILE] [--rows N] [--updates M]';
+  const usage = 'Usage: buyonline-producer [run|migrate|seed|resnapshot|snapshot [TABLE…]|status] [--pipeline FILE] [--config FILE] [--rows N] [--updates M] [--url URL] [--json]';
   const help = renderHelp(usage, COMMANDS, producerEnvSchema, {
     options: {
       '--pipeline FILE': 'pipeline file (YAML or JSON): the producer runs its source: and transforms: (or PIPELINE_FILE)',
       '--rows N, --updates M': 'seed: demo rows to insert, price updates to make',
+      '--url URL, --json': 'status: the running producer to ask (default http://HEALTH_HOST:HEALTH_PORT/status), and JSON for scripts',
     },
     shortcuts: [
       {
@@ -136,7 +140,14 @@ async function snapshot(settings: ProducerSettings, logger: Logger, names: reado
   });
 }
 
+/** `status`: the running producer's GET /status, at --url or this host's HEALTH_PORT. */
+function status(): Promise<number> {
+  const health = producerEnvSchema.pick({ HEALTH_HOST: true, HEALTH_PORT: true }).parse(envWithConfigFile(process.env, values.config));
+  return printStatus(statusUrl(values.url, health.HEALTH_HOST, health.HEALTH_PORT), values.json === true);
+}
+
 await runApp(undefined, async (signal) => {
+  if (command === 'status') return status();
   const registry = producerRegistry(dirname(fileURLToPath(import.meta.url)), process.env.NODE_PATH);
   const settings = await readProducerSettings(process.env, { configFile: values.config, pipelineFile: values.pipeline }, registry);
   const { env, source } = settings;
@@ -146,8 +157,13 @@ await runApp(undefined, async (signal) => {
   if (command === 'resnapshot') return resnapshot(settings, logger);
   if (command === 'snapshot') return snapshot(settings, logger, positionals.slice(1));
 
-  const metrics = new PrometheusMetrics('buyonline_producer');
-  const ctx = { logger, metrics, now: Date.now };
+  const metrics = new PrometheusMetrics('buyonline_producer', [
+    ...SOURCE_WORKER_METRICS,
+    ...(source.plugin.metrics ?? []),
+    ...settings.transforms.flatMap((t) => t.plugin.metrics ?? []),
+  ]);
+  const board = new StatusBoard('producer');
+  const ctx = { logger, metrics, now: Date.now, status: board };
   const worker = new SourceWorker({
     connector: env.CONNECTOR_NAME,
     task: source.plugin.create(source.config, ctx),
@@ -165,7 +181,14 @@ await runApp(undefined, async (signal) => {
     stallTimeoutMs: env.HEALTH_STALL_MS,
     ctx,
   });
-  const health = await startHealthServer(env.HEALTH_HOST, env.HEALTH_PORT, { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ ...worker.stats }) }, metrics);
+  const health = await startHealthServer(
+    env.HEALTH_HOST,
+    env.HEALTH_PORT,
+    { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ ...worker.stats }), statusView: () => board.view(worker.status()) },
+    metrics,
+  );
+  // a snapshot (initial or asked for) shows its progress on stderr: a bar on a terminal, lines in a log
+  const progress = new ProgressWatch({ board, kind: 'table', label: 'snapshot', unit: 'rows', counts: (u) => u.phase === 'snapshot' || u.phase === 'incremental snapshot' });
   logger.info(
     {
       health: `http://${env.HEALTH_HOST}:${health.port}/health`,
@@ -180,6 +203,7 @@ await runApp(undefined, async (signal) => {
   try {
     await worker.run(signal);
   } finally {
+    progress.stop();
     await health.close();
   }
   logger.info({ ...worker.stats }, 'producer stopped cleanly');

@@ -12,7 +12,7 @@ describe('ProgressWatch', () => {
     const board = new StatusBoard('producer', () => now);
     const writes: string[] = [];
     const stream = { isTTY: false, write: (s: string) => writes.push(s) > 0 };
-    const watch = new ProgressWatch({ board, kind: 'table', label: 'snapshot', unit: 'rows', stream, env: {}, everyMs: 1_000, now: () => now, counts: (u) => u.phase === 'snapshot' });
+    const watch = new ProgressWatch({ board, kind: 'table', label: 'snapshot', unit: 'rows', stream, env: {}, everyMs: 1_000, intervalMs: 0, now: () => now, counts: (u) => u.phase === 'snapshot' });
     board.report('table', 'public.a', { phase: 'snapshot', done: 0, total: 100 });
     board.report('table', 'public.b', { phase: 'snapshot', done: 0, total: 300 });
     now = 1_000;

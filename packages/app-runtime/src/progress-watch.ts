@@ -1,14 +1,16 @@
 import type { StatusUnitKind } from '@buyonline/connect-api';
-import { ProgressBar, type ProgressBarOptions, progressOutput } from './progress-bar.ts';
+import { ProgressBar, type ProgressBarOptions } from './progress-bar.ts';
 import type { StatusBoard } from './status-board.ts';
 
-export interface ProgressWatchOptions extends Omit<ProgressBarOptions, 'intervalMs'> {
+export interface ProgressWatchOptions extends ProgressBarOptions {
   board: StatusBoard;
   kind: StatusUnitKind;
   /** Which units count (e.g. tables in a snapshot phase); all of the kind's units with progress by default. */
   counts?: (unit: { name: string; phase: string | undefined }) => boolean;
-  /** How often the board is read: 200 ms on a terminal, 10 s for lines by default. */
+  /** How often the board is read (200 ms by default); the bar draws at its own pace (a line every 10 s off a terminal). */
   everyMs?: number;
+  /** Least time between two renders (the bar's default when absent). */
+  intervalMs?: number;
 }
 
 /**
@@ -23,8 +25,7 @@ export class ProgressWatch {
   private readonly names = new Set<string>();
 
   constructor(private readonly options: ProgressWatchOptions) {
-    const tty = progressOutput(options.stream ?? process.stderr, options.env ?? process.env) === 'bar';
-    this.timer = setInterval(() => this.tick(), options.everyMs ?? (tty ? 200 : 10_000));
+    this.timer = setInterval(() => this.tick(), options.everyMs ?? 200);
     this.timer.unref();
   }
 
@@ -38,7 +39,7 @@ export class ProgressWatch {
       return;
     }
     const { done, total } = this.sums();
-    this.bar ??= new ProgressBar({ ...this.options, intervalMs: 0 });
+    this.bar ??= new ProgressBar(this.options);
     this.bar.update(done, total);
   }
 

@@ -40,8 +40,21 @@ describe('StatusBoard', () => {
     board.report('partition', 'cdc.public.products[0]', { done: 1_000, total: 1_000, lagMessages: 0, lagSeconds: 0 });
     expect(renderStatus(board.view('ok'))).toBe(
       'consumer: ok (2026-01-01T12:00:01.000Z)\n' +
-        '  partition cdc.public.products[0]  stream · 1,000 / 1,000 records (100.0%) · 100 records/s · done · lag 0 messages, 0.0s · 3 files, last a.jsonl · 2 dead-lettered\n',
+        '  partition cdc.public.products[0]  stream · lag 0 messages, 0.0s · 3 files, last a.jsonl · 2 dead-lettered\n',
     );
+  });
+
+  it("shows a batch run's progress per partition, and what a streaming table's snapshot read", () => {
+    let now = 0;
+    const board = new StatusBoard('consumer', () => now);
+    board.report('partition', 't[0]', { phase: 'batch', done: 0, total: 1_000 });
+    board.report('table', 'public.products', { phase: 'snapshot', done: 0, total: 10 });
+    now = 1_000;
+    board.report('partition', 't[0]', { done: 500 });
+    board.report('table', 'public.products', { phase: 'stream', done: 12, total: 12 });
+    const text = renderStatus(board.view('ok'));
+    expect(text).toContain('t[0]             batch · 500 / 1,000 records (50.0%) · 500 records/s · ETA 1s');
+    expect(text).toContain('public.products  stream · snapshot done (12 rows)');
   });
 
   it('says when nothing was reported yet', () => {

@@ -7,7 +7,11 @@ const PROGRESS_UNIT: Record<StatusUnitView['kind'], string> = { table: 'rows', p
 function details(unit: StatusUnitView): string {
   const parts: string[] = [];
   if (unit.phase) parts.push(unit.phase);
-  if (unit.progress && (unit.phase !== 'stream' || unit.kind !== 'table')) parts.push(describeProgress(unit.progress, PROGRESS_UNIT[unit.kind]));
+  if (unit.progress) {
+    // a table that streams shows what its snapshot read; a streaming partition its lag, not a percentage
+    if (unit.kind === 'table' && unit.phase === 'stream') parts.push(`snapshot done (${formatCount(unit.progress.done)} rows)`);
+    else if (unit.kind !== 'partition' || unit.phase === 'batch') parts.push(describeProgress(unit.progress, PROGRESS_UNIT[unit.kind]));
+  }
   if (unit.position !== undefined) parts.push(`at ${unit.position}`);
   const lag: string[] = [];
   if (unit.lagMessages !== undefined) lag.push(`${formatCount(unit.lagMessages)} messages`);

@@ -260,6 +260,11 @@ function firstTimestamp(records: readonly SourceRecord[]): number | undefined {
 
 /** Where a commit's records went: the last partitions written, `topic[partition]@offset` (the first offset of that produce). */
 function describeCommit(metadata: readonly RecordMetadata[]): string {
-  const last = metadata.slice(-3).map((m) => `${m.topic}[${m.partition}]@${m.offset}`);
-  return metadata.length > 3 ? `${last.join(', ')} (+${metadata.length - 3})` : last.join(', ');
+  const last = new Map<string, string>();
+  for (let i = metadata.length - 1; i >= 0 && last.size < 3; i--) {
+    const m = metadata[i] as RecordMetadata;
+    const partition = `${m.topic}[${m.partition}]`;
+    if (!last.has(partition)) last.set(partition, `${partition}@${m.offset}`);
+  }
+  return [...last.values()].reverse().join(', ');
 }
