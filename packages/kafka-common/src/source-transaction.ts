@@ -31,7 +31,8 @@ export class SourceTransaction {
   readonly deadLetterReasons = new Map<string, number>();
   private deliveries: Promise<RecordMetadata[]>[] = [];
   private undelivered = 0;
-  private readonly metadata: RecordMetadata[] = [];
+  /** Per topic partition, where this transaction's first record in it went (produce order is kept per partition). */
+  private readonly metadata = new Map<string, RecordMetadata>();
 
   private constructor(
     private readonly tx: KafkaJS.Transaction,
@@ -99,14 +100,14 @@ export class SourceTransaction {
     }
   }
 
-  /** Commits (after `close`); where the data records went (per topic partition, the first offset). */
+  /** Commits (after `close`); where the data records went: per topic partition, the first offset (one entry each, however many polls filled it). */
   async commit(): Promise<RecordMetadata[]> {
     try {
       await this.tx.commit();
     } catch (err) {
       throw kafkaError('Kafka transaction failed', err);
     }
-    return this.metadata;
+    return [...this.metadata.values()];
   }
 
   async abort(): Promise<void> {
@@ -129,7 +130,12 @@ export class SourceTransaction {
     const pending = this.deliveries;
     this.deliveries = [];
     this.undelivered = 0;
-    for (const result of await Promise.all(pending)) this.metadata.push(...result);
+    for (const result of await Promise.all(pending)) {
+      for (const m of result) {
+        const key = `${m.partition}:${m.topic}`;
+        if (!this.metadata.has(key)) this.metadata.set(key, m);
+      }
+    }
   }
 }
 

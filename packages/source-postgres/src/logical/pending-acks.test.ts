@@ -51,4 +51,33 @@ describe('PendingAcknowledgements', () => {
     expect(acks.committed([record(9)])).toBeUndefined();
     expect(acks.inFlight).toBe(true);
   });
+
+  it('holds one entry for all the polls of one open source transaction, whatever its size', () => {
+    // A million-row transaction is polled in many small batches while its Kafka transaction
+    // stays open (a commit never ends after a record inside a source transaction): none of
+    // those batches may be kept until the commit, each with its last record.
+    const acks = new PendingAcknowledgements();
+    const before = [record(0)];
+    acks.handedOut(before, '0/10');
+    for (let n = 1; n <= 10_000; n++) acks.handedOut([record(n, true)], n === 1 ? '0/20' : undefined);
+    expect(acks.held).toBe(2);
+    const closing = [record(10_001)];
+    acks.handedOut(closing, '0/900');
+    expect(acks.held).toBe(2);
+    expect(acks.committed(before)).toBe('0/10');
+    // The merged batches carry the end of a transaction one of them closed (0/20) and the last one's (0/900).
+    expect(acks.committed(closing)).toBe('0/900');
+    expect(acks.inFlight).toBe(false);
+  });
+
+  it('an in-transaction batch that closed an earlier source transaction keeps its position when merged', () => {
+    const acks = new PendingAcknowledgements();
+    acks.handedOut([record(1, true)], '0/20'); // closes T1, ends inside T2
+    acks.handedOut([record(2, true)], undefined); // still inside T2
+    const last = [record(3)];
+    acks.handedOut(last, undefined); // a commit may end after this one
+    expect(acks.held).toBe(1);
+    expect(acks.committed(last)).toBe('0/20');
+    expect(acks.inFlight).toBe(false);
+  });
 });

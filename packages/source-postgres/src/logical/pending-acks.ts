@@ -22,10 +22,28 @@ export class PendingAcknowledgements {
     return this.out.length > 0;
   }
 
-  /** A batch went out; `endLsn` may be confirmed once Kafka committed it (and everything before it). */
+  /** Batches held: one per batch a commit may name (the polls of one open source transaction are one). */
+  get held(): number {
+    return this.out.length;
+  }
+
+  /**
+   * A batch went out; `endLsn` may be confirmed once Kafka committed it (and everything before
+   * it). A batch that follows one ending inside a source transaction joins it: the Kafka
+   * transaction stays open after a record inside a source transaction, so no commit can name
+   * that earlier batch, and a large transaction polled in many batches holds one entry, not
+   * one per poll with its last record.
+   */
   handedOut(records: readonly SourceRecord[], endLsn: string | undefined): void {
     const last = records.at(-1);
-    if (last) this.out.push({ last, lsn: endLsn });
+    if (!last) return;
+    const previous = this.out.at(-1);
+    if (previous?.last.inTransaction === true) {
+      previous.last = last;
+      if (endLsn !== undefined) previous.lsn = later(previous.lsn, endLsn);
+      return;
+    }
+    this.out.push({ last, lsn: endLsn });
   }
 
   /**
