@@ -10,7 +10,7 @@ function reference(micros: number | bigint): string {
     fraction += 1_000_000n;
     seconds -= 1n;
   }
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction.toString().padStart(6, '0')}Z`;
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, -5)}.${fraction.toString().padStart(6, '0')}Z`;
 }
 
 /** mulberry32: a tiny seeded PRNG, so a failing input can be replayed. */
@@ -84,6 +84,12 @@ describe('microsToIso', () => {
     expect(() => microsToIso(8_640_000_000_001_000_000)).toThrow(RangeError);
     expect(() => microsToIso(-8_640_000_000_001_000_000n)).toThrow(RangeError);
     expect(microsToIso(1_700_000_000_123_456)).toBe('2023-11-14T22:13:20.123456Z');
+  });
+
+  it('keeps the seconds of years past 9999 and before year 0 (extended ISO years)', () => {
+    expect(microsToIso(YEAR_10000 + 1_500_000n)).toBe('+010000-01-01T00:00:01.500000Z');
+    expect(microsToIso(YEAR_0 - 1n)).toBe('-000001-12-31T23:59:59.999999Z');
+    expect(microsToIso(8_640_000_000_000_000_000n)).toBe('+275760-09-13T00:00:00.000000Z'); // the last second Date holds
   });
 
   it('parses back to the same microsecond', () => {

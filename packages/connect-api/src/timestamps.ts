@@ -15,7 +15,8 @@ function secondPrefix(seconds: number): string {
   const slot = seconds & (PREFIX_SLOTS - 1);
   if (prefixSeconds[slot] === seconds) return prefixTexts[slot] as string;
   // Throws a RangeError past the range of Date, as it always has; nothing is cached then.
-  const text = new Date(seconds * 1000).toISOString().slice(0, 19);
+  // Up to the milliseconds: `YYYY-MM-DDTHH:MM:SS`, or `±YYYYYY-…` past year 9999 and before year 0.
+  const text = new Date(seconds * 1000).toISOString().slice(0, -5);
   prefixSeconds[slot] = seconds;
   prefixTexts[slot] = text;
   return text;
@@ -45,7 +46,7 @@ function bigMicrosToIso(micros: number | bigint): string {
     fraction += 1_000_000n;
     seconds -= 1n;
   }
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, -5);
   return `${base}.${fraction.toString().padStart(6, '0')}Z`;
 }
 
