@@ -107,13 +107,43 @@ const fieldsOf = (record: unknown): AvroField[] | undefined => {
   return Array.isArray(fields) ? (fields as AvroField[]) : undefined;
 };
 
+/** Every named type (record, enum, fixed) a schema defines, by name and by full name: later uses refer to them by name. */
+function namedTypes(schema: unknown, namespace = '', out = new Map<string, Record<string, unknown>>()): Map<string, Record<string, unknown>> {
+  if (Array.isArray(schema)) {
+    for (const branch of schema) namedTypes(branch, namespace, out);
+    return out;
+  }
+  if (!schema || typeof schema !== 'object') return out;
+  const t = schema as Record<string, unknown>;
+  let ns = namespace;
+  if (typeof t.name === 'string' && (t.type === 'record' || t.type === 'enum' || t.type === 'fixed')) {
+    ns = typeof t.namespace === 'string' ? t.namespace : t.name.includes('.') ? t.name.slice(0, t.name.lastIndexOf('.')) : namespace;
+    const short = t.name.slice(t.name.lastIndexOf('.') + 1);
+    out.set(short, t);
+    out.set(ns ? `${ns}.${short}` : short, t);
+  }
+  if (Array.isArray(t.fields)) for (const f of t.fields as AvroField[]) namedTypes(f.type, ns, out);
+  if (t.items !== undefined) namedTypes(t.items, ns, out);
+  if (t.values !== undefined) namedTypes(t.values, ns, out);
+  if (typeof t.type === 'object') namedTypes(t.type, ns, out);
+  return out;
+}
+
+/** A field type with references to named types replaced by their definitions (one level: what the column type needs). */
+function resolved(type: Avro, named: Map<string, Record<string, unknown>>): Avro {
+  if (typeof type === 'string') return named.get(type) ?? type;
+  if (Array.isArray(type)) return type.map((b) => resolved(b as Avro, named));
+  return type;
+}
+
 /** The row record of a change envelope (its `after` branch), or the value's own record when it is not an envelope. */
-function rowRecordOf(valueSchema: AvroSchema): AvroField[] {
+function rowRecordOf(valueSchema: AvroSchema, named: Map<string, Record<string, unknown>>): AvroField[] {
   const top = fieldsOf(valueSchema);
   if (!top) throw new DataError(`the value schema ${String(valueSchema.name ?? '')} is not a record: a typed table needs one`);
   const after = top.find((f) => f.name === 'after');
   if (top.some((f) => f.name === 'op') && after) {
-    const branches = Array.isArray(after.type) ? after.type : [after.type];
+    const type = resolved(after.type, named);
+    const branches = Array.isArray(type) ? type : [type];
     const row = branches.map(fieldsOf).find((f) => f !== undefined);
     if (!row) throw new DataError(`the value schema ${String(valueSchema.name ?? '')} has an "after" that is not a record`);
     return row;
@@ -129,14 +159,15 @@ function rowRecordOf(valueSchema: AvroSchema): AvroField[] {
 export function columnsOfSchema(valueSchema: AvroSchema): TypedColumn[] {
   const seen = new Map<string, string>();
   const out: TypedColumn[] = [];
-  for (const field of rowRecordOf(valueSchema)) {
+  const named = namedTypes(valueSchema);
+  for (const field of rowRecordOf(valueSchema, named)) {
     const name = columnNameOf(field.name);
     if (METADATA_BY_NAME.has(name) || name.startsWith('__')) throw new DataError(`field ${field.name} would be column ${name}, which names change metadata`);
     if (fieldOfColumn(name) !== field.name) throw new DataError(`field ${field.name} (all upper case) cannot be told from a lower-case field in Snowflake: rename it`);
     const other = seen.get(name);
     if (other !== undefined) throw new DataError(`fields ${other} and ${field.name} would both be column ${name}`);
     seen.set(name, field.name);
-    out.push({ name, type: snowflakeTypeOf(field.type) });
+    out.push({ name, type: snowflakeTypeOf(resolved(field.type, named)) });
   }
   return out;
 }

@@ -105,6 +105,23 @@ describe('columns from the value schema', () => {
       '__PROCESSED_AT', '__KAFKA_TOPIC', '__KAFKA_PARTITION', '__KAFKA_OFFSET', '__KAFKA_TIMESTAMP',
     ]);
   });
+  it('follows references to named types (the envelope names its row record once, in before)', () => {
+    const named = {
+      type: 'record',
+      name: 'Envelope',
+      namespace: 'io.buyonline.cdc',
+      fields: [
+        { name: 'op', type: { type: 'enum', name: 'Operation', symbols: ['c'] } },
+        { name: 'before', type: ['null', { type: 'record', name: 'Row', fields: [{ name: 'id', type: 'long' }, { name: 'mood', type: ['null', { type: 'enum', name: 'Mood', symbols: ['ok'] }] }, { name: 'again', type: ['null', 'Mood'] }] }] },
+        { name: 'after', type: ['null', 'io.buyonline.cdc.Row'] },
+      ],
+    };
+    expect(columnsOfSchema(named)).toEqual([
+      { name: 'ID', type: 'NUMBER(38,0)' },
+      { name: 'MOOD', type: 'VARCHAR' },
+      { name: 'AGAIN', type: 'VARCHAR' },
+    ]);
+  });
   it('refuses fields that would collide or shadow metadata', () => {
     expect(() => columnsOfSchema(envelope([{ name: 'a', type: 'int' }, { name: 'A', type: 'int' }]))).toThrow(/upper case/);
     expect(() => columnsOfSchema(envelope([{ name: '__op', type: 'int' }]))).toThrow(/change metadata/);
