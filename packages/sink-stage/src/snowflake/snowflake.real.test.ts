@@ -310,9 +310,13 @@ describe.skipIf(missing.length > 0)(`typed tables and MERGE against Snowflake${s
     await replayed.recover(TYPED_TOPIC, 0);
     await replayed.write(file(0, 7, 7), line(0, 7, 'c', 7, item(4, 'four')), keyed([v2]));
     expect(await rowsOf('ITEMS_CURRENT')).toEqual([...expected, { id: 4, name: 'four', price: '1.50', op: 'c' }]);
+    // an update that did not carry a column (an unchanged TOASTed value) keeps the current value of that column
+    const { name: _unknown, ...withoutName } = item(2, 'ignored', '3.00');
+    await replayed.write(file(0, 10, 10), line(0, 10, 'u', 10, { ...withoutName, __unchanged_toast: ['name'] }), keyed([v2]));
+    expect((await rowsOf('ITEMS_CURRENT')).find((r) => r.id === 2)).toEqual({ id: 2, name: 'two v3', price: '3.00', op: 'u' });
     // a truncate, then a row in the same file after it
-    await replayed.write(file(0, 8, 9), line(0, 8, 't', 8, {}) + line(0, 9, 'c', 9, item(5, 'five')), keyed([v2]));
+    await replayed.write(file(0, 11, 12), line(0, 11, 't', 11, {}) + line(0, 12, 'c', 12, item(5, 'five')), keyed([v2]));
     expect(await rowsOf('ITEMS_CURRENT')).toEqual([{ id: 5, name: 'five', price: '1.50', op: 'c' }]);
-    expect(await rowsOf('ITEMS')).toHaveLength(11); // every version of every file, once
+    expect(await rowsOf('ITEMS')).toHaveLength(12); // every version of every file, once
   });
 });

@@ -8,8 +8,8 @@ import {
   mergeStatement,
   parseTopic2TableMap,
   readExpression,
-  selectCurrentStatement,
   type SnowflakeSqlTarget,
+  selectCurrentStatement,
   snowflakeStageConfigSchema,
   tableColumns,
   tableNameForTopic,
@@ -159,7 +159,10 @@ describe('typed statements', () => {
     expect(sql).toContain('MERGE INTO "DB"."CDC"."PRODUCTS_CURRENT" AS t USING (SELECT c.* FROM "DB"."CDC"."PRODUCTS" AS c WHERE EXISTS');
     expect(sql).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY c."ID" ORDER BY c."__SOURCE_POSITION" DESC, c."__KAFKA_OFFSET" DESC) = 1');
     expect(sql).toContain('WHEN MATCHED AND s."__DELETED" AND (s."__SOURCE_POSITION" > t."__SOURCE_POSITION" OR');
-    expect(sql).toContain('THEN UPDATE SET "ID" = s."ID", "NAME" = s."NAME", "__OP" = s."__OP"');
+    expect(sql).toContain(
+      `THEN UPDATE SET "ID" = IFF(CONTAINS(COALESCE(TO_VARCHAR(s."__UNCHANGED_TOAST"), ''), '"id"'), t."ID", s."ID"), ` +
+        `"NAME" = IFF(CONTAINS(COALESCE(TO_VARCHAR(s."__UNCHANGED_TOAST"), ''), '"name"'), t."NAME", s."NAME"), "__OP" = s."__OP"`,
+    );
     expect(sql).toContain('WHEN NOT MATCHED AND NOT s."__DELETED" THEN INSERT ("ID", "NAME", "__OP") VALUES (s."ID", s."NAME", s."__OP")');
     expect(mergeStatement(target, 'T', 'T_CURRENT', columns, ['A', 'B'], ref)).toContain('ON t."A" = s."A" AND t."B" = s."B"');
     expect(truncateCurrentStatement(target, 'PRODUCTS', 'PRODUCTS_CURRENT', ref)).toBe(

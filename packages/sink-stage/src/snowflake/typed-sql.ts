@@ -1,6 +1,6 @@
 import type { StageFileRef } from '../file-naming.ts';
 import { qualifiedName, quoteIdent, quoteLiteral, remoteFileName, type SnowflakeSqlTarget, stageLocation } from './sql.ts';
-import { readExpression, type TypedColumn } from './typed-columns.ts';
+import { fieldOfColumn, isMetadataColumn, readExpression, type TypedColumn } from './typed-columns.ts';
 
 /**
  * The statements of typed loading: one table per topic with a column per row field plus the
@@ -65,7 +65,9 @@ const newer = (s: string, t: string) =>
  * Upserts the latest version of every key the file's range touched into the current table.
  * The latest version is taken over the whole changes table (position, then Kafka offset), not
  * only the file: a version older than one loaded before (a key that moved partitions) changes
- * nothing, and a key deleted by a newer version is not brought back. Versions before the
+ * nothing, and a key deleted by a newer version is not brought back. An update that did not carry
+ * a column (`__UNCHANGED_TOAST`: PostgreSQL left an unchanged TOASTed value out) keeps the
+ * current value of that column. Versions before the
  * table's last TRUNCATE are left out (the truncate's own transaction is taken to follow it). A
  * matched row changes only for a newer version, so a replayed file changes nothing.
  */
@@ -73,7 +75,15 @@ export function mergeStatement(t: Where, table: string, current: string, columns
   const changes = q(t, table);
   const on = (a: string, b: string) => keys.map((k) => `${a}.${quoteIdent(k)} = ${b}.${quoteIdent(k)}`).join(' AND ');
   const partitionBy = keys.map((k) => `c.${quoteIdent(k)}`).join(', ');
-  const set = columns.map((c) => `${quoteIdent(c.name)} = s.${quoteIdent(c.name)}`).join(', ');
+  // A column the update's source did not have (an unchanged TOASTed value) keeps the current value.
+  const set = columns
+    .map((c) => {
+      const name = quoteIdent(c.name);
+      // the array's JSON text holds `"field"` (an Avro name has no quote); fakesnow has no ARRAY_CONTAINS on a VARIANT
+      const unchanged = `CONTAINS(COALESCE(TO_VARCHAR(s."__UNCHANGED_TOAST"), ''), ${quoteLiteral(`"${fieldOfColumn(c.name)}"`)})`;
+      return isMetadataColumn(c.name) ? `${name} = s.${name}` : `${name} = IFF(${unchanged}, t.${name}, s.${name})`;
+    })
+    .join(', ');
   return (
     `MERGE INTO ${q(t, current)} AS t USING (SELECT c.* FROM ${changes} AS c ` +
     `WHERE EXISTS (SELECT 1 FROM ${changes} AS f WHERE ${inRange(ref, 'f')} AND ${on('f', 'c')}) AND c."__OP" <> 't' ` +
