@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CdcError, DataError, FencedError, type Logger, type Metrics } from '@buyonline/connect-api';
-import { type ChainSlot, partitionPath, parseStageFileName, type StageFileRef, stageFileName } from '../file-naming.ts';
+import { type ChainSlot, parseStageFileName, partitionPath, type StageFileRef, stageFileName } from '../file-naming.ts';
 import type { LocalStage } from '../local-stage.ts';
 import type { FileSchema, StageFileContent, StageStore } from '../stage-store.ts';
 import type { SnowflakeClient } from './client.ts';
 import {
   claimsTableStatement,
   copyClaimStatement,
-  DEFAULT_CLAIMS_TABLE,
   copyFileStatement,
+  DEFAULT_CLAIMS_TABLE,
   errorLocation,
   listStatement,
   parseListedFile,
@@ -18,9 +18,9 @@ import {
   putErrorStatement,
   putStatement,
   remoteFileName,
+  type SnowflakeSqlTarget,
   selectClaimStatement,
   selectTailClaimStatement,
-  type SnowflakeSqlTarget,
   setupStatements,
   stageLocation,
   stageReference,

@@ -3,7 +3,8 @@ import type { StageFileRef } from '../file-naming.ts';
 import type { FileSchema } from '../stage-store.ts';
 import type { Row, SnowflakeClient } from './client.ts';
 import { copyFileStatement, type SnowflakeSqlTarget } from './sql.ts';
-import { columnNameOf, columnsOfSchema, tableColumns, type TypedColumn, typeOfInfoSchemaRow } from './typed-columns.ts';
+import { tableNameForTopic } from './table-naming.ts';
+import { columnNameOf, columnsOfSchema, type TypedColumn, tableColumns, typeOfInfoSchemaRow } from './typed-columns.ts';
 import {
   addColumnStatement,
   columnsStatement,
@@ -15,7 +16,6 @@ import {
   truncateCurrentStatement,
   typedCopyStatement,
 } from './typed-sql.ts';
-import { tableNameForTopic } from './table-naming.ts';
 
 export interface TypedTablesOptions extends SnowflakeSqlTarget {
   topic2table: Readonly<Record<string, string>>;
