@@ -83,7 +83,8 @@ try {
     while (scraping) {
       const t = Date.now();
       const texts = await Promise.all([producerPort, consumerPort].map((port) => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '')));
-      scrapes.push({ t, samples: texts.flatMap(parsePromText) });
+      // drawn from the first scrape both apps answered
+      if (scrapes.length > 0 || texts.every((text) => text !== '')) scrapes.push({ t, samples: texts.flatMap(parsePromText) });
       await sleep(Math.max(0, 1000 - (Date.now() - t)));
     }
   })();
@@ -110,7 +111,8 @@ try {
   scraping = false;
   await scraper;
   await Promise.all([producer.stop(), consumer.stop()]);
-  const elapsed = ((scrapes.at(-1)?.t ?? started) - (scrapes[0]?.t ?? started)) / 1000;
+  const t0 = scrapes[0]?.t ?? started;
+  const elapsed = ((scrapes.at(-1)?.t ?? started) - t0) / 1000;
   const drawn = PANELS.map((panel) => {
     const series = new Map();
     for (const target of panel.targets) for (const [legend, points] of evaluate(target, scrapes)) series.set(legend, points);
@@ -125,7 +127,7 @@ try {
     join(values.out, 'dashboard-run.json'),
     `${JSON.stringify(
       {
-        run: { rows, rate, seconds, startedAt: new Date(started).toISOString(), loadAverage: load1, cores: cpus().length, scrapes: scrapes.length, marks: marks.map((m) => ({ atSeconds: (m.at - started) / 1000, what: m.what })) },
+        run: { rows, rate, seconds, startedAt: new Date(started).toISOString(), loadAverage: load1, cores: cpus().length, scrapes: scrapes.length, marks: marks.map((m) => ({ atSeconds: Number(((m.at - t0) / 1000).toFixed(2)), what: m.what })) },
         panels: drawn.map(({ panel, series }) => ({ title: panel.title, unit: panel.unit, series: Object.fromEntries([...series].map(([k, pts]) => [k, pts.map((p: { x: number; y: number }) => [Number(p.x.toFixed(2)), Number(p.y.toPrecision(4))])])) })),
       },
       null,

@@ -85,7 +85,7 @@ export class ProgressBar {
       return;
     }
     const line = `${this.options.label} ${bar(view)} ${text}`;
-    const width = this.stream.columns ?? 120;
+    const width = this.stream.columns || 120; // a pty without a size says 0
     this.stream.write(`\r${line.slice(0, Math.max(20, width - 1))}\x1b[K${last ? '\n' : ''}`);
     this.drawn = !last;
   }
