@@ -399,6 +399,16 @@ describe('SnowflakeStage with typed tables', () => {
     expect(statements(/^MERGE/)[0]).toContain('BETWEEN 10 AND 29');
   });
 
+  it('a stage the VARIANT format filled switches to typed tables: the chain\'s last file is not loaded into a table that does not exist, and the next file creates it', async () => {
+    await stageWith(fake, { tableFormat: 'variant' }).write(ref(0, 9), lines(0, 9));
+    const switched = typed();
+    expect(await switched.recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
+    expect(fake.typedTables.size).toBe(0);
+    await switched.write(ref(10, 19), lines(10, 19), { valueSchemas: [v1], keyFields: ['id'] });
+    expect(fake.typedRows).toHaveLength(10);
+    expect(fake.table).toHaveLength(10);
+  });
+
   it('the variant format stays reachable: one VARIANT table, no typed DDL', async () => {
     await typed({ tableFormat: 'variant', merge: false }).write(ref(0, 9), lines(0, 9), { valueSchemas: [v1], keyFields: ['id'] });
     expect(fake.table).toHaveLength(10);

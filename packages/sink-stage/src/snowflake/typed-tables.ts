@@ -1,4 +1,4 @@
-import { type AvroSchema, ConfigError, type Logger } from '@buyonline/connect-api';
+import type { AvroSchema, Logger } from '@buyonline/connect-api';
 import type { StageFileRef } from '../file-naming.ts';
 import type { FileSchema } from '../stage-store.ts';
 import type { Row, SnowflakeClient } from './client.ts';
@@ -101,22 +101,29 @@ export class TypedTables {
     return rows.map((r) => ({ name: String(r.COLUMN_NAME ?? r.column_name), type: typeOfInfoSchemaRow(r) }));
   }
 
+  /** The table's columns; none when it does not exist (yet). */
   private async columnsOf(table: string): Promise<TypedColumn[]> {
     let columns = this.columns.get(table);
     if (!columns) {
       columns = await this.listColumns(table);
-      if (columns.length === 0 && !this.client.dryRun) {
-        throw new ConfigError(`typed table ${table} does not exist: it is created from the schema of the first file written, and a file was to be loaded before any`);
-      }
-      this.columns.set(table, columns);
+      if (columns.length > 0) this.columns.set(table, columns);
     }
     return columns;
   }
 
-  /** Loads one file into its topic's table; returns the COPY's result rows (the caller reads LOADED/skipped/failed from them). */
+  /**
+   * Loads one file into its topic's table; returns the COPY's result rows (the caller reads
+   * LOADED/skipped/failed from them). A table that does not exist is created before any file of
+   * its topic is spooled, so only a file written before typed tables were turned on (a stage the
+   * VARIANT format filled) finds none: it is not loaded into one, and that is said.
+   */
   async copy(ref: StageFileRef): Promise<Row[]> {
     const table = this.tableOf(ref.topic);
     const columns = await this.columnsOf(table);
+    if (columns.length === 0 && !this.client.dryRun) {
+      this.logger.warn({ table, topic: ref.topic, partition: ref.partition, from: ref.startOffset, to: ref.endOffset }, 'typed table does not exist yet: a file written before typed tables is not loaded into it');
+      return [];
+    }
     if (this.options.typedCopy === 'transform') return this.client.execute(typedCopyStatement(this.options, table, columns, ref));
     const landing = landingTableOf(table);
     await this.landing(table);
@@ -144,7 +151,9 @@ export class TypedTables {
     const table = this.tableOf(ref.topic);
     const current = currentTableOf(table);
     // Both tables widen from the same schemas; a column only the changes table has (merge turned on later) is left out.
-    const inCurrent = new Set((await this.columnsOf(current)).map((c) => c.name));
+    const currentColumns = await this.columnsOf(current);
+    if (currentColumns.length === 0) return; // no file of the topic was written with merging on yet (see copy)
+    const inCurrent = new Set(currentColumns.map((c) => c.name));
     const columns = (await this.columnsOf(table)).filter((c) => inCurrent.has(c.name));
     await this.client.execute(truncateCurrentStatement(this.options, table, current, range));
     await this.client.execute(mergeStatement(this.options, table, current, columns, keys, range));
