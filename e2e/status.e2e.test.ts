@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppName, AppProcess } from './support/app-process.ts';
@@ -131,6 +132,15 @@ describe('status command and endpoint, and the metrics a dashboard needs', () =>
     expect(badHelp(consumerMetrics, 'buyonline_consumer_')).toEqual([]);
 
     expect(await consumer.terminate()).toBe(0);
+
+    // a batch run (its own group, from the start) ends its progress at the end offsets: plain lines, as under CI=true
+    const batch = scenario.consumer('batch', 'batch', { CONSUMER_GROUP: `${scenario.group}-batch`, STAGE_DIR: `${scenario.stageDir}-batch`, CI: 'true' });
+    expect(await batch.start().wait()).toBe(0);
+    const progress = readFileSync(batch.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('batch: '));
+    expect(progress.at(-1)).toMatch(/^batch: ([\d,]+) \/ \1 records \(100\.0%\)/);
+    expect(progress.every((l) => !l.includes('\r'))).toBe(true);
     expect(await producer.terminate()).toBe(0);
   });
 
