@@ -26,6 +26,7 @@ describe('ProgressWatch', () => {
     now = 3_000;
     vi.advanceTimersByTime(1_000);
     watch.stop();
+    watch.stop();
     expect(writes).toEqual(['snapshot: 0 / 400 rows (0.0%)\n', 'snapshot: 200 / 400 rows (50.0%) · 200 rows/s · ETA 1s\n', 'snapshot: 400 / 400 rows (100.0%) · 200 rows/s · done\n']);
   });
 });

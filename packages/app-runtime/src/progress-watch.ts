@@ -23,6 +23,7 @@ export class ProgressWatch {
   private readonly timer: NodeJS.Timeout;
   /** The units the bar is about (once a unit counted, it stays in the sums). */
   private readonly names = new Set<string>();
+  private stopped = false;
 
   constructor(private readonly options: ProgressWatchOptions) {
     this.timer = setInterval(() => this.tick(), options.everyMs ?? 200);
@@ -61,8 +62,10 @@ export class ProgressWatch {
     this.names.clear();
   }
 
-  /** Stops watching; a bar on screen gets its last line. */
+  /** Stops watching; a bar on screen gets its last line. Once. */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     clearInterval(this.timer);
     this.tick();
     this.end();

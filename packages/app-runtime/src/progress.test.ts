@@ -45,6 +45,7 @@ describe('progress text', () => {
   it('reads as done / total, rate and ETA', () => {
     expect(describeProgress({ done: 12_000, total: 50_000, percent: 24, rate: 5_000, etaSeconds: 7.6 }, 'rows')).toBe('12,000 / 50,000 rows (24.0%) · 5,000 rows/s · ETA 8s');
     expect(describeProgress({ done: 10, total: 10, percent: 100, rate: null, etaSeconds: 0 }, 'rows')).toBe('10 / 10 rows (100.0%) · done');
+    expect(describeProgress({ done: 10, total: 10, percent: 100, rate: 0, etaSeconds: 0 }, 'rows')).toBe('10 / 10 rows (100.0%) · done');
   });
 
   it('formats durations and bytes', () => {

@@ -88,7 +88,8 @@ export function formatBytes(bytes: number): string {
 /** "12,000 / 50,000 rows (24.0%) · 5,000 rows/s · ETA 8s": one line of a progress view. */
 export function describeProgress(view: ProgressView, unit: string): string {
   const parts = [view.total === null ? `${formatCount(view.done)} ${unit}` : `${formatCount(view.done)} / ${formatCount(view.total)} ${unit} (${(view.percent ?? 0).toFixed(1)}%)`];
-  if (view.rate !== null) parts.push(`${formatCount(Math.round(view.rate))} ${unit}/s`);
+  // a rate of 0 at the end says nothing (the last samples were all at the end)
+  if (view.rate !== null && !(view.rate === 0 && view.etaSeconds === 0)) parts.push(`${formatCount(Math.round(view.rate))} ${unit}/s`);
   if (view.etaSeconds !== null) parts.push(view.etaSeconds === 0 ? 'done' : `ETA ${formatDuration(view.etaSeconds)}`);
   return parts.join(' · ');
 }
