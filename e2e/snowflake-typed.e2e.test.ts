@@ -120,11 +120,16 @@ describe('typed Snowflake tables on fakesnow: column mapping, ADD COLUMN, MERGE 
     await scenario.cleanup();
   });
 
-  it('loads typed columns exactly once, follows ADD COLUMN, and keeps _CURRENT equal to PostgreSQL through updates, deletes and a truncate', async () => {
+  it('loads typed columns exactly once through a consumer crash, follows ADD COLUMN, and keeps _CURRENT equal to PostgreSQL through updates, deletes and a truncate', async () => {
     const producer = scenario.producer().start();
     const consumer = scenario.consumer('sf-typed', 'stream', snowflakeEnv).start();
+    let victim = scenario.consumer('sf-typed-2', 'stream', { ...snowflakeEnv, FLUSH_RECORDS: '97' }).start();
     await untilCurrentEqualsPostgres('PRODUCTS_CURRENT to hold the snapshot');
-    await runWorkload(scenario.sql, scenario.table, { writers: 3, transactions: 300 });
+    const writes = runWorkload(scenario.sql, scenario.table, { writers: 3, transactions: 600 });
+    // a consumer killed mid-run (its partitions recovered by the others from the publication chain)
+    await victim.kill9();
+    victim = scenario.consumer('sf-typed-3', 'stream', { ...snowflakeEnv, FLUSH_RECORDS: '97' }).start();
+    expect(await writes).toBeGreaterThan(0);
     await scenario.sql.unsafe(`delete from ${scenario.table} where id % 25 = 0`);
     await untilCurrentEqualsPostgres('PRODUCTS_CURRENT to equal PostgreSQL after updates and deletes');
 
@@ -161,6 +166,7 @@ describe('typed Snowflake tables on fakesnow: column mapping, ADD COLUMN, MERGE 
     expect(after.map((r) => r.name)).toEqual(['after truncate 1', 'after truncate 2']);
     expect(await producer.terminate()).toBe(0);
     expect(await consumer.terminate()).toBe(0);
+    expect(await victim.terminate()).toBe(0);
   });
 
   it('replaying a file (its landing COPY, INSERT and MERGE) changes nothing', async () => {

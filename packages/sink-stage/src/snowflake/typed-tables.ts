@@ -143,7 +143,7 @@ export class TypedTables {
       this.unmerged.set(partitionKey, from);
       if (!this.warnedKeyless.has(ref.topic)) {
         this.warnedKeyless.add(ref.topic);
-        this.logger.warn({ topic: ref.topic, from }, 'current table: the key of this topic is not known yet (no keyed record seen); the merge waits for the next file');
+        this.logger.info({ topic: ref.topic, from }, 'current table: the key of this topic is not known yet (no keyed record seen); the merge waits for the next file');
       }
       return;
     }
