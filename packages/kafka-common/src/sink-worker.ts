@@ -269,12 +269,8 @@ export class SinkWorker {
         clock = { lastTimestamp: Number.NaN, high: -1 };
         this.partitionClock.set(key, clock);
       }
-      try {
-        const high = consumer.getWatermarkOffsets(tp.topic, tp.partition).highOffset;
-        if (high >= 0) clock.high = high;
-      } catch {
-        // not fetched from yet: the query below fills it in
-      }
+      const high = cachedHighWatermark(consumer, tp);
+      if (high >= 0) clock.high = high;
       if (clock.high < 0) unknown = true;
       const position = this.tracker.position(tp, this.consumerPosition);
       const labels = { topic: tp.topic, partition: String(tp.partition) };
@@ -311,5 +307,14 @@ export class SinkWorker {
         return; // asked again at the next tick
       }
     }
+  }
+}
+
+/** librdkafka's high watermark of a partition, cached from its last fetch; -1 before any (the worker queries it then). */
+function cachedHighWatermark(consumer: KafkaConsumer, tp: TopicPartitionRef): number {
+  try {
+    return consumer.getWatermarkOffsets(tp.topic, tp.partition).highOffset;
+  } catch {
+    return -1; // nothing fetched from the partition yet
   }
 }
