@@ -258,7 +258,7 @@ function firstTimestamp(records: readonly SourceRecord[]): number | undefined {
   return undefined;
 }
 
-/** Where a commit's records went: the last partitions written, `topic[partition]@offset` (the first offset of that produce). */
+/** Where a commit's records went: up to three partitions, `topic[partition]@offset` (the transaction's first offset there). */
 function describeCommit(metadata: readonly RecordMetadata[]): string {
   const last = new Map<string, string>();
   for (let i = metadata.length - 1; i >= 0 && last.size < 3; i--) {
