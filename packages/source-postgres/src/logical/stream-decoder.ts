@@ -196,6 +196,8 @@ export class StreamDecoder {
       }
       table.offset = { ...freshTableOffset('incremental'), segments: table.offset.segments, segments_until: table.offset.segments_until };
       this.options.incremental.add(table);
+      // its progress starts at 0 of PostgreSQL's estimate of its rows (one query, per signal)
+      await this.options.progress?.begin(this.options.sql(), [table], 'incremental snapshot');
       // The signal's transaction stores the new snapshot state with its position.
       await this.push(txn, this.tablePosition(table));
       this.options.ctx.logger.info({ table: name, xid: txn.xid }, 'execute-snapshot signal: incremental snapshot queued');
