@@ -49,4 +49,4 @@ export {
 } from './snowflake/typed-sql.ts';
 export { StageSinkTask } from './stage-sink-task.ts';
 export type { FileSchema, StageStore } from './stage-store.ts';
-export { toStageRow } from './stage-row.ts';
+export { stageLine, toStageRow } from './stage-row.ts';

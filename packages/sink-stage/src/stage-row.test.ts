@@ -1,6 +1,6 @@
 import type { SinkRecord } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { toStageRow } from './index.ts';
+import { stageLine, toStageRow } from './index.ts';
 
 const TS = 1_700_000_000_123;
 const TS_ISO = '2023-11-14T22:13:20.123Z';
@@ -94,5 +94,36 @@ describe('toStageRow', () => {
   it('writes a truncate as a keyless line that says every earlier row of the table is gone', () => {
     const row = toStageRow(record({ op: 't', before: null, after: null, source, unchanged_toast: [] }, { key: null }));
     expect(row).toEqual({ __op: 't', __deleted: true, __source: source, __processed_at: null, __kafka: { ...kafka, key: null } });
+  });
+});
+
+describe('stageLine', () => {
+  const same = (r: SinkRecord) => expect(stageLine(r)).toBe(r.value == null ? undefined : JSON.stringify(toStageRow(r)));
+  const envelope = (after: Record<string, unknown> | null, extra: Record<string, unknown> = {}) => ({ op: 'u', before: null, after, source, ts_us: 1_700_000_000_123_456, ...extra });
+
+  it('is the text of JSON.stringify(toStageRow(record)) for every kind of record', () => {
+    same(record(envelope({ id: 7, total: '12.30', placed_at: '2024-01-02T03:04:05.123456Z', note: 'a "quoted" \\ line\n', emoji: '😀' })));
+    same(record({ op: 'c', before: null, after: { id: 1 }, source: null }));
+    same(record({ op: 'd', before: { id: 7, total: '1.00' }, after: null, source }));
+    same(record({ op: 't', before: null, after: null, source }, { key: null }));
+    same(record(envelope({ id: 7, big: 'x' }, { unchanged_toast: ['big'] })));
+    same(record(envelope({ id: 7, nan: Number.NaN, inf: Number.NEGATIVE_INFINITY, bytes: Buffer.from([0, 255]), list: [1, Buffer.from([1])], doc: { a: [1, { b: null }] } })));
+    same(record(envelope({ id: 7 }), { key: undefined }));
+    same(record(envelope({ id: 7 }), { key: 'plain-key', topic: 'other "topic"', partition: 0, offset: '9007199254740000' }));
+    same(record({ id: 7, plain: true })); // not an envelope
+    same(record(null)); // tombstone
+    // Columns named like the metadata fields.
+    same(record(envelope({ id: 7, __kafka: 'x', __source: 1, __op: 'col' })));
+    same(record(envelope({ id: 7 }, { source: { db: 'shop', nested: { lsn: '0/1' } } })));
+    same(record(envelope({ id: 7 }, { ts_us: undefined, source: undefined })));
+  });
+
+  it('renders each record’s own source, also when only one field changes from the last one', () => {
+    const sources = [source, { ...source }, { ...source, lsn: '0/16B3750' }, { ...source, lsn: '0/16B3750', extra: 1 }, { db: 'shop' }, source, { ...source, lsn: null }];
+    for (const s of sources) same(record(envelope({ id: 7 }, { source: s })));
+    const nested = { db: 'shop', at: { lsn: '0/1' } };
+    same(record(envelope({ id: 7 }, { source: nested })));
+    nested.at.lsn = '0/2'; // a nested source is never taken from the last one rendered
+    same(record(envelope({ id: 7 }, { source: nested })));
   });
 });

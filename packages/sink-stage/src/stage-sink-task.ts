@@ -2,7 +2,7 @@ import { type AvroSchema, describeError, FencedError, type PluginContext, type S
 import type { StageSinkConfig } from './config.ts';
 import type { StageFileRef } from './file-naming.ts';
 import { LineChunks } from './line-chunks.ts';
-import { toStageRow } from './stage-row.ts';
+import { stageLine } from './stage-row.ts';
 import type { FileSchema, StageStore } from './stage-store.ts';
 
 /** A file handed to the publisher and not published yet. */
@@ -121,15 +121,15 @@ export class StageSinkTask implements SinkTask {
       const offset = Number(record.offset);
       if (buffer.next !== undefined && offset < buffer.next) continue;
       buffer.next = offset + 1;
-      const row = toStageRow(record, offset);
-      if (!row) continue; // tombstone
+      const line = stageLine(record, offset);
+      if (line === undefined) continue; // tombstone
       const content = buffer.content;
       if (content.lines === 0) {
         buffer.firstOffset = offset;
         buffer.openedAt = this.ctx.now();
         buffer.firstTimestamp = record.timestampMs;
       }
-      content.appendLine(JSON.stringify(row));
+      content.appendLine(line);
       const schema = record.valueSchema;
       if (schema !== undefined && buffer.schemas.at(-1) !== schema && !buffer.schemas.includes(schema)) buffer.schemas.push(schema);
       if (buffer.keyFields === undefined && record.key !== null && typeof record.key === 'object') buffer.keyFields = Object.keys(record.key);
