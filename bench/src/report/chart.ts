@@ -91,7 +91,7 @@ export function renderChart(result: BenchResult): string {
       ofLimit,
     );
   const ratios = [
-    ...ratioBar('snapshot', 'initial snapshot / COPY TO STDOUT'),
+    ...ratioBar('snapshot', 'initial snapshot (steady) / COPY TO STDOUT'),
     ...ratioBar('streaming', 'streaming flat out / pg_recvlogical'),
     ...ratioBar('streaming-produce', 'streaming flat out / bare produce'),
     ...ratioBar('stage', 'Kafka → stage / bare consume'),

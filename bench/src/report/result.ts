@@ -96,7 +96,9 @@ const limitOf = (name: string, figure: { rowsPerSec: number } | null) => (figure
 export function buildMeasures(pipeline: PipelineFigures, limits: LimitFigures): Measure[] {
   const { latency } = pipeline;
   return [
-    measure('snapshot', 'initial snapshot, rows/s', 'rows/s', pipeline.snapshot.rowsPerSec, limitOf('COPY … TO STDOUT', limits.copy), { of: 'ratio', op: '>=', value: 0.03 }),
+    // The figure is the steady rate (first snapshot record appended → last), as COPY's is a steady one.
+    measure('snapshot', 'initial snapshot (steady), rows/s', 'rows/s', pipeline.snapshot.steadyRowsPerSec, limitOf('COPY … TO STDOUT', limits.copy), { of: 'ratio', op: '>=', value: 0.03 }),
+    measure('snapshot-from-start', 'initial snapshot from the producer’s start, rows/s', 'rows/s', pipeline.snapshot.rowsPerSec, limitOf('COPY … TO STDOUT', limits.copy), null),
     measure('streaming', 'streaming flat out, rows/s', 'rows/s', pipeline.streaming.rowsPerSec, limitOf('pg_recvlogical pgoutput decode', limits.pgRecvlogical), {
       of: 'ratio',
       op: '>=',
