@@ -47,8 +47,9 @@ export class ProgressMeter {
     const span = first && last ? last.at - first.at : 0;
     const rate = first && last && span > 0 ? ((last.done - first.done) * 1000) / span : null;
     const total = this.total;
-    // an estimate (reltuples) may be passed: the total is at least what was done
-    const shownTotal = total === null ? null : Math.max(total, this.done);
+    // An estimate (reltuples) may be passed: then the total is unknown (not "done") until the
+    // work reports its real total (a finished snapshot's is what it read).
+    const shownTotal = total === null || this.done > total ? null : total;
     const percent = shownTotal === null ? null : shownTotal === 0 ? 100 : Math.min(100, (this.done / shownTotal) * 100);
     let etaSeconds: number | null = null;
     if (shownTotal !== null) {
