@@ -141,8 +141,10 @@ describe('typed Snowflake tables on fakesnow: column mapping, ADD COLUMN, MERGE 
     expect(types).toMatchObject({ ID: 'NUMBER', NAME: 'TEXT', PRICE: 'NUMBER(12,2)', UPDATED_TIMESTAMP: 'TIMESTAMP_TZ', __DELETED: 'BOOLEAN' });
 
     // A column PostgreSQL gains becomes a column of both tables; older rows hold NULL in it.
-    await scenario.sql.unsafe(`alter table ${scenario.table} add column colour text`);
+    await scenario.sql.unsafe(`alter table ${scenario.table} add column colour text, add column attrs jsonb`);
     await scenario.sql.unsafe(`update ${scenario.table} set colour = 'red' where id between 1 and 10`);
+    // A jsonb document lands as a VARIANT; reconcile below compares it by content (PostgreSQL prints it spaced, in jsonb's key order).
+    await scenario.sql.unsafe(`update ${scenario.table} set attrs = '{"size": [1, {"unit": "cm", "w": null}], "a": true}' where id between 5 and 15`);
     await untilCurrentEqualsPostgres('PRODUCTS_CURRENT to carry the new column', true);
     const coloured = await client.execute(`SELECT COUNT(*) AS "N", COUNT("COLOUR") AS "C" FROM ${q('PRODUCTS')}`);
     expect(Number(coloured[0]?.C)).toBeGreaterThanOrEqual(10);
@@ -162,6 +164,7 @@ describe('typed Snowflake tables on fakesnow: column mapping, ADD COLUMN, MERGE 
     // A truncate, then new rows: the current table holds only these.
     await scenario.sql.unsafe(`truncate ${scenario.table}`);
     await scenario.sql.unsafe(`insert into ${scenario.table} (name, category, price, colour) values ('after truncate 1', null, 1.25, 'blue'), ('after truncate 2', 'x', 2.50, null)`);
+    await scenario.sql.unsafe(`update ${scenario.table} set attrs = '{"size": [1, {"unit": "cm", "w": null}], "a": true}' where name = 'after truncate 1'`);
     const after = await untilCurrentEqualsPostgres('PRODUCTS_CURRENT to hold only the rows after the truncate', true);
     expect(after.map((r) => r.name)).toEqual(['after truncate 1', 'after truncate 2']);
     expect(await producer.terminate()).toBe(0);

@@ -36,6 +36,21 @@ describe('canonical values: PostgreSQL text output and the stage JSON meet in on
     expect(fromStage(col(kind), stage)).toBe(canonical);
   });
 
+  it('json and jsonb by their content: the spacing and key order PostgreSQL prints meet the compact JSON a typed Snowflake table gives back', () => {
+    const canonical = '{"a":1,"b":[1,{"c":"x","d":null}]}';
+    expect(kindOf('json', 'b')).toBe('json');
+    expect(kindOf('jsonb', 'b')).toBe('json');
+    expect(fromPgText(col('json'), '{"b": [1, {"d": null, "c": "x"}], "a": 1}')).toBe(canonical);
+    expect(fromStage(col('json'), '{"a":1,"b":[1,{"c":"x","d":null}]}')).toBe(canonical); // TO_VARCHAR of the VARIANT
+    expect(fromStage(col('json'), { b: [1, { c: 'x', d: null }], a: 1 })).toBe(canonical); // a VARIANT read as an object
+    expect(fromStage(col('json'), '{"b": [1, {"d": null, "c": "x"}], "a": 1}')).toBe(canonical); // the local stage carries PostgreSQL's text
+    expect(fromPgText(col('json'), '"text"')).toBe('"text"');
+    expect(fromPgText(col('json', true), '{"{\\"a\\": 1}",NULL}')).toBe('["{\\"a\\":1}",null]');
+    // a value that is not JSON is compared as the text it is, on both sides
+    expect(fromPgText(col('json'), 'not json')).toBe('not json');
+    expect(fromPgText(col('json'), '{"a": 1}')).not.toBe(fromPgText(col('json'), '{"a": 2}'));
+  });
+
   it('SQL NULL, a JSON null and a missing value are all null', () => {
     expect(fromPgText(col('text'), null)).toBeNull();
     expect(fromStage(col('text'), null)).toBeNull();

@@ -9,13 +9,16 @@
  *   with its declared scale arrives as exactly that many places: `10.00`);
  * - bool: `true` / `false`; date `YYYY-MM-DD`; time `HH:MM:SS.ffffff`; timestamp
  *   `YYYY-MM-DDTHH:MM:SS.ffffff`; timestamptz the same in UTC with `Z`; bytea `\x…` (hex);
- * - anything else (text, varchar, char(n) with its padding, enum, json, uuid, …): the type's
- *   text output, as the source carries it;
+ * - json and jsonb: the compact JSON of the parsed value with every object's keys sorted
+ *   (PostgreSQL's spacing and jsonb's key order meet a VARIANT's text); text that does not
+ *   parse stays as it is;
+ * - anything else (text, varchar, char(n) with its padding, enum, uuid, …): the type's text
+ *   output, as the source carries it;
  * - arrays: the JSON text of the array of canonical elements (`["1",null]`).
  */
 
 /** How a column's values are rendered and ordered; mirrors the source's type mapping. */
-export type ValueKind = 'int' | 'float' | 'numeric' | 'bool' | 'date' | 'time' | 'timestamp' | 'timestamptz' | 'bytea' | 'uuid' | 'text';
+export type ValueKind = 'int' | 'float' | 'numeric' | 'bool' | 'date' | 'time' | 'timestamp' | 'timestamptz' | 'bytea' | 'uuid' | 'json' | 'text';
 
 const NAMED_KINDS: Readonly<Record<string, ValueKind>> = {
   int2: 'int',
@@ -31,6 +34,8 @@ const NAMED_KINDS: Readonly<Record<string, ValueKind>> = {
   timestamptz: 'timestamptz',
   bytea: 'bytea',
   uuid: 'uuid',
+  json: 'json',
+  jsonb: 'json',
 };
 
 export interface ColumnSpec {
@@ -57,11 +62,31 @@ function floatText(text: string): string {
   return Number.isNaN(n) ? text : String(n);
 }
 
+/** A JSON value with the keys of every object in code point order, for a canonical text. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort(compareText)) out[key] = sortedKeys((value as Record<string, unknown>)[key]);
+  return out;
+}
+
+/** A JSON document's canonical text; text that is not JSON as it is. */
+function jsonText(text: string): string {
+  try {
+    return JSON.stringify(sortedKeys(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
+
 /** One PostgreSQL text output (never null) → its canonical form. */
 function scalarFromPg(kind: ValueKind, text: string): string {
   switch (kind) {
     case 'float':
       return floatText(text);
+    case 'json':
+      return jsonText(text);
     case 'bool':
       return text === 't' || text === 'true' ? 'true' : text === 'f' || text === 'false' ? 'false' : text;
     case 'time': {
@@ -91,6 +116,7 @@ export function fromPgText(column: ColumnSpec, text: string | null): string | nu
 
 function scalarFromStage(kind: ValueKind, value: unknown): string | null {
   if (value === null || value === undefined) return null;
+  if (kind === 'json') return typeof value === 'string' ? jsonText(value) : JSON.stringify(sortedKeys(value));
   if (typeof value === 'string') return kind === 'float' ? floatText(value) : value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
@@ -233,6 +259,7 @@ export function keyOrder(column: ColumnSpec, sqlColumn: string): { compare: (a: 
     case 'float':
       return { compare: compareFloats, orderBy: sqlColumn };
     case 'text':
+    case 'json':
       return { compare: compareText, orderBy: `format('%s', ${sqlColumn}) collate "C"` };
     default:
       return { compare: compareText, orderBy: sqlColumn };
