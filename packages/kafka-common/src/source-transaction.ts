@@ -1,6 +1,7 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { RecordMetadata } from '@buyonline/connect-api';
 import { CdcError, describeError, FencedError } from '@buyonline/connect-api';
+import type { ProducerTransaction, TransactionalProducer } from './native-transactional-producer.ts';
 import type { PreparedBatch } from './source-batch.ts';
 
 /** Messages per produce call. */
@@ -35,12 +36,12 @@ export class SourceTransaction {
   private readonly metadata = new Map<string, RecordMetadata>();
 
   private constructor(
-    private readonly tx: KafkaJS.Transaction,
+    private readonly tx: ProducerTransaction,
     /** When it began (ms). */
     readonly started: number,
   ) {}
 
-  static async begin(producer: KafkaJS.Producer, now: number): Promise<SourceTransaction> {
+  static async begin(producer: TransactionalProducer, now: number): Promise<SourceTransaction> {
     try {
       return new SourceTransaction(await producer.transaction(), now);
     } catch (err) {
@@ -145,9 +146,10 @@ const FENCED_CODES = new Set([-144, 47, 90]);
 /** A Kafka failure as the worker treats it: fenced and fatal errors stop; anything else is waited out. */
 export function kafkaError(what: string, err: unknown): CdcError {
   if (err instanceof CdcError) return err;
-  const e = err as { fatal?: boolean; code?: number; message?: string };
+  // KafkaJS-style errors say `fatal`, librdkafka's own (LibrdKafkaError) `isFatal`.
+  const e = err as { fatal?: boolean; isFatal?: boolean; code?: number; message?: string };
   const fenced = FENCED_CODES.has(e.code ?? 0) || /fenced/i.test(e.message ?? '');
   if (fenced) return new FencedError(`${what}: another producer with the same transactional id took over (${describeError(err)})`, { cause: err });
   // A fatal producer error is retried too: each session starts a new producer.
-  return new CdcError('CONNECTION_FAILED', `${what}: ${e.fatal ? 'fatal producer error: ' : ''}${describeError(err)}`, { cause: err, retriable: true });
+  return new CdcError('CONNECTION_FAILED', `${what}: ${e.fatal || e.isFatal ? 'fatal producer error: ' : ''}${describeError(err)}`, { cause: err, retriable: true });
 }

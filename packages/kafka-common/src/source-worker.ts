@@ -6,6 +6,7 @@ import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 import { readSourceOffsets } from './offset-store.ts';
 import { BatchPreparer } from './source-batch.ts';
 import { kafkaError, type SourceTransaction } from './source-transaction.ts';
+import { NativeTransactionalProducer } from './native-transactional-producer.ts';
 import { pipelineTransactionalIds, TransactionPipeline } from './transaction-pipeline.ts';
 import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
 
@@ -107,7 +108,7 @@ export class SourceWorker {
     const backoff = new Backoff(1_000, 30_000);
     while (!signal.aborted) {
       try {
-        await this.session(client, serde, signal, log, () => {
+        await this.session(serde, signal, log, () => {
           backoff.reset();
           this.retrying = false;
         });
@@ -129,21 +130,29 @@ export class SourceWorker {
    * positions, start the task from them and pump until the signal aborts or something fails.
    */
   private async session(
-    client: ReturnType<typeof createKafka>,
     serde: AvroProducerSerde,
     signal: AbortSignal,
     log: Logger,
     progressed: () => void,
   ): Promise<void> {
     const { task, kafka, ctx } = this.options;
-    const producerConfig = (transactionalId: string) => ({
-      kafkaJS: { transactionalId, idempotent: true, maxInFlightRequests: 5 },
-      'transaction.timeout.ms': this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS,
-      // A light stream is sent at once; under load batches fill while requests are in flight.
-      'linger.ms': 1,
-    });
+    const transactionTimeoutMs = this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+    const producer = (transactionalId: string) =>
+      new NativeTransactionalProducer(
+        kafka,
+        {
+          'transactional.id': transactionalId,
+          'max.in.flight.requests.per.connection': 5,
+          'transaction.timeout.ms': transactionTimeoutMs,
+          // A light stream is sent at once; under load batches fill while requests are in flight.
+          'linger.ms': 1,
+        },
+        log,
+        // A delivery waits out what the transaction may last (librdkafka fails a message past it, and the commit with it).
+        transactionTimeoutMs + 60_000,
+      );
     const [first, second] = pipelineTransactionalIds(this.options.transactionalId);
-    const pipeline = new TransactionPipeline([client.producer(producerConfig(first)), client.producer(producerConfig(second))], () => ctx.now());
+    const pipeline = new TransactionPipeline([producer(first), producer(second)], () => ctx.now());
     const preparer = new BatchPreparer({
       connector: this.options.connector,
       serde,
@@ -231,7 +240,7 @@ export class SourceWorker {
       records: this.stats.records,
       deadLettered: this.stats.deadLettered,
       lastCommitAt: now,
-      ...(metadata.length > 0 ? { lastCommit: describeCommit(metadata) } : {}),
+      ...(metadata.length > 0 ? { lastCommit: describeCommit(metadata) } : tx.topics.size > 0 ? { lastCommit: describeTopics(tx) } : {}),
     });
   }
 
@@ -256,6 +265,12 @@ function firstTimestamp(records: readonly SourceRecord[]): number | undefined {
     if (ts !== undefined && !(records[i] as SourceRecord).positionOnly) return ts;
   }
   return undefined;
+}
+
+/** Where a commit's records went when the producer does not report offsets: up to three topics, `topic (N records)`. */
+function describeTopics(tx: SourceTransaction): string {
+  const shown = [...tx.topics].slice(0, 3).map(([topic, counts]) => `${topic} (${counts.records} records)`);
+  return tx.topics.size > 3 ? `${shown.join(', ')} (+${tx.topics.size - 3})` : shown.join(', ');
 }
 
 /** Where a commit's records went: up to three partitions, `topic[partition]@offset` (the transaction's first offset there). */

@@ -1,5 +1,5 @@
-import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { RecordMetadata } from '@buyonline/connect-api';
+import type { TransactionalProducer } from './native-transactional-producer.ts';
 import type { PreparedBatch } from './source-batch.ts';
 import { kafkaError, SourceTransaction } from './source-transaction.ts';
 
@@ -36,7 +36,7 @@ export class TransactionPipeline {
   private failure: unknown;
 
   constructor(
-    private readonly producers: readonly [KafkaJS.Producer, KafkaJS.Producer],
+    private readonly producers: readonly [TransactionalProducer, TransactionalProducer],
     private readonly now: () => number,
   ) {}
 
@@ -72,7 +72,7 @@ export class TransactionPipeline {
       const producer = this.next;
       this.next = (this.next + 1) % this.producers.length;
       await this.idle[producer];
-      const tx = await SourceTransaction.begin(this.producers[producer] as KafkaJS.Producer, this.now());
+      const tx = await SourceTransaction.begin(this.producers[producer] as TransactionalProducer, this.now());
       this.uncommitted.add(tx);
       this.open = { tx, producer };
     }

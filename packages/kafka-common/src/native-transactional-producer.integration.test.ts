@@ -1,0 +1,87 @@
+import type { Message } from '@confluentinc/kafka-javascript';
+import { FencedError, noopContext } from '@buyonline/connect-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KafkaConfig } from './config.ts';
+import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics } from './kafka-clients.ts';
+import { NativeTransactionalProducer } from './native-transactional-producer.ts';
+import { kafkaError } from './source-transaction.ts';
+
+const kafka: KafkaConfig = { brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(','), clientId: `it-native-${process.pid}` };
+const topic = `it-native-${process.pid}-${Date.now() % 100000}`;
+const client = createKafka(kafka, noopContext().logger);
+const log = noopContext().logger;
+const producer = (id: string) => new NativeTransactionalProducer(kafka, { 'transactional.id': `${topic}-${id}`, 'linger.ms': 1 }, log, 30_000);
+
+/** Every committed record of the topic (read_committed), from the start. */
+async function readCommitted(expected: number): Promise<Message[]> {
+  const consumer = createRawConsumer(kafka, { 'group.id': `${topic}-reader-${Math.random()}` });
+  await connectRaw(consumer);
+  consumer.subscribe([topic]);
+  const out: Message[] = [];
+  const until = Date.now() + 20_000;
+  try {
+    while (Date.now() < until && out.length < expected) out.push(...(await consumeRaw(consumer, 1000)));
+    // a little longer: nothing more may come (an aborted record would)
+    const extra = Date.now() + 1_500;
+    while (Date.now() < extra) out.push(...(await consumeRaw(consumer, 1000)));
+  } finally {
+    await disconnectRaw(consumer);
+  }
+  return out;
+}
+
+beforeAll(() => ensureTopics(client, [{ topic, numPartitions: 3 }]));
+afterAll(async () => {
+  const admin = client.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+describe('NativeTransactionalProducer (librdkafka API, no delivery report per message)', () => {
+  it('commits what it sent, with keys, headers and the partitions the KafkaJS-style producer picks; aborted records never show', async () => {
+    const p = producer('a');
+    await p.connect();
+    const committed = await p.transaction();
+    const keys = Array.from({ length: 30 }, (_, i) => `key-${i}`);
+    // A send resolves once its records are delivered; several in flight resolve each.
+    await Promise.all([
+      committed.send({ topic, messages: keys.slice(0, 15).map((key) => ({ key, value: Buffer.from(`v ${key}`), headers: { h: 'x' } })) }),
+      committed.send({ topic, messages: keys.slice(15).map((key) => ({ key, value: `v ${key}` })) }),
+    ]);
+    await committed.commit();
+    const aborted = await p.transaction();
+    await aborted.send({ topic, messages: [{ key: 'aborted', value: 'never' }] });
+    await aborted.abort();
+    await p.disconnect();
+
+    // The KafkaJS-style producer's partition for each key (murmur2, as Java's).
+    const kjs = client.producer({ kafkaJS: { idempotent: true } });
+    await kjs.connect();
+    const placed = await kjs.send({ topic: `${topic}`, messages: [{ key: 'key-7', value: 'kafkajs' }] });
+    await kjs.disconnect();
+
+    const records = await readCommitted(31);
+    const ours = records.filter((m) => String(m.value).startsWith('v '));
+    expect(ours.map((m) => String(m.key)).sort()).toEqual([...keys].sort());
+    expect(records.some((m) => String(m.value) === 'never')).toBe(false);
+    expect(ours.find((m) => String(m.key) === 'key-0')?.headers).toEqual([{ h: Buffer.from('x') }]);
+    expect(ours.find((m) => String(m.key) === 'key-7')?.partition).toBe(placed[0]?.partition);
+  }, 60_000);
+
+  it('a second producer with the same transactional id fences the first: its commit fails as fenced', async () => {
+    const first = producer('fence');
+    await first.connect();
+    const tx = await first.transaction();
+    await tx.send({ topic, messages: [{ key: 'zombie', value: 'z' }] });
+    const second = producer('fence');
+    await second.connect(); // aborts the first's open transaction and fences it
+    const err = await tx.commit().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(kafkaError('commit', err)).toBeInstanceOf(FencedError);
+    await first.disconnect().catch(() => undefined);
+    await second.disconnect();
+  }, 60_000);
+});
