@@ -1,21 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkMetricSpecs } from '@buyonline/app-runtime';
+import { checkMetricSpecs, emittedMetricNames as emitted } from '@buyonline/app-runtime';
 import { SOURCE_WORKER_METRICS } from '@buyonline/kafka-common';
 import { postgresSourcePlugin } from '@buyonline/source-postgres';
 import { describe, expect, it } from 'vitest';
 
 const declared = [...SOURCE_WORKER_METRICS, ...(postgresSourcePlugin.metrics ?? [])];
-
-/** Metric names emitted in a package's sources (`metrics.count('name'`, gauge, observe), tests left out. */
-function emitted(dir: string, only?: RegExp): string[] {
-  const names = new Set<string>();
-  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    if (!entry.endsWith('.ts') || entry.endsWith('.test.ts') || (only && !only.test(entry))) continue;
-    for (const m of readFileSync(join(dir, entry), 'utf8').matchAll(/metrics\.(?:count|gauge|observe)\('([a-z_]+)'/g)) names.add(m[1] as string);
-  }
-  return [...names].sort();
-}
 
 describe("the producer's metrics", () => {
   it('each has a help text other than its name and a unit suffix', () => {

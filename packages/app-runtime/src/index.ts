@@ -4,6 +4,7 @@ export { startHealthServer, type HealthServer, type HealthState } from './health
 export { renderHelp, type HelpOptions, type HelpShortcutGroup } from './help.ts';
 export { createLogger, type LogLevel } from './logger.ts';
 export { APP_NODE_OPTIONS } from './node-options.ts';
+export { emittedMetricNames } from './metric-usage.ts';
 export { checkMetricSpecs, PrometheusMetrics } from './metrics.ts';
 export { describeProgress, formatBytes, formatCount, formatDuration, ProgressMeter, type ProgressView } from './progress.ts';
 export { ProgressBar, progressOutput, type ProgressBarOptions, type ProgressOutput } from './progress-bar.ts';
