@@ -1,6 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { noopContext, Redacted } from '@buyonline/connect-api';
 import {
   columnsStatement,
   copyFileStatement,
@@ -10,14 +7,13 @@ import {
   listStatement,
   mergeStatement,
   parseListedFile,
-  SdkSnowflakeClient,
   type SnowflakeSqlTarget,
   type StageFileRef,
   tableColumns,
 } from '@buyonline/sink-stage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FAKESNOW_URL, fakesnowClient, fakesnowStageEnv, fakesnowUp } from './support/fakesnow.ts';
 import { readTopic } from './support/kafka-topic.ts';
-import { repoRoot } from './support/native-stack.ts';
 import { runReconcile } from './support/reconcile.ts';
 import { runWorkload, Scenario, waitFor } from './support/scenario.ts';
 
@@ -29,37 +25,20 @@ import { runWorkload, Scenario, waitFor } from './support/scenario.ts';
  * fakesnow's INSERT/MERGE/DELETE answers need the middleware of tooling/fakesnow/server.py that
  * adds `returned` (an older running fakesnow: `fakesnow.sh down && fakesnow.sh up`).
  */
-const PORT = process.env.FAKESNOW_PORT ?? '28090';
-const ACCESS_URL = `http://127.0.0.1:${PORT}`;
 
 describe('typed Snowflake tables on fakesnow: column mapping, ADD COLUMN, MERGE into _CURRENT, reconcile', () => {
   const scenario = new Scenario('sftyped', inject('endpoints'));
   const database = `E2E_${scenario.id.toUpperCase()}`;
   const target: SnowflakeSqlTarget = { database, schema: 'CDC', stageName: 'CDC_STAGE', pathPrefix: 'cdc', pathStyle: 'plain', targetTable: 'UNUSED', variantColumn: 'RECORD' };
   const snowflakeEnv: Record<string, string> = {
-    STAGE: 'snowflake',
-    SNOWFLAKE_ACCESS_URL: ACCESS_URL,
-    SNOWFLAKE_ACCOUNT: 'fakesnow',
-    SNOWFLAKE_USERNAME: 'fake',
-    SNOWFLAKE_PASSWORD: 'snow',
-    SNOWFLAKE_DATABASE: database,
-    SNOWFLAKE_SCHEMA: target.schema,
-    SNOWFLAKE_STAGE: target.stageName,
-    SNOWFLAKE_PATH_PREFIX: target.pathPrefix,
-    SNOWFLAKE_PATH_STYLE: 'plain',
-    SNOWFLAKE_LIST_WHOLE_STAGE: 'true',
-    SNOWFLAKE_LOAD: 'true',
+    ...fakesnowStageEnv(database, target),
     SNOWFLAKE_CREATE_OBJECTS: 'true',
     SNOWFLAKE_TABLE_FORMAT: 'typed',
     SNOWFLAKE_TOPIC2TABLE_MAP: `${scenario.topic}:PRODUCTS`,
     SNOWFLAKE_TYPED_COPY: 'via-variant',
     SNOWFLAKE_MERGE: 'true',
   };
-  const client = new SdkSnowflakeClient(
-    { account: 'fakesnow', username: 'fake', password: new Redacted('snow'), database, schema: target.schema, accessUrl: ACCESS_URL },
-    noopContext().logger,
-    3,
-  );
+  const client = fakesnowClient(database, target.schema);
   const q = (table: string) => `"${database}"."CDC"."${table}"`;
   interface Current {
     id: number;
@@ -101,17 +80,17 @@ describe('typed Snowflake tables on fakesnow: column mapping, ADD COLUMN, MERGE 
     );
 
   beforeAll(async () => {
-    execFileSync('bash', [join(repoRoot, 'tooling', 'fakesnow', 'fakesnow.sh'), 'up'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FAKESNOW_PORT: PORT } });
+    fakesnowUp();
     // fakesnow must answer DML (the middleware adds `returned`), or every INSERT/MERGE would hang. On a connection
     // of its own: CREATE DATABASE makes the new database the session's current one (and fakesnow keeps load history per database).
     const probe = `"E2E_DML_${scenario.id.toUpperCase()}"`;
-    const prober = new SdkSnowflakeClient({ account: 'fakesnow', username: 'fake', password: new Redacted('snow'), database: 'E2E_DML', schema: 'P', accessUrl: ACCESS_URL }, noopContext().logger, 3);
+    const prober = fakesnowClient('E2E_DML', 'P');
     await prober.execute(`CREATE DATABASE IF NOT EXISTS ${probe}`);
     await prober.execute(`CREATE SCHEMA IF NOT EXISTS ${probe}."P"`);
     await prober.execute(`CREATE TABLE IF NOT EXISTS ${probe}."P"."T" ("A" NUMBER)`);
     const answered = await Promise.race([prober.execute(`INSERT INTO ${probe}."P"."T" ("A") VALUES (1)`).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
     await prober.close();
-    if (!answered) throw new Error(`fakesnow on ${ACCESS_URL} does not answer INSERTs: it runs an older tooling/fakesnow/server.py; restart it (fakesnow.sh down && fakesnow.sh up)`);
+    if (!answered) throw new Error(`fakesnow on ${FAKESNOW_URL} does not answer INSERTs: it runs an older tooling/fakesnow/server.py; restart it (fakesnow.sh down && fakesnow.sh up)`);
     await scenario.seed(1_000);
   });
   afterAll(async () => {

@@ -1,20 +1,17 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { noopContext, Redacted } from '@buyonline/connect-api';
 import {
   copyStatement,
   listStatement,
   parseListedFile,
   putStatement,
-  SdkSnowflakeClient,
   selectLoadedStatement,
   type SnowflakeSqlTarget,
   stageFileName,
 } from '@buyonline/sink-stage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { fakesnowClient, fakesnowStageEnv, fakesnowUp } from './support/fakesnow.ts';
 import { readTopic } from './support/kafka-topic.ts';
-import { repoRoot } from './support/native-stack.ts';
 import { runReconcile } from './support/reconcile.ts';
 import { type PgRow, runWorkload, Scenario, sleep, waitFor } from './support/scenario.ts';
 
@@ -24,8 +21,6 @@ import { type PgRow, runWorkload, Scenario, sleep, waitFor } from './support/sce
  * offset committed. fakesnow needs plain partition folders and whole-stage LISTs (see
  * docs/snowflake.md). The table must end up holding each Kafka record once.
  */
-const PORT = process.env.FAKESNOW_PORT ?? '28090';
-const ACCESS_URL = `http://127.0.0.1:${PORT}`;
 
 interface TableLine {
   id: number;
@@ -54,28 +49,13 @@ describe('Snowflake stage on fakesnow: PUT, COPY INTO with load history, reconci
     variantColumn: 'RECORD',
   };
   const snowflakeEnv: Record<string, string> = {
-    STAGE: 'snowflake',
-    SNOWFLAKE_ACCESS_URL: ACCESS_URL,
-    SNOWFLAKE_ACCOUNT: 'fakesnow',
-    SNOWFLAKE_USERNAME: 'fake',
-    SNOWFLAKE_PASSWORD: 'snow',
-    SNOWFLAKE_DATABASE: database,
-    SNOWFLAKE_SCHEMA: target.schema,
-    SNOWFLAKE_STAGE: target.stageName,
-    SNOWFLAKE_PATH_PREFIX: target.pathPrefix,
-    SNOWFLAKE_PATH_STYLE: 'plain',
-    SNOWFLAKE_LIST_WHOLE_STAGE: 'true',
-    SNOWFLAKE_LOAD: 'true',
+    ...fakesnowStageEnv(database, target),
     SNOWFLAKE_TABLE: target.targetTable,
     // this suite is about delivery into the one VARIANT table (typed tables: snowflake-typed.e2e.test.ts)
     SNOWFLAKE_TABLE_FORMAT: 'variant',
     SNOWFLAKE_CREATE_OBJECTS: 'true',
   };
-  const client = new SdkSnowflakeClient(
-    { account: 'fakesnow', username: 'fake', password: new Redacted('snow'), database, schema: target.schema, accessUrl: ACCESS_URL },
-    noopContext().logger,
-    3,
-  );
+  const client = fakesnowClient(database, target.schema);
   const tableLines = async (): Promise<TableLine[]> =>
     (await client.execute(selectLoadedStatement(target))).map((r) => (typeof r.RECORD === 'string' ? JSON.parse(r.RECORD) : r.RECORD) as TableLine);
   const spooled = () =>
@@ -84,10 +64,7 @@ describe('Snowflake stage on fakesnow: PUT, COPY INTO with load history, reconci
       : [];
 
   beforeAll(async () => {
-    execFileSync('bash', [join(repoRoot, 'tooling', 'fakesnow', 'fakesnow.sh'), 'up'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, FAKESNOW_PORT: PORT },
-    });
+    fakesnowUp();
     await scenario.seed(3_000);
   });
   afterAll(async () => {
