@@ -39,6 +39,12 @@ export const producerEnvSchema = z.object({
     .positive()
     .default(1_000_000)
     .describe('A record larger than this (key + value) goes to SOURCE_DLQ_TOPIC with the reason; keep it at or below the topic\'s max.message.bytes.'),
+  KAFKA_UNDELIVERED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024)
+    .describe('Bytes of records handed to the Kafka client and not yet acknowledged by the brokers, at most (the client holds a copy of each until then); beyond it the producer waits for deliveries.'),
   HEALTH_HOST: z.string().default('127.0.0.1').describe('Address of the health/metrics endpoint (0.0.0.0 in a container).'),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8088).describe('Port of /health and /metrics (0: any free port).'),
   HEALTH_STALL_MS: z.coerce
@@ -69,8 +75,10 @@ export const SOURCE_SHORTCUTS: Record<string, EnvShortcuts> = {
     // a literal topic name is a template without placeholders: allowed for one table
     TOPIC: 'topicTemplate',
     POLL_BATCH_SIZE: 'batchSize',
+    POLL_BATCH_BYTES: 'batchBytes',
     POLL_INTERVAL_MS: 'pollIntervalMs',
     SNAPSHOT_CHUNK_SIZE: 'snapshotChunkSize',
+    SNAPSHOT_CHUNK_BYTES: 'snapshotChunkBytes',
     SNAPSHOT_PARALLELISM: 'snapshotParallelism',
     HEARTBEAT_INTERVAL_MS: 'heartbeatIntervalMs',
     SLOT_LAG_WARN_BYTES: 'slotLagWarnBytes',

@@ -52,12 +52,28 @@ export const postgresSourceConfigSchema = z
       .default('{prefix}.{schema}.{table}')
       .describe('Topic of each table: {prefix}, {schema} and {table} are replaced; a name without {table} is allowed for one table only.'),
     batchSize: z.coerce.number().int().positive().max(100_000).default(2000).describe('Rows per poll (and per Kafka transaction).'),
+    batchBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024)
+      .describe(
+        'Bytes per poll of the stream, as well as batchSize rows (the text of the values: a row of wide text fills it sooner); the change queue between the replication stream and the polls holds up to four polls\' worth.',
+      ),
     pollIntervalMs: z.coerce.number().int().positive().default(500).describe('Wait between polls when nothing changed.'),
     slot: plainName('a replication slot name').default('buyonline_cdc').describe('Logical replication slot (durable; created when missing). One slot serves every table.'),
     publication: plainName('a publication name')
       .default('buyonline_cdc')
       .describe('Publication of the captured tables (created when missing; captured tables are added to it, published via the partition root).'),
     snapshotChunkSize: z.coerce.number().int().positive().default(5000).describe('Rows per primary-key chunk of a snapshot.'),
+    snapshotChunkBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024)
+      .describe(
+        'Bytes the snapshot reads at once, shared by its parallel readers (the text of the values): a chunk of wide rows holds fewer than snapshotChunkSize, judged by the widest row of the table\'s last chunk; one more is read ahead.',
+      ),
     snapshotParallelism: z.coerce
       .number()
       .int()

@@ -1,11 +1,21 @@
 import type { SourceRecord } from '@buyonline/connect-api';
+import { recordBytes } from './value-bytes.ts';
 
 /**
  * What the WAL gave, in order: change records (inside a source transaction), the record that
  * closes a source transaction (its position), and the end of a transaction without captured
  * changes (only to be confirmed).
  */
-type Item = { kind: 'record'; record: SourceRecord } | { kind: 'end'; record: SourceRecord; lsn: string } | { kind: 'ack'; lsn: string };
+type Item = { kind: 'record'; record: SourceRecord; bytes: number } | { kind: 'end'; record: SourceRecord; bytes: number; lsn: string } | { kind: 'ack'; lsn: string };
+
+/** What one poll takes at most, in records and in bytes (about: `recordBytes`); the queue holds up to four polls' worth. */
+export interface BatchLimits {
+  records: number;
+  bytes: number;
+}
+
+/** Polls' worth the queue holds before the stream waits. */
+const QUEUED_BATCHES = 4;
 
 export interface Batch {
   records: SourceRecord[];
@@ -17,13 +27,17 @@ export interface Batch {
 
 /**
  * A bounded queue between the WAL stream and the worker's polls. The stream waits (pausing the
- * replication connection) while more than `limit` records wait; a batch never opens a source
- * transaction it cannot close unless that transaction is the only work left.
+ * replication connection) while more than four batches' worth of records, or of bytes, wait; a
+ * batch never opens a source transaction it cannot close unless that transaction is the only work
+ * left. Bytes are estimated from the records' values (string and Buffer lengths), so a table of
+ * wide rows is held a few dozen rows at a time, not thousands.
  */
 export class ChangeQueue {
-  private items: Item[] = [];
+  /** Items from `head` on wait; the slots before it were taken (emptied, so their records can be collected). */
+  private items: (Item | undefined)[] = [];
   private head = 0;
   private records = 0;
+  private bytes = 0;
   /** Complete source transactions waiting (their closing record is queued). */
   private ends = 0;
   /** The last record handed out left its Kafka transaction open. */
@@ -31,19 +45,19 @@ export class ChangeQueue {
   private drained: (() => void) | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly batch: BatchLimits) {}
 
   get waiting(): boolean {
     return this.head < this.items.length;
   }
 
   async push(record: SourceRecord): Promise<void> {
-    await this.add({ kind: 'record', record });
+    await this.add({ kind: 'record', record, bytes: recordBytes(record) });
   }
 
   async end(record: SourceRecord, lsn: string): Promise<void> {
     this.ends++;
-    await this.add({ kind: 'end', record, lsn });
+    await this.add({ kind: 'end', record, bytes: recordBytes(record), lsn });
   }
 
   async ack(lsn: string): Promise<void> {
@@ -52,9 +66,14 @@ export class ChangeQueue {
 
   private async add(item: Item): Promise<void> {
     this.items.push(item);
-    if (item.kind !== 'ack') this.records++;
+    if (item.kind !== 'ack') {
+      this.records++;
+      this.bytes += item.bytes;
+    }
     this.wake?.();
-    if (this.records > this.limit) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.records > this.batch.records * QUEUED_BATCHES || this.bytes > this.batch.bytes * QUEUED_BATCHES) {
+      await new Promise<void>((resolve) => (this.drained = resolve));
+    }
   }
 
   /** Resolves when something is queued, after `timeoutMs`, or when the signal aborts. */
@@ -73,11 +92,14 @@ export class ChangeQueue {
     });
   }
 
-  /** Up to `max` records; `sourceTxnOpen` tells whether the stream is inside a source transaction now. */
-  take(max: number, sourceTxnOpen: () => boolean): Batch {
+  /** Up to a batch's worth of records (at least one); `sourceTxnOpen` tells whether the stream is inside a source transaction now. */
+  take(sourceTxnOpen: () => boolean): Batch {
     const batch: Batch = { records: [], endLsn: undefined, ackNow: undefined };
-    while (this.head < this.items.length && batch.records.length < max) {
-      const item = this.items[this.head++] as Item;
+    const max = this.batch.records;
+    let bytes = 0;
+    while (this.head < this.items.length && batch.records.length < max && bytes < this.batch.bytes) {
+      const item = this.items[this.head] as Item;
+      this.items[this.head++] = undefined;
       if (item.kind === 'ack') {
         // Nothing captured in that transaction: confirm it now if nothing is in flight, else with this batch.
         if (batch.records.length === 0 && !this.handedOpen) batch.ackNow = item.lsn;
@@ -85,6 +107,8 @@ export class ChangeQueue {
         continue;
       }
       this.records--;
+      this.bytes -= item.bytes;
+      bytes += item.bytes;
       batch.records.push(item.record);
       if (item.kind === 'end') {
         this.ends--;
@@ -99,7 +123,7 @@ export class ChangeQueue {
     }
     const last = batch.records.at(-1);
     if (last) this.handedOpen = last.inTransaction === true;
-    if (this.records <= max) {
+    if (this.records <= max && this.bytes <= this.batch.bytes) {
       this.drained?.();
       this.drained = undefined;
     }
@@ -114,6 +138,7 @@ export class ChangeQueue {
     this.items = [];
     this.head = 0;
     this.records = 0;
+    this.bytes = 0;
     this.ends = 0;
     this.handedOpen = false;
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PluginContext } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
 import type { CapturedTable } from './captured-table.ts';
+import type { ChunkSizer } from './chunk-sizer.ts';
 import { type Chunk, readChunk, type TextRow } from './snapshot-reader.ts';
 
 /** Prefix of the WAL messages that open and close a chunk's window. */
@@ -40,7 +41,7 @@ export class IncrementalSnapshots {
 
   constructor(
     private readonly sql: () => Sql,
-    private readonly chunkSize: number,
+    private readonly chunkSize: ChunkSizer,
     private readonly ctx: PluginContext,
   ) {}
 

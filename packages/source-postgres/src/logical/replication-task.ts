@@ -17,6 +17,7 @@ import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
 import { CapturedTable } from './captured-table.ts';
 import { ChangeQueue } from './change-queue.ts';
+import { ChunkSizer } from './chunk-sizer.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, normalizeLsn } from './lsn.ts';
 import { PendingAcknowledgements } from './pending-acks.ts';
@@ -79,6 +80,8 @@ export class LogicalReplicationTask implements SourceTask {
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
+  /** Rows per snapshot chunk, by the configured rows and bytes and each table's width. */
+  private readonly chunkSizer: ChunkSizer;
   /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
   private prefetched: { tables: CapturedTable[]; from: (string | null)[]; chunks: Promise<Chunk[]> } | undefined;
 
@@ -86,12 +89,13 @@ export class LogicalReplicationTask implements SourceTask {
     private readonly config: PostgresSourceConfig,
     private readonly ctx: PluginContext,
   ) {
-    this.queue = new ChangeQueue(config.batchSize * 4);
+    this.queue = new ChangeQueue({ records: config.batchSize, bytes: config.batchBytes });
+    this.chunkSizer = new ChunkSizer(config.snapshotChunkSize, config.snapshotChunkBytes);
     this.monitor = new SlotMonitor(
       { slot: config.slot, checkIntervalMs: config.slotCheckIntervalMs, lagWarnBytes: config.slotLagWarnBytes, heartbeatIntervalMs: config.heartbeatIntervalMs },
       ctx,
     );
-    this.incremental = new IncrementalSnapshots(() => this.sql as Sql, config.snapshotChunkSize, ctx);
+    this.incremental = new IncrementalSnapshots(() => this.sql as Sql, this.chunkSizer, ctx);
     this.progress = new SnapshotProgress(ctx);
   }
 
@@ -277,7 +281,7 @@ export class LogicalReplicationTask implements SourceTask {
     const readers = (this.readers as SnapshotReaders).readers;
     return Promise.all(
       active.map((table, i) =>
-        readChunk(readers[i] as (typeof readers)[number], table, table.offset.last_key, this.config.snapshotChunkSize).catch((err: unknown) => {
+        readChunk(readers[i] as (typeof readers)[number], table, table.offset.last_key, this.chunkSizer, active.length).catch((err: unknown) => {
           throw classifyPgError(err, table.name);
         }),
       ),
@@ -401,7 +405,7 @@ export class LogicalReplicationTask implements SourceTask {
       await this.monitor.heartbeatIfIdle(sql);
       return [];
     }
-    const batch = this.queue.take(this.config.batchSize, () => this.decoder?.inTransaction === true);
+    const batch = this.queue.take(() => this.decoder?.inTransaction === true);
     this.pending.handedOut(batch.records, batch.endLsn);
     // Ends of empty transactions alone: confirmed now, or with the batch still out (one left open, or committing).
     const empty = batch.records.length === 0 ? (batch.ackNow ?? batch.endLsn) : batch.ackNow;

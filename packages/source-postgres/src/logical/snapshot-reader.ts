@@ -2,6 +2,7 @@ import type { ReservedSql } from 'postgres';
 import { textExpression } from '../pg-text.ts';
 import { qualified, quoteIdent } from '../sql-identifiers.ts';
 import type { CapturedTable } from './captured-table.ts';
+import type { ChunkSizer } from './chunk-sizer.ts';
 import type { TableShape } from './table-schema.ts';
 
 export type TextRow = Record<string, string | null>;
@@ -19,10 +20,17 @@ export interface Chunk {
 
 /**
  * Reads the next chunk of a table in the given transaction: rows after `lastKey` in primary key
- * order, walking the primary key index. A keyless table is walked by ctid, which is stable only
+ * order, walking the primary key index, as many as `size` allows (in rows and bytes, the chunk
+ * being one of `readers` read at once). A keyless table is walked by ctid, which is stable only
  * within one snapshot (a resumed snapshot of a keyless table starts it over).
  */
-export async function readChunk(tx: ReservedSql, table: CapturedTable, lastKey: string | null, limit: number): Promise<Chunk> {
+export async function readChunk(tx: ReservedSql, table: CapturedTable, lastKey: string | null, size: ChunkSizer, readers = 1): Promise<Chunk> {
+  const chunk = await readRows(tx, table, lastKey, size.rows(table.name, readers));
+  size.observe(table.name, chunk.rows);
+  return chunk;
+}
+
+async function readRows(tx: ReservedSql, table: CapturedTable, lastKey: string | null, limit: number): Promise<Chunk> {
   const target = qualified(table.ref.schema, table.ref.table);
   const selectList = textSelectList(table.shape);
   if (table.keys === null) {
