@@ -178,6 +178,7 @@ await runApp(undefined, async (signal) => {
     transactionalId: settings.transactionalId,
     transactionTimeoutMs: env.KAFKA_TRANSACTION_TIMEOUT_MS,
     maxRecordBytes: env.MAX_RECORD_BYTES,
+    maxUndeliveredBytes: env.KAFKA_UNDELIVERED_BYTES,
     stallTimeoutMs: env.HEALTH_STALL_MS,
     ctx,
   });

@@ -42,4 +42,47 @@ describe('SourceTransaction', () => {
     ]);
     expect(tx.sent).toBe(30_000);
   });
+
+  it('hands the client at most the undelivered bytes allowed before it waits for deliveries (records just under 1 MB, not 10,000 of them)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const pending: (() => void)[] = [];
+    const producer = {
+      transaction: async () => ({
+        send: ({ messages }: { topic: string; messages: KafkaJS.Message[] }) => {
+          const bytes = messages.reduce((n, m) => n + (m.value?.length ?? 0), 0);
+          inFlight += bytes;
+          most = Math.max(most, inFlight);
+          return new Promise((resolve) =>
+            pending.push(() => {
+              inFlight -= bytes;
+              resolve([]);
+            }),
+          );
+        },
+        commit: async () => undefined,
+        abort: async () => undefined,
+      }),
+    } as unknown as KafkaJS.Producer;
+    const deliverAll = setInterval(() => {
+      for (const deliver of pending.splice(0)) deliver();
+    }, 1);
+    try {
+      const tx = await SourceTransaction.begin(producer, 0, 4_000_000);
+      const wide: PreparedBatch = {
+        byTopic: new Map([['data', Array.from({ length: 40 }, () => ({ key: null, value: Buffer.alloc(999_000) }))]]),
+        deadLetters: [],
+        positions: new Map(),
+        sent: 40,
+        filtered: 0,
+      };
+      await tx.add(wide, 'dlq');
+      await tx.add(wide, 'dlq');
+      await tx.close('offsets');
+      expect(tx.sent).toBe(80);
+      expect(most).toBeLessThanOrEqual(4_000_000);
+    } finally {
+      clearInterval(deliverAll);
+    }
+  });
 });

@@ -12,6 +12,14 @@ const SEND_CHUNK = 5_000;
  * large source transaction streams through one Kafka transaction.
  */
 const MAX_UNDELIVERED = 10_000;
+/**
+ * Bytes (keys and values) produced and not yet acknowledged, at most, unless set: librdkafka
+ * copies each message and holds it until its delivery (up to 1 GB by default), so 10,000
+ * records just under 1 MB would hold 10 GB.
+ */
+export const DEFAULT_MAX_UNDELIVERED_BYTES = 16 * 1024 * 1024;
+
+const messageBytes = (m: KafkaJS.Message): number => (m.key?.length ?? 0) + (m.value?.length ?? 0);
 
 /**
  * A Kafka transaction of the source worker: the records of one or more polls and the positions
@@ -32,6 +40,7 @@ export class SourceTransaction {
   readonly deadLetterReasons = new Map<string, number>();
   private deliveries: Promise<RecordMetadata[]>[] = [];
   private undelivered = 0;
+  private undeliveredBytes = 0;
   /** Per topic partition, where this transaction's first record in it went (produce order is kept per partition). */
   private readonly metadata = new Map<string, RecordMetadata>();
 
@@ -39,11 +48,12 @@ export class SourceTransaction {
     private readonly tx: ProducerTransaction,
     /** When it began (ms). */
     readonly started: number,
+    private readonly maxUndeliveredBytes: number,
   ) {}
 
-  static async begin(producer: TransactionalProducer, now: number): Promise<SourceTransaction> {
+  static async begin(producer: TransactionalProducer, now: number, maxUndeliveredBytes = DEFAULT_MAX_UNDELIVERED_BYTES): Promise<SourceTransaction> {
     try {
-      return new SourceTransaction(await producer.transaction(), now);
+      return new SourceTransaction(await producer.transaction(), now, maxUndeliveredBytes);
     } catch (err) {
       throw kafkaError('cannot begin a Kafka transaction', err);
     }
@@ -52,10 +62,8 @@ export class SourceTransaction {
   /** Produces a prepared batch into this transaction. */
   async add(batch: PreparedBatch, deadLetterTopic: string): Promise<void> {
     try {
-      for (const [topic, messages] of batch.byTopic) {
-        for (let i = 0; i < messages.length; i += SEND_CHUNK) await this.produce(topic, messages.slice(i, i + SEND_CHUNK), true);
-      }
-      if (batch.deadLetters.length > 0) await this.produce(deadLetterTopic, batch.deadLetters, false);
+      for (const [topic, messages] of batch.byTopic) await this.produceInChunks(topic, messages, true);
+      if (batch.deadLetters.length > 0) await this.produceInChunks(deadLetterTopic, batch.deadLetters, false);
     } catch (err) {
       throw kafkaError('Kafka transaction failed', err);
     }
@@ -93,7 +101,8 @@ export class SourceTransaction {
   async close(offsetsTopic: string): Promise<void> {
     try {
       if (this.positions.size > 0) {
-        await this.produce(offsetsTopic, [...this.positions].map(([key, value]) => ({ key, value })), false);
+        const positions = [...this.positions].map(([key, value]) => ({ key, value }));
+        await this.produce(offsetsTopic, positions, positions.reduce((n, m) => n + m.key.length + m.value.length, 0), false);
       }
       await this.delivered();
     } catch (err) {
@@ -116,8 +125,23 @@ export class SourceTransaction {
     await Promise.allSettled(this.deliveries);
   }
 
-  private async produce(topic: string, messages: KafkaJS.Message[], data: boolean): Promise<void> {
-    if (this.undelivered + messages.length > MAX_UNDELIVERED) await this.delivered();
+  /** In produce calls of at most SEND_CHUNK messages and a fourth of the undelivered bytes allowed. */
+  private async produceInChunks(topic: string, messages: KafkaJS.Message[], data: boolean): Promise<void> {
+    const chunkBytes = this.maxUndeliveredBytes / 4;
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      bytes += messageBytes(messages[i] as KafkaJS.Message);
+      if (i + 1 === messages.length || i + 1 - start >= SEND_CHUNK || bytes >= chunkBytes) {
+        await this.produce(topic, start === 0 && i + 1 === messages.length ? messages : messages.slice(start, i + 1), bytes, data);
+        start = i + 1;
+        bytes = 0;
+      }
+    }
+  }
+
+  private async produce(topic: string, messages: KafkaJS.Message[], bytes: number, data: boolean): Promise<void> {
+    if (this.undelivered + messages.length > MAX_UNDELIVERED || this.undeliveredBytes + bytes > this.maxUndeliveredBytes) await this.delivered();
     // send() hands every message to librdkafka before its first await: calls keep their order.
     const delivery = this.tx.send({ topic, messages }).then((result) =>
       data ? result.map((m) => ({ topic: m.topicName, partition: m.partition, offset: m.baseOffset ?? '-1' })) : [],
@@ -125,12 +149,14 @@ export class SourceTransaction {
     delivery.catch(() => undefined); // awaited by delivered(); a failure also fails the commit
     this.deliveries.push(delivery);
     this.undelivered += messages.length;
+    this.undeliveredBytes += bytes;
   }
 
   private async delivered(): Promise<void> {
     const pending = this.deliveries;
     this.deliveries = [];
     this.undelivered = 0;
+    this.undeliveredBytes = 0;
     for (const result of await Promise.all(pending)) {
       for (const m of result) {
         const key = `${m.partition}:${m.topic}`;

@@ -32,6 +32,8 @@ export interface SourceWorkerOptions {
   transactionTimeoutMs?: number;
   /** A record larger than this (key + value + headers) goes to the dead-letter topic. */
   maxRecordBytes?: number;
+  /** Bytes (keys and values) handed to the Kafka client and not yet delivered, at most: beyond it a transaction waits for deliveries. */
+  maxUndeliveredBytes?: number;
   /** With work in hand and no Kafka commit for this long, the worker reports itself stalled (not ready). */
   stallTimeoutMs?: number;
   ctx: PluginContext;
@@ -152,7 +154,7 @@ export class SourceWorker {
         transactionTimeoutMs + 60_000,
       );
     const [first, second] = pipelineTransactionalIds(this.options.transactionalId);
-    const pipeline = new TransactionPipeline([producer(first), producer(second)], () => ctx.now());
+    const pipeline = new TransactionPipeline([producer(first), producer(second)], () => ctx.now(), this.options.maxUndeliveredBytes);
     const preparer = new BatchPreparer({
       connector: this.options.connector,
       serde,

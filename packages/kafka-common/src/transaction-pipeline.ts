@@ -1,7 +1,7 @@
 import type { RecordMetadata } from '@buyonline/connect-api';
 import type { TransactionalProducer } from './native-transactional-producer.ts';
 import type { PreparedBatch } from './source-batch.ts';
-import { kafkaError, SourceTransaction } from './source-transaction.ts';
+import { DEFAULT_MAX_UNDELIVERED_BYTES, kafkaError, SourceTransaction } from './source-transaction.ts';
 
 /** The transactional ids of a source worker: its own, and the second producer's. */
 export function pipelineTransactionalIds(transactionalId: string): [string, string] {
@@ -38,6 +38,8 @@ export class TransactionPipeline {
   constructor(
     private readonly producers: readonly [TransactionalProducer, TransactionalProducer],
     private readonly now: () => number,
+    /** Bytes a transaction hands the client before it waits for their delivery. */
+    private readonly maxUndeliveredBytes = DEFAULT_MAX_UNDELIVERED_BYTES,
   ) {}
 
   /** Initialises transactions on both producers (fencing a predecessor on each id). */
@@ -72,7 +74,7 @@ export class TransactionPipeline {
       const producer = this.next;
       this.next = (this.next + 1) % this.producers.length;
       await this.idle[producer];
-      const tx = await SourceTransaction.begin(this.producers[producer] as TransactionalProducer, this.now());
+      const tx = await SourceTransaction.begin(this.producers[producer] as TransactionalProducer, this.now(), this.maxUndeliveredBytes);
       this.uncommitted.add(tx);
       this.open = { tx, producer };
     }
