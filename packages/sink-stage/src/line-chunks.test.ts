@@ -41,6 +41,15 @@ describe('LineChunks', () => {
     expect(content.bytes).toBe(Buffer.byteLength(joined(lines)));
   });
 
+  it('keeps long lines in about their own size (a 1 MB line in 1 MB, not in a chunk sized for the worst case of 3 MB)', () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `{"id":${i},"body":"${'x'.repeat(1_000_000)}"}`);
+    const content = filled(lines);
+    const held = new Set(content.chunks().map((c) => c.buffer));
+    const allocated = [...held].reduce((n, b) => n + b.byteLength, 0);
+    expect(allocated).toBeLessThan(content.bytes * 1.1);
+    expect(Buffer.concat(content.chunks()).toString('utf8')).toBe(joined(lines));
+  });
+
   it('gives views that later lines do not change', () => {
     const content = filled(['one']);
     const before = content.chunks();

@@ -25,9 +25,12 @@ export class LineChunks {
   /** Appends `text` and a newline. */
   appendLine(text: string): void {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair 4 for its two), so this much room always holds the line.
-    const room = text.length * 3 + 1;
     let chunk = this.chunk;
-    if (chunk === undefined || chunk.length - this.used < room) chunk = this.startChunk(room);
+    if (chunk === undefined || chunk.length - this.used < text.length * 3 + 1) {
+      // Near a chunk's end (or for a long line) the exact size, not the worst case: a 1 MB line takes 1 MB, not a 3 MB chunk.
+      const room = Buffer.byteLength(text) + 1;
+      if (chunk === undefined || chunk.length - this.used < room) chunk = this.startChunk(room);
+    }
     this.used += chunk.write(text, this.used);
     chunk[this.used++] = NEWLINE;
     this.lines++;
