@@ -67,7 +67,7 @@ describe('consumer settings', () => {
   it('without a pipeline file: the local stage and its variables, defaults from the plugin, errors naming the variable', async () => {
     const settings = await readConsumerSettings({ ...base, STAGE_DIR: '/data/stage', FLUSH_RECORDS: '700' }, {}, registry());
     expect(settings.sink.plugin).toBe(localStagePlugin);
-    expect(configOf(settings.sink, localStagePlugin)).toEqual({ stage: 'local', dir: '/data/stage', flushRecords: 700, flushBytes: 16 * 1024 * 1024, rotateIntervalMs: 10_000 });
+    expect(configOf(settings.sink, localStagePlugin)).toEqual({ stage: 'local', dir: '/data/stage', flushRecords: 700, flushBytes: 16 * 1024 * 1024, bufferBytes: 32 * 1024 * 1024, rotateIntervalMs: 10_000 });
     expect(settings.topics).toEqual(['buyonline.public.products']);
     expect(settings.transforms).toEqual([]);
     const err = await rejection(readConsumerSettings({ ...base, FLUSH_RECORDS: 'lots', SNOWFLAKE_ACCOUNT: '' }, {}, registry()));
@@ -128,7 +128,7 @@ consumer:
     expect((await rejection(readConsumerSettings(base, { pipelineFile: bad }, registry()))).message).toBe(
       [
         'invalid sink configuration in sink (local-stage):',
-        '  sink.flushrecords: unknown key (local-stage takes: stage, dir, flushRecords, flushBytes, rotateIntervalMs)',
+        '  sink.flushrecords: unknown key (local-stage takes: stage, dir, flushRecords, flushBytes, bufferBytes, rotateIntervalMs)',
         '  sink.dir: Too small: expected string to have >=1 characters',
       ].join('\n'),
     );

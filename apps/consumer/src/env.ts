@@ -52,6 +52,12 @@ export const consumerEnvSchema = z.object({
     .describe('The sink connector without a pipeline file: local → local-stage, snowflake → snowflake-stage (SNOWFLAKE_*); with one, sink.connector names it.'),
   COMMIT_INTERVAL_MS: z.coerce.number().int().positive().default(5_000).describe('How often durable offsets are committed.'),
   MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(1000).describe('Records fetched per consume call.'),
+  KAFKA_PREFETCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024, 'at least 1 MB (1048576): a fetch must hold the largest record the producer sends')
+    .default(8 * 1024 * 1024)
+    .describe('Bytes of records fetched ahead of the sink, at most (the client\'s queue and each fetch): a consume call returns no more than that.'),
   PG_URL: z.string().optional().describe('PostgreSQL URL (secret); needed by `reconcile` only.'),
   PG_TABLE: z.string().optional().describe('Source table <schema>.<table>; needed by `reconcile` only.'),
   HEALTH_HOST: z.string().default('127.0.0.1').describe('Address of the health/metrics endpoint (0.0.0.0 in a container).'),
@@ -81,6 +87,7 @@ const STAGE_FILE_SHORTCUTS: EnvShortcuts = {
   STAGE_DIR: 'dir',
   FLUSH_RECORDS: 'flushRecords',
   FLUSH_BYTES: 'flushBytes',
+  BUFFER_BYTES: 'bufferBytes',
   ROTATE_INTERVAL_MS: 'rotateIntervalMs',
 };
 

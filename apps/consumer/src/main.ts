@@ -132,6 +132,7 @@ await runApp(undefined, async (signal) => {
     commitIntervalMs: env.COMMIT_INTERVAL_MS,
     tickIntervalMs: typeof rotate === 'number' ? Math.min(1000, rotate) : 1000,
     maxBatchRecords: env.MAX_BATCH_RECORDS,
+    prefetchBytes: env.KAFKA_PREFETCH_BYTES,
     transforms: settings.transforms.map((t) => t.plugin.create(t.config, ctx)),
     ctx,
   });

@@ -15,6 +15,8 @@ import { SerialQueue } from './serial-queue.ts';
 
 export type SinkMode = 'stream' | 'batch';
 
+const DEFAULT_PREFETCH_BYTES = 8 * 1024 * 1024;
+
 export interface SinkWorkerOptions {
   task: SinkTask;
   kafka: KafkaConfig;
@@ -28,6 +30,8 @@ export interface SinkWorkerOptions {
   /** How often the task is asked to apply its time-based rotation (also while idle). */
   tickIntervalMs: number;
   maxBatchRecords: number;
+  /** Bytes of records fetched ahead, at most (librdkafka's queue and each fetch); 8 MB unless set. */
+  prefetchBytes?: number;
   /**
    * Applied in order to every deserialized record before `put`. A transform may drop a record
    * (null: its offset still commits); one that throws sends the record to the dead-letter topic.
@@ -106,14 +110,15 @@ export class SinkWorker {
       metrics: ctx.metrics,
     });
 
+    const prefetchBytes = this.options.prefetchBytes ?? DEFAULT_PREFETCH_BYTES;
     const consumer = createRawConsumer(kafka, {
       'group.id': this.options.groupId,
       'partition.assignment.strategy': 'range',
       'fetch.wait.max.ms': 100,
       // Prefetch bounded in bytes (librdkafka's default holds 64 MB per consumer, and a fetch may
       // bring 50 MB): a few thousand records per partition keep the pipeline busy at a fraction of that.
-      'queued.max.messages.kbytes': 8192,
-      'fetch.max.bytes': 8 * 1024 * 1024,
+      'queued.max.messages.kbytes': Math.max(1, Math.floor(prefetchBytes / 1024)),
+      'fetch.max.bytes': prefetchBytes,
       // Once that prefetch is full, librdkafka waits this long before fetching again (1 s by
       // default): the queue ran dry for most of every second of a drain at 50,000 records/s.
       'fetch.queue.backoff.ms': 20,

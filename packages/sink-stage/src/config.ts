@@ -31,6 +31,12 @@ const rotation = {
     .positive()
     .default(16 * 1024 * 1024)
     .describe('Rotate a file once its content reaches this many bytes.'),
+  bufferBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024)
+    .describe('Bytes buffered across all partitions at most: past it, the partition holding the most is written out as a file before it is full.'),
   rotateIntervalMs: z.coerce
     .number()
     .int()

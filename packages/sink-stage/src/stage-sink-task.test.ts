@@ -30,6 +30,7 @@ afterEach(async () => {
 interface Rotation {
   flushRecords?: number;
   flushBytes?: number;
+  bufferBytes?: number;
   rotateIntervalMs?: number;
 }
 
@@ -128,6 +129,25 @@ describe('StageSinkTask rotation', () => {
     const files = await stagedFiles();
     expect(files.map((f) => [f.start, f.end])).toEqual(expected);
     for (const f of files) expect(Buffer.byteLength(f.content)).toBe((f.end - f.start + 1) * lineBytes);
+  });
+
+  it('writes out the partition holding the most once all partitions together buffer more than bufferBytes', async () => {
+    // Lines of equal size (one-digit offsets and keys) in three partitions.
+    const line = (offset: number, partition: number) => rec(offset, partition, { id: 1, note: 'x'.repeat(1000) });
+    const size = Buffer.byteLength(linesOf([line(0, 0)]));
+    const task = newTask({ bufferBytes: 5 * size });
+    await task.open([tp(0), tp(1), tp(2)]);
+    await task.put([line(0, 0), line(1, 0), line(2, 0), line(0, 1), line(1, 1)]);
+    await task.whenWritten();
+    expect(await rangesOf(0)).toEqual([]);
+    await task.put([line(0, 2)]); // six lines buffered: partition 0's three go out
+    await task.whenWritten();
+    expect([await rangesOf(0), await rangesOf(1), await rangesOf(2)]).toEqual([[[0, 2]], [], []]);
+    await task.put([line(3, 0), line(1, 2), line(2, 2), line(3, 2)]); // six again at offset 2 of partition 2: its three go out
+    await task.whenWritten();
+    expect([await rangesOf(0), await rangesOf(1), await rangesOf(2)]).toEqual([[[0, 2]], [], [[0, 2]]]);
+    await task.flush();
+    expect([await rangesOf(0), await rangesOf(1), await rangesOf(2)]).toEqual([[[0, 2], [3, 3]], [[0, 1]], [[0, 2], [3, 3]]]);
   });
 
   it('rotates on tick once rotateIntervalMs passed since the first record of the file, per partition', async () => {

@@ -63,6 +63,8 @@ export class StageSinkTask implements SinkTask {
   private published: Promise<void> = Promise.resolve();
   /** One promise per file handed over and not yet written, oldest first. */
   private readonly queued: Promise<void>[] = [];
+  /** Bytes of lines buffered in all partitions (not yet handed over). */
+  private buffered = 0;
   /** The error of a failed write: nothing is written after it, and every call throws it. */
   private failure: { error: unknown; thrown: boolean } | undefined;
   filesWritten = 0;
@@ -84,6 +86,8 @@ export class StageSinkTask implements SinkTask {
     for (const { topic, partition } of partitions) {
       const { nextOffset, removedTemps } = await this.store.recover(topic, partition);
       if (removedTemps > 0) this.ctx.logger.warn({ topic, partition, removedTemps }, 'removed temp files left by a crash');
+      const reopened = this.partitions.get(keyOf(topic, partition));
+      if (reopened) this.clear(reopened);
       this.partitions.set(keyOf(topic, partition), {
         topic,
         partition,
@@ -106,7 +110,7 @@ export class StageSinkTask implements SinkTask {
 
   async put(records: readonly SinkRecord[]): Promise<void> {
     this.throwIfFailed();
-    const { flushRecords, flushBytes } = this.config;
+    const { flushRecords, flushBytes, bufferBytes } = this.config;
     // Records come in runs of one partition: look the buffer up when the partition changes.
     let topic: string | undefined;
     let partition = -1;
@@ -129,17 +133,26 @@ export class StageSinkTask implements SinkTask {
         buffer.openedAt = this.ctx.now();
         buffer.firstTimestamp = record.timestampMs;
       }
+      const before = content.bytes;
       content.appendLine(line);
+      this.buffered += content.bytes - before;
       const schema = record.valueSchema;
       if (schema !== undefined && buffer.schemas.at(-1) !== schema && !buffer.schemas.includes(schema)) buffer.schemas.push(schema);
       if (buffer.keyFields === undefined && record.key !== null && typeof record.key === 'object') buffer.keyFields = Object.keys(record.key);
       buffer.lastOffset = offset;
-      if (content.lines >= flushRecords || content.bytes >= flushBytes) {
-        this.handOver(buffer);
-        await this.belowQueueLimit();
-        this.throwIfFailed();
-      }
+      if (content.lines >= flushRecords || content.bytes >= flushBytes) this.handOver(buffer);
+      else if (this.buffered > bufferBytes) this.handOver(this.fullest());
+      else continue;
+      await this.belowQueueLimit();
+      this.throwIfFailed();
     }
+  }
+
+  /** The partition holding the most bytes. */
+  private fullest(): PartitionBuffer {
+    let fullest: PartitionBuffer | undefined;
+    for (const buffer of this.partitions.values()) if (!fullest || buffer.content.bytes > fullest.content.bytes) fullest = buffer;
+    return fullest as PartitionBuffer;
   }
 
   async tick(): Promise<void> {
@@ -200,6 +213,7 @@ export class StageSinkTask implements SinkTask {
         this.ctx.logger.warn({ topic, partition, records, from: buffer.firstOffset, to: buffer.lastOffset }, 'assignment lost: buffered records dropped (the new owner reads them again)');
         this.ctx.metrics.count('stage_records_dropped_total', records);
       }
+      this.clear(buffer);
       this.partitions.delete(keyOf(topic, partition));
     }
     this.throwIfFailed();
@@ -210,6 +224,7 @@ export class StageSinkTask implements SinkTask {
     // Stopped on another error (flush throws a failed write on the way out otherwise): still said.
     if (this.failure && !this.failure.thrown) this.ctx.logger.error({ err: describeError(this.failure.error) }, 'a stage file could not be written');
     this.partitions.clear();
+    this.buffered = 0;
   }
 
   private throwIfFailed(): void {
@@ -288,6 +303,7 @@ export class StageSinkTask implements SinkTask {
   }
 
   private clear(buffer: PartitionBuffer): void {
+    this.buffered -= buffer.content.bytes;
     buffer.content = new LineChunks();
     buffer.schemas = [];
     buffer.keyFields = undefined;
