@@ -58,7 +58,7 @@ export const postgresSourceConfigSchema = z
       .positive()
       .default(4 * 1024 * 1024)
       .describe(
-        'Bytes per poll of the stream, as well as batchSize rows (the text of the values: a row of wide text fills it sooner); the change queue between the replication stream and the polls holds up to four polls\' worth.',
+        'Bytes per poll, as well as batchSize rows (the text of the values: wide rows fill it sooner; a polled table\'s page is sized by its widest row of the last page); the change queue between the replication stream and the polls holds up to four polls\' worth.',
       ),
     pollIntervalMs: z.coerce.number().int().positive().default(500).describe('Wait between polls when nothing changed.'),
     slot: plainName('a replication slot name').default('buyonline_cdc').describe('Logical replication slot (durable; created when missing). One slot serves every table.'),

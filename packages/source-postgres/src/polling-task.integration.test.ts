@@ -76,6 +76,33 @@ afterAll(async () => {
 });
 
 describe('PollingTask against PostgreSQL', () => {
+  it('pages a table of wide rows by bytes as well as rows: a poll holds about batchBytes, every row once', async () => {
+    await sql.unsafe(`create table "${schema}".wide (id int primary key, body text not null)`);
+    await migrateTables(sql, [{ schema, table: 'wide' }]);
+    await sql.unsafe(`insert into "${schema}".wide select g, repeat('w', 100000) from generate_series(1, 60) g`);
+    await settle();
+    const config = parseConfig(postgresSourceConfigSchema, { mode: 'polling', url, tables: [`${schema}.wide`], topicPrefix: 'it', batchSize: 1000, batchBytes: 1_000_000, pollIntervalMs: 10 });
+    const t = new PollingTask(config, noopContext(() => POLL_NOW));
+    await t.start(staticOffsets([]));
+    try {
+      const sizes: number[] = [];
+      const ids: unknown[] = [];
+      for (;;) {
+        const batch = await t.poll(new AbortController().signal);
+        if (batch.length === 0) break;
+        sizes.push(batch.length);
+        ids.push(...batch.map((r) => after(r).id));
+      }
+      expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      // A first page of a few rows learns how wide they are; then about 1 MB (ten rows of 100 KB) each.
+      expect(sizes[0]).toBeLessThanOrEqual(16);
+      expect(sizes.length).toBeGreaterThanOrEqual(6);
+      expect(sizes.slice(1).every((n) => n <= 10)).toBe(true);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('loads both tables, then reads inserts and updates, each with its own columns, key and topic', async () => {
     await sql.unsafe(`insert into "${schema}".products (name, category, price) values ('Ünïcode ☃', null, 0), ('b', '', -1.5), ('c', 'x', 9999999999.99)`);
     await sql.unsafe(`insert into "${schema}".lines (order_id, sku, qty) values (2, 'a', 1), (1, 'zz', 5), (1, 'b', 7)`);

@@ -1,6 +1,7 @@
 import { ConfigError, sleep, type OffsetReader, type PluginContext, type SourceRecord, type SourceTask } from '@buyonline/connect-api';
 import postgres, { type Sql } from 'postgres';
 import type { PostgresSourceConfig } from './config.ts';
+import { ChunkSizer } from './logical/chunk-sizer.ts';
 import { describeColumns, schemaNamesFor } from './logical/table-schema.ts';
 import { classifyPgError } from './pg-errors.ts';
 import { SESSION } from './pg-text.ts';
@@ -24,11 +25,15 @@ export class PollingTask implements SourceTask {
   private sql: Sql | undefined;
   private tables: PolledTable[] = [];
   private next = 0;
+  /** Rows per page of each table: batchSize, fewer when its rows are wide (batchBytes). */
+  private readonly pages: ChunkSizer;
 
   constructor(
     private readonly config: PostgresSourceConfig,
     private readonly ctx: PluginContext,
-  ) {}
+  ) {
+    this.pages = new ChunkSizer(config.batchSize, config.batchBytes);
+  }
 
   async start(offsets: OffsetReader): Promise<void> {
     this.sql = postgres(this.config.url.reveal(), {
@@ -90,8 +95,9 @@ export class PollingTask implements SourceTask {
           const index = (this.next + i) % count;
           const table = this.tables[index] as PolledTable;
           current = table.name;
-          const query = table.query(horizon, this.config.batchSize);
+          const query = table.query(horizon, this.pages.rows(table.name));
           const rows = await tx.unsafe<TextRow[]>(query.text, query.params);
+          this.pages.observe(table.name, rows);
           if (rows.length > 0) return { horizon, index, rows: [...rows] };
         }
         return { horizon, index: -1, rows: [] };
