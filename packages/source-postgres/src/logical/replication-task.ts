@@ -33,9 +33,11 @@ import { TypeCatalog } from './relation-columns.ts';
 import {
   checkLogicalReplicationPrerequisites,
   checkReplicaIdentity,
+  createSlotCommand,
   ensurePublication,
   lostSlotMessage,
   SourcePositionLostError,
+  serverVersionNum,
   slotState,
 } from './slot-admin.ts';
 import { SlotMonitor } from './slot-monitor.ts';
@@ -211,6 +213,7 @@ export class LogicalReplicationTask implements SourceTask {
 
   /** A new slot: its exported snapshot is exactly consistent with where streaming starts. */
   private async beginExportedSnapshot(): Promise<void> {
+    const serverVersion = await serverVersionNum(this.sql as Sql);
     this.slotSql = postgres(this.config.url.reveal(), {
       max: 1,
       fetch_types: false,
@@ -218,7 +221,7 @@ export class LogicalReplicationTask implements SourceTask {
       connection: { replication: 'database', application_name: 'buyonline-producer-slot' } as Record<string, string>,
     });
     const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(
-      `CREATE_REPLICATION_SLOT ${quoteIdent(this.config.slot)} LOGICAL pgoutput (SNAPSHOT 'export')`,
+      createSlotCommand(this.config.slot, serverVersion),
     );
     if (!created) throw new ConnectionError('CREATE_REPLICATION_SLOT returned nothing');
     for (const table of this.tables.values()) table.setOffset(freshTableOffset('initial'));

@@ -16,6 +16,21 @@ export class SourcePositionLostError extends CdcError {
   }
 }
 
+/** The server's version as a number (`server_version_num`: 140011, 180004, …). */
+export async function serverVersionNum(sql: Sql): Promise<number> {
+  const [version] = await sql<{ num: number }[]>`select current_setting('server_version_num')::int as num`;
+  return version?.num ?? 0;
+}
+
+/**
+ * The replication command that creates `slot` for pgoutput and exports its snapshot: the option
+ * list `(SNAPSHOT 'export')` exists from PostgreSQL 15 on, 14 knows only the bare keyword.
+ */
+export function createSlotCommand(slot: string, serverVersion: number): string {
+  const exportSnapshot = serverVersion >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT';
+  return `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput ${exportSnapshot}`;
+}
+
 /** Fails with a clear ConfigError unless logical replication can work for this role. */
 export async function checkLogicalReplicationPrerequisites(sql: Sql): Promise<void> {
   const [wal] = await sql<{ wal_level: string }[]>`select current_setting('wal_level') as wal_level`;
@@ -72,9 +87,8 @@ export async function ensurePublication(sql: Sql, publication: string, tables: r
 async function checkPublishedTable(sql: Sql, publication: string, { schema, table }: TableRef, allTables: boolean): Promise<void> {
   const name = quoteIdent(publication);
   // Row filters and column lists exist from PostgreSQL 15 on.
-  const [version] = await sql<{ num: number }[]>`select current_setting('server_version_num')::int as num`;
   const [rel] =
-    (version?.num ?? 0) < 150000
+    (await serverVersionNum(sql)) < 150000
       ? []
       : await sql<{ row_filter: string | null; column_list: string | null }[]>`
           select pg_get_expr(r.prqual, r.prrelid) as row_filter, r.prattrs::text as column_list

@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { createSlotCommand } from './slot-admin.ts';
+
+describe('createSlotCommand', () => {
+  it('asks PostgreSQL 15 and later for the exported snapshot with the option list', () => {
+    expect(createSlotCommand('buyonline_cdc', 150013)).toBe(`CREATE_REPLICATION_SLOT "buyonline_cdc" LOGICAL pgoutput (SNAPSHOT 'export')`);
+    expect(createSlotCommand('s', 180004)).toBe(`CREATE_REPLICATION_SLOT "s" LOGICAL pgoutput (SNAPSHOT 'export')`);
+  });
+
+  it('uses the bare keyword on PostgreSQL 14, which has no option list', () => {
+    expect(createSlotCommand('buyonline_cdc', 140023)).toBe('CREATE_REPLICATION_SLOT "buyonline_cdc" LOGICAL pgoutput EXPORT_SNAPSHOT');
+  });
+});
