@@ -15,6 +15,7 @@ import { classifyPgError } from '../pg-errors.ts';
 import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
+import { checkCapturePrivileges } from './capture-privileges.ts';
 import { CapturedTable } from './captured-table.ts';
 import { ChangeQueue } from './change-queue.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
@@ -110,6 +111,7 @@ export class LogicalReplicationTask implements SourceTask {
       await checkLogicalReplicationPrerequisites(sql);
       const refs = await resolveTables(sql, this.config);
       checkTopics(this.config, refs);
+      await checkCapturePrivileges(sql, this.config.publication, refs);
       await ensurePublication(sql, this.config.publication, refs);
       const [row] = await sql<{ db: string }[]>`select current_database() as db`;
       this.db = row?.db ?? '';

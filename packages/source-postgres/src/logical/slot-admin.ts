@@ -31,16 +31,11 @@ export function createSlotCommand(slot: string, serverVersion: number): string {
   return `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput ${exportSnapshot}`;
 }
 
-/** Fails with a clear ConfigError unless logical replication can work for this role. */
+/** Fails with a clear ConfigError unless the server can decode logically (the role's rights: capture-privileges.ts). */
 export async function checkLogicalReplicationPrerequisites(sql: Sql): Promise<void> {
   const [wal] = await sql<{ wal_level: string }[]>`select current_setting('wal_level') as wal_level`;
   if (wal?.wal_level !== 'logical') {
     throw new ConfigError(`PostgreSQL has wal_level=${wal?.wal_level}: log-based capture needs wal_level=logical in postgresql.conf (and a restart)`);
-  }
-  const [role] = await sql<{ ok: boolean; name: string }[]>`
-    select (rolreplication or rolsuper) as ok, rolname::text as name from pg_roles where rolname = current_user`;
-  if (!role?.ok) {
-    throw new ConfigError(`role ${role?.name ?? '?'} lacks the REPLICATION attribute: ALTER ROLE ${role?.name ?? '<role>'} REPLICATION (or use a role that has it)`);
   }
 }
 
