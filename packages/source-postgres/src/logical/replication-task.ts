@@ -16,6 +16,7 @@ import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
 import { checkCapturePrivileges } from './capture-privileges.ts';
+import { primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
 import { ChangeQueue } from './change-queue.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
@@ -131,7 +132,7 @@ export class LogicalReplicationTask implements SourceTask {
         for (const table of this.tables.values()) {
           if (table.offset.snapshot !== 'done') this.queueIncremental(table);
         }
-        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'));
+        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await primaryHostUrl(this.config.url.reveal()));
         await this.acknowledge(stored.lsn);
       }
       await this.reportStart(sql);
@@ -216,7 +217,7 @@ export class LogicalReplicationTask implements SourceTask {
   /** A new slot: its exported snapshot is exactly consistent with where streaming starts. */
   private async beginExportedSnapshot(): Promise<void> {
     const serverVersion = await serverVersionNum(this.sql as Sql);
-    this.slotSql = postgres(this.config.url.reveal(), {
+    this.slotSql = postgres(await primaryHostUrl(this.config.url.reveal()), {
       max: 1,
       fetch_types: false,
       onnotice: () => undefined,
@@ -347,7 +348,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
-    this.startStreaming(this.stream.lsn);
+    this.startStreaming(this.stream.lsn, await primaryHostUrl(this.config.url.reveal()));
     return [this.streamPosition()];
   }
 
@@ -360,7 +361,8 @@ export class LogicalReplicationTask implements SourceTask {
     return { topic: first.topic, sourcePartition: this.partition, sourceOffset: this.stream, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
-  private startStreaming(ackedLsn: string): void {
+  /** Streams from the primary of the URL's hosts now (the promoted standby after a failover). */
+  private startStreaming(ackedLsn: string, replicationUrl: string): void {
     const decoder = new StreamDecoder({
       tables: this.tables,
       queue: this.queue,
@@ -376,7 +378,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.streamError = undefined;
     this.monitor.touch();
     const wal = new WalStream({
-      url: this.config.url.reveal(),
+      url: replicationUrl,
       slot: this.config.slot,
       publication: this.config.publication,
       onMessage: async (message) => {
@@ -433,7 +435,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.incremental.reset();
     this.pending.clear();
     this.stream = { phase: 'stream', lsn: this.committedLsn };
-    this.startStreaming(acked);
+    this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()));
   }
 
   /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */

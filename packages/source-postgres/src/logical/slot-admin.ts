@@ -24,11 +24,13 @@ export async function serverVersionNum(sql: Sql): Promise<number> {
 
 /**
  * The replication command that creates `slot` for pgoutput and exports its snapshot: the option
- * list `(SNAPSHOT 'export')` exists from PostgreSQL 15 on, 14 knows only the bare keyword.
+ * list `(SNAPSHOT 'export')` exists from PostgreSQL 15 on, 14 knows only the bare keyword. From 17
+ * on the slot is a failover slot: a standby with `sync_replication_slots` keeps a copy of it, so
+ * after a promotion the capture resumes on the new primary where it was, without a snapshot.
  */
 export function createSlotCommand(slot: string, serverVersion: number): string {
-  const exportSnapshot = serverVersion >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT';
-  return `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput ${exportSnapshot}`;
+  const options = serverVersion >= 170000 ? "(SNAPSHOT 'export', FAILOVER)" : serverVersion >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT';
+  return `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput ${options}`;
 }
 
 /** Fails with a clear ConfigError unless the server can decode logically (the role's rights: capture-privileges.ts). */
