@@ -315,6 +315,8 @@ describe('every type a column can have, from the catalog', { timeout: 120_000 },
     await sql.unsafe(`create domain "${schema}".posint as int check (value > 0)`);
     await sql.unsafe(`create domain "${schema}".money2 as numeric(5,1)`);
     await sql.unsafe(`create domain "${schema}".host as inet`);
+    await sql.unsafe(`create domain "${schema}".posint2 as "${schema}".posint`);
+    await sql.unsafe(`create domain "${schema}".intarr as int8[]`);
 
     const types = await sql<{ typname: string; ddl: string; array_ddl: string | null; delimiter: string }[]>`
       select t.typname::text as typname, format_type(t.oid, null) as ddl,
@@ -343,6 +345,15 @@ describe('every type a column can have, from the catalog', { timeout: 120_000 },
       ...columnsOf('posint', 'int4', q('posint'), `${q('posint')}[]`, ',', ['1', '2147483647'], rows),
       ...columnsOf('money2', 'numeric', q('money2'), `${q('money2')}[]`, ',', ['NaN', '1234.5'], rows),
       ...columnsOf('host', 'inet', q('host'), `${q('host')}[]`, ',', ['10.0.0.1', '::1'], rows),
+      ...columnsOf('posint2', 'int4', q('posint2'), `${q('posint2')}[]`, ',', ['7'], rows),
+      {
+        name: 'd_intarr',
+        typeName: 'int8',
+        ddl: q('intarr'),
+        array: true,
+        delimiter: ',',
+        values: [`'{1550166368505037572,NULL}'`, `'{}'`, `'{{1,2},{3,4}}'`, `'[0:0]={9223372036854775807}'`],
+      },
     );
     await sql.unsafe(`create table "${schema}".every_type (id int primary key, ${columns.map((c) => `${c.name} ${c.ddl}`).join(', ')})`);
     const insert = async (shift: number) => {
@@ -403,7 +414,7 @@ describe('every type a column can have, from the catalog', { timeout: 120_000 },
     }
     expect(mismatches).toEqual([]);
     const covered = types.filter((t) => VALUES[t.typname]).length;
-    console.log(`type catalog test: ${columns.length} columns (${covered} catalog types, 9 with a modifier, domain, enum or composite, ${columns.filter((c) => c.array).length} arrays) × ${rows} rows`);
+    console.log(`type catalog test: ${columns.length} columns (${covered} catalog types, 10 with a modifier, domain, enum or composite, a domain over an array, ${columns.filter((c) => c.array).length} arrays) × ${rows} rows`);
   });
 });
 
