@@ -12,7 +12,7 @@ export const SESSION = { TimeZone: 'UTC', DateStyle: 'ISO', IntervalStyle: 'iso_
 const OWN_TEXT_CAST = new Set(['bpchar', 'char', 'inet', 'cidr']);
 
 /** A column of table alias `t` in PostgreSQL's text output (its output function), as pgoutput sends it. */
-export function textExpression(column: Pick<ColumnInfo, 'name' | 'typeName'> & { element?: unknown }): string {
+export function textExpression(column: Pick<ColumnInfo, 'name' | 'typeName'>): string {
   const col = `t.${quoteIdent(column.name)}`;
-  return !column.element && OWN_TEXT_CAST.has(column.typeName) ? `case when ${col} is null then null else concat(${col}) end` : `${col}::text`;
+  return OWN_TEXT_CAST.has(column.typeName) ? `case when ${col} is null then null else concat(${col}) end` : `${col}::text`;
 }
