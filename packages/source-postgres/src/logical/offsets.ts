@@ -9,6 +9,13 @@ export interface StreamOffset extends SourceOffset {
   phase: 'snapshot' | 'stream';
   /** snapshot: the slot's consistent point; stream: the end of the last source transaction in Kafka. */
   lsn: string;
+  /**
+   * JSON of the tables captured when this position was stored (`schema.table`, sorted). A table with a
+   * stored snapshot position that is not among them was left out of the capture for a while:
+   * its changes since were not read, so it is snapshotted again. Absent in positions stored
+   * before the list was kept (then every table is taken to have been captured).
+   */
+  tables?: string;
 }
 
 /**
@@ -59,4 +66,14 @@ export function isLegacyOffset(offset: SourceOffset | undefined): offset is Lega
 
 export function freshTableOffset(snapshot: TableOffset['snapshot']): TableOffset {
   return { snapshot, last_key: null, segments: '[]', segments_until: null };
+}
+
+/** The captured tables as a stream position lists them. */
+export function capturedList(tables: Iterable<string>): string {
+  return JSON.stringify([...tables].sort());
+}
+
+/** True when `table` was left out of the capture that stored `stream` (its changes since were not read). */
+export function leftOutOfCapture(stream: StreamOffset | undefined, table: string): boolean {
+  return stream?.tables !== undefined && !(JSON.parse(stream.tables) as string[]).includes(table);
 }

@@ -21,8 +21,10 @@ import { IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, normalizeLsn } from './lsn.ts';
 import { PendingAcknowledgements } from './pending-acks.ts';
 import {
+  capturedList,
   freshTableOffset,
   isLegacyOffset,
+  leftOutOfCapture,
   type SnapshotSegment,
   type StreamOffset,
   streamPartition,
@@ -79,6 +81,8 @@ export class LogicalReplicationTask implements SourceTask {
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
+  /** Records the stream phase hands out first: the captured tables' list, and the truncate markers of tables added back. */
+  private opening: SourceRecord[] = [];
   /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
   private prefetched: { tables: CapturedTable[]; from: (string | null)[]; chunks: Promise<Chunk[]> } | undefined;
 
@@ -120,13 +124,18 @@ export class LogicalReplicationTask implements SourceTask {
       if (!state) await this.beginExportedSnapshot();
       else if (!stored || stored.phase === 'snapshot') await this.beginResumedSnapshot(stored, state.confirmedFlushLsn ?? '0/0');
       else {
-        this.stream = stored;
+        const captured = capturedList(this.tables.keys());
+        this.stream = { ...stored, tables: captured };
         // Resume from the position stored in Kafka, even when the slot was confirmed less far
         // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
         this.committedLsn = stored.lsn;
         for (const table of this.tables.values()) {
-          if (table.offset.snapshot !== 'done') this.queueIncremental(table);
+          if (leftOutOfCapture(stored, table.name) && offsets.offset(table.partition) !== undefined) this.recapture(table);
+          else if (table.offset.snapshot !== 'done') this.queueIncremental(table);
         }
+        // Another set of tables: it is stored before any position past the stored one is confirmed
+        // (changes of a table left out are confirmed as empty transactions).
+        if (stored.tables !== captured) this.opening.push(this.streamPosition());
         this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'));
         await this.acknowledge(stored.lsn);
       }
@@ -161,7 +170,7 @@ export class LogicalReplicationTask implements SourceTask {
 
   private async addTable(sql: Sql, ref: TableRef, offsets: OffsetReader, stream: StreamOffset | undefined): Promise<void> {
     const name = tableName(ref);
-    const columns = await describeColumns(sql, ref.schema, ref.table);
+    const columns = await describeColumns(sql, ref.schema, ref.table, 'published');
     const keyless = !columns.some((c) => c.isKey);
     const warning = await checkReplicaIdentity(sql, ref.schema, ref.table, keyless ? 'require-full' : this.config.replicaIdentity).catch((err: unknown) => {
       if (keyless && err instanceof ConfigError) {
@@ -207,6 +216,26 @@ export class LogicalReplicationTask implements SourceTask {
     if (table.offset.snapshot !== 'incremental') table.offset = freshTableOffset('incremental');
     this.incremental.add(table);
     this.ctx.logger.info({ table: table.name, from: table.offset.last_key }, 'incremental snapshot of a table added to the capture');
+  }
+
+  /**
+   * A table left out of the capture for a while and now back: its changes meanwhile were never
+   * read, deletes included, and a snapshot alone would leave the keys deleted meanwhile in the
+   * stage. So a truncate marker at the stored position says every earlier row of the table is
+   * gone, and an incremental snapshot reads it again (its changes stream meanwhile, as for a
+   * table added later): downstream ends with the table as it is. Keys absent from the
+   * snapshot's chunks not read yet are missing downstream until their chunk comes by.
+   */
+  private recapture(table: CapturedTable): void {
+    table.setOffset(freshTableOffset('incremental'));
+    this.queueIncremental(table);
+    const lsn = this.stream.lsn;
+    const meta: ChangeMeta = { txid: null, lsn, snapshot: false, tsUs: this.ctx.now() * 1000, position: JSON.stringify({ lsn, phase: 'stream' }) };
+    const truncate = table.records.truncate(table.shape, this.stream, meta);
+    truncate.sourcePartition = this.partition;
+    truncate.inTransaction = true;
+    this.opening.push(truncate, this.tablePosition(table));
+    this.ctx.logger.warn({ table: table.name, lsn }, 'table back in the capture after it was left out: its earlier rows are marked gone (truncate) and it is snapshotted again');
   }
 
   /** A new slot: its exported snapshot is exactly consistent with where streaming starts. */
@@ -338,7 +367,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.readers = undefined;
     await this.slotSql?.end({ timeout: 5 });
     this.slotSql = undefined;
-    this.stream = { phase: 'stream', lsn: this.stream.lsn };
+    this.stream = { phase: 'stream', lsn: this.stream.lsn, tables: capturedList(this.tables.keys()) };
     this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
@@ -393,6 +422,12 @@ export class LogicalReplicationTask implements SourceTask {
       await this.restartStream();
       throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting from ${this.committedLsn}`, { cause: err });
     }
+    if (this.opening.length > 0) {
+      const records = this.opening;
+      this.opening = [];
+      this.pending.handedOut(records, undefined);
+      return records;
+    }
     const sql = this.sql as Sql;
     await this.monitor.check(sql);
     this.incremental.kick();
@@ -417,6 +452,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.pending.clear();
     this.prefetched = undefined;
     this.streamError = undefined;
+    this.opening = [];
   }
 
   /** After a stream failure: everything not yet in Kafka is read again from the WAL. */
@@ -427,7 +463,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.queue.clear();
     this.incremental.reset();
     this.pending.clear();
-    this.stream = { phase: 'stream', lsn: this.committedLsn };
+    this.stream = { phase: 'stream', lsn: this.committedLsn, tables: capturedList(this.tables.keys()) };
     this.startStreaming(acked);
   }
 

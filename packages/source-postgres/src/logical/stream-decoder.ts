@@ -6,8 +6,9 @@ import type { ChangeQueue } from './change-queue.ts';
 import type { SnapshotProgress } from './snapshot-progress.ts';
 import { CHUNK_WATERMARK, type IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, normalizeLsn } from './lsn.ts';
-import { freshTableOffset, type StreamOffset, type TableOffset } from './offsets.ts';
+import { capturedList, freshTableOffset, type StreamOffset, type TableOffset } from './offsets.ts';
 import { columnsFromRelation, type RelationMessage, type TypeCatalog } from './relation-columns.ts';
+import { keptChange } from './resumed-snapshot-filter.ts';
 import { describeColumns } from './table-schema.ts';
 import type { WalMessage } from './wal-stream.ts';
 
@@ -51,8 +52,12 @@ export class StreamDecoder {
   private current: OpenTransaction | undefined;
   /** End LSN of the last transaction queued (re-deliveries that commit before it are dropped). */
   private handed = '0/0';
+  /** The captured tables, stored with each position. */
+  private readonly captured: string;
 
-  constructor(private readonly options: StreamDecoderOptions) {}
+  constructor(private readonly options: StreamDecoderOptions) {
+    this.captured = capturedList(options.tables.keys());
+  }
 
   /** Inside a source transaction now (its end not yet queued). */
   get inTransaction(): boolean {
@@ -121,17 +126,14 @@ export class StreamDecoder {
     const table = this.tableOf(relation);
     if (!txn || txn.skip || !table) return;
     const keyText = table.keys?.keyText(newTuple ?? oldTuple ?? {}) ?? null;
-    if (table.filters(txn.commitLsn)) {
-      // A key whose order only PostgreSQL knows (a linguistic collation) is compared there, once.
-      if (keyText !== null) await table.keys?.resolve(this.options.sql(), [keyText], table.segmentBounds());
-      if (table.seenBySnapshot(keyText, txn.xid)) return;
-    }
+    const kept = await keptChange(this.options.sql(), table, txn.commitLsn, txn.xid, newTuple, oldTuple);
+    if (kept === 'none') return;
     this.options.incremental.onChange(table, keyText);
     if (oldTuple && table.keys) this.options.incremental.onChange(table, table.keys.keyText(oldTuple));
     const { shape, records } = table;
     let out: SourceRecord[];
-    if (tag === 'insert') out = records.insert(shape, newTuple ?? {}, txn.offset, txn.meta);
-    else if (tag === 'update') out = records.update(shape, oldTuple, newTuple ?? {}, txn.offset, txn.meta);
+    if (tag === 'insert' || kept === 'insert') out = records.insert(shape, newTuple ?? {}, txn.offset, txn.meta);
+    else if (tag === 'update' && kept === 'all') out = records.update(shape, oldTuple, newTuple ?? {}, txn.offset, txn.meta);
     else out = records.delete(shape, oldTuple ?? {}, txn.offset, txn.meta);
     for (const record of out) await this.push(txn, this.inStream(record));
   }
@@ -240,7 +242,7 @@ export class StreamDecoder {
       return;
     }
     // The transaction's position goes with its last record: a marker that closes it.
-    const offset: StreamOffset = { phase: 'stream', lsn: endLsn };
+    const offset: StreamOffset = { phase: 'stream', lsn: endLsn, tables: this.captured };
     const first = [...this.options.tables.values()][0];
     await this.options.queue.end(
       {
