@@ -18,7 +18,7 @@ import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '
 import { CapturedTable } from './captured-table.ts';
 import { ChangeQueue } from './change-queue.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
-import { compareLsn, normalizeLsn } from './lsn.ts';
+import { compareLsn, lsnAfter, normalizeLsn } from './lsn.ts';
 import { PendingAcknowledgements } from './pending-acks.ts';
 import {
   capturedList,
@@ -209,7 +209,7 @@ export class LogicalReplicationTask implements SourceTask {
   private queueIncremental(table: CapturedTable): void {
     if (table.keys === null) {
       throw new ConfigError(
-        `table ${table.name} has no primary key and was added after the initial snapshot: it cannot be snapshotted in chunks while streaming. ` +
+        `table ${table.name} has no primary key and was added after the initial snapshot (or back after it was left out of the capture): it cannot be snapshotted in chunks while streaming. ` +
           'Give it a primary key, or run `buyonline-producer resnapshot` to snapshot every table afresh',
       );
     }
@@ -221,7 +221,7 @@ export class LogicalReplicationTask implements SourceTask {
   /**
    * A table left out of the capture for a while and now back: its changes meanwhile were never
    * read, deletes included, and a snapshot alone would leave the keys deleted meanwhile in the
-   * stage. So a truncate marker at the stored position says every earlier row of the table is
+   * stage. So a truncate marker just after the stored position says every earlier row of the table is
    * gone, and an incremental snapshot reads it again (its changes stream meanwhile, as for a
    * table added later): downstream ends with the table as it is. Keys absent from the
    * snapshot's chunks not read yet are missing downstream until their chunk comes by.
@@ -229,7 +229,10 @@ export class LogicalReplicationTask implements SourceTask {
   private recapture(table: CapturedTable): void {
     table.setOffset(freshTableOffset('incremental'));
     this.queueIncremental(table);
-    const lsn = this.stream.lsn;
+    // Just after the stored position: after every earlier row of the table (snapshot rows carry
+    // the position the snapshot ended at, which may be the stored one). A change committed at
+    // exactly the stored position then counts as earlier: the snapshot's chunks read its row.
+    const lsn = lsnAfter(this.stream.lsn);
     const meta: ChangeMeta = { txid: null, lsn, snapshot: false, tsUs: this.ctx.now() * 1000, position: JSON.stringify({ lsn, phase: 'stream' }) };
     const truncate = table.records.truncate(table.shape, this.stream, meta);
     truncate.sourcePartition = this.partition;
