@@ -20,7 +20,7 @@ export async function keptChange(sql: Sql, table: CapturedTable, commitLsn: stri
   if (!table.filters(commitLsn)) return 'all';
   const newKey = newTuple ? (table.keys?.keyText(newTuple) ?? null) : null;
   const oldKey = oldTuple ? (table.keys?.keyText(oldTuple) ?? null) : null;
-  const keys = [newKey, oldKey].filter((k): k is string => k !== null);
+  const keys = [...new Set([newKey, oldKey])].filter((k): k is string => k !== null);
   // A key whose order only PostgreSQL knows (a linguistic collation) is compared there, once.
   if (keys.length > 0) await table.keys?.resolve(sql, keys, table.segmentBounds());
   if (newTuple === null || oldKey === null || newKey === oldKey) {
