@@ -15,6 +15,8 @@ import { classifyPgError } from '../pg-errors.ts';
 import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
+import { checkCapturePrivileges } from './capture-privileges.ts';
+import { primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
 import { ChangeQueue } from './change-queue.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
@@ -35,9 +37,11 @@ import { TypeCatalog } from './relation-columns.ts';
 import {
   checkLogicalReplicationPrerequisites,
   checkReplicaIdentity,
+  createSlotCommand,
   ensurePublication,
   lostSlotMessage,
   SourcePositionLostError,
+  serverVersionNum,
   slotState,
 } from './slot-admin.ts';
 import { SlotMonitor } from './slot-monitor.ts';
@@ -112,6 +116,7 @@ export class LogicalReplicationTask implements SourceTask {
       await checkLogicalReplicationPrerequisites(sql);
       const refs = await resolveTables(sql, this.config);
       checkTopics(this.config, refs);
+      await checkCapturePrivileges(sql, this.config.publication, refs);
       await ensurePublication(sql, this.config.publication, refs);
       const [row] = await sql<{ db: string }[]>`select current_database() as db`;
       this.db = row?.db ?? '';
@@ -136,7 +141,7 @@ export class LogicalReplicationTask implements SourceTask {
         // Another set of tables: it is stored before any position past the stored one is confirmed
         // (changes of a table left out are confirmed as empty transactions).
         if (stored.tables !== captured) this.opening.push(this.streamPosition());
-        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'));
+        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await primaryHostUrl(this.config.url.reveal()));
         await this.acknowledge(stored.lsn);
       }
       await this.reportStart(sql);
@@ -243,14 +248,15 @@ export class LogicalReplicationTask implements SourceTask {
 
   /** A new slot: its exported snapshot is exactly consistent with where streaming starts. */
   private async beginExportedSnapshot(): Promise<void> {
-    this.slotSql = postgres(this.config.url.reveal(), {
+    const serverVersion = await serverVersionNum(this.sql as Sql);
+    this.slotSql = postgres(await primaryHostUrl(this.config.url.reveal()), {
       max: 1,
       fetch_types: false,
       onnotice: () => undefined,
       connection: { replication: 'database', application_name: 'buyonline-producer-slot' } as Record<string, string>,
     });
     const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(
-      `CREATE_REPLICATION_SLOT ${quoteIdent(this.config.slot)} LOGICAL pgoutput (SNAPSHOT 'export')`,
+      createSlotCommand(this.config.slot, serverVersion),
     );
     if (!created) throw new ConnectionError('CREATE_REPLICATION_SLOT returned nothing');
     for (const table of this.tables.values()) table.setOffset(freshTableOffset('initial'));
@@ -374,7 +380,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
-    this.startStreaming(this.stream.lsn);
+    this.startStreaming(this.stream.lsn, await primaryHostUrl(this.config.url.reveal()));
     return [this.streamPosition()];
   }
 
@@ -387,7 +393,8 @@ export class LogicalReplicationTask implements SourceTask {
     return { topic: first.topic, sourcePartition: this.partition, sourceOffset: this.stream, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
-  private startStreaming(ackedLsn: string): void {
+  /** Streams from the primary of the URL's hosts now (the promoted standby after a failover). */
+  private startStreaming(ackedLsn: string, replicationUrl: string): void {
     const decoder = new StreamDecoder({
       tables: this.tables,
       queue: this.queue,
@@ -403,7 +410,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.streamError = undefined;
     this.monitor.touch();
     const wal = new WalStream({
-      url: this.config.url.reveal(),
+      url: replicationUrl,
       slot: this.config.slot,
       publication: this.config.publication,
       onMessage: async (message) => {
@@ -467,7 +474,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.incremental.reset();
     this.pending.clear();
     this.stream = { phase: 'stream', lsn: this.committedLsn, tables: capturedList(this.tables.keys()) };
-    this.startStreaming(acked);
+    this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()));
   }
 
   /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */
