@@ -175,7 +175,7 @@ export class LogicalReplicationTask implements SourceTask {
 
   private async addTable(sql: Sql, ref: TableRef, offsets: OffsetReader, stream: StreamOffset | undefined): Promise<void> {
     const name = tableName(ref);
-    const columns = await describeColumns(sql, ref.schema, ref.table, 'published');
+    const columns = await describeColumns(sql, ref.schema, ref.table, { publishedBy: this.config.publication });
     const keyless = !columns.some((c) => c.isKey);
     const warning = await checkReplicaIdentity(sql, ref.schema, ref.table, keyless ? 'require-full' : this.config.replicaIdentity).catch((err: unknown) => {
       if (keyless && err instanceof ConfigError) {

@@ -51,13 +51,15 @@ interface CatalogRow {
 
 /**
  * Which generated columns a table is described with: `all` (a query reads them, as polling
- * does), or `published`, the ones pgoutput sends, so that the snapshot reads exactly what the
- * stream carries: stored generated columns from PostgreSQL 18 on (publish_generated_columns),
- * none before (pgoutput leaves them out); virtual ones never.
+ * does), or the ones a publication has pgoutput send, so that the snapshot reads exactly what
+ * the stream carries: stored generated columns when the publication publishes them
+ * (`publish_generated_columns = stored`, PostgreSQL 18 on), none before; virtual ones never.
  */
-export type GeneratedColumns = 'all' | 'published';
+export type GeneratedColumns = 'all' | { publishedBy: string };
 
 export async function describeColumns(sql: Sql, schema: string, table: string, generated: GeneratedColumns = 'all'): Promise<ColumnInfo[]> {
+  const all = generated === 'all';
+  const publication = generated === 'all' ? '' : generated.publishedBy;
   const rows = await sql<CatalogRow[]>`
     select a.attname::text as name, t.typname::text as type_name, t.typtype::text as type_type,
            a.atttypmod as type_mod, a.attnotnull as not_null,
@@ -70,7 +72,9 @@ export async function describeColumns(sql: Sql, schema: string, table: string, g
       left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
       left join pg_index i on i.indrelid = a.attrelid and i.indisprimary and a.attnum = any(i.indkey)
      where n.nspname = ${schema} and c.relname = ${table} and a.attnum > 0 and not a.attisdropped
-       and (${generated === 'all'} or a.attgenerated = '' or (a.attgenerated = 's' and current_setting('server_version_num')::int >= 180000))
+       and (${all} or a.attgenerated = '' or (a.attgenerated = 's' and exists (
+             -- pubgencols is PostgreSQL 18's ("char" 's', a boolean in its betas): absent before
+             select 1 from pg_publication p where p.pubname = ${publication} and to_jsonb(p) ->> 'pubgencols' in ('s', 'true'))))
      order by a.attnum`;
   return rows.map((r) => ({
     name: r.name,
