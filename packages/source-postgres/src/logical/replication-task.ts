@@ -23,7 +23,9 @@ import { IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, lsnAfter, normalizeLsn } from './lsn.ts';
 import { PendingAcknowledgements } from './pending-acks.ts';
 import {
-  capturedList,
+  type CapturedTablesOffset,
+  capturedTables,
+  capturedTablesPartition,
   freshTableOffset,
   isLegacyOffset,
   leftOutOfCapture,
@@ -53,9 +55,9 @@ import { StreamDecoder } from './stream-decoder.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 import { WalStream } from './wal-stream.ts';
 
-/** The partitions a logical capture stores positions under: the slot's stream, and each table's snapshot. */
+/** The partitions a logical capture stores positions under: the slot's stream, its captured tables, and each table's snapshot. */
 export function logicalPartitions(db: string, slot: string, tables: readonly TableRef[]): SourcePartition[] {
-  return [streamPartition(db, slot), ...tables.map((t) => tablePartition(db, slot, tableName(t)))];
+  return [streamPartition(db, slot), capturedTablesPartition(db, slot), ...tables.map((t) => tablePartition(db, slot, tableName(t)))];
 }
 
 /**
@@ -85,7 +87,7 @@ export class LogicalReplicationTask implements SourceTask {
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
-  /** Records the stream phase hands out first: the captured tables' list, and the truncate markers of tables added back. */
+  /** Records the stream phase hands out first: the truncate markers of tables added back, and the captured tables. */
   private opening: SourceRecord[] = [];
   /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
   private prefetched: { tables: CapturedTable[]; from: (string | null)[]; chunks: Promise<Chunk[]> } | undefined;
@@ -129,18 +131,18 @@ export class LogicalReplicationTask implements SourceTask {
       if (!state) await this.beginExportedSnapshot();
       else if (!stored || stored.phase === 'snapshot') await this.beginResumedSnapshot(stored, state.confirmedFlushLsn ?? '0/0');
       else {
-        const captured = capturedList(this.tables.keys());
-        this.stream = { ...stored, tables: captured };
+        const captured = offsets.offset(capturedTablesPartition(this.db, this.config.slot));
+        this.stream = stored;
         // Resume from the position stored in Kafka, even when the slot was confirmed less far
         // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
         this.committedLsn = stored.lsn;
         for (const table of this.tables.values()) {
-          if (leftOutOfCapture(stored, table.name) && offsets.offset(table.partition) !== undefined) this.recapture(table);
+          if (leftOutOfCapture(captured, table.name) && offsets.offset(table.partition) !== undefined) this.recapture(table);
           else if (table.offset.snapshot !== 'done') this.queueIncremental(table);
         }
         // Another set of tables: it is stored before any position past the stored one is confirmed
         // (changes of a table left out are confirmed as empty transactions).
-        if (stored.tables !== captured) this.opening.push(this.streamPosition());
+        if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.opening.push(this.capturedTablesPosition());
         this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await primaryHostUrl(this.config.url.reveal()));
         await this.acknowledge(stored.lsn);
       }
@@ -376,16 +378,23 @@ export class LogicalReplicationTask implements SourceTask {
     this.readers = undefined;
     await this.slotSql?.end({ timeout: 5 });
     this.slotSql = undefined;
-    this.stream = { phase: 'stream', lsn: this.stream.lsn, tables: capturedList(this.tables.keys()) };
+    this.stream = { phase: 'stream', lsn: this.stream.lsn };
     this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
     this.startStreaming(this.stream.lsn, await primaryHostUrl(this.config.url.reveal()));
-    return [this.streamPosition()];
+    return [this.capturedTablesPosition(), this.streamPosition()];
   }
 
   private tablePosition(table: CapturedTable): SourceRecord {
     return { topic: table.topic, sourcePartition: table.partition, sourceOffset: table.offset, keySchema: null, key: null, valueSchema: table.shape.valueSchema, value: null, positionOnly: true };
+  }
+
+  /** A record that stores which tables the stream is read for from now on. */
+  private capturedTablesPosition(): SourceRecord {
+    const first = [...this.tables.values()][0] as CapturedTable;
+    const offset: CapturedTablesOffset = capturedTables(this.tables.keys());
+    return { topic: first.topic, sourcePartition: capturedTablesPartition(this.db, this.config.slot), sourceOffset: offset, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
   private streamPosition(): SourceRecord {
@@ -473,7 +482,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.queue.clear();
     this.incremental.reset();
     this.pending.clear();
-    this.stream = { phase: 'stream', lsn: this.committedLsn, tables: capturedList(this.tables.keys()) };
+    this.stream = { phase: 'stream', lsn: this.committedLsn };
     this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()));
   }
 

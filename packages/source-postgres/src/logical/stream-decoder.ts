@@ -6,7 +6,7 @@ import type { ChangeQueue } from './change-queue.ts';
 import type { SnapshotProgress } from './snapshot-progress.ts';
 import { CHUNK_WATERMARK, type IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, normalizeLsn } from './lsn.ts';
-import { capturedList, freshTableOffset, type StreamOffset, type TableOffset } from './offsets.ts';
+import { freshTableOffset, type StreamOffset, type TableOffset } from './offsets.ts';
 import { columnsFromRelation, type RelationMessage, type TypeCatalog } from './relation-columns.ts';
 import { keptChange } from './resumed-snapshot-filter.ts';
 import { describeColumns } from './table-schema.ts';
@@ -52,12 +52,8 @@ export class StreamDecoder {
   private current: OpenTransaction | undefined;
   /** End LSN of the last transaction queued (re-deliveries that commit before it are dropped). */
   private handed = '0/0';
-  /** The captured tables, stored with each position. */
-  private readonly captured: string;
 
-  constructor(private readonly options: StreamDecoderOptions) {
-    this.captured = capturedList(options.tables.keys());
-  }
+  constructor(private readonly options: StreamDecoderOptions) {}
 
   /** Inside a source transaction now (its end not yet queued). */
   get inTransaction(): boolean {
@@ -242,7 +238,7 @@ export class StreamDecoder {
       return;
     }
     // The transaction's position goes with its last record: a marker that closes it.
-    const offset: StreamOffset = { phase: 'stream', lsn: endLsn, tables: this.captured };
+    const offset: StreamOffset = { phase: 'stream', lsn: endLsn };
     const first = [...this.options.tables.values()][0];
     await this.options.queue.end(
       {
