@@ -20,11 +20,15 @@ import { primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
 import { ChangeQueue } from './change-queue.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
-import { compareLsn, normalizeLsn } from './lsn.ts';
+import { compareLsn, lsnAfter, normalizeLsn } from './lsn.ts';
 import { PendingAcknowledgements } from './pending-acks.ts';
 import {
+  type CapturedTablesOffset,
+  capturedTables,
+  capturedTablesPartition,
   freshTableOffset,
   isLegacyOffset,
+  leftOutOfCapture,
   type SnapshotSegment,
   type StreamOffset,
   streamPartition,
@@ -51,9 +55,9 @@ import { StreamDecoder } from './stream-decoder.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 import { WalStream } from './wal-stream.ts';
 
-/** The partitions a logical capture stores positions under: the slot's stream, and each table's snapshot. */
+/** The partitions a logical capture stores positions under: the slot's stream, its captured tables, and each table's snapshot. */
 export function logicalPartitions(db: string, slot: string, tables: readonly TableRef[]): SourcePartition[] {
-  return [streamPartition(db, slot), ...tables.map((t) => tablePartition(db, slot, tableName(t)))];
+  return [streamPartition(db, slot), capturedTablesPartition(db, slot), ...tables.map((t) => tablePartition(db, slot, tableName(t)))];
 }
 
 /**
@@ -83,6 +87,8 @@ export class LogicalReplicationTask implements SourceTask {
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
+  /** Records the stream phase hands out first: the truncate markers of tables added back, and the captured tables. */
+  private opening: SourceRecord[] = [];
   /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
   private prefetched: { tables: CapturedTable[]; from: (string | null)[]; chunks: Promise<Chunk[]> } | undefined;
 
@@ -125,13 +131,18 @@ export class LogicalReplicationTask implements SourceTask {
       if (!state) await this.beginExportedSnapshot();
       else if (!stored || stored.phase === 'snapshot') await this.beginResumedSnapshot(stored, state.confirmedFlushLsn ?? '0/0');
       else {
+        const captured = offsets.offset(capturedTablesPartition(this.db, this.config.slot));
         this.stream = stored;
         // Resume from the position stored in Kafka, even when the slot was confirmed less far
         // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
         this.committedLsn = stored.lsn;
         for (const table of this.tables.values()) {
-          if (table.offset.snapshot !== 'done') this.queueIncremental(table);
+          if (leftOutOfCapture(captured, table.name) && offsets.offset(table.partition) !== undefined) this.recapture(table);
+          else if (table.offset.snapshot !== 'done') this.queueIncremental(table);
         }
+        // Another set of tables: it is stored before any position past the stored one is confirmed
+        // (changes of a table left out are confirmed as empty transactions).
+        if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.opening.push(this.capturedTablesPosition());
         this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await primaryHostUrl(this.config.url.reveal()));
         await this.acknowledge(stored.lsn);
       }
@@ -166,7 +177,7 @@ export class LogicalReplicationTask implements SourceTask {
 
   private async addTable(sql: Sql, ref: TableRef, offsets: OffsetReader, stream: StreamOffset | undefined): Promise<void> {
     const name = tableName(ref);
-    const columns = await describeColumns(sql, ref.schema, ref.table);
+    const columns = await describeColumns(sql, ref.schema, ref.table, { publishedBy: this.config.publication });
     const keyless = !columns.some((c) => c.isKey);
     const warning = await checkReplicaIdentity(sql, ref.schema, ref.table, keyless ? 'require-full' : this.config.replicaIdentity).catch((err: unknown) => {
       if (keyless && err instanceof ConfigError) {
@@ -205,13 +216,36 @@ export class LogicalReplicationTask implements SourceTask {
   private queueIncremental(table: CapturedTable): void {
     if (table.keys === null) {
       throw new ConfigError(
-        `table ${table.name} has no primary key and was added after the initial snapshot: it cannot be snapshotted in chunks while streaming. ` +
+        `table ${table.name} has no primary key and was added after the initial snapshot (or back after it was left out of the capture): it cannot be snapshotted in chunks while streaming. ` +
           'Give it a primary key, or run `buyonline-producer resnapshot` to snapshot every table afresh',
       );
     }
     if (table.offset.snapshot !== 'incremental') table.offset = freshTableOffset('incremental');
     this.incremental.add(table);
     this.ctx.logger.info({ table: table.name, from: table.offset.last_key }, 'incremental snapshot of a table added to the capture');
+  }
+
+  /**
+   * A table left out of the capture for a while and now back: its changes meanwhile were never
+   * read, deletes included, and a snapshot alone would leave the keys deleted meanwhile in the
+   * stage. So a truncate marker just after the stored position says every earlier row of the table is
+   * gone, and an incremental snapshot reads it again (its changes stream meanwhile, as for a
+   * table added later): downstream ends with the table as it is. Keys absent from the
+   * snapshot's chunks not read yet are missing downstream until their chunk comes by.
+   */
+  private recapture(table: CapturedTable): void {
+    table.setOffset(freshTableOffset('incremental'));
+    this.queueIncremental(table);
+    // Just after the stored position: after every earlier row of the table (snapshot rows carry
+    // the position the snapshot ended at, which may be the stored one). A change committed at
+    // exactly the stored position then counts as earlier: the snapshot's chunks read its row.
+    const lsn = lsnAfter(this.stream.lsn);
+    const meta: ChangeMeta = { txid: null, lsn, snapshot: false, tsUs: this.ctx.now() * 1000, position: JSON.stringify({ lsn, phase: 'stream' }) };
+    const truncate = table.records.truncate(table.shape, this.stream, meta);
+    truncate.sourcePartition = this.partition;
+    truncate.inTransaction = true;
+    this.opening.push(truncate, this.tablePosition(table));
+    this.ctx.logger.warn({ table: table.name, lsn }, 'table back in the capture after it was left out: its earlier rows are marked gone (truncate) and it is snapshotted again');
   }
 
   /** A new slot: its exported snapshot is exactly consistent with where streaming starts. */
@@ -349,11 +383,18 @@ export class LogicalReplicationTask implements SourceTask {
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
     this.startStreaming(this.stream.lsn, await primaryHostUrl(this.config.url.reveal()));
-    return [this.streamPosition()];
+    return [this.capturedTablesPosition(), this.streamPosition()];
   }
 
   private tablePosition(table: CapturedTable): SourceRecord {
     return { topic: table.topic, sourcePartition: table.partition, sourceOffset: table.offset, keySchema: null, key: null, valueSchema: table.shape.valueSchema, value: null, positionOnly: true };
+  }
+
+  /** A record that stores which tables the stream is read for from now on. */
+  private capturedTablesPosition(): SourceRecord {
+    const first = [...this.tables.values()][0] as CapturedTable;
+    const offset: CapturedTablesOffset = capturedTables(this.tables.keys());
+    return { topic: first.topic, sourcePartition: capturedTablesPartition(this.db, this.config.slot), sourceOffset: offset, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
   private streamPosition(): SourceRecord {
@@ -400,6 +441,12 @@ export class LogicalReplicationTask implements SourceTask {
       await this.restartStream();
       throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting from ${this.committedLsn}`, { cause: err });
     }
+    if (this.opening.length > 0) {
+      const records = this.opening;
+      this.opening = [];
+      this.pending.handedOut(records, undefined);
+      return records;
+    }
     const sql = this.sql as Sql;
     await this.monitor.check(sql);
     this.incremental.kick();
@@ -424,6 +471,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.pending.clear();
     this.prefetched = undefined;
     this.streamError = undefined;
+    this.opening = [];
   }
 
   /** After a stream failure: everything not yet in Kafka is read again from the WAL. */

@@ -8,6 +8,7 @@ import { CHUNK_WATERMARK, type IncrementalSnapshots } from './incremental-snapsh
 import { compareLsn, normalizeLsn } from './lsn.ts';
 import { freshTableOffset, type StreamOffset, type TableOffset } from './offsets.ts';
 import { columnsFromRelation, type RelationMessage, type TypeCatalog } from './relation-columns.ts';
+import { keptChange } from './resumed-snapshot-filter.ts';
 import { describeColumns } from './table-schema.ts';
 import type { WalMessage } from './wal-stream.ts';
 
@@ -121,17 +122,14 @@ export class StreamDecoder {
     const table = this.tableOf(relation);
     if (!txn || txn.skip || !table) return;
     const keyText = table.keys?.keyText(newTuple ?? oldTuple ?? {}) ?? null;
-    if (table.filters(txn.commitLsn)) {
-      // A key whose order only PostgreSQL knows (a linguistic collation) is compared there, once.
-      if (keyText !== null) await table.keys?.resolve(this.options.sql(), [keyText], table.segmentBounds());
-      if (table.seenBySnapshot(keyText, txn.xid)) return;
-    }
+    const kept = await keptChange(this.options.sql(), table, txn.commitLsn, txn.xid, newTuple, oldTuple);
+    if (kept === 'none') return;
     this.options.incremental.onChange(table, keyText);
     if (oldTuple && table.keys) this.options.incremental.onChange(table, table.keys.keyText(oldTuple));
     const { shape, records } = table;
     let out: SourceRecord[];
-    if (tag === 'insert') out = records.insert(shape, newTuple ?? {}, txn.offset, txn.meta);
-    else if (tag === 'update') out = records.update(shape, oldTuple, newTuple ?? {}, txn.offset, txn.meta);
+    if (tag === 'insert' || kept === 'insert') out = records.insert(shape, newTuple ?? {}, txn.offset, txn.meta);
+    else if (tag === 'update' && kept === 'all') out = records.update(shape, oldTuple, newTuple ?? {}, txn.offset, txn.meta);
     else out = records.delete(shape, oldTuple ?? {}, txn.offset, txn.meta);
     for (const record of out) await this.push(txn, this.inStream(record));
   }

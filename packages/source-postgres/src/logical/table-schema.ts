@@ -47,7 +47,17 @@ interface CatalogRow {
   key_position: number;
 }
 
-export async function describeColumns(sql: Sql, schema: string, table: string): Promise<ColumnInfo[]> {
+/**
+ * Which generated columns a table is described with: `all` (a query reads them, as polling
+ * does), or the ones a publication has pgoutput send, so that the snapshot reads exactly what
+ * the stream carries: stored generated columns when the publication publishes them
+ * (`publish_generated_columns = stored`, PostgreSQL 18 on), none before; virtual ones never.
+ */
+export type GeneratedColumns = 'all' | { publishedBy: string };
+
+export async function describeColumns(sql: Sql, schema: string, table: string, generated: GeneratedColumns = 'all'): Promise<ColumnInfo[]> {
+  const all = generated === 'all';
+  const publication = generated === 'all' ? '' : generated.publishedBy;
   const rows = await sql<CatalogRow[]>`
     select a.attname::text as name, a.atttypid::int as type_oid,
            a.atttypmod as type_mod, a.attnotnull as not_null,
@@ -57,6 +67,9 @@ export async function describeColumns(sql: Sql, schema: string, table: string): 
       join pg_namespace n on n.oid = c.relnamespace
       left join pg_index i on i.indrelid = a.attrelid and i.indisprimary and a.attnum = any(i.indkey)
      where n.nspname = ${schema} and c.relname = ${table} and a.attnum > 0 and not a.attisdropped
+       and (${all} or a.attgenerated = '' or (a.attgenerated = 's' and exists (
+             -- pubgencols is PostgreSQL 18's ("char" 's', a boolean in its betas): absent before
+             select 1 from pg_publication p where p.pubname = ${publication} and to_jsonb(p) ->> 'pubgencols' in ('s', 'true'))))
      order by a.attnum`;
   // Domains as their base types, arrays with their element's (the stream resolves its Relation messages the same way).
   const types = await lookupTypes(sql, rows.map((r) => r.type_oid));
