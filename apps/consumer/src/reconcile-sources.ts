@@ -8,6 +8,7 @@ import postgres, { type Sql } from 'postgres';
 import type { TableRow } from './reconcile.ts';
 import { type CatalogColumn, orderBy, type ReconcileTable, type TableShape } from './reconcile-shape.ts';
 import { fromPgText } from './reconcile-values.ts';
+import { parseStageLine } from './stage-line-json.ts';
 
 const quote = (ident: string) => `"${ident.replaceAll('"', '""')}"`;
 
@@ -129,7 +130,7 @@ export async function* readLocalStageLines(root: string, topics: readonly string
           n++;
           if (!raw) continue;
           try {
-            yield JSON.parse(raw) as Record<string, unknown>;
+            yield parseStageLine(raw);
           } catch (err) {
             throw new DataError(`stage file ${path} line ${n} is not JSON: ${(err as Error).message}`, { cause: err });
           }

@@ -8,7 +8,8 @@
  *   `1.5e-7`), `NaN`, `Infinity`, `-Infinity`; numeric: PostgreSQL's exact text (a decimal
  *   with its declared scale arrives as exactly that many places: `10.00`);
  * - bool: `true` / `false`; date `YYYY-MM-DD`; time `HH:MM:SS.ffffff`; timestamp
- *   `YYYY-MM-DDTHH:MM:SS.ffffff`; timestamptz the same in UTC with `Z`; bytea `\x…` (hex);
+ *   `YYYY-MM-DDTHH:MM:SS.ffffff`; timestamptz the same in UTC with `Z`; a BC one with a ` BC`
+ *   suffix, `infinity` / `-infinity` as they are (the stage's forms); bytea `\x…` (hex);
  * - json and jsonb: the compact JSON of the parsed value with every object's keys sorted
  *   (PostgreSQL's spacing and jsonb's key order meet a VARIANT's text); text that does not
  *   parse stays as it is;
@@ -53,8 +54,8 @@ export function kindOf(typeName: string, typeType: string): ValueKind {
 
 const FRACTION = (f: string | undefined) => (f ?? '').padEnd(6, '0');
 const TIME = /^(\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
-const TIMESTAMP = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
-const TIMESTAMPTZ_UTC = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:\+00|\+00:00|Z)$/;
+const TIMESTAMP = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?( BC)?$/;
+const TIMESTAMPTZ_UTC = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:\+00|\+00:00|Z)( BC)?$/;
 
 function floatText(text: string): string {
   if (text === 'NaN' || text === 'Infinity' || text === '-Infinity') return text;
@@ -95,12 +96,12 @@ function scalarFromPg(kind: ValueKind, text: string): string {
     }
     case 'timestamp': {
       const m = TIMESTAMP.exec(text);
-      return m ? `${m[1]}T${m[2]}.${FRACTION(m[3])}` : text;
+      return m ? `${m[1]}T${m[2]}.${FRACTION(m[3])}${m[4] ?? ''}` : text;
     }
     case 'timestamptz': {
       // the session's TimeZone is UTC, so PostgreSQL prints +00
       const m = TIMESTAMPTZ_UTC.exec(text);
-      return m ? `${m[1]}T${m[2]}.${FRACTION(m[3])}Z` : text;
+      return m ? `${m[1]}T${m[2]}.${FRACTION(m[3])}Z${m[4] ?? ''}` : text;
     }
     default:
       return text;
