@@ -180,7 +180,8 @@ function expectedText(kind: Kind, x: string): string {
     case 'timestamptz':
       return `case when not isfinite(${x}) then ${x}::text else to_char(${x} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || case when ${x} < '0001-01-01 00:00:00+00'::timestamptz then ' BC' else '' end end`;
     default:
-      return `case when ${x} is null then null else concat(${x}) end`;
+      // `(x)::text is null`, not `x is null`: a composite whose fields are all NULL `is null`, yet it is a value, `(,,)`.
+      return `case when (${x})::text is null then null else concat(${x}) end`;
   }
 }
 
@@ -444,6 +445,7 @@ describe('every type in the catalog, through snapshot and stream, to the stage',
     const { staged, dead } = await arrivals(scenario, producer, [...snapshotIds, ...streamIds], 150_000);
     const expected = await expectedRows(scenario.sql, table, columns);
 
+    let compared = 0;
     const problems: string[] = dead.map((m) => `dead-lettered: ${m}`);
     if (!producer.running) problems.push(`the producer exited (${await producer.wait()}): see ${scenario.logDir}`);
     for (const [id, want] of expected) {
@@ -456,11 +458,14 @@ describe('every type in the catalog, through snapshot and stream, to the stage',
       if (path === 'snapshot' && got.op !== 'r') problems.push(`row ${id}: op ${got.op}, expected a snapshot read`);
       if (path === 'stream' && got.op !== 'c') problems.push(`row ${id}: op ${got.op}, expected an insert`);
       for (const [column, text] of want) {
+        compared++;
         const actual = got.fields.get(column);
         if (actual !== text) problems.push(`row ${id} (${path}) ${column}: stage ${actual ?? '(absent)'}, PostgreSQL ${text}`);
       }
     }
     if (first.staged.size + first.dead.length < snapshotIds.length) problems.unshift(`only ${first.staged.size} snapshot rows staged before the stream rows were written`);
+    console.warn(`type catalog: ${columns.length} types (${columns.filter((c) => c.array).length} with their array), ${expected.size} rows, ${compared} values compared`);
+    expect(expected.size).toBe(snapshotIds.length + streamIds.length);
     // Every problem, also when the list is long, for the report.
     writeFileSync(join(scenario.logDir, 'type-catalog-problems.txt'), `${problems.join('\n')}\n`);
     expect(problems, `${problems.length} values differ from PostgreSQL's rendering (all in ${scenario.logDir}/type-catalog-problems.txt)`).toEqual([]);
