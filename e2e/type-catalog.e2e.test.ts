@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppProcess } from './support/app-process.ts';
 import { readTopic } from './support/kafka-topic.ts';
 import { Scenario, sleep } from './support/scenario.ts';
+import { runReconcile } from './support/reconcile.ts';
 
 const endpoints = inject('endpoints');
 
@@ -471,5 +472,13 @@ describe('every type in the catalog, through snapshot and stream, to the stage',
     expect(problems, `${problems.length} values differ from PostgreSQL's rendering (all in ${scenario.logDir}/type-catalog-problems.txt)`).toEqual([]);
     expect(await producer.terminate()).toBe(0);
     expect(await consumer.terminate()).toBe(0);
+    // The user-facing check agrees: `consumer reconcile` reads every type of the table as the stage holds it.
+    const reconcile = await runReconcile(scenario, { PG_TABLE: `${scenario.schema}.catalog` });
+    const differing = reconcile.report?.differing.map((d) => `${d.id}: ${d.fields.join(', ')}`) ?? [];
+    expect({ code: reconcile.code, counts: reconcile.report?.counts, differing }, reconcile.stderr.slice(-2000)).toEqual({
+      code: 0,
+      counts: { missing: 0, extra: 0, differing: 0 },
+      differing: [],
+    });
   }, 600_000);
 });

@@ -43,6 +43,13 @@ describe('canonical values: PostgreSQL text output and the stage JSON meet in on
     expect(fromStage(col(kind), stage)).toBe(canonical);
   });
 
+  it('an array of more than one dimension or with other bounds: its text, as the source carries it', () => {
+    expect(fromPgText(col('int', true), '{{1,2},{3,NULL}}')).toBe('{{1,2},{3,NULL}}');
+    expect(fromStage(col('int', true), '{{1,2},{3,NULL}}')).toBe('{{1,2},{3,NULL}}');
+    expect(fromPgText(col('text', true), '[0:1]={a,b}')).toBe('[0:1]={a,b}');
+    expect(fromStage(col('text', true), '[0:1]={a,b}')).toBe('[0:1]={a,b}');
+  });
+
   it('an int64 past 2^53 (a bigint from parseStageLine) by its digits', () => {
     expect(fromPgText(col('int'), '9223372036854775807')).toBe('9223372036854775807');
     expect(fromStage(col('int'), 9_223_372_036_854_775_807n)).toBe('9223372036854775807');
@@ -84,6 +91,8 @@ describe('canonical values: PostgreSQL text output and the stage JSON meet in on
     expect(parsePgArray('[0:1]={x,y}')).toEqual(['x', 'y']);
     expect(parsePgArray('{"\\\\x0102"}')).toEqual(['\\x0102']);
     expect(() => parsePgArray('nope')).toThrow(/array literal/);
+    // box's delimiter is ';' (pg_type.typdelim), its elements hold commas unquoted
+    expect(parsePgArray('{(1,1),(0,0);NULL;(2.5,3),(-1,-1)}', ';')).toEqual(['(1,1),(0,0)', null, '(2.5,3),(-1,-1)']);
   });
 
   it('maps types as the source does: enums and domains are text, uuid its own', () => {

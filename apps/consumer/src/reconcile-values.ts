@@ -44,6 +44,8 @@ export interface ColumnSpec {
   kind: ValueKind;
   /** A one-dimensional array of `kind` values. */
   array: boolean;
+  /** The delimiter of an array's elements in PostgreSQL's text, when not `,` (`;` for box). */
+  delimiter?: string;
 }
 
 /** The kind of a PostgreSQL type (pg_type.typname, typtype), as the source maps it. */
@@ -112,7 +114,9 @@ function scalarFromPg(kind: ValueKind, text: string): string {
 export function fromPgText(column: ColumnSpec, text: string | null): string | null {
   if (text === null) return null;
   if (!column.array) return scalarFromPg(column.kind, text);
-  return JSON.stringify(parsePgArray(text).map((e) => (e === null ? null : scalarFromPg(column.kind, e))));
+  // More than one dimension, or bounds other than 1: the source carries the array's exact text.
+  if (text.startsWith('[') || text.startsWith('{{')) return text;
+  return JSON.stringify(parsePgArray(text, column.delimiter).map((e) => (e === null ? null : scalarFromPg(column.kind, e))));
 }
 
 function scalarFromStage(kind: ValueKind, value: unknown): string | null {
@@ -126,6 +130,7 @@ function scalarFromStage(kind: ValueKind, value: unknown): string | null {
 /** A column's value in a stage line (JSON) → its canonical form; a missing value is null. */
 export function fromStage(column: ColumnSpec, value: unknown): string | null {
   if (value === null || value === undefined) return null;
+  if (column.array && typeof value === 'string') return value; // an array the source carried as its text (see fromPgText)
   if (!column.array || !Array.isArray(value)) return scalarFromStage(column.kind, value);
   return JSON.stringify(value.map((e) => scalarFromStage(column.kind, e)));
 }
@@ -135,14 +140,14 @@ export function fromStage(column: ColumnSpec, value: unknown): string | null {
  * bounds prefix) → its elements as text, null for NULL. Nested arrays are flattened (the
  * source refuses multi-dimensional arrays anyway).
  */
-export function parsePgArray(text: string): (string | null)[] {
+export function parsePgArray(text: string, delimiter = ','): (string | null)[] {
   let i = text.startsWith('[') ? text.indexOf('=') + 1 : 0;
   const out: (string | null)[] = [];
   const fail = () => new Error(`not a PostgreSQL array literal: ${text.slice(0, 80)}`);
   if (text[i] !== '{') throw fail();
   for (; i < text.length; i++) {
     const c = text[i];
-    if (c === '{' || c === ',' || c === '}') continue;
+    if (c === '{' || c === delimiter || c === '}') continue;
     if (c === '"') {
       let value = '';
       for (i++; i < text.length && text[i] !== '"'; i++) value += text[i] === '\\' ? (text[++i] ?? '') : text[i];
@@ -150,7 +155,7 @@ export function parsePgArray(text: string): (string | null)[] {
       continue;
     }
     let end = i;
-    while (end < text.length && text[end] !== ',' && text[end] !== '}') end++;
+    while (end < text.length && text[end] !== delimiter && text[end] !== '}') end++;
     const raw = text.slice(i, end).trim();
     out.push(raw.toUpperCase() === 'NULL' ? null : raw);
     i = end - 1;
