@@ -169,10 +169,24 @@ export function stageLine(record: SinkRecord, offset = Number(record.offset)): s
     lastTopic = record.topic;
     lastTopicJson = JSON.stringify(record.topic);
   }
-  const key = record.key === undefined ? '' : `"key":${lineJson(record.key, needsExact(record.key))},`;
+  const key = record.key === undefined ? '' : `"key":${keyJson(record.key)},`;
   const kafka = `{"topic":${lastTopicJson},"partition":${JSON.stringify(record.partition)},"offset":${JSON.stringify(offset)},${key}"timestamp":"${isoTimestamp(record.timestampMs)}"}`;
   const text = lineJson(head, inexact);
-  return `${text.slice(0, -1)},"__source":${sourceJson(source ?? null)},"__processed_at":${lineJson(ts_us ?? null, needsExact(ts_us))},"__kafka":${kafka}}`;
+  return `${text.slice(0, -1)},"__source":${sourceJson(source ?? null)},"__processed_at":${lineJson(ts_us ?? null, typeof ts_us === 'bigint')},"__kafka":${kafka}}`;
+}
+
+/**
+ * The key's JSON: JSON.stringify, or exactJson for a key holding a bigint (JSON.stringify
+ * throws). A float key of -0 prints 0 here (PostgreSQL's equality holds -0 and 0 for one key);
+ * the row's field keeps -0. Checking each key for -0 first cost a tenth of stageLine's time.
+ */
+function keyJson(key: unknown): string {
+  try {
+    return JSON.stringify(key) ?? 'null';
+  } catch (err) {
+    if (err instanceof TypeError && needsExact(key)) return exactJson(key) ?? 'null';
+    throw err;
+  }
 }
 
 /** The line of toStageRow's object, written with exactJson when it holds a bigint or -0. */
