@@ -99,6 +99,33 @@ describe('Avro long over the whole int64 range (number when safe, bigint otherwi
     }
   });
 
+  it('writes the zigzag varint a BigInt reference writes, and reads it back, for random values of every magnitude', () => {
+    const reference = (v: bigint): Buffer => {
+      let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+      const bytes: number[] = [];
+      while (z >= 0x80n) {
+        bytes.push(Number(z & 0x7fn) | 0x80);
+        z >>= 7n;
+      }
+      bytes.push(Number(z));
+      return Buffer.from(bytes);
+    };
+    let seed = 0x9e3779b97f4a7c15n;
+    const next = () => {
+      seed = BigInt.asUintN(64, seed * 6364136223846793005n + 1442695040888963407n);
+      return seed;
+    };
+    for (let i = 0; i < 3_000; i++) {
+      const bits = BigInt(i % 64);
+      const v = BigInt.asIntN(64, next() >> (63n - bits)); // every magnitude from 1 to 64 bits, both signs
+      const bytes = encodeFramed(producer, 1, { id: v, maybe: null, ids: [], at: null, local: null });
+      const body = reference(v);
+      expect(bytes.subarray(5, 5 + body.length).equals(body), String(v)).toBe(true);
+      const safe = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER);
+      expect((decodeFramed(consumer, bytes) as { id: unknown }).id, String(v)).toBe(safe ? Number(v) : v);
+    }
+  });
+
   it('refuses what is not an int64: a fraction, an unsafe number (already rounded), a bigint beyond 64 bits', () => {
     for (const id of [1.5, 2 ** 53, INT64_MAX + 1n, INT64_MIN - 1n, '7']) {
       expect(() => encodeFramed(producer, 1, { id, maybe: null, ids: [], at: null, local: null }), String(id)).toThrow(DataError);
