@@ -21,14 +21,32 @@ export function exactJson(value: unknown): string | undefined {
   }
 }
 
+/** `"name":` of the field names seen (a table's columns repeat on every line); emptied when it grows past the limit. */
+const keyTexts = new Map<string, string>();
+const KEY_TEXTS_LIMIT = 10_000;
+
+function keyText(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    if (keyTexts.size >= KEY_TEXTS_LIMIT) keyTexts.clear();
+    text = `${JSON.stringify(key)}:`;
+    keyTexts.set(key, text);
+  }
+  return text;
+}
+
 function objectJson(value: object): string | undefined {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return exactJson(toJSON.call(value));
-  if (Array.isArray(value)) return `[${value.map((item) => exactJson(item) ?? 'null').join(',')}]`;
-  const parts: string[] = [];
-  for (const key of Object.keys(value)) {
-    const text = exactJson((value as Record<string, unknown>)[key]);
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += `${i === 0 ? '' : ','}${exactJson(value[i]) ?? 'null'}`;
+    return `${text}]`;
   }
-  return `{${parts.join(',')}}`;
+  let text = '{';
+  for (const key of Object.keys(value)) {
+    const item = exactJson((value as Record<string, unknown>)[key]);
+    if (item !== undefined) text += `${text.length === 1 ? '' : ','}${keyText(key)}${item}`;
+  }
+  return `${text}}`;
 }
