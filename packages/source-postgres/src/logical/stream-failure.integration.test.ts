@@ -6,7 +6,7 @@ import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts'
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_streamfail_${process.pid}_${Date.now() % 100000}`;
 const sql = postgres(url, { max: 4, onnotice: () => undefined });
-const slots = [`${id}_value`, `${id}_handler`];
+const slots = [`${id}_value`, `${id}_handler`, `${id}_refused`];
 const slot0 = () => slots[0] as string;
 
 function task(slot: string, ctx: PluginContext = noopContext(), pollIntervalMs = 20) {
@@ -103,7 +103,7 @@ async function insertInOne(rows: string[], last?: string): Promise<string> {
 
 beforeAll(async () => {
   await sql.unsafe(`create schema if not exists "${id}"`);
-  await sql.unsafe(`create table "${id}".hosts (id int primary key, ips inet[], note text)`);
+  await sql.unsafe(`create table "${id}".hosts (id int primary key, ips inet[], note text, seen timestamptz)`);
 });
 
 afterAll(async () => {
@@ -132,6 +132,20 @@ describe('a change the stream cannot handle is never skipped', () => {
     // Either every row came (converted, or dead-lettered naming its column), or none after the one that cannot be read.
     expect([[1, 2, 3], []]).toContainEqual(arrived);
     if (arrived.length === 0) expect(result.failures).toBeGreaterThan(1);
+  }, 90_000);
+
+  it('a value no Avro type holds is dead-lettered naming table, column and reason, and the stream goes on', async () => {
+    // Past 294247-01-10 the microseconds since 1970 do not fit a long: the one documented refusal.
+    const write = async () => {
+      const lsn = await insertInOne([`values (21, null, 'far future', '294270-01-01 00:00:00+00')`, `values (22, null, 'beside it', now())`]);
+      await insertInOne([`values (23, null, 'later', now())`]);
+      return { lsn, ids: [21] };
+    };
+    const result = await drive(slots[2] as string, noopContext(), write, (ids) => ids.includes(23));
+    expect(result.passedEarly).toBeUndefined();
+    expect(result.ids.filter((i) => i > 20)).toEqual([22, 23]);
+    expect(result.deadLettered.map((d) => (d.value as { id: string }).id)).toEqual(['21']);
+    expect(result.deadLettered[0]?.failure?.message).toMatch(new RegExp(`${id}\\.hosts: column seen: .+`));
   }, 90_000);
 
   it('a failure while handling a message of a source transaction: the transaction comes whole after the restart, never in part', async () => {
