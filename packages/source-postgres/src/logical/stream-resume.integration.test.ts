@@ -1,14 +1,14 @@
 import { ConnectionError, noopContext, parseConfig, type SourceOffset, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
+import { LogicalReplicationTask, postgresSourceConfigSchema, SIGNAL_PREFIX } from '../index.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_resume_${process.pid}_${Date.now() % 100000}`;
 const sql = postgres(url, { max: 4, onnotice: () => undefined });
 const slots = [`${id}_handed`, `${id}_aborted`, `${id}_signal`];
 
-function task(slot: string, batchSize = 1) {
+function task(slot: string, batchSize = 1, snapshotChunkSize = 1000) {
   const config = parseConfig(postgresSourceConfigSchema, {
     mode: 'logical',
     url,
@@ -17,6 +17,7 @@ function task(slot: string, batchSize = 1) {
     slot,
     publication: id,
     batchSize,
+    snapshotChunkSize,
     pollIntervalMs: 20,
   });
   return new LogicalReplicationTask(config, noopContext());
@@ -72,12 +73,18 @@ const confirmed = async (slot: string) =>
 const insert = (n: number) => sql.unsafe(`insert into "${id}".items values (${n})`);
 
 /** A task past its (empty) initial snapshot, with the positions that snapshot stored. */
-async function streaming(slot: string, batchSize = 1) {
-  const t = task(slot, batchSize);
+async function streaming(slot: string, batchSize = 1, snapshotChunkSize?: number) {
+  const t = task(slot, batchSize, snapshotChunkSize);
   await t.start(staticOffsets([]));
-  const first = await t.poll(signal());
-  await t.commit(first);
-  return { t, stored: positions(first) };
+  const stored = positions([]);
+  // The initial snapshot, until streaming starts (the stream's own position is stored).
+  for (let streams = false; !streams; ) {
+    const batch = await t.poll(signal());
+    await t.commit(batch);
+    positions(batch, stored);
+    streams = batch.some((r) => !('table' in r.sourcePartition));
+  }
+  return { t, stored };
 }
 
 beforeAll(async () => {
@@ -142,4 +149,62 @@ describe('a dropped replication connection resumes after what was handed to Kafk
     expect(replayed).toEqual([11, 12, 13]);
     await again.stop();
   }, 60_000);
+
+  it('an incremental snapshot goes on from the chunks handed out: a chunk queued but not handed out when the connection drops is read again', async () => {
+    const slot = slots[2] as string;
+    const started = await streaming(slot, 2, 4);
+    let t = started.t;
+    const stored = started.stored;
+    await sql.unsafe(`insert into "${id}".items select g from generate_series(1000, 1059) g`);
+    await sql.unsafe(`select pg_logical_emit_message(true, '${SIGNAL_PREFIX}', $1)`, [JSON.stringify({ type: 'execute-snapshot', tables: [`${id}.items`] })]);
+    const read = new Map<number, number>();
+    let open: SourceRecord[] = [];
+    let polls = 0;
+    let drops = 0;
+    const deadline = Date.now() + 60_000;
+    const done = (records: readonly SourceRecord[]) => records.some((r) => r.positionOnly && (r.sourceOffset as { snapshot?: string }).snapshot === 'done');
+    let finished = false;
+    while (!finished && Date.now() < deadline) {
+      let batch: SourceRecord[];
+      try {
+        batch = await t.poll(signal());
+      } catch (err) {
+        if (!(err instanceof ConnectionError)) throw err;
+        if (open.length > 0) {
+          // The worker aborts the Kafka transaction left open and starts a new session from Kafka.
+          open = [];
+          await t.stop();
+          t = task(slot, 2, 4);
+          await t.start(staticOffsets([...stored.values()]));
+        }
+        continue;
+      }
+      if (batch.length === 0) continue;
+      polls++;
+      open.push(...batch);
+      if (!batch.at(-1)?.inTransaction) {
+        for (const r of open) {
+          const n = idOf(r);
+          if (n !== undefined && (r.value as { op: string }).op === 'r') read.set(n, (read.get(n) ?? 0) + 1);
+        }
+        finished = done(open);
+        positions(open, stored);
+        await t.commit(open);
+        open = [];
+      }
+      // Drop the connection every few polls, while chunks wait in the queue.
+      if (polls % 3 === 0 && drops < 8) {
+        const [row] = await sql<{ pid: number | null }[]>`select active_pid as pid from pg_replication_slots where slot_name = ${slot}`;
+        if (row?.pid) {
+          drops++;
+          await sql`select pg_terminate_backend(${row.pid})`;
+        }
+      }
+    }
+    await t.stop();
+    expect(finished).toBe(true);
+    expect(drops).toBeGreaterThan(2);
+    const missing = Array.from({ length: 60 }, (_, i) => 1000 + i).filter((k) => !read.has(k));
+    expect(missing).toEqual([]);
+  }, 90_000);
 });
