@@ -20,8 +20,13 @@ function task(slot: string, ctx: PluginContext = noopContext(), pollIntervalMs =
     batchSize: 2,
     pollIntervalMs,
   });
-  return new LogicalReplicationTask(config, ctx);
+  const t = new LogicalReplicationTask(config, ctx);
+  tasks.push(t);
+  return t;
 }
+
+/** Every task a test started: stopped after the tests (a failed assertion must not leave a slot held). */
+const tasks: LogicalReplicationTask[] = [];
 
 type Value = { after: { id: number } | null };
 
@@ -107,6 +112,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const t of tasks) await t.stop().catch(() => undefined);
   for (let attempt = 0; attempt < 20; attempt++) {
     await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name in ${sql(slots)} and not active`.catch(() => undefined);
     const [left] = await sql<{ n: number }[]>`select count(*)::int as n from pg_replication_slots where slot_name in ${sql(slots)}`;

@@ -20,8 +20,13 @@ function task(slot: string, batchSize = 1, snapshotChunkSize = 1000) {
     snapshotChunkSize,
     pollIntervalMs: 20,
   });
-  return new LogicalReplicationTask(config, noopContext());
+  const t = new LogicalReplicationTask(config, noopContext());
+  tasks.push(t);
+  return t;
 }
+
+/** Every task a test started: stopped after the tests (a failed assertion must not leave a slot held). */
+const tasks: LogicalReplicationTask[] = [];
 
 type Value = { after: { id: number } | null };
 const idOf = (r: SourceRecord) => (r.positionOnly || r.value === null ? undefined : (r.value as Value).after?.id);
@@ -93,6 +98,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const t of tasks) await t.stop().catch(() => undefined);
   for (let attempt = 0; attempt < 20; attempt++) {
     await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name in ${sql(slots)} and not active`.catch(() => undefined);
     const [left] = await sql<{ n: number }[]>`select count(*)::int as n from pg_replication_slots where slot_name in ${sql(slots)}`;

@@ -15,7 +15,11 @@ beforeAll(async () => {
   await sql.unsafe(`create table "${id}".items (id int primary key)`);
 });
 
+/** The task of the test: stopped after it (a failed assertion must not leave the slot held). */
+let started: LogicalReplicationTask | undefined;
+
 afterAll(async () => {
+  await started?.stop().catch(() => undefined);
   for (let attempt = 0; attempt < 20; attempt++) {
     await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ${id} and not active`.catch(() => undefined);
     const [left] = await sql<{ n: number }[]>`select count(*)::int as n from pg_replication_slots where slot_name = ${id}`;
@@ -42,6 +46,7 @@ describe('a Kafka transaction ends only where a source transaction ends', () => 
       pollIntervalMs: 20,
     });
     const t = new LogicalReplicationTask(config, noopContext());
+    started = t;
     await t.start(staticOffsets([]));
     const first = await t.poll(signal());
     await t.commit(first);
