@@ -18,7 +18,7 @@ import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '
 import { checkCapturePrivileges } from './capture-privileges.ts';
 import { primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
-import { ChangeQueue } from './change-queue.ts';
+import { type Batch, ChangeQueue } from './change-queue.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, lsnAfter, normalizeLsn } from './lsn.ts';
 import { PendingAcknowledgements } from './pending-acks.ts';
@@ -82,8 +82,17 @@ export class LogicalReplicationTask implements SourceTask {
   private readonly monitor: SlotMonitor;
   private readonly incremental: IncrementalSnapshots;
   private readonly progress: SnapshotProgress;
-  /** End LSN of the last transaction known to be in Kafka: where a restart of the stream resumes. */
+  /** End LSN of the last transaction known to be in Kafka: where a new session resumes. */
   private committedLsn = '0/0';
+  /**
+   * End LSN of the last source transaction handed to the worker (in Kafka, or in a Kafka
+   * transaction committing now): where a dropped replication connection resumes, so nothing
+   * still committing is decoded twice. Should such a transaction abort, the worker starts a new
+   * session, which resumes from what Kafka committed.
+   */
+  private handedLsn = '0/0';
+  /** Each table's position as last handed to the worker: what a reconnected stream goes on from. */
+  private readonly handedTables = new Map<SourcePartition, TableOffset>();
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
@@ -402,8 +411,8 @@ export class LogicalReplicationTask implements SourceTask {
     return { topic: first.topic, sourcePartition: this.partition, sourceOffset: this.stream, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
-  /** Streams from the primary of the URL's hosts now (the promoted standby after a failover). */
-  private startStreaming(ackedLsn: string, replicationUrl: string): void {
+  /** Streams from the primary of the URL's hosts now (the promoted standby after a failover), after `fromLsn`. */
+  private startStreaming(ackedLsn: string, replicationUrl: string, fromLsn = this.committedLsn): void {
     const decoder = new StreamDecoder({
       tables: this.tables,
       queue: this.queue,
@@ -414,8 +423,11 @@ export class LogicalReplicationTask implements SourceTask {
       ctx: this.ctx,
       progress: this.progress,
     });
-    decoder.reset(this.committedLsn);
+    decoder.reset(fromLsn);
     this.decoder = decoder;
+    this.handedLsn = fromLsn;
+    this.handedTables.clear();
+    for (const table of this.tables.values()) this.handedTables.set(table.partition, table.offset);
     this.streamError = undefined;
     this.monitor.touch();
     const wal = new WalStream({
@@ -428,40 +440,59 @@ export class LogicalReplicationTask implements SourceTask {
       },
       onError: (err) => {
         this.streamError = err;
+        decoder.stop(); // a message still being handled queues nothing more
         this.queue.clear(); // releases a stream waiting for room, and wakes a waiting poll
       },
     });
     this.wal = wal;
-    wal.start(this.committedLsn, ackedLsn);
+    wal.start(fromLsn, ackedLsn);
   }
 
   private async pollStream(signal: AbortSignal): Promise<SourceRecord[]> {
-    if (this.streamError) {
-      const err = this.streamError;
-      await this.restartStream();
-      throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting from ${this.committedLsn}`, { cause: err });
-    }
+    await this.throwIfStreamFailed();
     if (this.opening.length > 0) {
       const records = this.opening;
       this.opening = [];
-      this.pending.handedOut(records, undefined);
+      this.handedOut({ records, endLsn: undefined, ackNow: undefined });
       return records;
     }
     const sql = this.sql as Sql;
     await this.monitor.check(sql);
     this.incremental.kick();
     await this.queue.wait(this.config.pollIntervalMs, signal);
+    await this.throwIfStreamFailed();
     if (!this.queue.waiting) {
       await this.monitor.heartbeatIfIdle(sql);
       return [];
     }
     const batch = this.queue.take(this.config.batchSize, () => this.decoder?.inTransaction === true);
-    this.pending.handedOut(batch.records, batch.endLsn);
+    this.handedOut(batch);
     // Ends of empty transactions alone: confirmed now, or with the batch still out (one left open, or committing).
     const empty = batch.records.length === 0 ? (batch.ackNow ?? batch.endLsn) : batch.ackNow;
     const now = empty === undefined ? undefined : this.pending.emptyTransactionEnd(empty);
     if (now) await this.acknowledge(now);
     return batch.records;
+  }
+
+  /** What the worker now has: a reconnected stream goes on after it. */
+  private handedOut(batch: Batch): void {
+    this.pending.handedOut(batch.records, batch.endLsn);
+    for (const lsn of [batch.endLsn, batch.ackNow]) if (lsn !== undefined && compareLsn(lsn, this.handedLsn) > 0) this.handedLsn = lsn;
+    for (const record of batch.records) {
+      if (record.positionOnly && record.sourcePartition !== this.partition) this.handedTables.set(record.sourcePartition, record.sourceOffset as TableOffset);
+    }
+  }
+
+  /**
+   * A stream that failed (a dropped connection, a message it could not handle) is reconnected
+   * from what the worker has, and the poll fails (a Kafka transaction left open by a source
+   * transaction handed out in part is then aborted by the worker, which starts a new session).
+   */
+  private async throwIfStreamFailed(): Promise<void> {
+    if (!this.streamError) return;
+    const err = this.streamError;
+    const from = await this.restartStream();
+    throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting after ${from}`, { cause: err });
   }
 
   private reset(): void {
@@ -474,16 +505,27 @@ export class LogicalReplicationTask implements SourceTask {
     this.opening = [];
   }
 
-  /** After a stream failure: everything not yet in Kafka is read again from the WAL. */
-  private async restartStream(): Promise<void> {
+  /**
+   * After a stream failure: everything not yet handed to the worker is read again from the WAL,
+   * from the end of the last source transaction handed over (what is still committing to Kafka
+   * is not decoded again; its commit still confirms the slot). Tables go on from the positions
+   * handed over; a snapshot chunk in flight is read again. Returns where the stream resumes.
+   */
+  private async restartStream(): Promise<string> {
     const acked = this.wal?.ackedLsn ?? this.committedLsn;
     await this.wal?.stop();
     this.wal = undefined;
     this.queue.clear();
     this.incremental.reset();
-    this.pending.clear();
+    const from = compareLsn(this.handedLsn, this.committedLsn) > 0 ? this.handedLsn : this.committedLsn;
+    for (const table of this.tables.values()) {
+      const handed = this.handedTables.get(table.partition);
+      if (handed && handed !== table.offset) table.setOffset(handed);
+      if (table.offset.snapshot !== 'done') this.incremental.add(table);
+    }
     this.stream = { phase: 'stream', lsn: this.committedLsn };
-    this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()));
+    this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()), from);
+    return from;
   }
 
   /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */

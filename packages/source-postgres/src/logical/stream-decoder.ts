@@ -25,6 +25,12 @@ interface OpenTransaction {
   skip: boolean;
   /** Records queued from it so far. */
   records: number;
+  /**
+   * Table positions (a snapshot queued by a signal, a chunk read at a watermark) it carries: they
+   * go out with its end, so a batch never ends on a record that would close the Kafka
+   * transaction in the middle of the source transaction.
+   */
+  positions: Map<CapturedTable, SourceRecord>;
   offset: StreamOffset;
   meta: ChangeMeta;
 }
@@ -52,6 +58,8 @@ export class StreamDecoder {
   private current: OpenTransaction | undefined;
   /** End LSN of the last transaction queued (re-deliveries that commit before it are dropped). */
   private handed = '0/0';
+  /** The stream failed: nothing more is queued (a transaction missing a change must never look complete). */
+  private stopped = false;
 
   constructor(private readonly options: StreamDecoderOptions) {}
 
@@ -64,9 +72,17 @@ export class StreamDecoder {
   reset(lsn: string): void {
     this.current = undefined;
     this.handed = lsn;
+    this.stopped = false;
+  }
+
+  /** The stream failed: a message still being handled queues nothing more. */
+  stop(): void {
+    this.stopped = true;
+    this.current = undefined;
   }
 
   async onMessage(message: WalMessage): Promise<void> {
+    if (this.stopped) return;
     switch (message.tag) {
       case 'begin':
         this.onBegin(normalizeLsn(message.commitLsn as string), message.xid as number, message.commitTime as bigint);
@@ -102,7 +118,7 @@ export class StreamDecoder {
     const skip = compareLsn(commitLsn, this.handed) < 0;
     const offset: StreamOffset = { phase: 'stream', lsn: commitLsn };
     const meta: ChangeMeta = { txid: xid, lsn: commitLsn, snapshot: false, tsUs: Number(commitTime), position: JSON.stringify({ lsn: commitLsn, phase: 'stream' }) };
-    this.current = { xid, commitTime, commitLsn, skip, records: 0, offset, meta };
+    this.current = { xid, commitTime, commitLsn, skip, records: 0, positions: new Map(), offset, meta };
   }
 
   /** The columns the following rows were written with (not the live catalog: DDL may have run since). */
@@ -159,7 +175,7 @@ export class StreamDecoder {
         await this.push(txn, this.inStream(table.records.read(table.shape, row, txn.offset, meta)));
       }
       table.offset = offset;
-      await this.push(txn, this.tablePosition(table));
+      txn.positions.set(table, this.tablePosition(table));
       if (this.options.progress) {
         this.options.progress.chunk(table.name, chunk.rows.length, 'incremental snapshot');
         if (chunk.lastKey === null) this.options.progress.finished(table.name);
@@ -197,7 +213,7 @@ export class StreamDecoder {
       // its progress starts at 0 of PostgreSQL's estimate of its rows (one query, per signal)
       await this.options.progress?.begin(this.options.sql(), [table], 'incremental snapshot');
       // The signal's transaction stores the new snapshot state with its position.
-      await this.push(txn, this.tablePosition(table));
+      txn.positions.set(table, this.tablePosition(table));
       this.options.ctx.logger.info({ table: name, xid: txn.xid }, 'execute-snapshot signal: incremental snapshot queued');
     }
   }
@@ -224,6 +240,7 @@ export class StreamDecoder {
   }
 
   private async push(txn: OpenTransaction, record: SourceRecord): Promise<void> {
+    if (this.stopped) return;
     txn.records++;
     await this.options.queue.push(record);
   }
@@ -231,27 +248,25 @@ export class StreamDecoder {
   private async onCommit(endLsn: string): Promise<void> {
     const txn = this.current;
     this.current = undefined;
-    if (!txn || txn.skip) return;
+    if (!txn || txn.skip || this.stopped) return;
     this.handed = endLsn;
-    if (txn.records === 0) {
+    if (txn.records === 0 && txn.positions.size === 0) {
       await this.options.queue.ack(endLsn);
       return;
     }
-    // The transaction's position goes with its last record: a marker that closes it.
+    // The transaction's table positions and its own go with its last record: a marker that closes it.
     const offset: StreamOffset = { phase: 'stream', lsn: endLsn };
     const first = [...this.options.tables.values()][0];
-    await this.options.queue.end(
-      {
-        topic: first?.topic ?? '',
-        sourcePartition: this.options.streamPartition,
-        sourceOffset: offset,
-        keySchema: null,
-        key: null,
-        valueSchema: first?.shape.valueSchema ?? {},
-        value: null,
-        positionOnly: true,
-      },
-      endLsn,
-    );
+    const closing: SourceRecord = {
+      topic: first?.topic ?? '',
+      sourcePartition: this.options.streamPartition,
+      sourceOffset: offset,
+      keySchema: null,
+      key: null,
+      valueSchema: first?.shape.valueSchema ?? {},
+      value: null,
+      positionOnly: true,
+    };
+    await this.options.queue.end([...txn.positions.values(), closing], endLsn);
   }
 }
