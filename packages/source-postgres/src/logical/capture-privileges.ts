@@ -2,6 +2,7 @@ import { ConfigError } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
 import { qualified, quoteIdent } from '../sql-identifiers.ts';
 import type { TableRef } from '../tables.ts';
+import { publicationOptions, serverVersionNum } from './slot-admin.ts';
 
 /**
  * What the producer's role needs to capture its tables, as on a managed service where nobody is
@@ -67,7 +68,7 @@ async function publicationStatements(sql: Sql, publication: string, role: RoleFa
   if (!pub) {
     if (role.createOnDatabase && ownsAll) return [];
     const list = facts.map((f) => qualified(f.ref.schema, f.ref.table)).join(', ');
-    return [`CREATE PUBLICATION ${name} FOR TABLE ${list} WITH (publish_via_partition_root = true);`];
+    return [`CREATE PUBLICATION ${name} FOR TABLE ${list} WITH (${publicationOptions(await serverVersionNum(sql))});`];
   }
   if (pub.all_tables) return [];
   const published = await sql<{ schema: string; table: string }[]>`

@@ -2,6 +2,7 @@ import { ConfigError, noopContext, parseConfig, type SourceRecord, staticOffsets
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
+import { publicationOptions } from './slot-admin.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_lp_${process.pid}_${Date.now() % 100000}`;
@@ -79,10 +80,11 @@ describe('a role with REPLICATION and nothing else, as on a managed service', ()
     await first.stop();
     expect(err).toBeInstanceOf(ConfigError);
     const statements = statementsOf(err);
+    const [{ version } = { version: 0 }] = await admin<{ version: number }[]>`select current_setting('server_version_num')::int as version`;
     expect(statements).toEqual([
       `GRANT USAGE ON SCHEMA "${id}" TO "${role}";`,
       `GRANT SELECT ON TABLE "${id}"."lines", "${id}"."orders" TO "${role}";`,
-      `CREATE PUBLICATION "${id}_pub" FOR TABLE "${id}"."lines", "${id}"."orders" WITH (publish_via_partition_root = true);`,
+      `CREATE PUBLICATION "${id}_pub" FOR TABLE "${id}"."lines", "${id}"."orders" WITH (${publicationOptions(version)});`,
     ]);
     // Refused before anything was created: no slot, no publication.
     expect(await admin`select 1 from pg_replication_slots where slot_name = ${`${id}_slot`}`).toHaveLength(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSlotCommand } from './slot-admin.ts';
+import { createSlotCommand, publicationOptions } from './slot-admin.ts';
 
 describe('createSlotCommand', () => {
   it('asks PostgreSQL 15 and later for the exported snapshot with the option list', () => {
@@ -14,5 +14,12 @@ describe('createSlotCommand', () => {
 
   it('uses the bare keyword on PostgreSQL 14, which has no option list', () => {
     expect(createSlotCommand('buyonline_cdc', 140023)).toBe('CREATE_REPLICATION_SLOT "buyonline_cdc" LOGICAL pgoutput EXPORT_SNAPSHOT');
+  });
+});
+
+describe('publicationOptions', () => {
+  it('publishes stored generated columns from PostgreSQL 18 on, where pgoutput can carry them', () => {
+    expect(publicationOptions(170010)).toBe('publish_via_partition_root = true');
+    expect(publicationOptions(180004)).toBe('publish_via_partition_root = true, publish_generated_columns = stored');
   });
 });

@@ -33,6 +33,15 @@ export function createSlotCommand(slot: string, serverVersion: number): string {
   return `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput ${options}`;
 }
 
+/**
+ * The options of a publication the capture creates: published via the partition root (a
+ * partitioned table's changes carry its own name) and, from PostgreSQL 18 on, with its stored
+ * generated columns, so that the stream carries them as the snapshot reads them.
+ */
+export function publicationOptions(serverVersion: number): string {
+  return serverVersion >= 180000 ? 'publish_via_partition_root = true, publish_generated_columns = stored' : 'publish_via_partition_root = true';
+}
+
 /** Fails with a clear ConfigError unless the server can decode logically (the role's rights: capture-privileges.ts). */
 export async function checkLogicalReplicationPrerequisites(sql: Sql): Promise<void> {
   const [wal] = await sql<{ wal_level: string }[]>`select current_setting('wal_level') as wal_level`;
@@ -57,7 +66,7 @@ export async function ensurePublication(sql: Sql, publication: string, tables: r
       from pg_publication where pubname = ${publication}`;
   if (!pub) {
     const list = tables.map((t) => qualified(t.schema, t.table)).join(', ');
-    await sql.unsafe(`create publication ${name} for table ${list} with (publish_via_partition_root = true)`);
+    await sql.unsafe(`create publication ${name} for table ${list} with (${publicationOptions(await serverVersionNum(sql))})`);
     return;
   }
   const missing = PUBLISHED_OPERATIONS.filter((op) => !pub[op]);

@@ -260,4 +260,22 @@ describe('a stored generated column', () => {
       ['c', { id: 3, v: 3, twice: 6 }],
     ]);
   }, 60_000);
+
+  it('is in both, computed, from PostgreSQL 18 on when the capture creates the publication itself', async (ctx) => {
+    const [{ v: version } = { v: 0 }] = await sql<{ v: number }[]>`select current_setting('server_version_num')::int as v`;
+    if (version < 180000) ctx.skip();
+    const h = new Harness();
+    const t = task('gen18own', ['gen']);
+    try {
+      await t.start(staticOffsets());
+      await h.run(t, (x) => x.streaming());
+      await sql.unsafe(`insert into "${id}".gen (id, v) values (4, 4)`);
+      await h.run(t, (x) => x.sawKey('gen', 4));
+    } finally {
+      await t.stop();
+    }
+    const rows = h.records.filter((r) => r.topic === `edges.${id}.gen`);
+    expect(rows.map((r) => [op(r), after(r)]).at(-1)).toEqual(['c', { id: 4, v: 4, twice: 8 }]);
+    expect(rows.filter((r) => op(r) === 'r').every((r) => typeof after(r)?.twice === 'number')).toBe(true);
+  }, 60_000);
 });
