@@ -142,6 +142,14 @@ export function selectTailClaimStatement(t: SnowflakeSqlTarget, claimsTable: str
   return `SELECT "RECORD" FROM ${qualifiedName(t.database, t.schema, claimsTable)} WHERE ${claimOf(topic, partition)} ORDER BY "RECORD":next::NUMBER DESC, "RECORD":attempt::NUMBER DESC LIMIT 1`;
 }
 
+/**
+ * The last claim of a partition's chain that names a file: the one file that can be claimed and
+ * not loaded (reservations of recoveries that failed may follow it).
+ */
+export function selectLastFileClaimStatement(t: SnowflakeSqlTarget, claimsTable: string, topic: string, partition: number): string {
+  return `SELECT "RECORD" FROM ${qualifiedName(t.database, t.schema, claimsTable)} WHERE ${claimOf(topic, partition)} AND "RECORD":file IS NOT NULL ORDER BY "RECORD":next::NUMBER DESC, "RECORD":attempt::NUMBER DESC LIMIT 1`;
+}
+
 /** Uploads a local file into the error location of its partition. */
 export function putErrorStatement(localPath: string, t: SnowflakeSqlTarget, ref: StageFileRef): string {
   if (!localPath.startsWith('/')) throw new ConfigError(`PUT needs an absolute path, got ${localPath}`);

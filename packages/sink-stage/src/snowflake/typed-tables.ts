@@ -17,6 +17,12 @@ import {
   typedCopyStatement,
 } from './typed-sql.ts';
 
+/** A merge a file's claim records (see TypedTables.mergeState). */
+export interface PendingMerge {
+  keys?: readonly string[];
+  mergeFrom: number;
+}
+
 export interface TypedTablesOptions extends SnowflakeSqlTarget {
   topic2table: Readonly<Record<string, string>>;
   merge: boolean;
@@ -132,12 +138,28 @@ export class TypedTables {
     return rows;
   }
 
-  /** Applies a loaded file to the current table: its truncates, then its keys' latest versions. */
-  async merge(ref: StageFileRef): Promise<void> {
+  /**
+   * What a file's claim records for its merge, so that a recovery can do it whatever this process
+   * kept in memory: the key's columns (when known) and the first offset the merge after this file
+   * covers (earlier files whose merge waited for the key). Undefined without `merge`.
+   */
+  mergeState(ref: StageFileRef): PendingMerge | undefined {
+    if (!this.options.merge) return undefined;
+    const keys = this.keys.get(ref.topic);
+    const from = Math.min(this.unmerged.get(`${ref.topic}:${ref.partition}`) ?? ref.startOffset, ref.startOffset);
+    return keys ? { keys, mergeFrom: from } : { mergeFrom: from };
+  }
+
+  /**
+   * Applies a loaded file to the current table: its truncates, then its keys' latest versions.
+   * `claimed` is what the file's claim recorded (a recovery): its key and the first offset not merged.
+   */
+  async merge(ref: StageFileRef, claimed?: PendingMerge): Promise<void> {
     if (!this.options.merge) return;
     const partitionKey = `${ref.topic}:${ref.partition}`;
+    if (claimed?.keys && claimed.keys.length > 0 && !this.keys.has(ref.topic)) this.keys.set(ref.topic, [...claimed.keys]);
     const keys = this.keys.get(ref.topic);
-    const from = Math.min(this.unmerged.get(partitionKey) ?? ref.startOffset, ref.startOffset);
+    const from = Math.min(this.unmerged.get(partitionKey) ?? ref.startOffset, claimed?.mergeFrom ?? ref.startOffset, ref.startOffset);
     if (!keys) {
       // Known once a record with a key is seen: a recovered file before any record waits for the next file of its partition.
       this.unmerged.set(partitionKey, from);
