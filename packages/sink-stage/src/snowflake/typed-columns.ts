@@ -25,7 +25,11 @@ export const METADATA_COLUMNS: readonly (TypedColumn & { path: string })[] = [
   { name: '__KAFKA_PARTITION', type: 'NUMBER(10,0)', path: '__kafka.partition' },
   { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)', path: '__kafka.offset' },
   { name: '__KAFKA_TIMESTAMP', type: 'TIMESTAMP_TZ(3)', path: '__kafka.timestamp' },
+  // computed (see rawExpression): the exact line values the row's typed columns could not hold
+  { name: '__RAW', type: 'VARIANT', path: '' },
 ];
+/** The metadata column that keeps, exact, the line values the row's typed columns could not hold. */
+export const RAW_COLUMN = '__RAW';
 const METADATA_BY_NAME = new Map(METADATA_COLUMNS.map((c) => [c.name, c]));
 
 /**
@@ -99,6 +103,20 @@ export function snowflakeTypeOf(avro: Avro): string {
 interface AvroField {
   name: string;
   type: Avro;
+  'buyonline.pg.name'?: unknown;
+}
+
+/** The Avro property that keeps a column's original PostgreSQL name when its Avro name had to be sanitized. */
+export const ORIGINAL_NAME_PROPERTY = 'buyonline.pg.name';
+
+/**
+ * The key of a field in the stage line: the column's original name (its `buyonline.pg.name`
+ * property, else the field's name), with one more leading `_` when it starts with `__`, so no
+ * column can take the place of the line's metadata (`__op` → `___op`, `__proto__` → `___proto__`).
+ */
+export function lineKeyOf(field: { name: string; 'buyonline.pg.name'?: unknown }): string {
+  const original = typeof field[ORIGINAL_NAME_PROPERTY] === 'string' ? field[ORIGINAL_NAME_PROPERTY] : field.name;
+  return original.startsWith('__') ? `_${original}` : original;
 }
 
 const fieldsOf = (record: unknown): AvroField[] | undefined => {
@@ -153,20 +171,21 @@ function rowRecordOf(valueSchema: AvroSchema, named: Map<string, Record<string, 
 
 /**
  * The row's columns a value schema describes, in field order: one per field of the row record
- * (the envelope's `after`). A field whose column name another field (or a metadata column)
- * has already is refused, naming both.
+ * (the envelope's `after`), named after the field's key in the stage line (`lineKeyOf`: the
+ * original column name; a name starting with `__` has one more `_`, so it never names change
+ * metadata). A field whose column name another field has already is refused, naming both.
  */
 export function columnsOfSchema(valueSchema: AvroSchema): TypedColumn[] {
   const seen = new Map<string, string>();
   const out: TypedColumn[] = [];
   const named = namedTypes(valueSchema);
   for (const field of rowRecordOf(valueSchema, named)) {
-    const name = columnNameOf(field.name);
-    if (METADATA_BY_NAME.has(name) || name.startsWith('__')) throw new DataError(`field ${field.name} would be column ${name}, which names change metadata`);
-    if (fieldOfColumn(name) !== field.name) throw new DataError(`field ${field.name} (all upper case) cannot be told from a lower-case field in Snowflake: rename it`);
+    const key = lineKeyOf(field);
+    const name = columnNameOf(key);
+    if (fieldOfColumn(name) !== key) throw new DataError(`column ${key} (all upper case) cannot be told from a lower-case column in Snowflake: rename it`);
     const other = seen.get(name);
-    if (other !== undefined) throw new DataError(`fields ${other} and ${field.name} would both be column ${name}`);
-    seen.set(name, field.name);
+    if (other !== undefined) throw new DataError(`columns ${other} and ${key} would both be Snowflake column ${name}`);
+    seen.set(name, key);
     out.push({ name, type: snowflakeTypeOf(resolved(field.type, named)) });
   }
   return out;
@@ -208,6 +227,58 @@ export function typeOfInfoSchemaRow(row: Record<string, unknown>): string {
   }
 }
 
+const YEAR_OUT_OF_RANGE = '^([0-9]{5,}-.*|.* BC|-?infinity)$';
+/**
+ * Per column type, the stage line's text forms (see docs/snowflake.md) the type cannot hold,
+ * as a pattern of the value's text: PostgreSQL's `time` goes to 24:00:00, Snowflake's TIME stops
+ * before; its dates and timestamps have four-digit years, AD, and no infinity; NUMBER has no NaN
+ * or infinity (a decimal's column; NUMBER(38,0) is an int's or a long's, never NaN). Such a value is NULL in its column and kept, exact, in `__RAW`.
+ */
+const REFUSED: Readonly<Record<string, string>> = {
+  TIME: '^24:.*$',
+  DATE: YEAR_OUT_OF_RANGE,
+  TIMESTAMP_TZ: YEAR_OUT_OF_RANGE,
+  TIMESTAMP_NTZ: YEAR_OUT_OF_RANGE,
+  TIMESTAMP_LTZ: YEAR_OUT_OF_RANGE,
+  NUMBER: '^(NaN|-?Infinity)$',
+};
+const baseType = (type: string) => type.replace(/\(.*$/, '');
+
+/** The condition under which a row column's line value is one its type cannot hold; undefined for a type that holds every form. */
+function refusedCondition(root: string, column: TypedColumn): string | undefined {
+  // NUMBER(38,0) is what int and long load into: never NaN (a numeric(38,0) is the one decimal left unguarded)
+  if (isMetadataColumn(column.name) || column.type === 'NUMBER(38,0)') return undefined;
+  const pattern = REFUSED[baseType(column.type)];
+  return pattern === undefined ? undefined : `RLIKE(${valuePath(root, column)}::VARCHAR, ${sqlString(pattern)})`;
+}
+
+const sqlString = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+
+/** `root:path` of a column's value in the line. */
+function valuePath(root: string, column: TypedColumn): string {
+  const meta = METADATA_BY_NAME.get(column.name);
+  return `${root}:${meta ? meta.path : jsonPath(fieldOfColumn(column.name))}`;
+}
+
+/**
+ * `__RAW`: an object of the row's line values its typed columns could not hold (each NULL in its
+ * column), by the field's key in the line, exact as the line held them; NULL when the row has none.
+ */
+export function rawExpression(root: string, columns: readonly TypedColumn[]): string {
+  const refused = columns.flatMap((c) => {
+    const condition = refusedCondition(root, c);
+    return condition === undefined ? [] : [{ key: fieldOfColumn(c.name), condition, value: valuePath(root, c) }];
+  });
+  if (refused.length === 0) return 'NULL';
+  const pairs = refused.map((r) => `${sqlString(r.key)}, IFF(${r.condition}, ${r.value}, NULL)`);
+  return `IFF(${refused.map((r) => r.condition).join(' OR ')}, OBJECT_CONSTRUCT(${pairs.join(', ')}), NULL)`;
+}
+
+/** The expressions that read a table's columns from a stage line, in the columns' order (`__RAW` from the others). */
+export function readExpressions(root: string, columns: readonly TypedColumn[]): string[] {
+  return columns.map((c) => (c.name === RAW_COLUMN ? rawExpression(root, columns) : readExpression(root, c)));
+}
+
 /**
  * The expression that reads one column from a stage line (`root` is `$1` in a COPY
  * transformation, a VARIANT column in an INSERT … SELECT): a cast of the JSON value to the
@@ -215,20 +286,23 @@ export function typeOfInfoSchemaRow(row: Record<string, unknown>): string {
  * (json/jsonb fields) or the value as it is (arrays, maps, records).
  */
 export function readExpression(root: string, column: TypedColumn): string {
-  const meta = METADATA_BY_NAME.get(column.name);
-  if (meta && meta.path === '') return positionExpression(root);
-  const path = meta ? meta.path : jsonPath(fieldOfColumn(column.name));
-  const value = `${root}:${path}`;
-  const base = column.type.replace(/\(.*$/, '');
-  switch (base) {
+  if (column.name === '__SOURCE_POSITION') return positionExpression(root);
+  if (column.name === RAW_COLUMN) throw new Error('__RAW is read from the other columns: readExpressions');
+  const value = valuePath(root, column);
+  switch (baseType(column.type)) {
     case 'VARIANT':
     case 'OBJECT':
     case 'ARRAY':
       return `IFF(TYPEOF(${value}) = 'VARCHAR', TRY_PARSE_JSON(${value}::VARCHAR), ${value})`;
     case 'BINARY':
       return `TO_BINARY(SUBSTR(${value}::VARCHAR, 3), 'HEX')`;
-    default:
-      return `${value}::${column.type}`;
+    case 'FLOAT':
+      // NaN and ±Infinity are strings in the line; Snowflake's FLOAT takes 'NaN', 'inf' and '-inf'
+      return `IFF(TYPEOF(${value}) = 'VARCHAR', REPLACE(${value}::VARCHAR, 'Infinity', 'inf')::FLOAT, ${value}::FLOAT)`;
+    default: {
+      const refused = refusedCondition(root, column);
+      return refused === undefined ? `${value}::${column.type}` : `IFF(${refused}, NULL, ${value}::${column.type})`;
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import {
   mergeStatement,
   parseTopic2TableMap,
   readExpression,
+  readExpressions,
   type SnowflakeSqlTarget,
   selectCurrentStatement,
   snowflakeStageConfigSchema,
@@ -102,7 +103,7 @@ describe('columns from the value schema', () => {
     ]);
     expect(columns.slice(16).map((c) => c.name)).toEqual([
       '__OP', '__DELETED', '__UNCHANGED_TOAST', '__SOURCE_LSN', '__SOURCE_TXID', '__SOURCE_TS', '__SOURCE_SNAPSHOT', '__SOURCE_POSITION',
-      '__PROCESSED_AT', '__KAFKA_TOPIC', '__KAFKA_PARTITION', '__KAFKA_OFFSET', '__KAFKA_TIMESTAMP',
+      '__PROCESSED_AT', '__KAFKA_TOPIC', '__KAFKA_PARTITION', '__KAFKA_OFFSET', '__KAFKA_TIMESTAMP', '__RAW',
     ]);
   });
   it('follows references to named types (the envelope names its row record once, in before)', () => {
@@ -122,17 +123,88 @@ describe('columns from the value schema', () => {
       { name: 'AGAIN', type: 'VARCHAR' },
     ]);
   });
-  it('refuses fields that would collide or shadow metadata', () => {
+  it('refuses columns that would collide', () => {
     expect(() => columnsOfSchema(envelope([{ name: 'a', type: 'int' }, { name: 'A', type: 'int' }]))).toThrow(/upper case/);
-    expect(() => columnsOfSchema(envelope([{ name: '__op', type: 'int' }]))).toThrow(/change metadata/);
+    expect(() => columnsOfSchema(envelope([{ name: 'ab', type: 'int' }, { name: 'a_b', type: 'int', 'buyonline.pg.name': 'ab' }]))).toThrow(/columns ab and ab would both be Snowflake column AB/);
+  });
+  it('a column starting with __ gets one more _ (the stage line\'s rule): it never names, nor crash-loops on, change metadata', () => {
+    const fields = ['__op', '__deleted', '__source', '__proto__', '___op', '__kafka_offset'].map((name) => ({ name, type: ['null', 'string'] }));
+    const columns = columnsOfSchema(envelope([{ name: 'id', type: 'long' }, ...fields]));
+    expect(columns.map((c) => c.name)).toEqual(['ID', '___OP', '___DELETED', '___SOURCE', '___PROTO__', '____OP', '___KAFKA_OFFSET']);
+    const all = tableColumns(columns).map((c) => c.name);
+    expect(new Set(all).size).toBe(all.length);
+    expect(readExpression('$1', { name: '___OP', type: 'VARCHAR' })).toBe('$1:___op::VARCHAR');
+    expect(readExpression('$1', { name: '___PROTO__', type: 'VARCHAR' })).toBe('$1:___proto__::VARCHAR');
+  });
+  it('columns take the original PostgreSQL name (buyonline.pg.name) when the Avro name was sanitized', () => {
+    const columns = columnsOfSchema(
+      envelope([
+        { name: 'id', type: 'long' },
+        { name: 'p_k', type: 'int', 'buyonline.pg.name': 'p:k' },
+        { name: 'col_2', type: 'int', 'buyonline.pg.name': 'col,2' },
+        { name: '_123starts_with_digit', type: 'int', 'buyonline.pg.name': '123starts_with_digit' },
+        { name: 'Quoted__Name', type: 'int', 'buyonline.pg.name': 'Quoted" . Name' },
+        { name: 'op_', type: 'int', 'buyonline.pg.name': '__op' },
+      ]),
+    );
+    expect(columns.map((c) => c.name)).toEqual(['ID', 'P:K', 'COL,2', '123STARTS_WITH_DIGIT', 'Quoted" . Name', '___OP']);
+    expect(readExpression('$1', { name: 'P:K', type: 'NUMBER(38,0)' })).toBe('$1:"p:k"::NUMBER(38,0)');
+    expect(readExpression('$1', { name: 'Quoted" . Name', type: 'NUMBER(38,0)' })).toBe('$1:"Quoted"" . Name"::NUMBER(38,0)');
+    expect(createTypedTableStatement(target, 'T', columns.slice(4, 5))).toBe('CREATE TABLE IF NOT EXISTS "DB"."CDC"."T" ("Quoted"" . Name" NUMBER(38,0))');
   });
   it('reads each column from the line with a cast to its type', () => {
-    expect(readExpression('$1', { name: 'PRICE', type: 'NUMBER(12,2)' })).toBe('$1:price::NUMBER(12,2)');
+    expect(readExpression('$1', { name: 'PRICE', type: 'NUMBER(12,2)' })).toBe("IFF(RLIKE($1:price::VARCHAR, '^(NaN|-?Infinity)$'), NULL, $1:price::NUMBER(12,2))");
     expect(readExpression('$1', { name: 'camelCase', type: 'NUMBER(38,0)' })).toBe('$1:camelCase::NUMBER(38,0)');
     expect(readExpression('$1', { name: 'PHOTO', type: 'BINARY' })).toBe("TO_BINARY(SUBSTR($1:photo::VARCHAR, 3), 'HEX')");
     expect(readExpression('$1', { name: 'ATTRS', type: 'VARIANT' })).toBe("IFF(TYPEOF($1:attrs) = 'VARCHAR', TRY_PARSE_JSON($1:attrs::VARCHAR), $1:attrs)");
     expect(readExpression('$1', { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)' })).toBe('$1:__kafka.offset::NUMBER(38,0)');
     expect(readExpression('$1', { name: '__SOURCE_POSITION', type: 'VARCHAR' })).toContain("SPLIT_PART($1:__source.lsn::VARCHAR, '/', 1)");
+  });
+});
+
+describe('values a typed column cannot hold (documented in docs/snowflake.md)', () => {
+  const columns = [
+    { name: 'ID', type: 'NUMBER(38,0)' },
+    { name: 'OPENS', type: 'TIME(6)' },
+    { name: 'AT', type: 'TIMESTAMP_TZ(6)' },
+    { name: 'LOCAL', type: 'TIMESTAMP_NTZ(6)' },
+    { name: 'BORN', type: 'DATE' },
+    { name: 'PRICE', type: 'NUMBER(12,2)' },
+    { name: 'W', type: 'FLOAT' },
+    ...tableColumns([]),
+  ];
+  it('a TIME 24:00:00, a date or timestamp past 9999, BC or ±infinity, a numeric NaN/±Infinity: NULL in the column, not a failed COPY', () => {
+    expect(readExpression('$1', { name: 'OPENS', type: 'TIME(6)' })).toBe("IFF(RLIKE($1:opens::VARCHAR, '^24:.*$'), NULL, $1:opens::TIME(6))");
+    for (const [name, type] of [['AT', 'TIMESTAMP_TZ(6)'], ['LOCAL', 'TIMESTAMP_NTZ(6)'], ['BORN', 'DATE']] as const) {
+      expect(readExpression('$1', { name, type })).toBe(`IFF(RLIKE($1:${name.toLowerCase()}::VARCHAR, '^([0-9]{5,}-.*|.* BC|-?infinity)$'), NULL, $1:${name.toLowerCase()}::${type})`);
+    }
+    expect(readExpression('$1', { name: 'PRICE', type: 'NUMBER(12,2)' })).toBe("IFF(RLIKE($1:price::VARCHAR, '^(NaN|-?Infinity)$'), NULL, $1:price::NUMBER(12,2))");
+    // an int64 (even past 2^53: bare digits in the line) is exact in NUMBER(38,0)
+    expect(readExpression('$1', { name: 'ID', type: 'NUMBER(38,0)' })).toBe('$1:id::NUMBER(38,0)');
+  });
+  it('a float NaN/±Infinity is a FLOAT value (Snowflake spells infinity inf)', () => {
+    expect(readExpression('$1', { name: 'W', type: 'FLOAT' })).toBe("IFF(TYPEOF($1:w) = 'VARCHAR', REPLACE($1:w::VARCHAR, 'Infinity', 'inf')::FLOAT, $1:w::FLOAT)");
+  });
+  it('__RAW keeps the exact line value of each field its column could not hold, by the field\'s key; NULL when there is none', () => {
+    expect(tableColumns([]).map((c) => c.name)).toContain('__RAW');
+    const exprs = readExpressions('$1', columns);
+    const raw = exprs[columns.findIndex((c) => c.name === '__RAW')];
+    expect(raw).toBe(
+      "IFF(RLIKE($1:opens::VARCHAR, '^24:.*$') OR RLIKE($1:at::VARCHAR, '^([0-9]{5,}-.*|.* BC|-?infinity)$') OR RLIKE($1:local::VARCHAR, '^([0-9]{5,}-.*|.* BC|-?infinity)$') " +
+        "OR RLIKE($1:born::VARCHAR, '^([0-9]{5,}-.*|.* BC|-?infinity)$') OR RLIKE($1:price::VARCHAR, '^(NaN|-?Infinity)$'), OBJECT_CONSTRUCT(" +
+        "'opens', IFF(RLIKE($1:opens::VARCHAR, '^24:.*$'), $1:opens, NULL), 'at', IFF(RLIKE($1:at::VARCHAR, '^([0-9]{5,}-.*|.* BC|-?infinity)$'), $1:at, NULL), " +
+        "'local', IFF(RLIKE($1:local::VARCHAR, '^([0-9]{5,}-.*|.* BC|-?infinity)$'), $1:local, NULL), 'born', IFF(RLIKE($1:born::VARCHAR, '^([0-9]{5,}-.*|.* BC|-?infinity)$'), $1:born, NULL), " +
+        "'price', IFF(RLIKE($1:price::VARCHAR, '^(NaN|-?Infinity)$'), $1:price, NULL)), NULL)",
+    );
+    expect(readExpressions('$1', [{ name: 'ID', type: 'NUMBER(38,0)' }, ...tableColumns([])])).toContain('NULL');
+    expect(typedCopyStatement(target, 'T', columns, ref)).toContain(`OBJECT_CONSTRUCT('opens'`);
+    expect(insertFromLandingStatement(target, 'T', 'T_LANDING', 'RECORD', columns, ref)).toContain(`OBJECT_CONSTRUCT('opens', IFF(RLIKE(l."RECORD":opens::VARCHAR`);
+  });
+  it('reconcile reads a value kept in __RAW back as the line held it', () => {
+    const row = { ID: '1', OPENS: null, AT: null, __RAW: '{"opens":"24:00:00.000000","at":"infinity"}', __OP: 'c', __KAFKA_PARTITION: '0', __KAFKA_OFFSET: '3' };
+    const line = currentRowToLine(row, columns, 'tp');
+    expect(line).toMatchObject({ id: '1', opens: '24:00:00.000000', at: 'infinity', local: null });
+    expect(line).not.toHaveProperty('__raw');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { StageFileRef } from '../file-naming.ts';
 import { qualifiedName, quoteIdent, quoteLiteral, remoteFileName, type SnowflakeSqlTarget, stageLocation } from './sql.ts';
-import { fieldOfColumn, isMetadataColumn, readExpression, type TypedColumn } from './typed-columns.ts';
+import { fieldOfColumn, isMetadataColumn, readExpressions, type TypedColumn } from './typed-columns.ts';
 
 /**
  * The statements of typed loading: one table per topic with a column per row field plus the
@@ -34,7 +34,7 @@ export function columnsStatement(t: Where, table: string): string {
  */
 export function typedCopyStatement(t: SnowflakeSqlTarget, table: string, columns: readonly TypedColumn[], ref: StageFileRef): string {
   return (
-    `COPY INTO ${q(t, table)} (${columnList(columns)}) FROM (SELECT ${columns.map((c) => readExpression('$1', c)).join(', ')} ` +
+    `COPY INTO ${q(t, table)} (${columnList(columns)}) FROM (SELECT ${readExpressions('$1', columns).join(', ')} ` +
     `FROM ${stageLocation(t, ref.topic, ref.partition)}${remoteFileName(ref)}) FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT`
   );
 }
@@ -51,7 +51,7 @@ const inRange = (ref: StageFileRef, alias: string) =>
 export function insertFromLandingStatement(t: SnowflakeSqlTarget, table: string, landing: string, variantColumn: string, columns: readonly TypedColumn[], ref: StageFileRef): string {
   const root = `l.${quoteIdent(variantColumn)}`;
   return (
-    `INSERT INTO ${q(t, table)} (${columnList(columns)}) SELECT ${columns.map((c) => readExpression(root, c)).join(', ')} ` +
+    `INSERT INTO ${q(t, table)} (${columnList(columns)}) SELECT ${readExpressions(root, columns).join(', ')} ` +
     `FROM ${q(t, landing)} AS l WHERE ${root}:__kafka.topic::VARCHAR = ${quoteLiteral(ref.topic)} AND ${root}:__kafka.partition::NUMBER = ${ref.partition} ` +
     `AND ${root}:__kafka.offset::NUMBER BETWEEN ${ref.startOffset} AND ${ref.endOffset} ` +
     `AND NOT EXISTS (SELECT 1 FROM ${q(t, table)} AS d WHERE ${inRange(ref, 'd')})`

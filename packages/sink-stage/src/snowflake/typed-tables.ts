@@ -4,7 +4,7 @@ import type { FileSchema } from '../stage-store.ts';
 import type { Row, SnowflakeClient } from './client.ts';
 import { copyFileStatement, type SnowflakeSqlTarget } from './sql.ts';
 import { tableNameForTopic } from './table-naming.ts';
-import { columnNameOf, columnsOfSchema, type TypedColumn, tableColumns, typeOfInfoSchemaRow } from './typed-columns.ts';
+import { columnNameOf, columnsOfSchema, RAW_COLUMN, type TypedColumn, tableColumns, typeOfInfoSchemaRow } from './typed-columns.ts';
 import {
   addColumnStatement,
   columnsStatement,
@@ -125,7 +125,12 @@ export class TypedTables {
    */
   async copy(ref: StageFileRef): Promise<Row[]> {
     const table = this.tableOf(ref.topic);
-    const columns = await this.columnsOf(table);
+    let columns = await this.columnsOf(table);
+    // a table created before `__RAW` existed gets it before a recovered file loads (a value its column cannot hold is kept there)
+    if (columns.length > 0 && !columns.some((c) => c.name === RAW_COLUMN)) {
+      await this.widen(table, tableColumns([]));
+      columns = await this.columnsOf(table);
+    }
     if (columns.length === 0 && !this.client.dryRun) {
       this.logger.warn({ table, topic: ref.topic, partition: ref.partition, from: ref.startOffset, to: ref.endOffset }, 'typed table does not exist yet: a file written before typed tables is not loaded into it');
       return [];
