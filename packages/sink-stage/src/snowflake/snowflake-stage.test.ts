@@ -428,7 +428,7 @@ describe('SnowflakeStage with typed tables', () => {
     expect(fake.log.findIndex((s) => s.startsWith('PUT'))).toBeGreaterThan(alter);
     const copy = fake.log.find((s) => s.startsWith('COPY INTO "DB"."S"."PRODUCTS"'));
     expect(copy).toContain('"COLOUR"');
-    expect(copy).toContain('$1:colour::VARCHAR');
+    expect(copy).toContain('COALESCE($1:colour::VARCHAR, $1:"COLOUR"::VARCHAR)');
   });
 
   it('a restarted consumer loads the chain\'s last file with the columns the table lists, and merges it with the key its claim recorded', async () => {

@@ -320,14 +320,15 @@ describe.skipIf(missing.length > 0)(`typed tables and MERGE against Snowflake${s
     expect(await rowsOf('ITEMS_CURRENT')).toEqual([{ id: 5, name: 'five', price: '1.50', op: 'c' }]);
     expect(await rowsOf('ITEMS')).toHaveLength(12); // every version of every file, once
   });
-  it('a value its typed column cannot hold (TIME 24:00:00, a year past 9999, BC, ±infinity, numeric NaN) is NULL there and exact in __RAW; the file loads whole; a column named __op is ___OP', async () => {
+  it('a value its typed column cannot hold (TIME 24:00:00, a year past 9999, BC, ±infinity, numeric NaN) is NULL there and exact in __RAW; the file loads whole; a column named __op is ___OP, one named SKU is SKU', async () => {
     const odd = envelope([
       { name: 'opens', type: ['null', { type: 'long', logicalType: 'time-micros' }] },
       { name: 'w', type: ['null', 'double'] },
       { name: 'big', type: 'long' },
       { name: 'op_', type: ['null', 'string'], 'buyonline.pg.name': '__op' },
+      { name: 'SKU', type: ['null', 'string'] },
     ]);
-    const fine = { ...item(20, 'fine'), opens: '12:00:00.000000', w: 1.5, big: '@BIG@', ___op: 'a user value' };
+    const fine = { ...item(20, 'fine'), opens: '12:00:00.000000', w: 1.5, big: '@BIG@', ___op: 'a user value', SKU: 'S-1' };
     const late = { ...item(21, 'late'), price: 'NaN', updated_at: 'infinity', born: '21016-01-01', opens: '24:00:00.000000', w: 'NaN', big: '@BIG@', ___op: null };
     const early = { ...item(22, 'early'), price: '-Infinity', updated_at: '4713-01-01T00:00:00.000000Z BC', born: '-infinity', opens: '00:00:00.000000', w: '-Infinity', big: '@SMALL@', ___op: null };
     // an int64 past 2^53 is its bare digits in the line
@@ -335,7 +336,7 @@ describe.skipIf(missing.length > 0)(`typed tables and MERGE against Snowflake${s
     await stage().write(file(2, 0, 2), text, keyed([odd]));
     const rows = await client.execute(
       `SELECT "ID", TO_VARCHAR("OPENS") AS "OPENS", TO_VARCHAR("UPDATED_AT") AS "AT", TO_VARCHAR("BORN") AS "BORN", TO_VARCHAR("PRICE") AS "PRICE", TO_VARCHAR("BIG") AS "BIG", ` +
-        `"W" IS NULL AS "NO_W", "__RAW" AS "RAW", "___OP" AS "USER_OP", "__OP" AS "OP" FROM ${qualifiedName(typedOptions.database, typedSchema, 'ITEMS')} WHERE "ID" >= 20 ORDER BY "ID"`,
+        `"W" IS NULL AS "NO_W", "__RAW" AS "RAW", "___OP" AS "USER_OP", "__OP" AS "OP", "SKU" FROM ${qualifiedName(typedOptions.database, typedSchema, 'ITEMS')} WHERE "ID" >= 20 ORDER BY "ID"`,
     );
     const raw = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : (v ?? null)) as unknown;
     expect(rows.map((r) => [Number(r.ID), r.OP, r.USER_OP, String(r.BIG), r.NO_W === true || r.NO_W === 'true' || r.NO_W === 1])).toEqual([
@@ -344,6 +345,8 @@ describe.skipIf(missing.length > 0)(`typed tables and MERGE against Snowflake${s
       [22, 'c', null, '-9223372036854775808', false],
     ]);
     expect(raw(rows[0]?.RAW)).toBeNull();
+    // a column named in upper case is a column of that name
+    expect(rows.map((r) => r.SKU)).toEqual(['S-1', null, null]);
     expect(rows[1]).toMatchObject({ OPENS: null, AT: null, BORN: null, PRICE: null });
     expect(raw(rows[1]?.RAW)).toEqual({ opens: '24:00:00.000000', updated_at: 'infinity', born: '21016-01-01', price: 'NaN' });
     expect(rows[2]).toMatchObject({ AT: null, BORN: null, PRICE: null });

@@ -35,6 +35,7 @@ const METADATA_BY_NAME = new Map(METADATA_COLUMNS.map((c) => [c.name, c]));
 /**
  * A field's column name: a field in lower case (PostgreSQL's usual column names) becomes upper
  * case, so analysts write `SELECT name` without quotes; any other field keeps its name (quoted).
+ * A name in upper case can thus come from two fields (`id`, `ID`): see `lineKeysOfColumn`.
  */
 export function columnNameOf(field: string): string {
   return field === field.toLowerCase() ? field.toUpperCase() : field;
@@ -182,7 +183,6 @@ export function columnsOfSchema(valueSchema: AvroSchema): TypedColumn[] {
   for (const field of rowRecordOf(valueSchema, named)) {
     const key = lineKeyOf(field);
     const name = columnNameOf(key);
-    if (fieldOfColumn(name) !== key) throw new DataError(`column ${key} (all upper case) cannot be told from a lower-case column in Snowflake: rename it`);
     const other = seen.get(name);
     if (other !== undefined) throw new DataError(`columns ${other} and ${key} would both be Snowflake column ${name}`);
     seen.set(name, key);
@@ -249,16 +249,30 @@ function refusedCondition(root: string, column: TypedColumn): string | undefined
   // NUMBER(38,0) is what int and long load into: never NaN (a numeric(38,0) is the one decimal left unguarded)
   if (isMetadataColumn(column.name) || column.type === 'NUMBER(38,0)') return undefined;
   const pattern = REFUSED[baseType(column.type)];
-  return pattern === undefined ? undefined : `RLIKE(${valuePath(root, column)}::VARCHAR, ${sqlString(pattern)})`;
+  return pattern === undefined ? undefined : `RLIKE(${oneOf(valuePaths(root, column).map((v) => `${v}::VARCHAR`))}, ${sqlString(pattern)})`;
 }
 
 const sqlString = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
-/** `root:path` of a column's value in the line. */
-function valuePath(root: string, column: TypedColumn): string {
-  const meta = METADATA_BY_NAME.get(column.name);
-  return `${root}:${meta ? meta.path : jsonPath(fieldOfColumn(column.name))}`;
+/**
+ * The line keys a row column may be read from: one, or — for a name in upper case, which a field
+ * in lower case (`id` → `ID`) and a field of that very name (`ID`) both give — the two, lower case
+ * first. One value schema never holds both (`columnsOfSchema` refuses the pair).
+ */
+export function lineKeysOfColumn(column: string): string[] {
+  const lower = fieldOfColumn(column);
+  return lower === column ? [column] : [lower, column];
 }
+
+/** The `root:path`s a column's value may be at in the line (two for a name in upper case). */
+function valuePaths(root: string, column: TypedColumn): string[] {
+  const meta = METADATA_BY_NAME.get(column.name);
+  if (meta) return [`${root}:${meta.path}`];
+  const keys = lineKeysOfColumn(column.name);
+  return keys.length === 1 ? [`${root}:${jsonPath(column.name)}`] : keys.map((k, i) => `${root}:${jsonPath(k, i > 0)}`);
+}
+
+const oneOf = (expressions: readonly string[]) => (expressions.length === 1 ? (expressions[0] ?? 'NULL') : `COALESCE(${expressions.join(', ')})`);
 
 /**
  * `__RAW`: an object of the row's line values its typed columns could not hold (each NULL in its
@@ -267,7 +281,7 @@ function valuePath(root: string, column: TypedColumn): string {
 export function rawExpression(root: string, columns: readonly TypedColumn[]): string {
   const refused = columns.flatMap((c) => {
     const condition = refusedCondition(root, c);
-    return condition === undefined ? [] : [{ key: fieldOfColumn(c.name), condition, value: valuePath(root, c) }];
+    return condition === undefined ? [] : [{ key: fieldOfColumn(c.name), condition, value: oneOf(valuePaths(root, c)) }];
   });
   if (refused.length === 0) return 'NULL';
   const pairs = refused.map((r) => `${sqlString(r.key)}, IFF(${r.condition}, ${r.value}, NULL)`);
@@ -288,8 +302,16 @@ export function readExpressions(root: string, columns: readonly TypedColumn[]): 
 export function readExpression(root: string, column: TypedColumn): string {
   if (column.name === '__SOURCE_POSITION') return positionExpression(root);
   if (column.name === RAW_COLUMN) throw new Error('__RAW is read from the other columns: readExpressions');
-  const value = valuePath(root, column);
-  switch (baseType(column.type)) {
+  // a name in upper case: the typed value of whichever spelling the line has (each cast on its own: an
+  // emulator's COALESCE of two VARIANTs casts to text with the JSON quotes)
+  const typed = oneOf(valuePaths(root, column).map((value) => typedValue(value, column.type)));
+  const refused = refusedCondition(root, column);
+  return refused === undefined ? typed : `IFF(${refused}, NULL, ${typed})`;
+}
+
+/** One line value (a VARIANT path) cast to the column's type. */
+function typedValue(value: string, type: string): string {
+  switch (baseType(type)) {
     case 'VARIANT':
     case 'OBJECT':
     case 'ARRAY':
@@ -299,16 +321,14 @@ export function readExpression(root: string, column: TypedColumn): string {
     case 'FLOAT':
       // NaN and ±Infinity are strings in the line; Snowflake's FLOAT takes 'NaN', 'inf' and '-inf'
       return `IFF(TYPEOF(${value}) = 'VARCHAR', REPLACE(${value}::VARCHAR, 'Infinity', 'inf')::FLOAT, ${value}::FLOAT)`;
-    default: {
-      const refused = refusedCondition(root, column);
-      return refused === undefined ? `${value}::${column.type}` : `IFF(${refused}, NULL, ${value}::${column.type})`;
-    }
+    default:
+      return `${value}::${type}`;
   }
 }
 
-/** A JSON path element: bare when it is a plain name, else double-quoted. */
-function jsonPath(field: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : `"${field.replaceAll('"', '""')}"`;
+/** A JSON path element: bare when it is a plain name (unless `quoted`), else double-quoted. */
+function jsonPath(field: string, quoted = false): string {
+  return !quoted && /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : `"${field.replaceAll('"', '""')}"`;
 }
 
 /**

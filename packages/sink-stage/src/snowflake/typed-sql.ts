@@ -1,6 +1,6 @@
 import type { StageFileRef } from '../file-naming.ts';
 import { qualifiedName, quoteIdent, quoteLiteral, remoteFileName, type SnowflakeSqlTarget, stageLocation } from './sql.ts';
-import { fieldOfColumn, isMetadataColumn, readExpressions, type TypedColumn } from './typed-columns.ts';
+import { isMetadataColumn, lineKeysOfColumn, readExpressions, type TypedColumn } from './typed-columns.ts';
 
 /**
  * The statements of typed loading: one table per topic with a column per row field plus the
@@ -80,7 +80,9 @@ export function mergeStatement(t: Where, table: string, current: string, columns
     .map((c) => {
       const name = quoteIdent(c.name);
       // the array's JSON text holds `"field"` (an Avro name has no quote); fakesnow has no ARRAY_CONTAINS on a VARIANT
-      const unchanged = `CONTAINS(COALESCE(TO_VARCHAR(s."__UNCHANGED_TOAST"), ''), ${quoteLiteral(`"${fieldOfColumn(c.name)}"`)})`;
+      const unchanged = lineKeysOfColumn(c.name)
+        .map((key) => `CONTAINS(COALESCE(TO_VARCHAR(s."__UNCHANGED_TOAST"), ''), ${quoteLiteral(`"${key}"`)})`)
+        .join(' OR ');
       return isMetadataColumn(c.name) ? `${name} = s.${name}` : `${name} = IFF(${unchanged}, t.${name}, s.${name})`;
     })
     .join(', ');
