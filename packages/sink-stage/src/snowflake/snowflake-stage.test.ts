@@ -478,6 +478,13 @@ describe('SnowflakeStage with typed tables', () => {
     expect([...Array(40).keys()].filter((offset) => !merged(offset))).toEqual([]);
   });
 
+  it('the MERGE is keyed by the key\'s columns as the table names them (original names, the __ rule)', async () => {
+    const sanitized = row([{ name: 'p_k', type: 'long', 'buyonline.pg.name': 'p:k' }, { name: 'op_', type: 'long', 'buyonline.pg.name': '__op' }, { name: 'name', type: 'string' }]);
+    await typed().write(ref(0, 9), lines(0, 9), { valueSchemas: [sanitized], keyFields: ['p_k', 'op_'] });
+    expect(fake.typedTables.get('PRODUCTS')?.map((c) => c.name).slice(0, 3)).toEqual(['P:K', '___OP', 'NAME']);
+    expect(statements(/^MERGE/)[0]).toContain('ON t."P:K" = s."P:K" AND t."___OP" = s."___OP"');
+  });
+
   it('a stage the VARIANT format filled switches to typed tables: the chain\'s last file is not loaded into a table that does not exist, and the next file creates it', async () => {
     await stageWith(fake, { tableFormat: 'variant' }).write(ref(0, 9), lines(0, 9));
     const switched = typed();

@@ -191,6 +191,15 @@ export function columnsOfSchema(valueSchema: AvroSchema): TypedColumn[] {
   return out;
 }
 
+/**
+ * The columns of a record key's fields (the key's Avro field names, as the records carry them):
+ * the column of the row field of that name, which has the original name (`buyonline.pg.name`).
+ */
+export function keyColumnsOf(valueSchema: AvroSchema, keyFields: readonly string[]): string[] {
+  const row = rowRecordOf(valueSchema, namedTypes(valueSchema));
+  return keyFields.map((name) => columnNameOf(lineKeyOf(row.find((f) => f.name === name) ?? { name })));
+}
+
 /** Every column of the typed table for these row columns: the row's, then the metadata. */
 export function tableColumns(rowColumns: readonly TypedColumn[]): TypedColumn[] {
   return [...rowColumns, ...METADATA_COLUMNS.map(({ name, type }) => ({ name, type }))];

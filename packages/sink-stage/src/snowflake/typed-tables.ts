@@ -4,7 +4,7 @@ import type { FileSchema } from '../stage-store.ts';
 import type { Row, SnowflakeClient } from './client.ts';
 import { copyFileStatement, type SnowflakeSqlTarget } from './sql.ts';
 import { tableNameForTopic } from './table-naming.ts';
-import { columnNameOf, columnsOfSchema, RAW_COLUMN, type TypedColumn, tableColumns, typeOfInfoSchemaRow } from './typed-columns.ts';
+import { columnNameOf, columnsOfSchema, keyColumnsOf, lineKeyOf, RAW_COLUMN, type TypedColumn, tableColumns, typeOfInfoSchemaRow } from './typed-columns.ts';
 import {
   addColumnStatement,
   columnsStatement,
@@ -60,7 +60,10 @@ export class TypedTables {
 
   /** Creates or widens the topic's tables for the schemas of a file, before the file is spooled. */
   async prepare(topic: string, schema: FileSchema | undefined): Promise<void> {
-    if (schema?.keyFields && schema.keyFields.length > 0 && !this.keys.has(topic)) this.keys.set(topic, schema.keyFields.map(columnNameOf));
+    const valueSchema = schema?.valueSchemas.at(-1);
+    if (schema?.keyFields && schema.keyFields.length > 0 && !this.keys.has(topic)) {
+      this.keys.set(topic, valueSchema ? keyColumnsOf(valueSchema, schema.keyFields) : schema.keyFields.map((f) => columnNameOf(lineKeyOf({ name: f }))));
+    }
     const table = this.tableOf(topic);
     const targets = [table, ...(this.options.merge ? [currentTableOf(table)] : [])];
     for (const valueSchema of schema?.valueSchemas ?? []) {
