@@ -13,6 +13,7 @@ import {
   DEFAULT_CLAIMS_TABLE,
   errorLocation,
   listStatement,
+  loadedRangeStatement,
   parseListedFile,
   putClaimStatement,
   putErrorStatement,
@@ -214,8 +215,8 @@ export class SnowflakeStage implements StageStore {
     // Its claim records the merge to do after it (typed tables): the key, and from which offset.
     if (this.options.load) {
       const last = await this.lastFileClaim(topic, partition);
-      if (last) await this.load(last.ref, last.pending);
-      else if (end.file) await this.load(end.file); // a stage written before the claims
+      if (last) await this.load(last.ref, last.pending, true);
+      else if (end.file) await this.load(end.file, undefined, true); // a stage written before the claims
     }
     let remoteEnd = end.end;
     let delivered = 0;
@@ -289,11 +290,14 @@ export class SnowflakeStage implements StageStore {
   /**
    * COPY of this one file. A file whose data Snowflake refuses is moved to the error location
    * with its reason, counted, and the partition goes on; a failure of Snowflake itself is thrown.
+   * A recovery first checks the table: a file it holds is not COPYed again, whatever the load
+   * history says (the history goes with a table, not with a clone of it).
    */
-  private async load(ref: StageFileRef, pending?: PendingMerge): Promise<void> {
+  private async load(ref: StageFileRef, pending?: PendingMerge, recovering = false): Promise<void> {
     let rows: Awaited<ReturnType<SnowflakeClient['execute']>>;
     try {
-      rows = this.typed ? await this.typed.copy(ref) : await this.client.execute(copyFileStatement(this.options, ref));
+      if (recovering && (await this.holds(ref))) rows = []; // loaded, though the load history may not say so: the table does
+      else rows = this.typed ? await this.typed.copy(ref) : await this.client.execute(copyFileStatement(this.options, ref));
     } catch (err) {
       if (err instanceof DataError) return this.quarantine(ref, err.message);
       throw err;
@@ -304,6 +308,12 @@ export class SnowflakeStage implements StageStore {
     if (loaded > 0) this.logger.debug({ file: stageFileName(ref), loaded }, 'COPY INTO loaded the file');
     // Also after a skipped COPY (a retry or a recovery): the MERGE changes nothing it did before.
     await this.typed?.merge(ref, pending);
+  }
+
+  /** Whether the table holds the file's range (a COPY loads a file whole or not at all). */
+  private async holds(ref: StageFileRef): Promise<boolean> {
+    if (this.typed) return this.typed.holds(ref);
+    return (await this.client.execute(loadedRangeStatement(this.options, ref))).length > 0;
   }
 
   /** The file (from the spool) and a `.error.json` with the reason go to `<prefix>/_errors/…`; the original stays, never loaded. */

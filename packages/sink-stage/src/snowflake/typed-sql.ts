@@ -58,6 +58,11 @@ export function insertFromLandingStatement(t: SnowflakeSqlTarget, table: string,
   );
 }
 
+/** One row when the typed table holds any row of a file's offset range (see loadedRangeStatement). */
+export function typedLoadedRangeStatement(t: Where, table: string, ref: StageFileRef): string {
+  return `SELECT 1 AS "N" FROM ${q(t, table)} AS d WHERE ${inRange(ref, 'd')} LIMIT 1`;
+}
+
 const newer = (s: string, t: string) =>
   `(${s}."__SOURCE_POSITION" > ${t}."__SOURCE_POSITION" OR (${s}."__SOURCE_POSITION" = ${t}."__SOURCE_POSITION" AND ${s}."__KAFKA_OFFSET" > ${t}."__KAFKA_OFFSET"))`;
 

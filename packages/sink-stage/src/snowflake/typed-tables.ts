@@ -15,6 +15,7 @@ import {
   mergeStatement,
   truncateCurrentStatement,
   typedCopyStatement,
+  typedLoadedRangeStatement,
 } from './typed-sql.ts';
 
 /** A merge a file's claim records (see TypedTables.mergeState). */
@@ -144,6 +145,13 @@ export class TypedTables {
     const rows = await this.client.execute(copyFileStatement({ ...this.options, targetTable: landing }, ref));
     await this.client.execute(insertFromLandingStatement(this.options, table, landing, this.options.variantColumn, columns, ref));
     return rows;
+  }
+
+  /** Whether the topic's table holds any row of the file's range already (false when the table does not exist). */
+  async holds(ref: StageFileRef): Promise<boolean> {
+    const table = this.tableOf(ref.topic);
+    if ((await this.columnsOf(table)).length === 0) return false;
+    return (await this.client.execute(typedLoadedRangeStatement(this.options, table, ref))).length > 0;
   }
 
   /**
