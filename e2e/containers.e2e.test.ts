@@ -24,7 +24,7 @@ describe.skipIf(network === null)(
       const started = Date.now();
       const producer = await apps.producer().start();
       const consumers = await Promise.all([1, 2, 3].map((n) => apps.consumer(`consumer-${n}`).start()));
-      // The images' HEALTHCHECK (GET /health as the app user) turns healthy once the workers run.
+      // The images' HEALTHCHECK (GET /livez as the app user) turns healthy once the health server answers.
       await Promise.all([producer, ...consumers].map((app) => app.waitHealthy()));
 
       const workload = new AbortController();

@@ -4,6 +4,13 @@ import { Scenario, sleep } from './support/scenario.ts';
 import { readStage } from './support/stage-files.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 
+/** A probe's status code and `status`. */
+async function probe(base: string | undefined, path: '/livez' | '/readyz'): Promise<{ code: number; status: string }> {
+  if (base === undefined) throw new Error('the app has not logged its health address');
+  const res = await fetch(`${base}${path}`);
+  return { code: res.status, status: ((await res.json()) as { status: string }).status };
+}
+
 describe('a schema registry that does not answer', () => {
   const scenario = new Scenario('registry_outage', inject('endpoints'));
   const registry = new URL(scenario.endpoints.registryUrl);
@@ -29,6 +36,9 @@ describe('a schema registry that does not answer', () => {
     expect(consumer.running).toBe(true);
     // It says so: /health answers 503 "degraded" while records wait on the registry.
     expect(await consumer.health()).toEqual({ code: 503, status: 'degraded' });
+    // The Kubernetes probes: not ready (take it out of rotation), but alive (do not restart it).
+    expect(await probe(consumer.healthBase(), '/readyz')).toEqual({ code: 503, status: 'degraded' });
+    expect(await probe(consumer.healthBase(), '/livez')).toEqual({ code: 200, status: 'alive' });
     // Nothing could be decoded, so nothing landed, and nothing was taken for poison.
     expect(readStage(scenario.stageDir, scenario.topic).lines).toHaveLength(0);
     expect(await readTopic(scenario.endpoints.brokers, scenario.dlqTopic)).toEqual([]);
@@ -36,6 +46,8 @@ describe('a schema registry that does not answer', () => {
     await proxy.open();
     await scenario.waitUntilStageMatchesPostgres();
     expect(await consumer.health()).toEqual({ code: 200, status: 'ok' });
+    expect(await probe(consumer.healthBase(), '/readyz')).toEqual({ code: 200, status: 'ok' });
+    expect(await probe(consumer.healthBase(), '/livez')).toEqual({ code: 200, status: 'alive' });
     expect(await consumer.terminate()).toBe(0);
 
     expect(await readTopic(scenario.endpoints.brokers, scenario.dlqTopic)).toEqual([]);

@@ -67,29 +67,33 @@ describe('log-based capture at the edges', () => {
     expect(await producer.terminate()).toBe(0);
   });
 
-  it('carries NaN, infinities, time 24:00 and dates past 9999 exactly to the stage, and dead-letters a BC date naming the column', async () => {
+  it('carries NaN, infinities, time 24:00, dates past 9999 and BC dates exactly to the stage, and dead-letters the one value refused (a timestamp past 294247) naming the column', async () => {
+    await scenario.sql.unsafe(`alter table ${t} add column c_ts timestamptz`);
     const producer = scenario.producer('producer-4', producerEnv).start();
     const consumer = scenario.consumer('consumer').start();
     await scenario.sql.unsafe(`insert into ${t} (id, c_real, c_double, c_time, c_date) values
       (10, 'NaN', 'Infinity', '24:00', '10000-01-01'), (11, '-Infinity', 'NaN', '23:59:59.999999', '275759-12-31')`);
     await scenario.sql.unsafe(`insert into ${t} (id, c_date) values (12, '0044-03-15 BC')`);
+    // Its µs since 1970 would be past the int64 that infinity is carried as: the one refusal.
+    await scenario.sql.unsafe(`insert into ${t} (id, c_ts) values (14, '294270-01-01 00:00:00+00')`);
     await scenario.sql.unsafe(`insert into ${t} (id, label) values (13, 'after the bad one')`);
     const expected = await scenario.sql.unsafe<{ id: number; row: Record<string, unknown> }[]>(`
       select id, json_build_object('c_real', c_real, 'c_double', c_double, 'c_time', c_time::text || '.000000', 'c_date', c_date::text) as row
-        from ${t} where id in (10, 11) order by id`);
-    const lines = await waitFor('rows 10, 11 and 13 in the stage', () => {
+        from ${t} where id in (10, 11, 12) order by id`);
+    const lines = await waitFor('rows 10, 11, 12 and 13 in the stage', () => {
       const got = readStage(scenario.stageDir, scenario.topic).lines as unknown as Line[];
-      return [10, 11, 13].every((id) => got.some((l) => l.id === id)) ? got : undefined;
+      return [10, 11, 12, 13].every((id) => got.some((l) => l.id === id)) ? got : undefined;
     }, 90_000, 500);
     for (const { id, row } of expected) {
       const line = lines.find((l) => l.id === id) as Line;
-      const want = { ...row, c_time: String(row.c_time).replace(/(\.\d{6})\.000000$/, '$1') };
+      const want = { ...row, c_time: row.c_time === null ? null : String(row.c_time).replace(/(\.\d{6})\.000000$/, '$1') };
       expect(Object.fromEntries(Object.keys(want).map((k) => [k, line[k]])), `row ${id}`).toEqual(want);
     }
+    expect(lines.find((l) => l.id === 12)?.c_date).toBe('0044-03-15 BC');
     const dead = await readTopic(endpoints.brokers, `${scenario.topic}.source-dlq`);
     expect(dead).toHaveLength(1);
-    expect(dead[0]?.headers['dlq.error.message']).toMatch(/c_date/);
-    expect(lines.some((l) => l.id === 12)).toBe(false);
+    expect(dead[0]?.headers['dlq.error.message']).toMatch(/c_ts/);
+    expect(lines.some((l) => l.id === 14)).toBe(false);
     expect(await producer.terminate()).toBe(0);
     expect(await consumer.terminate()).toBe(0);
   });

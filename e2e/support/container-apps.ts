@@ -81,7 +81,7 @@ export class ContainerApp {
     }, timeoutMs, 300);
   }
 
-  /** Resolves when the image's HEALTHCHECK (GET /health) reports healthy. */
+  /** Resolves when the image's HEALTHCHECK (GET /livez) reports healthy. */
   async waitHealthy(timeoutMs = 120_000): Promise<void> {
     await waitFor(`${this.name} to be healthy`, async () => {
       const s = await this.state();

@@ -16,6 +16,8 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=tooling/stack/postgres-conf.sh
+. "$SCRIPT_DIR/postgres-conf.sh"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 STATE="$REPO_ROOT/.stack"
 LOGS="$STATE/logs"
@@ -157,17 +159,7 @@ pg_query_ok() {
 pg_answering() { [[ -x "$PG_BIN/pg_isready" ]] && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 3; }
 
 pg_bootstrap_role() {
-  "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -h "$PG_RUN" -p "$PG_PORT" -U postgres -d postgres >/dev/null <<'SQL'
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'buyonline') THEN
-    CREATE ROLE buyonline LOGIN SUPERUSER REPLICATION PASSWORD 'buyonline';
-  ELSE
-    ALTER ROLE buyonline LOGIN SUPERUSER REPLICATION PASSWORD 'buyonline';
-  END IF;
-END $$;
-SELECT 'CREATE DATABASE buyonline OWNER buyonline'
- WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'buyonline')\gexec
-SQL
+  pg_bootstrap_role_sql | "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -h "$PG_RUN" -p "$PG_PORT" -U postgres -d postgres >/dev/null
 }
 
 pg_install() {
@@ -208,28 +200,9 @@ pg_prepare() {
       --auth-local=trust --auth-host=scram-sha-256" >"$LOGS/postgres-initdb.log" 2>&1 \
       || fail postgres "initdb failed" "$LOGS/postgres-initdb.log"
   fi
-  grep -q "^include 'stack.conf'" "$PG_DATA/postgresql.conf" \
-    || printf "\ninclude 'stack.conf'\n" >>"$PG_DATA/postgresql.conf"
-  cat >"$PG_DATA/stack.conf" <<EOF
-# Written by tooling/stack/stack.sh on every 'up'.
-listen_addresses = '127.0.0.1'
-port = $PG_PORT
-unix_socket_directories = '$PG_RUN'
-unix_socket_permissions = 0700
-wal_level = logical
-max_replication_slots = 20
-max_wal_senders = 20
-max_connections = 200
-fsync = on
-password_encryption = 'scram-sha-256'
-EOF
-  cat >"$PG_DATA/pg_hba.conf" <<'EOF'
-# Written by tooling/stack/stack.sh. Sockets live in a 0700 folder: only root and the server user.
-local   all          all                  trust
-local   replication  all                  trust
-host    all          all   127.0.0.1/32   scram-sha-256
-host    replication  all   127.0.0.1/32   scram-sha-256
-EOF
+  pg_include_stack_conf "$PG_DATA"
+  pg_write_stack_conf "$PG_DATA/stack.conf" "$PG_PORT" "$PG_RUN" 200 "tooling/stack/stack.sh on every 'up'" "fsync = on"
+  pg_write_hba "$PG_DATA/pg_hba.conf" tooling/stack/stack.sh
   chown "$PG_OS_USER:" "$PG_DATA/stack.conf" "$PG_DATA/pg_hba.conf" "$PG_DATA/postgresql.conf"
 }
 

@@ -1,6 +1,7 @@
 export { envWithConfigFile, readEnvConfig, type EnvConfigOptions } from './env-config.ts';
 export { envText, substituteEnv, type EnvValues } from './env-substitute.ts';
-export { startHealthServer, type HealthServer, type HealthState } from './health-server.ts';
+export { startHealthServer, type HealthServer, type HealthServerOptions, type HealthState } from './health-server.ts';
+export { type LivenessCheck, LoopLiveness, type LoopLivenessOptions } from './loop-liveness.ts';
 export { renderHelp, type HelpOptions, type HelpShortcutGroup } from './help.ts';
 export { createLogger, type LogLevel } from './logger.ts';
 export { APP_NODE_OPTIONS } from './node-options.ts';

@@ -35,7 +35,7 @@ export {
 } from './snowflake/sql.ts';
 export { currentRowToLine, readCurrentTableLines, selectCurrentStatement } from './snowflake/current-table.ts';
 export { parseTopic2TableMap, tableNameForTopic } from './snowflake/table-naming.ts';
-export { columnNameOf, columnsOfSchema, fieldOfColumn, METADATA_COLUMNS, readExpression, snowflakeTypeOf, tableColumns, type TypedColumn } from './snowflake/typed-columns.ts';
+export { columnNameOf, columnsOfSchema, fieldOfColumn, METADATA_COLUMNS, rawExpression, readExpression, readExpressions, snowflakeTypeOf, tableColumns, type TypedColumn } from './snowflake/typed-columns.ts';
 export {
   addColumnStatement,
   columnsStatement,

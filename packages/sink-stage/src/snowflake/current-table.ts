@@ -80,6 +80,9 @@ function lineValue(type: string, value: unknown): unknown {
 export function currentRowToLine(row: Record<string, unknown>, columns: readonly TypedColumn[], topic: string): Record<string, unknown> {
   const line: Record<string, unknown> = {};
   for (const c of columns) if (!isMetadataColumn(c.name)) line[fieldOfColumn(c.name)] = lineValue(c.type, row[c.name]);
+  // values the typed columns could not hold (NULL there) are in __RAW, exact, by their line key
+  const raw = lineValue('VARIANT', row.__RAW);
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) for (const [key, value] of Object.entries(raw)) if (key in line) line[key] = value;
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   line.__op = row.__OP ?? 'c';
   line.__deleted = false;

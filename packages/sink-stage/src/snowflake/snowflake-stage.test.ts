@@ -75,13 +75,22 @@ class FakeSnowflake implements SnowflakeClient {
       this.claims.push(JSON.parse(this.files.get(name) ?? 'null') as Record<string, unknown>);
       return [{ file: name, status: 'LOADED' }];
     }
-    m = /^SELECT "RECORD" FROM "DB"\."S"\."BUYONLINE_CDC_CLAIMS" WHERE "RECORD":topic::VARCHAR = '([^']+)' AND "RECORD":partition::NUMBER = (\d+)(?: AND "RECORD":next::NUMBER = (\d+) AND "RECORD":attempt::NUMBER = (\d+)| ORDER BY .* LIMIT 1)$/.exec(sql);
+    m = /^SELECT "RECORD" FROM "DB"\."S"\."BUYONLINE_CDC_CLAIMS" WHERE "RECORD":topic::VARCHAR = '([^']+)' AND "RECORD":partition::NUMBER = (\d+)(?: AND "RECORD":next::NUMBER = (\d+) AND "RECORD":attempt::NUMBER = (\d+)|( AND "RECORD":file IS NOT NULL)? ORDER BY .* LIMIT 1)$/.exec(sql);
     if (m) {
-      const [, topic, partition, next, attempt] = m;
-      const mine = this.claims.filter((c) => c.topic === topic && c.partition === Number(partition));
+      const [, topic, partition, next, attempt, withFile] = m;
+      const mine = this.claims.filter((c) => c.topic === topic && c.partition === Number(partition) && (!withFile || c.file !== undefined));
       if (next !== undefined) return mine.filter((c) => c.next === Number(next) && c.attempt === Number(attempt)).map((c) => ({ RECORD: c }));
       const last = mine.sort((a, b) => Number(b.next) - Number(a.next) || Number(b.attempt) - Number(a.attempt))[0];
       return last ? [{ RECORD: JSON.stringify(last) }] : [];
+    }
+    m = /^SELECT 1 AS "N" FROM "DB"\."S"\."T" WHERE "RECORD":__kafka\.topic::VARCHAR = '([^']+)' AND "RECORD":__kafka\.partition::NUMBER = (\d+) AND "RECORD":__kafka\.offset::NUMBER BETWEEN (\d+) AND (\d+) LIMIT 1$/.exec(sql);
+    if (m) {
+      const [, , partition, from, to] = m.map(String);
+      const held = this.table.some((r) => {
+        const k = (r as { __kafka?: { partition?: number; offset?: number } }).__kafka;
+        return (k?.partition ?? 0) === Number(partition) && Number(k?.offset) >= Number(from) && Number(k?.offset) <= Number(to);
+      });
+      return held ? [{ N: 1 }] : [];
     }
     m = /^COPY INTO "DB"\."S"\."T" FROM @"DB"\."S"\."ST"\/(\S+) FILE_FORMAT/.exec(sql);
     if (m) {
@@ -127,6 +136,15 @@ class FakeSnowflake implements SnowflakeClient {
       const text = this.files.get(m[2] ?? '') ?? '';
       this.typedRows.push(...text.split('\n').filter(Boolean).map((line) => ({ table: m?.[1], line: JSON.parse(line) as unknown })));
       return [{ file: m[2], status: 'LOADED' }];
+    }
+    m = /^SELECT 1 AS "N" FROM "DB"\."S"\."(\w+)" AS d WHERE .* AND d\."__KAFKA_PARTITION" = (\d+) AND d\."__KAFKA_OFFSET" BETWEEN (\d+) AND (\d+) LIMIT 1$/.exec(sql);
+    if (m) {
+      const [, table, partition, from, to] = m.map(String);
+      const held = this.typedRows.some(({ table: t, line }) => {
+        const k = (line as { __kafka?: { partition?: number; offset?: number } }).__kafka;
+        return t === table && (k?.partition ?? 0) === Number(partition) && Number(k?.offset) >= Number(from) && Number(k?.offset) <= Number(to);
+      });
+      return held ? [{ N: 1 }] : [];
     }
     if (/^(MERGE INTO|DELETE FROM) /.test(sql)) return [{ 'number of rows': 0 }];
     m = /^SELECT COUNT\(\*\) AS "N" FROM "DB"\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = 'S' AND TABLE_NAME = '(\w+)'$/.exec(sql);
@@ -209,6 +227,62 @@ describe('SnowflakeStage', () => {
     expect(fake.table).toHaveLength(10);
     expect(await spooled()).toEqual([]);
   });
+
+  /** The target table is missing (renamed away, or its role lost access): every COPY INTO it stops the writer. */
+  const tableMissing = () => classifySnowflakeError({ code: '002003', sqlState: '42S02', message: "Table 'T' does not exist or not authorized." }, 'COPY INTO "DB"."S"."T"');
+  const copyIntoTable = /^COPY INTO "DB"\."S"\."T" /;
+
+  it('a claimed file whose COPY failed is loaded by whoever recovers the partition, even after recoveries that failed too', async () => {
+    await stageWith().write(ref(0, 9), lines(0, 9));
+    // the table goes away: the file is PUT and claimed, its COPY fails, the consumer exits
+    fake.failNext.push({ match: copyIntoTable, error: tableMissing() });
+    await expect(stageWith().write(ref(10, 19), lines(10, 19))).rejects.toThrow(/does not exist/);
+    // two more starts while it is missing: each recovery reserves the chain's end, then fails at the COPY
+    for (let start = 0; start < 2; start++) {
+      fake.failNext.push({ match: copyIntoTable, error: tableMissing() });
+      await expect(stageWith().recover(TOPIC, 0)).rejects.toThrow(/does not exist/);
+    }
+    // the table is back: the next owner loads the claimed file, once, and goes on after it
+    const owner = stageWith();
+    expect(await owner.recover(TOPIC, 0)).toEqual({ nextOffset: 20, removedTemps: 0 });
+    await owner.write(ref(20, 29), lines(20, 29));
+    expect(fake.table.map((r) => (r as { id: number }).id)).toEqual([...Array(30).keys()]);
+    expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 30, removedTemps: 0 });
+    expect(fake.table).toHaveLength(30);
+  });
+
+  it('a recovery does not load the last file again into a table that holds it already, though its load history is gone (a table restored from a clone)', async () => {
+    await stageWith().write(ref(0, 9), lines(0, 9).replaceAll('"offset"', '"partition":0,"topic":"x","offset"'));
+    // a clone has the rows but not the load history
+    fake.history.clear();
+    expect(await stageWith().recover(TOPIC, 0)).toEqual({ nextOffset: 10, removedTemps: 0 });
+    expect(fake.table).toHaveLength(10);
+  });
+
+  // A kill -9 at each step of a delivery (the failing statement is where the process died), then restarts that
+  // die at the COPY as well, then one that succeeds: every record once.
+  for (const [step, match] of [
+    ['the PUT of the file', /^PUT 'file:\/\/\S+\/partition=0\//],
+    ['the PUT of its claim', /^PUT 'file:\/\/\S+\/\.claims\//],
+    ['the COPY of its claim', /^COPY INTO "DB"\."S"\."BUYONLINE_CDC_CLAIMS"/],
+    ['the read-back of its claim', /^SELECT "RECORD" .* AND "RECORD":next::NUMBER = 10 /],
+    ['the COPY of the file', copyIntoTable],
+  ] as const) {
+    it(`killed before ${step}, then a failed recovery, then one that works: every record once`, async () => {
+      await stageWith().write(ref(0, 9), lines(0, 9));
+      fake.failNext.push({ match, error: new ConnectionError('killed') });
+      await expect(stageWith().write(ref(10, 19), lines(10, 19))).rejects.toThrow(/killed/);
+      fake.failNext.push({ match: copyIntoTable, error: tableMissing() });
+      await stageWith().recover(TOPIC, 0).catch((err: unknown) => expect(String(err)).toMatch(/does not exist/));
+      const owner = stageWith();
+      const { nextOffset } = await owner.recover(TOPIC, 0);
+      // what the chain holds is loaded; what it does not hold (the spooled file) was delivered by the recovery
+      expect(nextOffset).toBe(20);
+      await owner.write(ref(20, 29), lines(20, 29));
+      expect(fake.table.map((r) => (r as { id: number }).id)).toEqual([...Array(30).keys()]);
+      expect(await spooled()).toEqual([]);
+    });
+  }
 
   it('a spooled file that overlaps what another writer delivered is dropped, not uploaded', async () => {
     // this process spooled 10..19 and died; another consumer meanwhile delivered 10..14
@@ -380,10 +454,10 @@ describe('SnowflakeStage with typed tables', () => {
     expect(fake.log.findIndex((s) => s.startsWith('PUT'))).toBeGreaterThan(alter);
     const copy = fake.log.find((s) => s.startsWith('COPY INTO "DB"."S"."PRODUCTS"'));
     expect(copy).toContain('"COLOUR"');
-    expect(copy).toContain('$1:colour::VARCHAR');
+    expect(copy).toContain('COALESCE($1:colour::VARCHAR, $1:"COLOUR"::VARCHAR)');
   });
 
-  it('a restarted consumer loads the chain\'s last file with the columns the table lists, and merges it with the next file once the key is known', async () => {
+  it('a restarted consumer loads the chain\'s last file with the columns the table lists, and merges it with the key its claim recorded', async () => {
     await typed().write(ref(0, 9), lines(0, 9), { valueSchemas: [v1], keyFields: ['id'] });
     // the file after it is claimed, then the writer dies before its COPY
     fake.failNext.push({ match: /^COPY INTO "DB"\."S"\."PRODUCTS" /, error: new ConnectionError('network down') });
@@ -394,9 +468,47 @@ describe('SnowflakeStage with typed tables', () => {
     expect(await restarted.recover(TOPIC, 0)).toEqual({ nextOffset: 20, removedTemps: 0 });
     expect(fake.typedRows).toHaveLength(20);
     expect(statements(/^COPY INTO "DB"\."S"\."PRODUCTS" \("ID", "NAME", "__OP"/)).toHaveLength(1);
-    expect(statements(/^MERGE/)).toHaveLength(0); // no record yet says what the key is
-    await restarted.write(ref(20, 29), lines(20, 29), { valueSchemas: [v1], keyFields: ['id'] });
-    expect(statements(/^MERGE/)[0]).toContain('BETWEEN 10 AND 29');
+    // no record yet said what the key is: the file's claim did
+    expect(statements(/^MERGE/)[0]).toContain('BETWEEN 10 AND 19');
+  });
+
+  it('a file claimed before any record said the key: its merge waits for the next file, from the offset the claims carry', async () => {
+    fake.failNext.push({ match: /^COPY INTO "DB"\."S"\."PRODUCTS" /, error: new ConnectionError('killed') });
+    await expect(typed().write(ref(0, 9), lines(0, 9), { valueSchemas: [v1] })).rejects.toThrow(/killed/);
+    const restarted = typed();
+    await restarted.recover(TOPIC, 0);
+    expect(statements(/^MERGE/)).toHaveLength(0);
+    await restarted.write(ref(10, 19), lines(10, 19), { valueSchemas: [v1], keyFields: ['id'] });
+    expect(statements(/^MERGE/)[0]).toContain('BETWEEN 0 AND 19');
+  });
+
+  /** The offset ranges the MERGEs into PRODUCTS_CURRENT covered. */
+  const mergedRanges = () => statements(/^MERGE INTO "DB"\."S"\."PRODUCTS_CURRENT"/).map((s) => /BETWEEN (\d+) AND (\d+)/.exec(s)?.slice(1).map(Number));
+  const merged = (offset: number) => mergedRanges().some((r) => r !== undefined && r[0] !== undefined && r[1] !== undefined && r[0] <= offset && offset <= r[1]);
+
+  it('a MERGE deferred after a recovery survives a restart: the claims carry the key and the first offset not merged', async () => {
+    await typed().write(ref(0, 9), lines(0, 9), { valueSchemas: [v1], keyFields: ['id'] });
+    // the next file is claimed, then its writer dies before the COPY
+    fake.failNext.push({ match: /^COPY INTO "DB"\."S"\."PRODUCTS" /, error: new ConnectionError('killed') });
+    await expect(typed().write(ref(10, 19), lines(10, 19), { valueSchemas: [v1], keyFields: ['id'] })).rejects.toThrow(/killed/);
+    // a new owner recovers it, and writes the file after it; killed again after that file's claim, before its COPY
+    const second = typed();
+    await second.recover(TOPIC, 0);
+    fake.failNext.push({ match: /^COPY INTO "DB"\."S"\."PRODUCTS" /, error: new ConnectionError('killed') });
+    await expect(second.write(ref(20, 29), lines(20, 29), { valueSchemas: [v1], keyFields: ['id'] })).rejects.toThrow(/killed/);
+    // the third owner: every offset is merged once it has recovered
+    const third = typed();
+    await third.recover(TOPIC, 0);
+    await third.write(ref(30, 39), lines(30, 39), { valueSchemas: [v1], keyFields: ['id'] });
+    expect(fake.typedRows).toHaveLength(40);
+    expect([...Array(40).keys()].filter((offset) => !merged(offset))).toEqual([]);
+  });
+
+  it('the MERGE is keyed by the key\'s columns as the table names them (original names, the __ rule)', async () => {
+    const sanitized = row([{ name: 'p_k', type: 'long', 'buyonline.pg.name': 'p:k' }, { name: 'op_', type: 'long', 'buyonline.pg.name': '__op' }, { name: 'name', type: 'string' }]);
+    await typed().write(ref(0, 9), lines(0, 9), { valueSchemas: [sanitized], keyFields: ['p_k', 'op_'] });
+    expect(fake.typedTables.get('PRODUCTS')?.map((c) => c.name).slice(0, 3)).toEqual(['P:K', '___OP', 'NAME']);
+    expect(statements(/^MERGE/)[0]).toContain('ON t."P:K" = s."P:K" AND t."___OP" = s."___OP"');
   });
 
   it('a stage the VARIANT format filled switches to typed tables: the chain\'s last file is not loaded into a table that does not exist, and the next file creates it', async () => {

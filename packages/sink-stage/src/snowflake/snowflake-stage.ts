@@ -13,6 +13,7 @@ import {
   DEFAULT_CLAIMS_TABLE,
   errorLocation,
   listStatement,
+  loadedRangeStatement,
   parseListedFile,
   putClaimStatement,
   putErrorStatement,
@@ -20,13 +21,14 @@ import {
   remoteFileName,
   type SnowflakeSqlTarget,
   selectClaimStatement,
+  selectLastFileClaimStatement,
   selectTailClaimStatement,
   setupStatements,
   stageLocation,
   stageReference,
   tableExistsStatement,
 } from './sql.ts';
-import { TypedTables } from './typed-tables.ts';
+import { type PendingMerge, TypedTables } from './typed-tables.ts';
 
 export interface SnowflakeStageOptions extends SnowflakeSqlTarget {
   /** COPY INTO the target table after each upload. */
@@ -55,6 +57,10 @@ interface Claim {
   attempt: number;
   owner: string;
   file?: string;
+  /** Typed tables with merging: the key's columns, when the writer knew them. */
+  keys?: readonly string[];
+  /** Typed tables with merging: the first offset the merge after this file's load covers. */
+  mergeFrom?: number;
 }
 
 
@@ -154,9 +160,9 @@ export class SnowflakeStage implements StageStore {
    * into the claims table (the load history lets one COPY of that name load it, once), then the
    * loaded claim is read back: its owner won the slot, every other claimant lost it.
    */
-  private async claim(topic: string, partition: number, slot: ChainSlot, file: string | undefined): Promise<boolean> {
+  private async claim(topic: string, partition: number, slot: ChainSlot, file: string | undefined, pending?: PendingMerge): Promise<boolean> {
     const owner = `${this.writerId}-${this.sequence++}`;
-    const claim: Claim = { topic, partition, next: slot.next, attempt: slot.attempt, owner, ...(file === undefined ? {} : { file }) };
+    const claim: Claim = { topic, partition, next: slot.next, attempt: slot.attempt, owner, ...(file === undefined ? {} : { file }), ...pending };
     const dir = resolve(join(this.spoolRoot, '.claims', owner));
     const name = `next+${String(slot.next).padStart(20, '0')}+${slot.attempt}.json`;
     try {
@@ -176,6 +182,16 @@ export class SnowflakeStage implements StageStore {
     }
   }
 
+  /** The chain's last file claim, if any: its file, and the merge it records. */
+  private async lastFileClaim(topic: string, partition: number): Promise<{ ref: StageFileRef; pending?: PendingMerge } | undefined> {
+    const [row] = await this.client.execute(selectLastFileClaimStatement(this.options, this.claimsTable, topic, partition));
+    const claim = row ? parseClaim(row) : undefined;
+    const ref = claim?.file === undefined ? undefined : parseStageFileName(claim.file);
+    if (!claim || !ref) return undefined;
+    if (claim.mergeFrom === undefined) return { ref };
+    return { ref, pending: claim.keys === undefined ? { mergeFrom: claim.mergeFrom } : { keys: claim.keys, mergeFrom: claim.mergeFrom } };
+  }
+
   /** The slot after the chain's end, from the claims or (a stage written before them) from the listing. */
   private async chainEnd(topic: string, partition: number): Promise<{ slot: ChainSlot; end: number; file?: StageFileRef }> {
     const tail = await this.tail(topic, partition);
@@ -193,8 +209,15 @@ export class SnowflakeStage implements StageStore {
     while (!(await this.claim(topic, partition, end.slot, undefined))) end = await this.chainEnd(topic, partition);
     this.slots.set(keyOf(topic, partition), { next: end.slot.next, attempt: end.slot.attempt + 1 });
     // Each writer loads a file before it claims the next: only the chain's last file can be
-    // claimed and not loaded (its writer died in between), so that one file is loaded here.
-    if (this.options.load && end.file) await this.load(end.file);
+    // claimed and not loaded (its writer died in between, or its COPY failed), so that one file is
+    // loaded here (COPY's load history skips it when it was loaded). Reservations of earlier
+    // recoveries that failed before loading it may follow it in the chain: it is looked up past them.
+    // Its claim records the merge to do after it (typed tables): the key, and from which offset.
+    if (this.options.load) {
+      const last = await this.lastFileClaim(topic, partition);
+      if (last) await this.load(last.ref, last.pending, true);
+      else if (end.file) await this.load(end.file, undefined, true); // a stage written before the claims
+    }
     let remoteEnd = end.end;
     let delivered = 0;
     for (const ref of await this.spool.list(topic, partition)) {
@@ -245,7 +268,7 @@ export class SnowflakeStage implements StageStore {
       throw new FencedError(`the stage already holds offsets up to ${slot.next - 1} of ${ref.topic}[${ref.partition}]: ${stageFileName(ref)} would overlap them`);
     }
     await this.put(ref);
-    if (!(await this.claim(ref.topic, ref.partition, slot, stageFileName(ref)))) {
+    if (!(await this.claim(ref.topic, ref.partition, slot, stageFileName(ref), this.typed?.mergeState(ref)))) {
       await this.dropSpooled(ref);
       throw new FencedError(`another consumer claimed the file after offset ${slot.next - 1} of ${ref.topic}[${ref.partition}] first: ${stageFileName(ref)} is not delivered`);
     }
@@ -267,11 +290,14 @@ export class SnowflakeStage implements StageStore {
   /**
    * COPY of this one file. A file whose data Snowflake refuses is moved to the error location
    * with its reason, counted, and the partition goes on; a failure of Snowflake itself is thrown.
+   * A recovery first checks the table: a file it holds is not COPYed again, whatever the load
+   * history says (the history goes with a table, not with a clone of it).
    */
-  private async load(ref: StageFileRef): Promise<void> {
+  private async load(ref: StageFileRef, pending?: PendingMerge, recovering = false): Promise<void> {
     let rows: Awaited<ReturnType<SnowflakeClient['execute']>>;
     try {
-      rows = this.typed ? await this.typed.copy(ref) : await this.client.execute(copyFileStatement(this.options, ref));
+      if (recovering && (await this.holds(ref))) rows = []; // loaded, though the load history may not say so: the table does
+      else rows = this.typed ? await this.typed.copy(ref) : await this.client.execute(copyFileStatement(this.options, ref));
     } catch (err) {
       if (err instanceof DataError) return this.quarantine(ref, err.message);
       throw err;
@@ -281,7 +307,13 @@ export class SnowflakeStage implements StageStore {
     const loaded = rows.filter((r) => String(r.status ?? r.STATUS ?? '') === 'LOADED').length;
     if (loaded > 0) this.logger.debug({ file: stageFileName(ref), loaded }, 'COPY INTO loaded the file');
     // Also after a skipped COPY (a retry or a recovery): the MERGE changes nothing it did before.
-    await this.typed?.merge(ref);
+    await this.typed?.merge(ref, pending);
+  }
+
+  /** Whether the table holds the file's range (a COPY loads a file whole or not at all). */
+  private async holds(ref: StageFileRef): Promise<boolean> {
+    if (this.typed) return this.typed.holds(ref);
+    return (await this.client.execute(loadedRangeStatement(this.options, ref))).length > 0;
   }
 
   /** The file (from the spool) and a `.error.json` with the reason go to `<prefix>/_errors/…`; the original stays, never loaded. */

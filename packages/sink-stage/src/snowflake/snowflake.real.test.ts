@@ -9,6 +9,7 @@ import {
   LocalStage,
   qualifiedName,
   quoteIdent,
+  readCurrentTableLines,
   SdkSnowflakeClient,
   type SnowflakeAuth,
   type SnowflakeClient,
@@ -318,5 +319,44 @@ describe.skipIf(missing.length > 0)(`typed tables and MERGE against Snowflake${s
     await replayed.write(file(0, 11, 12), line(0, 11, 't', 11, {}) + line(0, 12, 'c', 12, item(5, 'five')), keyed([v2]));
     expect(await rowsOf('ITEMS_CURRENT')).toEqual([{ id: 5, name: 'five', price: '1.50', op: 'c' }]);
     expect(await rowsOf('ITEMS')).toHaveLength(12); // every version of every file, once
+  });
+  it('a value its typed column cannot hold (TIME 24:00:00, a year past 9999, BC, ±infinity, numeric NaN) is NULL there and exact in __RAW; the file loads whole; a column named __op is ___OP, one named SKU is SKU', async () => {
+    const odd = envelope([
+      { name: 'opens', type: ['null', { type: 'long', logicalType: 'time-micros' }] },
+      { name: 'w', type: ['null', 'double'] },
+      { name: 'big', type: 'long' },
+      { name: 'op_', type: ['null', 'string'], 'buyonline.pg.name': '__op' },
+      { name: 'SKU', type: ['null', 'string'] },
+    ]);
+    const fine = { ...item(20, 'fine'), opens: '12:00:00.000000', w: 1.5, big: '@BIG@', ___op: 'a user value', SKU: 'S-1' };
+    const late = { ...item(21, 'late'), price: 'NaN', updated_at: 'infinity', born: '21016-01-01', opens: '24:00:00.000000', w: 'NaN', big: '@BIG@', ___op: null };
+    const early = { ...item(22, 'early'), price: '-Infinity', updated_at: '4713-01-01T00:00:00.000000Z BC', born: '-infinity', opens: '00:00:00.000000', w: '-Infinity', big: '@SMALL@', ___op: null };
+    // an int64 past 2^53 is its bare digits in the line
+    const text = (line(2, 0, 'c', 20, fine) + line(2, 1, 'c', 21, late) + line(2, 2, 'c', 22, early)).replaceAll('"@BIG@"', '9223372036854775807').replaceAll('"@SMALL@"', '-9223372036854775808');
+    await stage().write(file(2, 0, 2), text, keyed([odd]));
+    const rows = await client.execute(
+      `SELECT "ID", TO_VARCHAR("OPENS") AS "OPENS", TO_VARCHAR("UPDATED_AT") AS "AT", TO_VARCHAR("BORN") AS "BORN", TO_VARCHAR("PRICE") AS "PRICE", TO_VARCHAR("BIG") AS "BIG", ` +
+        `"W" IS NULL AS "NO_W", "__RAW" AS "RAW", "___OP" AS "USER_OP", "__OP" AS "OP", "SKU" FROM ${qualifiedName(typedOptions.database, typedSchema, 'ITEMS')} WHERE "ID" >= 20 ORDER BY "ID"`,
+    );
+    const raw = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : (v ?? null)) as unknown;
+    expect(rows.map((r) => [Number(r.ID), r.OP, r.USER_OP, String(r.BIG), r.NO_W === true || r.NO_W === 'true' || r.NO_W === 1])).toEqual([
+      [20, 'c', 'a user value', '9223372036854775807', false],
+      [21, 'c', null, '9223372036854775807', false],
+      [22, 'c', null, '-9223372036854775808', false],
+    ]);
+    expect(raw(rows[0]?.RAW)).toBeNull();
+    // a column named in upper case is a column of that name
+    expect(rows.map((r) => r.SKU)).toEqual(['S-1', null, null]);
+    expect(rows[1]).toMatchObject({ OPENS: null, AT: null, BORN: null, PRICE: null });
+    expect(raw(rows[1]?.RAW)).toEqual({ opens: '24:00:00.000000', updated_at: 'infinity', born: '21016-01-01', price: 'NaN' });
+    expect(rows[2]).toMatchObject({ AT: null, BORN: null, PRICE: null });
+    expect(raw(rows[2]?.RAW)).toEqual({ updated_at: '4713-01-01T00:00:00.000000Z BC', born: '-infinity', price: '-Infinity' });
+    // reconcile reads the current table back with the exact values
+    const current = (await readCurrentTableLines(client, { database: typedOptions.database, schema: typedSchema }, TYPED_TOPIC, typedOptions.topic2table)).filter((l) => Number(l.id) >= 20).sort((a, b) => Number(a.id) - Number(b.id));
+    expect(current.map((l) => [l.opens, l.updated_at, l.born, l.price])).toEqual([
+      ['12:00:00.000000', '2026-01-02T03:04:05.123456Z', '2020-02-29', '1.50'],
+      ['24:00:00.000000', 'infinity', '21016-01-01', 'NaN'],
+      ['00:00:00.000000', '4713-01-01T00:00:00.000000Z BC', '-infinity', '-Infinity'],
+    ]);
   });
 });

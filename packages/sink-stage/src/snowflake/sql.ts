@@ -100,6 +100,19 @@ export function copyFileStatement(t: SnowflakeSqlTarget, ref: StageFileRef): str
   );
 }
 
+/**
+ * One row when the VARIANT table holds any line of a file's offset range (a COPY loads a file
+ * whole or not at all): a recovery asks it before loading the chain's last file again, for a
+ * table whose load history is gone (a table restored from a clone has the rows, not the history).
+ */
+export function loadedRangeStatement(t: SnowflakeSqlTarget, ref: StageFileRef): string {
+  const v = quoteIdent(t.variantColumn);
+  return (
+    `SELECT 1 AS "N" FROM ${qualifiedName(t.database, t.schema, t.targetTable)} WHERE ${v}:__kafka.topic::VARCHAR = ${quoteLiteral(ref.topic)} ` +
+    `AND ${v}:__kafka.partition::NUMBER = ${ref.partition} AND ${v}:__kafka.offset::NUMBER BETWEEN ${ref.startOffset} AND ${ref.endOffset} LIMIT 1`
+  );
+}
+
 /** `<prefix>/<folder>/<topic>/<partition folder>/` in the stage. */
 function sideLocation(t: SnowflakeSqlTarget, folder: string, topic: string, partition: number): string {
   const prefix = t.pathPrefix.replace(/^\/+|\/+$/g, '');
@@ -140,6 +153,14 @@ export function selectClaimStatement(t: SnowflakeSqlTarget, claimsTable: string,
 /** The last claim of a partition's chain. */
 export function selectTailClaimStatement(t: SnowflakeSqlTarget, claimsTable: string, topic: string, partition: number): string {
   return `SELECT "RECORD" FROM ${qualifiedName(t.database, t.schema, claimsTable)} WHERE ${claimOf(topic, partition)} ORDER BY "RECORD":next::NUMBER DESC, "RECORD":attempt::NUMBER DESC LIMIT 1`;
+}
+
+/**
+ * The last claim of a partition's chain that names a file: the one file that can be claimed and
+ * not loaded (reservations of recoveries that failed may follow it).
+ */
+export function selectLastFileClaimStatement(t: SnowflakeSqlTarget, claimsTable: string, topic: string, partition: number): string {
+  return `SELECT "RECORD" FROM ${qualifiedName(t.database, t.schema, claimsTable)} WHERE ${claimOf(topic, partition)} AND "RECORD":file IS NOT NULL ORDER BY "RECORD":next::NUMBER DESC, "RECORD":attempt::NUMBER DESC LIMIT 1`;
 }
 
 /** Uploads a local file into the error location of its partition. */

@@ -25,12 +25,17 @@ export const METADATA_COLUMNS: readonly (TypedColumn & { path: string })[] = [
   { name: '__KAFKA_PARTITION', type: 'NUMBER(10,0)', path: '__kafka.partition' },
   { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)', path: '__kafka.offset' },
   { name: '__KAFKA_TIMESTAMP', type: 'TIMESTAMP_TZ(3)', path: '__kafka.timestamp' },
+  // computed (see rawExpression): the exact line values the row's typed columns could not hold
+  { name: '__RAW', type: 'VARIANT', path: '' },
 ];
+/** The metadata column that keeps, exact, the line values the row's typed columns could not hold. */
+export const RAW_COLUMN = '__RAW';
 const METADATA_BY_NAME = new Map(METADATA_COLUMNS.map((c) => [c.name, c]));
 
 /**
  * A field's column name: a field in lower case (PostgreSQL's usual column names) becomes upper
  * case, so analysts write `SELECT name` without quotes; any other field keeps its name (quoted).
+ * A name in upper case can thus come from two fields (`id`, `ID`): see `lineKeysOfColumn`.
  */
 export function columnNameOf(field: string): string {
   return field === field.toLowerCase() ? field.toUpperCase() : field;
@@ -67,6 +72,9 @@ export function snowflakeTypeOf(avro: Avro): string {
   }
   if (Array.isArray(avro)) {
     const branches = avro.filter((b) => b !== 'null') as Avro[];
+    // numeric(p,s) from source-postgres: its decimal, and a double that carries NaN (docs/types.md).
+    const decimal = branches.find((b) => typeof b === 'object' && !Array.isArray(b) && (b as Record<string, unknown>).logicalType === 'decimal');
+    if (decimal && branches.length === 2 && branches.includes('double')) return snowflakeTypeOf(decimal);
     return branches.length === 1 ? snowflakeTypeOf(branches[0] as Avro) : 'VARIANT';
   }
   const t = avro as Record<string, unknown>;
@@ -99,6 +107,20 @@ export function snowflakeTypeOf(avro: Avro): string {
 interface AvroField {
   name: string;
   type: Avro;
+  'buyonline.pg.name'?: unknown;
+}
+
+/** The Avro property that keeps a column's original PostgreSQL name when its Avro name had to be sanitized. */
+export const ORIGINAL_NAME_PROPERTY = 'buyonline.pg.name';
+
+/**
+ * The key of a field in the stage line: the column's original name (its `buyonline.pg.name`
+ * property, else the field's name), with one more leading `_` when it starts with `__`, so no
+ * column can take the place of the line's metadata (`__op` → `___op`, `__proto__` → `___proto__`).
+ */
+export function lineKeyOf(field: { name: string; 'buyonline.pg.name'?: unknown }): string {
+  const original = typeof field[ORIGINAL_NAME_PROPERTY] === 'string' ? field[ORIGINAL_NAME_PROPERTY] : field.name;
+  return original.startsWith('__') ? `_${original}` : original;
 }
 
 const fieldsOf = (record: unknown): AvroField[] | undefined => {
@@ -153,23 +175,32 @@ function rowRecordOf(valueSchema: AvroSchema, named: Map<string, Record<string, 
 
 /**
  * The row's columns a value schema describes, in field order: one per field of the row record
- * (the envelope's `after`). A field whose column name another field (or a metadata column)
- * has already is refused, naming both.
+ * (the envelope's `after`), named after the field's key in the stage line (`lineKeyOf`: the
+ * original column name; a name starting with `__` has one more `_`, so it never names change
+ * metadata). A field whose column name another field has already is refused, naming both.
  */
 export function columnsOfSchema(valueSchema: AvroSchema): TypedColumn[] {
   const seen = new Map<string, string>();
   const out: TypedColumn[] = [];
   const named = namedTypes(valueSchema);
   for (const field of rowRecordOf(valueSchema, named)) {
-    const name = columnNameOf(field.name);
-    if (METADATA_BY_NAME.has(name) || name.startsWith('__')) throw new DataError(`field ${field.name} would be column ${name}, which names change metadata`);
-    if (fieldOfColumn(name) !== field.name) throw new DataError(`field ${field.name} (all upper case) cannot be told from a lower-case field in Snowflake: rename it`);
+    const key = lineKeyOf(field);
+    const name = columnNameOf(key);
     const other = seen.get(name);
-    if (other !== undefined) throw new DataError(`fields ${other} and ${field.name} would both be column ${name}`);
-    seen.set(name, field.name);
+    if (other !== undefined) throw new DataError(`columns ${other} and ${key} would both be Snowflake column ${name}`);
+    seen.set(name, key);
     out.push({ name, type: snowflakeTypeOf(resolved(field.type, named)) });
   }
   return out;
+}
+
+/**
+ * The columns of a record key's fields (the key's Avro field names, as the records carry them):
+ * the column of the row field of that name, which has the original name (`buyonline.pg.name`).
+ */
+export function keyColumnsOf(valueSchema: AvroSchema, keyFields: readonly string[]): string[] {
+  const row = rowRecordOf(valueSchema, namedTypes(valueSchema));
+  return keyFields.map((name) => columnNameOf(lineKeyOf(row.find((f) => f.name === name) ?? { name })));
 }
 
 /** Every column of the typed table for these row columns: the row's, then the metadata. */
@@ -208,6 +239,72 @@ export function typeOfInfoSchemaRow(row: Record<string, unknown>): string {
   }
 }
 
+const YEAR_OUT_OF_RANGE = '^([0-9]{5,}-.*|.* BC|-?infinity)$';
+/**
+ * Per column type, the stage line's text forms (see docs/snowflake.md) the type cannot hold,
+ * as a pattern of the value's text: PostgreSQL's `time` goes to 24:00:00, Snowflake's TIME stops
+ * before; its dates and timestamps have four-digit years, AD, and no infinity; NUMBER has no NaN
+ * or infinity (a decimal's column; NUMBER(38,0) is an int's or a long's, never NaN). Such a value is NULL in its column and kept, exact, in `__RAW`.
+ */
+const REFUSED: Readonly<Record<string, string>> = {
+  TIME: '^24:.*$',
+  DATE: YEAR_OUT_OF_RANGE,
+  TIMESTAMP_TZ: YEAR_OUT_OF_RANGE,
+  TIMESTAMP_NTZ: YEAR_OUT_OF_RANGE,
+  TIMESTAMP_LTZ: YEAR_OUT_OF_RANGE,
+  NUMBER: '^(NaN|-?Infinity)$',
+};
+const baseType = (type: string) => type.replace(/\(.*$/, '');
+
+/** The condition under which a row column's line value is one its type cannot hold; undefined for a type that holds every form. */
+function refusedCondition(root: string, column: TypedColumn): string | undefined {
+  // NUMBER(38,0) is what int and long load into: never NaN (a numeric(38,0) is the one decimal left unguarded)
+  if (isMetadataColumn(column.name) || column.type === 'NUMBER(38,0)') return undefined;
+  const pattern = REFUSED[baseType(column.type)];
+  return pattern === undefined ? undefined : `RLIKE(${oneOf(valuePaths(root, column).map((v) => `${v}::VARCHAR`))}, ${sqlString(pattern)})`;
+}
+
+const sqlString = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+
+/**
+ * The line keys a row column may be read from: one, or — for a name in upper case, which a field
+ * in lower case (`id` → `ID`) and a field of that very name (`ID`) both give — the two, lower case
+ * first. One value schema never holds both (`columnsOfSchema` refuses the pair).
+ */
+export function lineKeysOfColumn(column: string): string[] {
+  const lower = fieldOfColumn(column);
+  return lower === column ? [column] : [lower, column];
+}
+
+/** The `root:path`s a column's value may be at in the line (two for a name in upper case). */
+function valuePaths(root: string, column: TypedColumn): string[] {
+  const meta = METADATA_BY_NAME.get(column.name);
+  if (meta) return [`${root}:${meta.path}`];
+  const keys = lineKeysOfColumn(column.name);
+  return keys.length === 1 ? [`${root}:${jsonPath(column.name)}`] : keys.map((k, i) => `${root}:${jsonPath(k, i > 0)}`);
+}
+
+const oneOf = (expressions: readonly string[]) => (expressions.length === 1 ? (expressions[0] ?? 'NULL') : `COALESCE(${expressions.join(', ')})`);
+
+/**
+ * `__RAW`: an object of the row's line values its typed columns could not hold (each NULL in its
+ * column), by the field's key in the line, exact as the line held them; NULL when the row has none.
+ */
+export function rawExpression(root: string, columns: readonly TypedColumn[]): string {
+  const refused = columns.flatMap((c) => {
+    const condition = refusedCondition(root, c);
+    return condition === undefined ? [] : [{ key: fieldOfColumn(c.name), condition, value: oneOf(valuePaths(root, c)) }];
+  });
+  if (refused.length === 0) return 'NULL';
+  const pairs = refused.map((r) => `${sqlString(r.key)}, IFF(${r.condition}, ${r.value}, NULL)`);
+  return `IFF(${refused.map((r) => r.condition).join(' OR ')}, OBJECT_CONSTRUCT(${pairs.join(', ')}), NULL)`;
+}
+
+/** The expressions that read a table's columns from a stage line, in the columns' order (`__RAW` from the others). */
+export function readExpressions(root: string, columns: readonly TypedColumn[]): string[] {
+  return columns.map((c) => (c.name === RAW_COLUMN ? rawExpression(root, columns) : readExpression(root, c)));
+}
+
 /**
  * The expression that reads one column from a stage line (`root` is `$1` in a COPY
  * transformation, a VARIANT column in an INSERT … SELECT): a cast of the JSON value to the
@@ -215,26 +312,35 @@ export function typeOfInfoSchemaRow(row: Record<string, unknown>): string {
  * (json/jsonb fields) or the value as it is (arrays, maps, records).
  */
 export function readExpression(root: string, column: TypedColumn): string {
-  const meta = METADATA_BY_NAME.get(column.name);
-  if (meta && meta.path === '') return positionExpression(root);
-  const path = meta ? meta.path : jsonPath(fieldOfColumn(column.name));
-  const value = `${root}:${path}`;
-  const base = column.type.replace(/\(.*$/, '');
-  switch (base) {
+  if (column.name === '__SOURCE_POSITION') return positionExpression(root);
+  if (column.name === RAW_COLUMN) throw new Error('__RAW is read from the other columns: readExpressions');
+  // a name in upper case: the typed value of whichever spelling the line has (each cast on its own: an
+  // emulator's COALESCE of two VARIANTs casts to text with the JSON quotes)
+  const typed = oneOf(valuePaths(root, column).map((value) => typedValue(value, column.type)));
+  const refused = refusedCondition(root, column);
+  return refused === undefined ? typed : `IFF(${refused}, NULL, ${typed})`;
+}
+
+/** One line value (a VARIANT path) cast to the column's type. */
+function typedValue(value: string, type: string): string {
+  switch (baseType(type)) {
     case 'VARIANT':
     case 'OBJECT':
     case 'ARRAY':
       return `IFF(TYPEOF(${value}) = 'VARCHAR', TRY_PARSE_JSON(${value}::VARCHAR), ${value})`;
     case 'BINARY':
       return `TO_BINARY(SUBSTR(${value}::VARCHAR, 3), 'HEX')`;
+    case 'FLOAT':
+      // NaN and ±Infinity are strings in the line; Snowflake's FLOAT takes 'NaN', 'inf' and '-inf'
+      return `IFF(TYPEOF(${value}) = 'VARCHAR', REPLACE(${value}::VARCHAR, 'Infinity', 'inf')::FLOAT, ${value}::FLOAT)`;
     default:
-      return `${value}::${column.type}`;
+      return `${value}::${type}`;
   }
 }
 
-/** A JSON path element: bare when it is a plain name, else double-quoted. */
-function jsonPath(field: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : `"${field.replaceAll('"', '""')}"`;
+/** A JSON path element: bare when it is a plain name (unless `quoted`), else double-quoted. */
+function jsonPath(field: string, quoted = false): string {
+  return !quoted && /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : `"${field.replaceAll('"', '""')}"`;
 }
 
 /**

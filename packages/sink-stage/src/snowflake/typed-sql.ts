@@ -1,6 +1,6 @@
 import type { StageFileRef } from '../file-naming.ts';
 import { qualifiedName, quoteIdent, quoteLiteral, remoteFileName, type SnowflakeSqlTarget, stageLocation } from './sql.ts';
-import { fieldOfColumn, isMetadataColumn, readExpression, type TypedColumn } from './typed-columns.ts';
+import { isMetadataColumn, lineKeysOfColumn, readExpressions, type TypedColumn } from './typed-columns.ts';
 
 /**
  * The statements of typed loading: one table per topic with a column per row field plus the
@@ -34,7 +34,7 @@ export function columnsStatement(t: Where, table: string): string {
  */
 export function typedCopyStatement(t: SnowflakeSqlTarget, table: string, columns: readonly TypedColumn[], ref: StageFileRef): string {
   return (
-    `COPY INTO ${q(t, table)} (${columnList(columns)}) FROM (SELECT ${columns.map((c) => readExpression('$1', c)).join(', ')} ` +
+    `COPY INTO ${q(t, table)} (${columnList(columns)}) FROM (SELECT ${readExpressions('$1', columns).join(', ')} ` +
     `FROM ${stageLocation(t, ref.topic, ref.partition)}${remoteFileName(ref)}) FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT`
   );
 }
@@ -51,11 +51,16 @@ const inRange = (ref: StageFileRef, alias: string) =>
 export function insertFromLandingStatement(t: SnowflakeSqlTarget, table: string, landing: string, variantColumn: string, columns: readonly TypedColumn[], ref: StageFileRef): string {
   const root = `l.${quoteIdent(variantColumn)}`;
   return (
-    `INSERT INTO ${q(t, table)} (${columnList(columns)}) SELECT ${columns.map((c) => readExpression(root, c)).join(', ')} ` +
+    `INSERT INTO ${q(t, table)} (${columnList(columns)}) SELECT ${readExpressions(root, columns).join(', ')} ` +
     `FROM ${q(t, landing)} AS l WHERE ${root}:__kafka.topic::VARCHAR = ${quoteLiteral(ref.topic)} AND ${root}:__kafka.partition::NUMBER = ${ref.partition} ` +
     `AND ${root}:__kafka.offset::NUMBER BETWEEN ${ref.startOffset} AND ${ref.endOffset} ` +
     `AND NOT EXISTS (SELECT 1 FROM ${q(t, table)} AS d WHERE ${inRange(ref, 'd')})`
   );
+}
+
+/** One row when the typed table holds any row of a file's offset range (see loadedRangeStatement). */
+export function typedLoadedRangeStatement(t: Where, table: string, ref: StageFileRef): string {
+  return `SELECT 1 AS "N" FROM ${q(t, table)} AS d WHERE ${inRange(ref, 'd')} LIMIT 1`;
 }
 
 const newer = (s: string, t: string) =>
@@ -80,7 +85,9 @@ export function mergeStatement(t: Where, table: string, current: string, columns
     .map((c) => {
       const name = quoteIdent(c.name);
       // the array's JSON text holds `"field"` (an Avro name has no quote); fakesnow has no ARRAY_CONTAINS on a VARIANT
-      const unchanged = `CONTAINS(COALESCE(TO_VARCHAR(s."__UNCHANGED_TOAST"), ''), ${quoteLiteral(`"${fieldOfColumn(c.name)}"`)})`;
+      const unchanged = lineKeysOfColumn(c.name)
+        .map((key) => `CONTAINS(COALESCE(TO_VARCHAR(s."__UNCHANGED_TOAST"), ''), ${quoteLiteral(`"${key}"`)})`)
+        .join(' OR ');
       return isMetadataColumn(c.name) ? `${name} = s.${name}` : `${name} = IFF(${unchanged}, t.${name}, s.${name})`;
     })
     .join(', ');

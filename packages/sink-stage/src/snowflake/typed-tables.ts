@@ -4,7 +4,7 @@ import type { FileSchema } from '../stage-store.ts';
 import type { Row, SnowflakeClient } from './client.ts';
 import { copyFileStatement, type SnowflakeSqlTarget } from './sql.ts';
 import { tableNameForTopic } from './table-naming.ts';
-import { columnNameOf, columnsOfSchema, type TypedColumn, tableColumns, typeOfInfoSchemaRow } from './typed-columns.ts';
+import { columnNameOf, columnsOfSchema, keyColumnsOf, lineKeyOf, RAW_COLUMN, type TypedColumn, tableColumns, typeOfInfoSchemaRow } from './typed-columns.ts';
 import {
   addColumnStatement,
   columnsStatement,
@@ -15,7 +15,14 @@ import {
   mergeStatement,
   truncateCurrentStatement,
   typedCopyStatement,
+  typedLoadedRangeStatement,
 } from './typed-sql.ts';
+
+/** A merge a file's claim records (see TypedTables.mergeState). */
+export interface PendingMerge {
+  keys?: readonly string[];
+  mergeFrom: number;
+}
 
 export interface TypedTablesOptions extends SnowflakeSqlTarget {
   topic2table: Readonly<Record<string, string>>;
@@ -54,7 +61,10 @@ export class TypedTables {
 
   /** Creates or widens the topic's tables for the schemas of a file, before the file is spooled. */
   async prepare(topic: string, schema: FileSchema | undefined): Promise<void> {
-    if (schema?.keyFields && schema.keyFields.length > 0 && !this.keys.has(topic)) this.keys.set(topic, schema.keyFields.map(columnNameOf));
+    const valueSchema = schema?.valueSchemas.at(-1);
+    if (schema?.keyFields && schema.keyFields.length > 0 && !this.keys.has(topic)) {
+      this.keys.set(topic, valueSchema ? keyColumnsOf(valueSchema, schema.keyFields) : schema.keyFields.map((f) => columnNameOf(lineKeyOf({ name: f }))));
+    }
     const table = this.tableOf(topic);
     const targets = [table, ...(this.options.merge ? [currentTableOf(table)] : [])];
     for (const valueSchema of schema?.valueSchemas ?? []) {
@@ -119,7 +129,12 @@ export class TypedTables {
    */
   async copy(ref: StageFileRef): Promise<Row[]> {
     const table = this.tableOf(ref.topic);
-    const columns = await this.columnsOf(table);
+    let columns = await this.columnsOf(table);
+    // a table created before `__RAW` existed gets it before a recovered file loads (a value its column cannot hold is kept there)
+    if (columns.length > 0 && !columns.some((c) => c.name === RAW_COLUMN)) {
+      await this.widen(table, tableColumns([]));
+      columns = await this.columnsOf(table);
+    }
     if (columns.length === 0 && !this.client.dryRun) {
       this.logger.warn({ table, topic: ref.topic, partition: ref.partition, from: ref.startOffset, to: ref.endOffset }, 'typed table does not exist yet: a file written before typed tables is not loaded into it');
       return [];
@@ -132,12 +147,35 @@ export class TypedTables {
     return rows;
   }
 
-  /** Applies a loaded file to the current table: its truncates, then its keys' latest versions. */
-  async merge(ref: StageFileRef): Promise<void> {
+  /** Whether the topic's table holds any row of the file's range already (false when the table does not exist). */
+  async holds(ref: StageFileRef): Promise<boolean> {
+    const table = this.tableOf(ref.topic);
+    if ((await this.columnsOf(table)).length === 0) return false;
+    return (await this.client.execute(typedLoadedRangeStatement(this.options, table, ref))).length > 0;
+  }
+
+  /**
+   * What a file's claim records for its merge, so that a recovery can do it whatever this process
+   * kept in memory: the key's columns (when known) and the first offset the merge after this file
+   * covers (earlier files whose merge waited for the key). Undefined without `merge`.
+   */
+  mergeState(ref: StageFileRef): PendingMerge | undefined {
+    if (!this.options.merge) return undefined;
+    const keys = this.keys.get(ref.topic);
+    const from = Math.min(this.unmerged.get(`${ref.topic}:${ref.partition}`) ?? ref.startOffset, ref.startOffset);
+    return keys ? { keys, mergeFrom: from } : { mergeFrom: from };
+  }
+
+  /**
+   * Applies a loaded file to the current table: its truncates, then its keys' latest versions.
+   * `claimed` is what the file's claim recorded (a recovery): its key and the first offset not merged.
+   */
+  async merge(ref: StageFileRef, claimed?: PendingMerge): Promise<void> {
     if (!this.options.merge) return;
     const partitionKey = `${ref.topic}:${ref.partition}`;
+    if (claimed?.keys && claimed.keys.length > 0 && !this.keys.has(ref.topic)) this.keys.set(ref.topic, [...claimed.keys]);
     const keys = this.keys.get(ref.topic);
-    const from = Math.min(this.unmerged.get(partitionKey) ?? ref.startOffset, ref.startOffset);
+    const from = Math.min(this.unmerged.get(partitionKey) ?? ref.startOffset, claimed?.mergeFrom ?? ref.startOffset, ref.startOffset);
     if (!keys) {
       // Known once a record with a key is seen: a recovered file before any record waits for the next file of its partition.
       this.unmerged.set(partitionKey, from);

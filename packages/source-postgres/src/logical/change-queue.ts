@@ -6,7 +6,10 @@ import { recordBytes } from './value-bytes.ts';
  * closes a source transaction (its position), and the end of a transaction without captured
  * changes (only to be confirmed).
  */
-type Item = { kind: 'record'; record: SourceRecord; bytes: number } | { kind: 'end'; record: SourceRecord; bytes: number; lsn: string } | { kind: 'ack'; lsn: string };
+type Item =
+  | { kind: 'record'; record: SourceRecord; bytes: number }
+  | { kind: 'end'; records: readonly SourceRecord[]; bytes: number; lsn: string }
+  | { kind: 'ack'; lsn: string };
 
 /** What one poll takes at most, in records and in bytes (about: `recordBytes`); the queue holds up to four polls' worth. */
 export interface BatchLimits {
@@ -55,9 +58,12 @@ export class ChangeQueue {
     await this.add({ kind: 'record', record, bytes: recordBytes(record) });
   }
 
-  async end(record: SourceRecord, lsn: string): Promise<void> {
+  /** The records that close a source transaction (its table positions, then its own): never split between batches. */
+  async end(records: readonly SourceRecord[], lsn: string): Promise<void> {
     this.ends++;
-    await this.add({ kind: 'end', record, bytes: recordBytes(record), lsn });
+    let bytes = 0;
+    for (const record of records) bytes += recordBytes(record);
+    await this.add({ kind: 'end', records, bytes, lsn });
   }
 
   async ack(lsn: string): Promise<void> {
@@ -109,7 +115,8 @@ export class ChangeQueue {
       this.records--;
       this.bytes -= item.bytes;
       bytes += item.bytes;
-      batch.records.push(item.record);
+      if (item.kind === 'record') batch.records.push(item.record);
+      else for (const record of item.records) batch.records.push(record);
       if (item.kind === 'end') {
         this.ends--;
         batch.endLsn = item.lsn;
