@@ -80,3 +80,24 @@ export async function producePoison(brokers: string, topic: string, key: string,
     await producer.disconnect();
   }
 }
+
+/** Creates topics that hold no record (end offset 0), and `deleteTopics` removes them again. */
+export async function createTopics(brokers: string, topics: readonly string[], numPartitions = 3): Promise<void> {
+  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(brokers: string, topics: readonly string[]): Promise<void> {
+  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [...topics] });
+  } finally {
+    await admin.disconnect();
+  }
+}
