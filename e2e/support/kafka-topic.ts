@@ -101,3 +101,14 @@ export async function deleteTopics(brokers: string, topics: readonly string[]): 
     await admin.disconnect();
   }
 }
+
+/** The names of the topics that start with `prefix`. */
+export async function listTopics(brokers: string, prefix: string): Promise<string[]> {
+  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).filter((t) => t.startsWith(prefix)).sort();
+  } finally {
+    await admin.disconnect();
+  }
+}
