@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseStageFileName } from '@buyonline/sink-stage';
 import type { Sql } from 'postgres';
 import type { TopicRecord } from './kafka-topic.ts';
-import { type CarriedChange, type CommittedVersion, type RowFields, versionProblems } from './row-versions.ts';
+import { type CarriedChange, type CommittedVersion, lsnValue, type RowFields, versionProblems } from './row-versions.ts';
 
 /**
  * Every committed version of the rows of any tables, whatever their columns and names (the
@@ -19,6 +19,8 @@ import { type CarriedChange, type CommittedVersion, type RowFields, versionProbl
 export interface HistoryTable {
   table: string;
   key: readonly string[];
+  /** No primary key: its records have no Kafka key, so one row's changes spread over partitions and are ordered by source position. */
+  keyless?: boolean;
 }
 
 export interface HistoryRow {
@@ -127,19 +129,29 @@ export interface TableChange {
   row: Record<string, unknown> | undefined;
 }
 
-/**
- * Where a PostgreSQL column is found in a carried row: by its own name (stage lines keep the
- * original names; a name starting with `__` gets one more `_`, contract C4), or in a Kafka
- * record by its Avro name (characters Avro does not allow replaced by `_`, a leading digit
- * prefixed with `_`).
- */
+/** Where a PostgreSQL column is found in a stage line: its own name, one more `_` before a leading `__` (contract C4). */
 export function stageName(column: string): string {
   return column.startsWith('__') ? `_${column}` : column;
 }
 
-export function avroName(column: string): string {
-  const name = column.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[0-9]/.test(name) ? `_${name}` : name;
+/**
+ * The PostgreSQL names of a topic's Avro fields that had to be renamed (contract C4: the field
+ * carries `buyonline.pg.name`), from the value schema the registry holds for the topic.
+ */
+export async function pgNamesOfTopic(registryUrl: string, topic: string): Promise<Map<string, string>> {
+  const res = await fetch(`${registryUrl}/subjects/${encodeURIComponent(`${topic}-value`)}/versions/latest`);
+  if (!res.ok) throw new Error(`registry: no value schema for ${topic} (HTTP ${res.status})`);
+  const names = new Map<string, string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) for (const n of node) walk(n);
+    else if (node !== null && typeof node === 'object') {
+      const field = node as { name?: unknown; 'buyonline.pg.name'?: unknown };
+      if (typeof field.name === 'string' && typeof field['buyonline.pg.name'] === 'string') names.set(field.name, field['buyonline.pg.name']);
+      for (const v of Object.values(node)) walk(v);
+    }
+  };
+  walk(JSON.parse(((await res.json()) as { schema: string }).schema));
+  return names;
 }
 
 function keyText(tables: readonly HistoryTable[], tbl: string, row: Record<string, unknown> | undefined, nameOf: (c: string) => string): string | undefined {
@@ -155,18 +167,22 @@ interface EnvelopeValue {
   source: { table: string; lsn: string | null } | null;
 }
 
-/** Kafka records of the captured tables as changes (the table from the envelope's `source.table`). */
-export function changesOfRecords(topic: string, records: readonly TopicRecord[], tables: readonly HistoryTable[]): TableChange[] {
+/**
+ * Kafka records of the captured tables as changes (the table from the envelope's `source.table`),
+ * their fields under their PostgreSQL names (`pgNames`: pgNamesOfTopic).
+ */
+export function changesOfRecords(topic: string, records: readonly TopicRecord[], tables: readonly HistoryTable[], pgNames: ReadonlyMap<string, string>): TableChange[] {
   const out: TableChange[] = [];
   for (const r of records) {
     const v = r.value as EnvelopeValue | null;
     if (!v) continue;
-    const row = v.after ?? v.before ?? undefined;
+    const image = v.after ?? v.before ?? undefined;
+    const row = image && Object.fromEntries(Object.entries(image).map(([k, value]) => [pgNames.get(k) ?? k, value]));
     const tbl = v.source?.table ?? '?';
     out.push({
       tbl,
       op: v.op,
-      key: v.op === 't' ? undefined : keyText(tables, tbl, row, avroName),
+      key: v.op === 't' ? undefined : keyText(tables, tbl, row, (c) => c),
       rev: row?.rev === undefined || row.rev === null ? undefined : String(row.rev),
       lsn: v.source?.lsn ?? null,
       topic,
@@ -236,8 +252,9 @@ const fieldsOf = (op: string, rev: string | null | undefined): RowFields => (op 
  * key, and nothing else (row-versions.ts's rules: a snapshot read may stand for the versions
  * committed before it; every TRUNCATE carried on one position). Problems name table and key.
  */
-export function exactlyOnceProblems(committed: readonly TableVersion[], carried: readonly TableChange[]): string[] {
+export function exactlyOnceProblems(committed: readonly TableVersion[], carried: readonly TableChange[], tableList: readonly HistoryTable[]): string[] {
   const problems: string[] = [];
+  const keyless = new Set(tableList.filter((x) => x.keyless).map((x) => x.table));
   const tables = [...new Set([...committed.map((v) => v.tbl), ...carried.map((c) => c.tbl)])].sort();
   for (const tbl of tables) {
     const ids = new Map<string, number>();
@@ -250,9 +267,15 @@ export function exactlyOnceProblems(committed: readonly TableVersion[], carried:
     const versions: CommittedVersion[] = committed
       .filter((v) => v.tbl === tbl)
       .map((v) => ({ seq: v.seq, id: v.key === null ? null : idOf(v.key), op: v.op, fields: v.op === 't' ? null : fieldsOf(v.op, v.rev) }));
-    const changes: CarriedChange[] = carried
-      .filter((c) => c.tbl === tbl)
-      .map((c) => ({
+    let mine = carried.filter((c) => c.tbl === tbl);
+    if (keyless.has(tbl)) {
+      // One row's changes are in several partitions: their order is the source's (commit LSN; a
+      // snapshot read at its consistent point), then Kafka's within one partition.
+      mine = [...mine]
+        .sort((a, b) => (lsnValue(a.lsn) < lsnValue(b.lsn) ? -1 : lsnValue(a.lsn) > lsnValue(b.lsn) ? 1 : a.partition - b.partition || a.offset - b.offset))
+        .map((c, i) => ({ ...c, partition: 0, offset: i }));
+    }
+    const changes: CarriedChange[] = mine.map((c) => ({
         op: c.op,
         id: c.key === undefined ? undefined : idOf(c.key),
         fields: c.op === 't' ? undefined : fieldsOf(c.op, c.rev),
