@@ -157,6 +157,11 @@ consumer:
       killed.add(a);
       await a.kill9();
     };
+    // An app that exited on its own (the producer refusing a name, say) will not bring the rest: say so at once.
+    const failIfExited = () => {
+      const exited = apps.find((a) => !a.running && !killed.has(a));
+      if (exited) throw new Error(`${exited.name} exited on its own; its log ends:\n${tail(exited.logFile)}`);
+    };
     let producer = app('producer', 'producer-1').start();
     const steady = app('consumer', 'consumer-a').start();
     let victim = app('consumer', 'consumer-b').start();
@@ -175,7 +180,10 @@ consumer:
     await sleep(2_000);
     await kill9(producer);
     producer = app('producer', 'producer-2').start();
-    await waitFor('the producer streaming', async () => ((await producer.health())?.code === 200 ? true : undefined), 120_000);
+    await waitFor('the producer streaming', async () => {
+      failIfExited();
+      return (await producer.health())?.code === 200 ? true : undefined;
+    }, 120_000);
     truncate.allowed = true;
     await sleep(3_000);
     await kill9(victim);
@@ -190,9 +198,7 @@ consumer:
     await waitFor(
       `the stage to hold all ${committed.length} committed versions`,
       () => {
-        // An app that exited on its own (the producer refusing a name, say) will not bring the rest: say so now.
-        const exited = apps.find((a) => !a.running && !killed.has(a));
-        if (exited) throw new Error(`${exited.name} exited on its own; its log ends:\n${tail(exited.logFile)}`);
+        failIfExited();
         stageProblems = exactlyOnceProblems(committed, changesOfStage(readWholeStage(stageDir).lines, TABLES), TABLES);
         return stageProblems.length === 0 ? true : undefined;
       },
