@@ -14,8 +14,8 @@ export interface CatalogColumn {
   typeName: string;
   /** pg_type.typtype: 'b' base, 'e' enum, 'd' domain, … */
   typeType: string;
-  /** For an array column: its element type. */
-  element?: { typeName: string; typeType: string } | undefined;
+  /** For an array column: its element type, and the delimiter of its elements in the array's text (`;` for box). */
+  element?: { typeName: string; typeType: string; delimiter?: string } | undefined;
   /** 1-based place in the primary key; 0 when the column is not part of it. */
   keyPosition: number;
 }
@@ -55,7 +55,9 @@ export function tableShape(ref: ReconcileTable, catalog: readonly CatalogColumn[
   const kept = catalog.filter((c) => c.keyPosition > 0 || !excludeColumns.includes(c.name));
   const columns = kept.map((c): ColumnSpec => {
     const type = c.element ?? c;
-    return { name: c.name, kind: kindOf(type.typeName, type.typeType), array: c.element !== undefined };
+    const spec: ColumnSpec = { name: c.name, kind: kindOf(type.typeName, type.typeType), array: c.element !== undefined };
+    if (c.element?.delimiter !== undefined && c.element.delimiter !== ',') spec.delimiter = c.element.delimiter;
+    return spec;
   });
   const key = keyColumns.map((k) => kept.indexOf(k));
   const topics = typeof ref.topic === 'string' ? [ref.topic] : [...ref.topic];

@@ -188,6 +188,27 @@ describe.skipIf(!pgUrl)('reconcile against PostgreSQL', () => {
     }
   });
 
+  it('reads the types the source carries as their base type or as their text the way the stage writes them', async () => {
+    // A domain is its base type; int2vector is no array; box[] splits at ';'; a two-dimensional array is its text; intervals in ISO 8601.
+    await sql.unsafe(`create domain "${schema}".d_tstz as timestamptz`);
+    await sql.unsafe(`create table "${schema}".odd_types (id int primary key, span interval, at_dom "${schema}".d_tstz, iv int2vector, boxes box[], grid int[], doms "${schema}".d_tstz[])`);
+    await sql.unsafe(
+      `insert into "${schema}".odd_types values (1, '1 year 2 mons 3 days 04:05:06.789', '21016-01-01 00:00:00+00', '1 2 3', array['(1,1),(0,0)'::box, null], '{{1,2},{3,4}}', array['4713-01-01 00:00:00+00 BC'::timestamptz, 'infinity'])`,
+    );
+    const stage: Record<string, unknown> = {
+      id: 1,
+      span: 'P1Y2M3DT4H5M6.789S',
+      at_dom: '21016-01-01T00:00:00.000000Z',
+      iv: '1 2 3',
+      boxes: ['(1,1),(0,0)', null],
+      grid: '{{1,2},{3,4}}',
+      doms: ['4713-01-01T00:00:00.000000Z BC', 'infinity'],
+    };
+    const shape = await shapeOf('odd_types');
+    const [row] = await sourceRows(shape, 10);
+    expect(row?.values).toEqual(shape.columns.map((c) => fromStage(c, stage[c.name])));
+  });
+
   it('reconcileTables: every table with a key is equal to its stage, the keyless one is skipped with its reason', async () => {
     const run = await reconcileTables({ pgUrl: pgUrl ?? '', tables, sink, tuning: { runKeys: 8, fanIn: 2 } }, noopContext());
     expect(run.tables.map((t) => [t.table, t.status])).toEqual([

@@ -8,6 +8,7 @@ import postgres, { type Sql } from 'postgres';
 import type { TableRow } from './reconcile.ts';
 import { type CatalogColumn, orderBy, type ReconcileTable, type TableShape } from './reconcile-shape.ts';
 import { fromPgText } from './reconcile-values.ts';
+import { parseStageLine } from './stage-line-json.ts';
 
 const quote = (ident: string) => `"${ident.replaceAll('"', '""')}"`;
 
@@ -29,14 +30,15 @@ const mapPgError = (what: string, err: unknown): Error => {
 
 /**
  * A connection for reconcile's reads: one at a time, with the session settings the canonical
- * values assume (reconcile-values.ts): ISO dates, UTC, hex bytea, shortest exact floats.
+ * values assume (reconcile-values.ts), the source's own: ISO dates, UTC, ISO 8601 intervals, hex
+ * bytea, shortest exact floats.
  */
 export function reconcileSql(pgUrl: string): Sql {
   return postgres(pgUrl, {
     max: 1,
     onnotice: () => undefined,
     connect_timeout: 10,
-    connection: { DateStyle: 'ISO, MDY', TimeZone: 'UTC', IntervalStyle: 'postgres', bytea_output: 'hex', extra_float_digits: '1', application_name: 'buyonline-reconcile' },
+    connection: { DateStyle: 'ISO, MDY', TimeZone: 'UTC', IntervalStyle: 'iso_8601', bytea_output: 'hex', extra_float_digits: '3', application_name: 'buyonline-reconcile' },
   });
 }
 
@@ -45,8 +47,19 @@ interface CatalogRow {
   type_name: string;
   type_type: string;
   elem_name: string | null;
+  elem_delim: string | null;
   elem_type: string | null;
   key_position: number;
+}
+
+/** The pg_type row of the type `oid` (an SQL expression), a domain followed down to its base type. */
+function baseType(sql: Sql, oid: string) {
+  return sql.unsafe(`
+    with recursive d(oid, depth) as (
+      select ${oid}, 0
+      union all
+      select t.typbasetype, d.depth + 1 from d join pg_type t on t.oid = d.oid where t.typtype = 'd' and d.depth < 100)
+    select t.* from d join pg_type t on t.oid = d.oid order by d.depth desc limit 1`);
 }
 
 /**
@@ -59,14 +72,16 @@ export async function readCatalogColumns(sql: Sql, ref: Pick<ReconcileTable, 'sc
   try {
     rows = await sql<CatalogRow[]>`
       select a.attname::text as name, t.typname::text as type_name, t.typtype::text as type_type,
-             et.typname::text as elem_name, et.typtype::text as elem_type,
+             et.typname::text as elem_name, et.typtype::text as elem_type, ae.typdelim::text as elem_delim,
              -- indkey (an int2vector) is subscripted from 0
              coalesce(array_position(i.indkey::int2[], a.attnum) + 1, 0)::int as key_position
         from pg_attribute a
         join pg_class c on c.oid = a.attrelid
         join pg_namespace n on n.oid = c.relnamespace
-        join pg_type t on t.oid = a.atttypid
-        left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+        -- as the source maps them: a domain is its base type, an array is the typarray of its element (int2vector is not)
+        join lateral (${baseType(sql, 'a.atttypid')}) t on true
+        left join pg_type ae on ae.oid = t.typelem and ae.typarray = t.oid
+        left join lateral (${baseType(sql, 'ae.oid')}) et on ae.oid is not null
         left join pg_index i on i.indrelid = a.attrelid and i.indisprimary
        where n.nspname = ${ref.schema} and c.relname = ${ref.table} and c.relkind in ('r', 'p')
          and a.attnum > 0 and not a.attisdropped
@@ -79,7 +94,7 @@ export async function readCatalogColumns(sql: Sql, ref: Pick<ReconcileTable, 'sc
     name: r.name,
     typeName: r.type_name,
     typeType: r.type_type,
-    element: r.elem_name ? { typeName: r.elem_name, typeType: r.elem_type ?? 'b' } : undefined,
+    element: r.elem_name ? { typeName: r.elem_name, typeType: r.elem_type ?? 'b', delimiter: r.elem_delim ?? ',' } : undefined,
     keyPosition: r.key_position,
   }));
 }
@@ -129,7 +144,7 @@ export async function* readLocalStageLines(root: string, topics: readonly string
           n++;
           if (!raw) continue;
           try {
-            yield JSON.parse(raw) as Record<string, unknown>;
+            yield parseStageLine(raw);
           } catch (err) {
             throw new DataError(`stage file ${path} line ${n} is not JSON: ${(err as Error).message}`, { cause: err });
           }

@@ -32,10 +32,30 @@ describe('canonical values: PostgreSQL text output and the stage JSON meet in on
     ['uuid', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'],
     ['text', 'ab  ', 'ab  ', 'ab  '], // char(4): the padding is part of the value, as the source carries it
     ['text', '{"a": 1}', '{"a": 1}', '{"a": 1}'],
+    // The whole range (contract C2): more year digits, BC, infinity.
+    ['timestamp', '21016-01-01 00:00:00', '21016-01-01T00:00:00.000000', '21016-01-01T00:00:00.000000'],
+    ['timestamp', '4713-01-01 00:00:00 BC', '4713-01-01T00:00:00.000000 BC', '4713-01-01T00:00:00.000000 BC'],
+    ['timestamp', 'infinity', 'infinity', 'infinity'],
+    ['timestamptz', '4713-01-01 00:00:00.5+00 BC', '4713-01-01T00:00:00.500000Z BC', '4713-01-01T00:00:00.500000Z BC'],
+    ['timestamptz', '-infinity', '-infinity', '-infinity'],
+    ['date', '4713-01-01 BC', '4713-01-01 BC', '4713-01-01 BC'],
   ];
   it.each(cases)('%s: %j from PostgreSQL and %j from the stage are both %j', (kind, pg, stage, canonical) => {
     expect(fromPgText(col(kind), pg)).toBe(canonical);
     expect(fromStage(col(kind), stage)).toBe(canonical);
+  });
+
+  it('an array of more than one dimension or with other bounds: its text, as the source carries it', () => {
+    expect(fromPgText(col('int', true), '{{1,2},{3,NULL}}')).toBe('{{1,2},{3,NULL}}');
+    expect(fromStage(col('int', true), '{{1,2},{3,NULL}}')).toBe('{{1,2},{3,NULL}}');
+    expect(fromPgText(col('text', true), '[0:1]={a,b}')).toBe('[0:1]={a,b}');
+    expect(fromStage(col('text', true), '[0:1]={a,b}')).toBe('[0:1]={a,b}');
+  });
+
+  it('an int64 past 2^53 (a bigint from parseStageLine) by its digits', () => {
+    expect(fromPgText(col('int'), '9223372036854775807')).toBe('9223372036854775807');
+    expect(fromStage(col('int'), 9_223_372_036_854_775_807n)).toBe('9223372036854775807');
+    expect(fromStage(col('int', true), [1_550_166_368_505_037_572n, 7])).toBe(fromPgText(col('int', true), '{1550166368505037572,7}'));
   });
 
   it('json and jsonb by their content: the spacing and key order PostgreSQL prints meet the compact JSON a typed Snowflake table gives back', () => {
@@ -93,6 +113,8 @@ describe('canonical values: PostgreSQL text output and the stage JSON meet in on
     expect(parsePgArray('[0:1]={x,y}')).toEqual(['x', 'y']);
     expect(parsePgArray('{"\\\\x0102"}')).toEqual(['\\x0102']);
     expect(() => parsePgArray('nope')).toThrow(/array literal/);
+    // box's delimiter is ';' (pg_type.typdelim), its elements hold commas unquoted
+    expect(parsePgArray('{(1,1),(0,0);NULL;(2.5,3),(-1,-1)}', ';')).toEqual(['(1,1),(0,0)', null, '(2.5,3),(-1,-1)']);
   });
 
   it('maps types as the source does: enums and domains are text, uuid its own', () => {

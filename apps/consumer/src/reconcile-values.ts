@@ -10,7 +10,8 @@
  *   numeric(p,s)` makes PostgreSQL print every row with the new scale, while the stage keeps the
  *   scale each row was written with), `NaN`, `Infinity`, `-Infinity`;
  * - bool: `true` / `false`; date `YYYY-MM-DD`; time `HH:MM:SS.ffffff`; timestamp
- *   `YYYY-MM-DDTHH:MM:SS.ffffff`; timestamptz the same in UTC with `Z`; bytea `\x…` (hex);
+ *   `YYYY-MM-DDTHH:MM:SS.ffffff`; timestamptz the same in UTC with `Z`; a BC one with a ` BC`
+ *   suffix, `infinity` / `-infinity` as they are (the stage's forms); bytea `\x…` (hex);
  * - json and jsonb: the compact JSON of the parsed value with every object's keys sorted
  *   (PostgreSQL's spacing and jsonb's key order meet a VARIANT's text); text that does not
  *   parse stays as it is;
@@ -45,6 +46,8 @@ export interface ColumnSpec {
   kind: ValueKind;
   /** A one-dimensional array of `kind` values. */
   array: boolean;
+  /** The delimiter of an array's elements in PostgreSQL's text, when not `,` (`;` for box). */
+  delimiter?: string;
 }
 
 /** The kind of a PostgreSQL type (pg_type.typname, typtype), as the source maps it. */
@@ -55,8 +58,8 @@ export function kindOf(typeName: string, typeType: string): ValueKind {
 
 const FRACTION = (f: string | undefined) => (f ?? '').padEnd(6, '0');
 const TIME = /^(\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
-const TIMESTAMP = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
-const TIMESTAMPTZ_UTC = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:\+00|\+00:00|Z)$/;
+const TIMESTAMP = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?( BC)?$/;
+const TIMESTAMPTZ_UTC = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:\+00|\+00:00|Z)( BC)?$/;
 
 function floatText(text: string): string {
   if (text === 'NaN' || text === 'Infinity' || text === '-Infinity') return text;
@@ -117,12 +120,12 @@ function scalarFromPg(kind: ValueKind, text: string): string {
     }
     case 'timestamp': {
       const m = TIMESTAMP.exec(text);
-      return m ? `${m[1]}T${m[2]}.${FRACTION(m[3])}` : text;
+      return m ? `${m[1]}T${m[2]}.${FRACTION(m[3])}${m[4] ?? ''}` : text;
     }
     case 'timestamptz': {
       // the session's TimeZone is UTC, so PostgreSQL prints +00
       const m = TIMESTAMPTZ_UTC.exec(text);
-      return m ? `${m[1]}T${m[2]}.${FRACTION(m[3])}Z` : text;
+      return m ? `${m[1]}T${m[2]}.${FRACTION(m[3])}Z${m[4] ?? ''}` : text;
     }
     default:
       return text;
@@ -133,7 +136,9 @@ function scalarFromPg(kind: ValueKind, text: string): string {
 export function fromPgText(column: ColumnSpec, text: string | null): string | null {
   if (text === null) return null;
   if (!column.array) return scalarFromPg(column.kind, text);
-  return JSON.stringify(parsePgArray(text).map((e) => (e === null ? null : scalarFromPg(column.kind, e))));
+  // More than one dimension, or bounds other than 1: the source carries the array's exact text.
+  if (text.startsWith('[') || text.startsWith('{{')) return text;
+  return JSON.stringify(parsePgArray(text, column.delimiter).map((e) => (e === null ? null : scalarFromPg(column.kind, e))));
 }
 
 function scalarFromStage(kind: ValueKind, value: unknown): string | null {
@@ -148,6 +153,7 @@ function scalarFromStage(kind: ValueKind, value: unknown): string | null {
 /** A column's value in a stage line (JSON) → its canonical form; a missing value is null. */
 export function fromStage(column: ColumnSpec, value: unknown): string | null {
   if (value === null || value === undefined) return null;
+  if (column.array && typeof value === 'string') return value; // an array the source carried as its text (see fromPgText)
   if (!column.array || !Array.isArray(value)) return scalarFromStage(column.kind, value);
   return JSON.stringify(value.map((e) => scalarFromStage(column.kind, e)));
 }
@@ -157,14 +163,14 @@ export function fromStage(column: ColumnSpec, value: unknown): string | null {
  * bounds prefix) → its elements as text, null for NULL. Nested arrays are flattened (the
  * source refuses multi-dimensional arrays anyway).
  */
-export function parsePgArray(text: string): (string | null)[] {
+export function parsePgArray(text: string, delimiter = ','): (string | null)[] {
   let i = text.startsWith('[') ? text.indexOf('=') + 1 : 0;
   const out: (string | null)[] = [];
   const fail = () => new Error(`not a PostgreSQL array literal: ${text.slice(0, 80)}`);
   if (text[i] !== '{') throw fail();
   for (; i < text.length; i++) {
     const c = text[i];
-    if (c === '{' || c === ',' || c === '}') continue;
+    if (c === '{' || c === delimiter || c === '}') continue;
     if (c === '"') {
       let value = '';
       for (i++; i < text.length && text[i] !== '"'; i++) value += text[i] === '\\' ? (text[++i] ?? '') : text[i];
@@ -172,7 +178,7 @@ export function parsePgArray(text: string): (string | null)[] {
       continue;
     }
     let end = i;
-    while (end < text.length && text[end] !== ',' && text[end] !== '}') end++;
+    while (end < text.length && text[end] !== delimiter && text[end] !== '}') end++;
     const raw = text.slice(i, end).trim();
     out.push(raw.toUpperCase() === 'NULL' ? null : raw);
     i = end - 1;

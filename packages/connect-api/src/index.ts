@@ -44,7 +44,17 @@ export {
   type StatusUnitKind,
 } from './status.ts';
 export { safeJson } from './json.ts';
-export { isoToMicros, microsToIso } from './timestamps.ts';
+export {
+  daysToIsoDate,
+  INFINITY_DAYS,
+  INFINITY_MICROS,
+  isoToMicros,
+  microsToIso,
+  microsToLocalIso,
+  microsToTimeOfDay,
+  NEG_INFINITY_DAYS,
+  NEG_INFINITY_MICROS,
+} from './timestamps.ts';
 export { noopContext, staticOffsets } from './testing.ts';
 export { checkPlugin, exportedPlugins, type ExportedPlugin } from './plugin-registry-descriptor.ts';
 export { isPackageName, PluginRegistry, type PluginImporter, type PluginOf, type PluginRegistryOptions } from './plugin-registry.ts';

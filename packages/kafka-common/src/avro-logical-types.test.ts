@@ -196,4 +196,11 @@ describe('JSON rendering at the edges of time and date', () => {
     expect(roundTrip(0, 0).d).toBe('1970-01-01');
     expect(roundTrip(0, -719162).d).toBe('0001-01-01');
   });
+
+  it('prints BC dates with a BC suffix and the int32 sentinels as infinity / -infinity', () => {
+    expect(roundTrip(0, -719_163).d).toBe('0001-12-31 BC');
+    expect(roundTrip(0, -2_440_222).d).toBe('4713-11-24 BC');
+    expect(roundTrip(0, 2_147_483_647).d).toBe('infinity');
+    expect(roundTrip(0, -2_147_483_648).d).toBe('-infinity');
+  });
 });

@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { DataError, isoToMicros, microsToIso } from '@buyonline/connect-api';
+import { DataError, daysToIsoDate, isoToMicros, microsToIso, microsToLocalIso, microsToTimeOfDay } from '@buyonline/connect-api';
 
 const DECIMAL_TEXT = /^([+-])?(\d+)(?:\.(\d+))?$/;
 
@@ -164,33 +164,38 @@ class DecimalType extends avro.types.LogicalType {
   }
 }
 
-/** `timestamp-micros` as a JS number of microseconds (exact below 2^53 µs, year 2255). */
+/** int64 microseconds as the wire carries them (contract C1): a number when safe, a bigint beyond 2^53. */
+function micros(value: unknown, logicalType: string): number | bigint {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'bigint') return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
+  throw new DataError(`${logicalType} expects whole microseconds (a safe integer or a bigint), got ${String(value)}`);
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** `timestamp-micros` as microseconds since the epoch (an ISO string with a zone is read too). */
 class TimestampMicrosNumberType extends avro.types.LogicalType {
-  override _fromValue(value: number): number | string {
+  override _fromValue(value: number | bigint): number | bigint | string {
     return value;
   }
-  override _toValue(value: unknown): number {
-    if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-    if (typeof value === 'bigint') return Number(value);
+  override _toValue(value: unknown): number | bigint {
     if (typeof value === 'string') return isoToMicros(value);
-    throw new DataError(`timestamp-micros expects microseconds since the epoch, got ${String(value)}`);
+    return micros(value, 'timestamp-micros');
   }
 }
 
-/** `timestamp-micros` decoded straight to its JSON form, ISO-8601 with microseconds. */
+/** `timestamp-micros` decoded straight to its JSON form, `YYYY-MM-DDTHH:MM:SS.ffffffZ` over PostgreSQL's whole range. */
 class TimestampMicrosIsoType extends TimestampMicrosNumberType {
-  override _fromValue(value: number): string {
+  override _fromValue(value: number | bigint): string {
     return microsToIso(value);
   }
 }
 
-/** `date` (days since the epoch) decoded to `YYYY-MM-DD`. */
+/** `date` (days since the epoch) decoded to `YYYY-MM-DD` as PostgreSQL prints it (more year digits past 9999, ` BC`, `infinity`). */
 class DateIsoType extends avro.types.LogicalType {
   override _fromValue(value: number): string {
-    // As PostgreSQL prints it: at least four year digits, more past 9999 (toISOString would write `+010000`).
-    const date = new Date(value * 86_400_000);
-    const pad = (n: number, width: number) => String(n).padStart(width, '0');
-    return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+    return daysToIsoDate(value);
   }
   override _toValue(value: unknown): number {
     if (typeof value === 'number') return value;
@@ -199,27 +204,23 @@ class DateIsoType extends avro.types.LogicalType {
   }
 }
 
-/** `time-micros` decoded to `HH:MM:SS.ffffff`. */
+/** `time-micros` decoded to `HH:MM:SS.ffffff` (PostgreSQL's `24:00:00`, the end of the day, kept). */
 class TimeMicrosIsoType extends avro.types.LogicalType {
-  override _fromValue(value: number): string {
-    // PostgreSQL's time allows 24:00:00, the end of the day: kept as such, never wrapped to 00:00.
-    if (value === 86_400_000_000) return '24:00:00.000000';
-    return microsToIso(value).slice(11, 26);
+  override _fromValue(value: number | bigint): string {
+    return microsToTimeOfDay(value);
   }
-  override _toValue(value: unknown): number {
-    if (typeof value === 'number') return value;
-    throw new DataError(`time-micros expects microseconds since midnight, got ${String(value)}`);
+  override _toValue(value: unknown): number | bigint {
+    return micros(value, 'time-micros');
   }
 }
 
-/** `local-timestamp-micros` decoded to ISO-8601 without a zone (a wall-clock time). */
+/** `local-timestamp-micros` decoded to `YYYY-MM-DDTHH:MM:SS.ffffff` (a wall-clock time, no zone) over PostgreSQL's whole range. */
 class LocalTimestampMicrosIsoType extends avro.types.LogicalType {
-  override _fromValue(value: number): string {
-    return microsToIso(value).slice(0, 26);
+  override _fromValue(value: number | bigint): string {
+    return microsToLocalIso(value);
   }
-  override _toValue(value: unknown): number {
-    if (typeof value === 'number') return value;
-    throw new DataError(`local-timestamp-micros expects microseconds, got ${String(value)}`);
+  override _toValue(value: unknown): number | bigint {
+    return micros(value, 'local-timestamp-micros');
   }
 }
 

@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { DataError } from '@buyonline/connect-api';
+import { int64TypeHook } from './avro-long.ts';
 
 /** Magic byte 0 and a big-endian schema id: the Confluent wire format's header. */
 export const WIRE_HEADER_BYTES = 5;
@@ -80,4 +81,13 @@ function describe(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * A schema's compiled avsc type, with the logical types given (every named type in its own
+ * registry) and every `long` over all 64 bits (avro-long.ts): what the producer serializes with
+ * and what the consumer deserializes with.
+ */
+export function compileAvroType(text: string, logicalTypes: Record<string, new (schema: avro.Schema, opts?: avro.ForSchemaOptions) => avro.types.LogicalType>): avro.Type {
+  return avro.Type.forSchema(JSON.parse(text) as avro.Schema, { logicalTypes, registry: {}, typeHook: int64TypeHook(logicalTypes) });
 }

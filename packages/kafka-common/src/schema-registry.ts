@@ -1,8 +1,8 @@
 // The client alone: the package's index also loads every rule executor and KMS driver (AWS, Azure, GCP, Vault SDKs), which we never use.
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client.js';
-import avro from 'avsc';
+import type avro from 'avsc';
 import { jsonLogicalTypes, wireLogicalTypes } from './avro-logical-types.ts';
-import { decodeFramed, encodeFramed, framedSchemaId } from './avro-wire.ts';
+import { compileAvroType, decodeFramed, encodeFramed, framedSchemaId } from './avro-wire.ts';
 import { Backoff, sleep } from '@buyonline/connect-api';
 import type { AvroSchema, Logger, Metrics } from '@buyonline/connect-api';
 import { ConnectionError, DataError, describeError, isRetriable, SchemaCompatibilityError } from '@buyonline/connect-api';
@@ -191,7 +191,7 @@ export class AvroProducerSerde {
         throw registryError(subject, registerErr);
       }
     }
-    return { id, type: compile(text, wireLogicalTypes) };
+    return { id, type: compileAvroType(text, wireLogicalTypes) };
   }
 
   private async checkCompatible(subject: string, text: string): Promise<void> {
@@ -240,10 +240,6 @@ function registryError(subject: string, err: unknown): Error {
   return new ConnectionError(`schema registry unavailable for ${subject} (${why}): ${message}`, { cause: err });
 }
 
-/** A schema's compiled avsc type, with the logical types given (every named type in its own registry). */
-function compile(text: string, logicalTypes: typeof wireLogicalTypes): avro.Type {
-  return avro.Type.forSchema(JSON.parse(text) as avro.Schema, { logicalTypes, registry: {} });
-}
 
 /**
  * Deserializes Confluent-framed Avro into JSON-ready values (decimals and timestamps as strings).
@@ -313,7 +309,7 @@ export class AvroJsonDeserializer {
     }
     let type: avro.Type;
     try {
-      type = compile(text, jsonLogicalTypes);
+      type = compileAvroType(text, jsonLogicalTypes);
     } catch (err) {
       throw new DataError(`cannot deserialize ${role}: schema id ${schemaId} is not a valid Avro schema (${(err as Error).message})`, { cause: err });
     }

@@ -118,6 +118,29 @@ describe('stageLine', () => {
     same(record(envelope({ id: 7 }, { ts_us: undefined, source: undefined })));
   });
 
+  it('writes an integer beyond 2^53 as its bare digits, never rounded nor quoted, in values, arrays, keys and the source', () => {
+    const big = 1_550_166_368_505_037_572n;
+    const line = stageLine(
+      record(envelope({ id: big, max: 9_223_372_036_854_775_807n, min: -9_223_372_036_854_775_808n, ids: [big, 7], small: 7 }, { source: { ...source, txId: big } }), { key: { id: big } }),
+    );
+    expect(line).toContain('{"id":1550166368505037572,"max":9223372036854775807,"min":-9223372036854775808,"ids":[1550166368505037572,7],"small":7,"__op":"u"');
+    expect(line).toContain('"txId":1550166368505037572');
+    expect(line).toContain('"key":{"id":1550166368505037572}');
+    expect(stageLine(record({ id: big, plain: true }))).toContain('{"id":1550166368505037572,"plain":true,"__kafka":');
+  });
+
+  it('writes -0.0 of a double or real as -0, in values and arrays (JSON.stringify would write 0)', () => {
+    const line = stageLine(record(envelope({ id: 7, x: -0, xs: [1.5, -0, 0], zero: 0, nested: { y: -0 } })));
+    expect(line).toContain('{"id":7,"x":-0,"xs":[1.5,-0,0],"zero":0,"nested":{"y":-0},"__op":"u"');
+    // Everything else on the line as JSON.stringify writes it.
+    expect(line).toBe(JSON.stringify(toStageRow(record(envelope({ id: 7, x: -0, xs: [1.5, -0, 0], zero: 0, nested: { y: -0 } })))).replace('"x":0,"xs":[1.5,0,0],"zero":0,"nested":{"y":0}', '"x":-0,"xs":[1.5,-0,0],"zero":0,"nested":{"y":-0}'));
+  });
+
+  it('writes bytes, NaN and infinities inside a bigint row as it does elsewhere', () => {
+    const line = stageLine(record(envelope({ id: 2n ** 60n, b: Buffer.from([0, 255]), nan: Number.NaN, text: 'a "q" \\ \n', u: undefined, list: [Buffer.from([1]), null] })));
+    expect(line).toContain(`{"id":1152921504606846976,"b":"\\\\x00ff","nan":"NaN","text":${JSON.stringify('a "q" \\ \n')},"list":["\\\\x01",null],"__op":"u"`);
+  });
+
   it('renders each record’s own source, also when only one field changes from the last one', () => {
     const sources = [source, { ...source }, { ...source, lsn: '0/16B3750' }, { ...source, lsn: '0/16B3750', extra: 1 }, { db: 'shop' }, source, { ...source, lsn: null }];
     for (const s of sources) same(record(envelope({ id: 7 }, { source: s })));

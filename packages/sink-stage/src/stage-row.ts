@@ -1,4 +1,5 @@
 import type { SinkRecord } from '@buyonline/connect-api';
+import { exactJson } from './exact-json.ts';
 
 interface ChangeEnvelope {
   op: string;
@@ -19,13 +20,33 @@ function isEnvelope(value: unknown): value is ChangeEnvelope {
   );
 }
 
-/** Bytes as PostgreSQL prints bytea (`\\x` + hex); arrays element by element. */
+/**
+ * Whether a value copied since it was last cleared needs exactJson: a bigint (an int64 beyond
+ * 2^53, which JSON.stringify refuses) or -0 (which it writes as 0).
+ */
+let inexact = false;
+
+/** Bytes as PostgreSQL prints bytea (`\\x` + hex); arrays and nested records element by element. */
 function jsonValue(value: unknown): unknown {
+  if (typeof value === 'number') {
+    if (value === 0) {
+      if (1 / value < 0) inexact = true;
+      return value;
+    }
+    // JSON has no NaN or infinities (JSON.stringify would write null): PostgreSQL's spelling instead.
+    if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+    return value;
+  }
+  if (typeof value === 'bigint') {
+    inexact = true;
+    return value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
   if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
   if (Array.isArray(value)) return value.map(jsonValue);
-  // JSON has no NaN or infinities (JSON.stringify would write null): PostgreSQL's spelling instead.
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-  return value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) out[k] = jsonValue((value as Record<string, unknown>)[k]);
+  return out;
 }
 
 /** The row's fields as JSON values, leaving out `omit` (columns whose value is unknown), into `out`. */
@@ -34,8 +55,22 @@ function copyRow(row: Record<string, unknown>, out: Record<string, unknown>, omi
   for (const k of Object.keys(row)) {
     if (omit.length > 0 && omit.includes(k)) continue;
     const v = row[k];
-    out[k] = typeof v === 'object' || typeof v === 'number' ? jsonValue(v) : v;
+    out[k] = typeof v === 'object' || typeof v === 'number' || typeof v === 'bigint' ? jsonValue(v) : v;
   }
+}
+
+/** The JSON text of a value: JSON.stringify, or exactJson when it holds a bigint or -0. */
+function lineJson(value: unknown, exact: boolean): string {
+  return (exact ? exactJson(value) : JSON.stringify(value)) ?? 'null';
+}
+
+/** Whether a value outside the row (a key, a source) holds a bigint or -0; it is small, so checked as a whole. */
+function needsExact(value: unknown): boolean {
+  if (typeof value === 'bigint') return true;
+  if (typeof value === 'number') return value === 0 && 1 / value < 0;
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (needsExact(v)) return true;
+  return false;
 }
 
 const NO_COLUMNS: readonly string[] = [];
@@ -55,7 +90,8 @@ function isoTimestamp(ms: number): string {
  * The JSON object written for one record: the row's own fields at the top level (the
  * after-image, or the before-image of a delete), then `__op`, `__deleted`, `__source` and
  * `__kafka` (topic, partition, offset, key, timestamp). Decimals are already exact strings
- * and timestamps ISO-8601 with microseconds (the deserializer's JSON logical types).
+ * and timestamps ISO-8601 with microseconds (the deserializer's JSON logical types); an
+ * int64 beyond 2^53 is a bigint, which stageLine writes as its digits.
  * Returns undefined for a tombstone, which carries no row. `offset` is the record's offset as
  * a number, when the caller has it already.
  */
@@ -89,13 +125,13 @@ const lastSourceValues: unknown[] = [];
 let lastSourceJson = '';
 
 function sourceJson(source: unknown): string {
-  if (typeof source !== 'object' || source === null || Array.isArray(source)) return JSON.stringify(source);
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) return lineJson(source, needsExact(source));
   const fields = source as Record<string, unknown>;
   const keys = Object.keys(fields);
   let same = keys.length === lastSourceKeys.length && lastSourceJson !== '';
   for (let i = 0; same && i < keys.length; i++) same = keys[i] === lastSourceKeys[i] && fields[keys[i] as string] === lastSourceValues[i];
   if (same) return lastSourceJson;
-  const text = JSON.stringify(fields);
+  const text = lineJson(fields, needsExact(fields));
   // Only flat sources of primitives are remembered: equal fields then mean equal text.
   const flat = keys.every((k) => fields[k] === null || typeof fields[k] !== 'object');
   lastSourceKeys = flat ? keys : [];
@@ -112,18 +148,20 @@ let lastTopicJson = '""';
  * `JSON.stringify(toStageRow(record, offset))`, the same text, built faster: the row's fields
  * and `__op`/`__deleted` go through JSON.stringify, while `__source` (equal across the records
  * of a source transaction) is rendered once for a run of equal ones and `__kafka` is written
- * out directly. Undefined for a tombstone.
+ * out directly. Where JSON.stringify is not exact the line is: an integer beyond 2^53 (a
+ * bigint) is written as its digits and -0 as `-0` (exactJson). Undefined for a tombstone.
  */
 export function stageLine(record: SinkRecord, offset = Number(record.offset)): string | undefined {
   const value = record.value;
   if (value === null || value === undefined) return undefined;
-  if (!isEnvelope(value)) return JSON.stringify(toStageRow(record, offset));
+  if (!isEnvelope(value)) return rowLine(record, offset);
   const { op, before, after, source, ts_us, unchanged_toast: unchanged } = value;
   const head: Record<string, unknown> = {};
   const image = after ?? before;
+  inexact = false;
   if (image) copyRow(image, head, after && unchanged ? unchanged : NO_COLUMNS);
   // A column named like a metadata field written after the head keeps its place in the row: the general path.
-  if ('__source' in head || '__processed_at' in head || '__kafka' in head) return JSON.stringify(toStageRow(record, offset));
+  if ('__source' in head || '__processed_at' in head || '__kafka' in head) return rowLine(record, offset);
   head.__op = op;
   head.__deleted = op === 'd' || op === 't';
   if (after && unchanged && unchanged.length > 0) head.__unchanged_toast = unchanged;
@@ -131,8 +169,29 @@ export function stageLine(record: SinkRecord, offset = Number(record.offset)): s
     lastTopic = record.topic;
     lastTopicJson = JSON.stringify(record.topic);
   }
-  const key = record.key === undefined ? '' : `"key":${JSON.stringify(record.key)},`;
+  const key = record.key === undefined ? '' : `"key":${keyJson(record.key)},`;
   const kafka = `{"topic":${lastTopicJson},"partition":${JSON.stringify(record.partition)},"offset":${JSON.stringify(offset)},${key}"timestamp":"${isoTimestamp(record.timestampMs)}"}`;
-  const text = JSON.stringify(head);
-  return `${text.slice(0, -1)},"__source":${sourceJson(source ?? null)},"__processed_at":${JSON.stringify(ts_us ?? null)},"__kafka":${kafka}}`;
+  const text = lineJson(head, inexact);
+  return `${text.slice(0, -1)},"__source":${sourceJson(source ?? null)},"__processed_at":${lineJson(ts_us ?? null, typeof ts_us === 'bigint')},"__kafka":${kafka}}`;
+}
+
+/**
+ * The key's JSON: JSON.stringify, or exactJson for a key holding a bigint (JSON.stringify
+ * throws). A float key of -0 prints 0 here (PostgreSQL's equality holds -0 and 0 for one key);
+ * the row's field keeps -0. Checking each key for -0 first cost a tenth of stageLine's time.
+ */
+function keyJson(key: unknown): string {
+  try {
+    return JSON.stringify(key) ?? 'null';
+  } catch (err) {
+    if (err instanceof TypeError && needsExact(key)) return exactJson(key) ?? 'null';
+    throw err;
+  }
+}
+
+/** The line of toStageRow's object, written with exactJson when it holds a bigint or -0. */
+function rowLine(record: SinkRecord, offset: number): string | undefined {
+  inexact = false;
+  const row = toStageRow(record, offset);
+  return row === undefined ? undefined : lineJson(row, inexact || needsExact(row));
 }

@@ -40,6 +40,15 @@ describe('mask: hash', () => {
     expect((out.value as Change).before).toEqual(after);
   });
 
+  it('hashes an int64 beyond 2^53 (a bigint) by its digits, also in an array, where JSON.stringify would throw', () => {
+    const hash = make(maskTransform, { columns: ['id', 'tags'] });
+    const big = 1_550_166_368_505_037_572n;
+    const out = kept(hash, change('c', null, customerRow({ id: big, tags: [big, 7, null] })));
+    const after = (out.value as Change).after ?? {};
+    expect(after.id).toBe(sha256('1550166368505037572'));
+    expect(after.tags).toBe(sha256('[1550166368505037572,7,null]'));
+  });
+
   it('keys the hash with the salt (HMAC-SHA-256), a secret that never shows in JSON', () => {
     const config = { columns: ['email'], salt: 'pepper-2026' };
     const out = kept(make(maskTransform, config), change('c', null, customerRow()));

@@ -29,9 +29,16 @@ const MASKED_TYPE = ['null', 'string'] as const;
 /** The text a value is hashed as: strings as they are, bytes as bytes, numbers and booleans as printed, arrays as JSON. */
 function hashInput(value: unknown): string | Uint8Array {
   if (typeof value === 'string' || value instanceof Uint8Array) return value;
-  if (Array.isArray(value)) return JSON.stringify(value.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+  if (Array.isArray(value)) return arrayJson(value);
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
   return String(value);
+}
+
+/** An array as JSON, bytes as hex; an int64 beyond 2^53 (a bigint, which JSON.stringify refuses) as its digits, as a stage line writes it. */
+function arrayJson(items: unknown[]): string {
+  const texts = items.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+  if (!texts.some((v) => typeof v === 'bigint' || Array.isArray(v))) return JSON.stringify(texts);
+  return `[${texts.map((v) => (typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? arrayJson(v) : (JSON.stringify(v) ?? 'null'))).join(',')}]`;
 }
 
 function masker(method: MaskConfig['method'], salt: Redacted | undefined, replacement: string): (value: unknown) => string {

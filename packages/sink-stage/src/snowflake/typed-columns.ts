@@ -67,6 +67,9 @@ export function snowflakeTypeOf(avro: Avro): string {
   }
   if (Array.isArray(avro)) {
     const branches = avro.filter((b) => b !== 'null') as Avro[];
+    // numeric(p,s) from source-postgres: its decimal, and a double that carries NaN (docs/types.md).
+    const decimal = branches.find((b) => typeof b === 'object' && !Array.isArray(b) && (b as Record<string, unknown>).logicalType === 'decimal');
+    if (decimal && branches.length === 2 && branches.includes('double')) return snowflakeTypeOf(decimal);
     return branches.length === 1 ? snowflakeTypeOf(branches[0] as Avro) : 'VARIANT';
   }
   const t = avro as Record<string, unknown>;

@@ -10,6 +10,7 @@ import {
   readExpression,
   type SnowflakeSqlTarget,
   selectCurrentStatement,
+  snowflakeTypeOf,
   snowflakeStageConfigSchema,
   tableColumns,
   tableNameForTopic,
@@ -80,6 +81,12 @@ describe('table names per topic (the Snowflake Kafka connector rule)', () => {
 });
 
 describe('columns from the value schema', () => {
+  it('types numeric(p,s), a decimal with a double branch for NaN, by its decimal', () => {
+    const decimal = { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 };
+    expect(snowflakeTypeOf(['null', decimal, 'double'])).toBe('NUMBER(12,2)');
+    expect(snowflakeTypeOf(['null', { type: 'array', items: ['null', 'int'] }, 'string'])).toBe('VARIANT');
+  });
+
   it('one typed column per row field, then the change metadata', () => {
     const columns = tableColumns(columnsOfSchema(products));
     expect(columns.slice(0, 16)).toEqual([

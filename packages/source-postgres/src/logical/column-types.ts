@@ -1,6 +1,5 @@
 import { DataError } from '@buyonline/connect-api';
-import { isoToMicros } from '@buyonline/connect-api';
-import { parse as parsePgArray } from 'postgres-array';
+import { oneDimensionalArray } from './pg-array-text.ts';
 
 /** A column as the catalog describes it. */
 export interface ColumnInfo {
@@ -13,24 +12,33 @@ export interface ColumnInfo {
   isKey: boolean;
   /** 1-based place in the primary key (composite keys), for key columns. */
   keyPosition?: number;
-  /** For arrays: the element type. */
-  element?: { typeName: string; typeType: string } | undefined;
+  /** For arrays: the element type (a domain's base type) and the delimiter between elements in the array's text (`;` for box). */
+  element?: ArrayElement | undefined;
+}
+
+export interface ArrayElement {
+  typeName: string;
+  typeType: string;
+  /** pg_type.typdelim of the element type; `,` when not given. */
+  delimiter?: string;
 }
 
 export type AvroType = string | Record<string, unknown> | unknown[];
 
 export interface ColumnMapping {
-  /** The Avro type of the value (not yet nullable). */
+  /**
+   * The Avro type of the value (not yet nullable). An array of types is a union of branches
+   * (a value column's null branch is added in front of them): the same for every value of the
+   * column type, whatever the value.
+   */
   avro: AvroType;
   /** PostgreSQL's text output → the value Avro serializes. */
   fromText(text: string): unknown;
 }
 
 const INT = /^-?\d+$/;
-/** avsc encodes a long exactly only while its zig-zag form stays below 2^53, i.e. |n| < 2^52. */
-const MAX_EXACT_LONG = 4_503_599_627_370_495;
 
-/** The value of `-?\d{1,15}` (always below 2^52), or undefined for anything else: what parseInteger reads without its regex. */
+/** The value of `-?\d{1,15}` (always below 2^53), or undefined for anything else: what parseInteger reads without its regex. */
 function shortInteger(text: string): number | undefined {
   const length = text.length;
   const negative = text.charCodeAt(0) === 45;
@@ -49,9 +57,30 @@ function parseInteger(text: string, what: string): number {
   const short = shortInteger(text);
   if (short !== undefined) return short;
   if (!INT.test(text)) throw new DataError(`${what}: "${text}" is not an integer`);
+  return Number(text);
+}
+
+const INT64_MIN = -9_223_372_036_854_775_808n;
+const INT64_MAX = 9_223_372_036_854_775_807n;
+
+/**
+ * An int8's text as an Avro long's JS value: a number while it is a safe integer, a bigint beyond
+ * (the serializer encodes all 64 bits of either); never through a rounding double.
+ */
+export function parseInt8(text: string): number | bigint {
+  const short = shortInteger(text);
+  if (short !== undefined) return short;
+  if (!INT.test(text)) throw new DataError(`int8: "${text}" is not an integer`);
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_EXACT_LONG) throw new DataError(`${what}: ${text} exceeds 2^52 and cannot be carried exactly`);
-  return n;
+  if (Number.isSafeInteger(n)) return n;
+  const big = BigInt(text);
+  if (big < INT64_MIN || big > INT64_MAX) throw new DataError(`int8: ${text} is outside the 64-bit range`);
+  return big;
+}
+
+/** A bigint as the Avro long's JS value: a number while it is safe. */
+function longValue(value: bigint): number | bigint {
+  return value >= -9_007_199_254_740_991n && value <= 9_007_199_254_740_991n ? Number(value) : value;
 }
 
 function parseFloatText(text: string): number {
@@ -61,12 +90,17 @@ function parseFloatText(text: string): number {
   return Number(text);
 }
 
-function finite(text: string, what: string): string {
-  if (text === 'infinity' || text === '-infinity') throw new DataError(`${what}: ${text} has no Avro representation`);
-  return text;
-}
+/** date `infinity` / `-infinity`: the int32 extremes (as Debezium carries them). */
+export const DATE_INFINITY = 2_147_483_647;
+export const DATE_MINUS_INFINITY = -2_147_483_648;
+/** timestamp(tz) `infinity` / `-infinity`: the int64 extremes (as Debezium carries them). */
+export const TIMESTAMP_INFINITY = INT64_MAX;
+export const TIMESTAMP_MINUS_INFINITY = INT64_MIN;
 
 const DATE = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/;
+
+/** The proleptic Gregorian year of PostgreSQL's year text: `N BC` is year 1 - N (1 BC is year 0). */
+const astronomicalYear = (digits: string, bc: string | undefined): number => (bc ? 1 - Number(digits) : Number(digits));
 
 /** The digit at `i` (0–9), or -1. */
 function digitAt(text: string, i: number): number {
@@ -114,14 +148,18 @@ function plainDateDays(text: string): number | undefined {
   return civilDays(year, month, day);
 }
 
+/** A date's text (4713 BC to 5874897 AD) → days since 1970-01-01; ±infinity → the int32 extremes. */
 export function dateToDays(text: string): number {
   const days = plainDateDays(text);
   if (days !== undefined) return days;
-  const m = DATE.exec(finite(text, 'date'));
-  if (!m || m[4]) throw new DataError(`date: "${text}" is not a supported date`);
-  const date = new Date(0);
-  date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3])); // Date.UTC would read years 0–99 as 1900–1999
-  return Math.round(date.getTime() / 86_400_000);
+  if (text === 'infinity') return DATE_INFINITY;
+  if (text === '-infinity') return DATE_MINUS_INFINITY;
+  const m = DATE.exec(text);
+  if (!m) throw new DataError(`date: "${text}" is not a date`);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > 31) throw new DataError(`date: "${text}" is not a date`);
+  return civilDays(astronomicalYear(m[1] as string, m[4]), month, day);
 }
 
 /** 10^(6 - n): what a fraction of n digits is multiplied by to become microseconds. */
@@ -159,12 +197,14 @@ export function timeToMicros(text: string): number {
   return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1_000_000 + Number((m[4] ?? '').padEnd(6, '0'));
 }
 
+/** Below this many ms from the epoch, ms × 1000 + µs is still a safe integer (years 1685–2255). */
+const SAFE_MS = 9_007_199_253_740;
+
 /**
  * µs since the epoch of PostgreSQL's usual timestamp text (DateStyle ISO): `YYYY-MM-DD HH:MM:SS`
  * with a year from 1000, an optional fraction of 1–6 digits and, when `zoned`, an offset `+HH` or
- * `+HH:MM`; undefined for anything else (BC, five-digit years, seconds offsets, infinity), which
- * the exact parser reads. Fields are range-checked as Date.parse checks them (a day up to 31 in
- * any month carries over), so both agree to the µs.
+ * `+HH:MM`, when the µs are a safe integer; undefined for anything else (BC, five-digit years,
+ * seconds offsets, infinity, µs beyond 2^53), which the exact parser reads.
  */
 function commonTimestampMicros(text: string, zoned: boolean): number | undefined {
   const length = text.length;
@@ -199,34 +239,48 @@ function commonTimestampMicros(text: string, zoned: boolean): number | undefined
     offsetMs = (sign === 45 ? -1 : 1) * (zoneHour * 60 + zoneMinute) * 60_000;
   }
   if (i !== length) return undefined;
-  const local = civilDays(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000;
-  return (offsetMs === 0 ? local : local - offsetMs) * 1000 + micros;
+  const ms = civilDays(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 - offsetMs;
+  return ms > SAFE_MS || ms < -SAFE_MS ? undefined : ms * 1000 + micros;
 }
 
-/** `2026-11-25 13:12:41.111039+00` (timestamptz text, any zone) → µs since the epoch. */
-export function timestamptzToMicros(text: string): number {
-  const common = commonTimestampMicros(text, true);
-  if (common !== undefined) return exactMicros(common, text);
-  const iso = finite(text, 'timestamptz')
-    .replace(' ', 'T')
-    .replace(/([+-]\d{2})$/, '$1:00')
-    .replace(/([+-]\d{2}):?(\d{2}):(\d{2})$/, (_, h: string, m: string, s: string) => {
-      if (s !== '00') throw new DataError(`timestamptz: "${text}" has a seconds offset`);
-      return `${h}:${m}`;
-    });
-  return exactMicros(isoToMicros(iso), text);
+const TIMESTAMP = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::(\d{2})(?::(\d{2}))?)?)?( BC)?$/;
+
+/**
+ * Any timestamp text PostgreSQL prints (4713 BC to 294276 AD, an offset of hours, minutes and
+ * seconds when `zoned`) → µs since the epoch, a number while safe and a bigint beyond;
+ * ±infinity → the int64 extremes. A time whose µs reach int64's maximum (after
+ * 294247-01-10 04:00:54.775806 UTC) cannot be told from infinity and is refused.
+ */
+function exactTimestampMicros(text: string, zoned: boolean, what: string): number | bigint {
+  if (text === 'infinity') return TIMESTAMP_INFINITY;
+  if (text === '-infinity') return TIMESTAMP_MINUS_INFINITY;
+  const m = TIMESTAMP.exec(text);
+  if (!m || (m[8] !== undefined) !== zoned) throw new DataError(`${what}: "${text}" is not a ${what}`);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) throw new DataError(`${what}: "${text}" is not a ${what}`);
+  const days = civilDays(astronomicalYear(m[1] as string, m[12]), month, day);
+  const offset = zoned ? (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0)) : 0;
+  const seconds = hour * 3600 + minute * 60 + second - offset;
+  const fraction = Number((m[7] ?? '').padEnd(6, '0'));
+  const micros = BigInt(days) * 86_400_000_000n + BigInt(seconds * 1_000_000 + fraction);
+  if (micros >= TIMESTAMP_INFINITY || micros <= TIMESTAMP_MINUS_INFINITY) {
+    throw new DataError(`${what}: "${text}" is past 294247-01-10 04:00:54.775806 UTC, where its µs since 1970 no longer fit a 64-bit long`);
+  }
+  return longValue(micros);
 }
 
-function exactMicros(micros: number, text: string): number {
-  if (Math.abs(micros) > MAX_EXACT_LONG) throw new DataError(`"${text}" is outside 1827–2112: its microseconds exceed 2^52`);
-  return micros;
+/** `2026-11-25 13:12:41.111039+00` (timestamptz text, any zone) → µs since the epoch (a bigint when not safe). */
+export function timestamptzToMicros(text: string): number | bigint {
+  return commonTimestampMicros(text, true) ?? exactTimestampMicros(text, true, 'timestamptz');
 }
 
-/** `2026-11-25 13:12:41.111039` (timestamp without time zone) → µs of that wall-clock time read as UTC. */
-export function timestampToMicros(text: string): number {
-  const common = commonTimestampMicros(text, false);
-  if (common !== undefined) return exactMicros(common, text);
-  return exactMicros(isoToMicros(`${finite(text, 'timestamp').replace(' ', 'T')}Z`), text);
+/** `2026-11-25 13:12:41.111039` (timestamp without time zone) → µs of that wall-clock time read as UTC (a bigint when not safe). */
+export function timestampToMicros(text: string): number | bigint {
+  return commonTimestampMicros(text, false) ?? exactTimestampMicros(text, false, 'timestamp');
 }
 
 function byteaFromText(text: string): Buffer {
@@ -234,37 +288,54 @@ function byteaFromText(text: string): Buffer {
   return Buffer.from(text.slice(2), 'hex');
 }
 
-function numericMapping(typeMod: number): ColumnMapping {
+/** A string carrying PostgreSQL's exact text, named by its type. */
+const pgText = (pgType: string): ColumnMapping => ({ avro: { type: 'string', 'buyonline.pg.type': pgType }, fromText: (t) => t });
+
+/**
+ * numeric(p,s) → Avro decimal(p,s), its text handed on exactly. NaN (the one special value a
+ * numeric with a precision holds; ±Infinity needs a free numeric) has no decimal: a value column
+ * is the union of the decimal and a double that carries NaN. A key keeps the plain decimal, so
+ * its bytes (and partition) stay those of earlier keys; a NaN key is refused.
+ */
+function numericMapping(typeMod: number, isKey: boolean): ColumnMapping {
   if (typeMod >= 4) {
     const precision = ((typeMod - 4) >> 16) & 0xffff;
     const scale = (typeMod - 4) & 0xffff;
-    return {
-      avro: { type: 'bytes', logicalType: 'decimal', precision, scale },
-      fromText: (t) => {
-        if (t === 'NaN') throw new DataError('numeric: NaN has no decimal representation');
-        return t;
-      },
-    };
+    const decimal = { type: 'bytes', logicalType: 'decimal', precision, scale };
+    if (isKey) {
+      return {
+        avro: decimal,
+        fromText: (t) => {
+          if (t === 'NaN') throw new DataError('numeric: NaN in a key column has no Avro decimal form');
+          return t;
+        },
+      };
+    }
+    return { avro: [decimal, 'double'], fromText: (t) => (t === 'NaN' ? Number.NaN : t) };
   }
-  // numeric without a declared precision: any scale, so no Avro decimal fits; keep the exact text.
-  return { avro: { type: 'string', 'buyonline.pg.type': 'numeric' }, fromText: (t) => t };
+  // numeric without a declared precision: any scale, so no Avro decimal fits; its exact text (NaN, ±Infinity included).
+  return pgText('numeric');
 }
 
-function baseMapping(typeName: string, typeType: string, typeMod: number): ColumnMapping {
-  if (typeType === 'e') return { avro: { type: 'string', 'buyonline.pg.type': 'enum' }, fromText: (t) => t };
+/** Types whose PostgreSQL text a plain string carries as is (no `buyonline.pg.type`: the text is the value). */
+const PLAIN_TEXT = new Set(['text', 'varchar', 'bpchar', 'name', 'char', 'citext']);
+
+function baseMapping(typeName: string, typeType: string, typeMod: number, isKey: boolean): ColumnMapping {
+  if (typeType === 'e') return pgText('enum');
+  if (typeType === 'c') return pgText('composite');
   switch (typeName) {
     case 'int2':
     case 'int4':
       return { avro: 'int', fromText: (t) => parseInteger(t, typeName) };
     case 'int8':
-      return { avro: 'long', fromText: (t) => parseInteger(t, typeName) };
+      return { avro: 'long', fromText: parseInt8 };
     case 'float4':
       // double, not float: PostgreSQL's shortest text form (0.1) survives; a float32 would print 0.10000000149011612.
       return { avro: 'double', fromText: parseFloatText };
     case 'float8':
       return { avro: 'double', fromText: parseFloatText };
     case 'numeric':
-      return numericMapping(typeMod);
+      return numericMapping(typeMod, isKey);
     case 'bool':
       return { avro: 'boolean', fromText: (t) => t === 't' || t === 'true' };
     case 'date':
@@ -277,31 +348,47 @@ function baseMapping(typeName: string, typeType: string, typeMod: number): Colum
       return { avro: { type: 'long', logicalType: 'timestamp-micros' }, fromText: timestamptzToMicros };
     case 'uuid':
       return { avro: { type: 'string', logicalType: 'uuid' }, fromText: (t) => t };
-    case 'json':
-    case 'jsonb':
-      return { avro: { type: 'string', 'buyonline.pg.type': typeName }, fromText: (t) => t };
     case 'bytea':
       return { avro: 'bytes', fromText: byteaFromText };
     default:
-      // text, varchar, bpchar, name, citext and anything else: PostgreSQL's own text form, never lossy.
-      return { avro: 'string', fromText: (t) => t };
+      // text, varchar, bpchar (padded, as PostgreSQL prints it), name, "char": the text is the value.
+      if (PLAIN_TEXT.has(typeName)) return { avro: 'string', fromText: (t) => t };
+      // Everything else (json, interval, timetz, network, geometric, bit strings, ranges, money,
+      // xml, tsvector, pg_lsn, extension types, …): PostgreSQL's own text, never lossy.
+      return pgText(typeName);
   }
+}
+
+/**
+ * An array column. A one-dimensional array with lower bound 1 (what `{…}` prints) is an Avro
+ * array of its elements, each converted as a column of the element type would be. Any other
+ * array (more dimensions, `[0:2]={…}` bounds) is the array's exact text: a value column is the
+ * union of the Avro array and that string. A key keeps the plain array (its bytes stay those of
+ * earlier keys) and refuses the others.
+ */
+function arrayMapping(column: ColumnInfo, element: ArrayElement): ColumnMapping {
+  const item = baseMapping(element.typeName, element.typeType, -1, false);
+  const delimiter = (element.delimiter ?? ',').charCodeAt(0);
+  const convert = item.fromText;
+  const array = { type: 'array', items: ['null', ...(Array.isArray(item.avro) ? item.avro : [item.avro])] };
+  if (column.isKey) {
+    return {
+      avro: array,
+      fromText: (t) => {
+        const elements = oneDimensionalArray(t, delimiter, convert);
+        if (elements === undefined) throw new DataError(`${column.name}: an array key with more than one dimension or bounds other than 1 has no Avro array form`);
+        return elements;
+      },
+    };
+  }
+  return {
+    avro: [array, { type: 'string', 'buyonline.pg.type': `${element.typeName}[]` }],
+    fromText: (t) => oneDimensionalArray(t, delimiter, convert) ?? t,
+  };
 }
 
 /** Maps a column to its Avro type and a converter from PostgreSQL's text output. */
 export function mapColumn(column: ColumnInfo): ColumnMapping {
-  if (column.element) {
-    const item = baseMapping(column.element.typeName, column.element.typeType, -1);
-    return {
-      avro: { type: 'array', items: ['null', item.avro] },
-      fromText: (t) => flatten(parsePgArray(t, (v) => item.fromText(v)), column.name),
-    };
-  }
-  return baseMapping(column.typeName, column.typeType, column.typeMod);
-}
-
-function flatten(value: unknown, column: string): unknown[] {
-  if (!Array.isArray(value)) return [];
-  if (value.some(Array.isArray)) throw new DataError(`${column}: multi-dimensional arrays are not supported`);
-  return value;
+  if (column.element) return arrayMapping(column, column.element);
+  return baseMapping(column.typeName, column.typeType, column.typeMod, column.isKey);
 }

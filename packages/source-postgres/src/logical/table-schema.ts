@@ -1,7 +1,8 @@
-import type { AvroSchema } from '@buyonline/connect-api';
+import { type AvroSchema, ConfigError } from '@buyonline/connect-api';
 import { changeEnvelopeSchema } from '@buyonline/schemas';
 import type { Sql } from 'postgres';
 import { type ColumnInfo, type ColumnMapping, mapColumn } from './column-types.ts';
+import { lookupTypes } from './relation-columns.ts';
 
 export interface MappedColumn {
   info: ColumnInfo;
@@ -39,47 +40,48 @@ export function schemaNamesFor(prefix: string, schema: string, table: string): S
 
 interface CatalogRow {
   name: string;
-  type_name: string;
-  type_type: string;
+  type_oid: number;
   type_mod: number;
   not_null: boolean;
   is_key: boolean;
   key_position: number;
-  elem_name: string | null;
-  elem_type: string | null;
 }
 
 export async function describeColumns(sql: Sql, schema: string, table: string): Promise<ColumnInfo[]> {
   const rows = await sql<CatalogRow[]>`
-    select a.attname::text as name, t.typname::text as type_name, t.typtype::text as type_type,
+    select a.attname::text as name, a.atttypid::int as type_oid,
            a.atttypmod as type_mod, a.attnotnull as not_null,
-           coalesce(i.indisprimary, false) as is_key, coalesce(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0) as key_position,
-           et.typname::text as elem_name, et.typtype::text as elem_type
+           coalesce(i.indisprimary, false) as is_key, coalesce(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0) as key_position
       from pg_attribute a
       join pg_class c on c.oid = a.attrelid
       join pg_namespace n on n.oid = c.relnamespace
-      join pg_type t on t.oid = a.atttypid
-      left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
       left join pg_index i on i.indrelid = a.attrelid and i.indisprimary and a.attnum = any(i.indkey)
      where n.nspname = ${schema} and c.relname = ${table} and a.attnum > 0 and not a.attisdropped
      order by a.attnum`;
-  return rows.map((r) => ({
-    name: r.name,
-    typeName: r.type_name,
-    typeType: r.type_type,
-    typeMod: r.type_mod,
-    notNull: r.not_null,
-    isKey: r.is_key,
-    ...(r.is_key ? { keyPosition: r.key_position } : {}),
-    element: r.elem_name ? { typeName: r.elem_name, typeType: r.elem_type ?? 'b' } : undefined,
-  }));
+  // Domains as their base types, arrays with their element's (the stream resolves its Relation messages the same way).
+  const types = await lookupTypes(sql, rows.map((r) => r.type_oid));
+  return rows.map((r) => {
+    const type = types.get(r.type_oid);
+    if (!type) throw new ConfigError(`column ${r.name} of ${schema}.${table} has type oid ${r.type_oid}, which PostgreSQL does not know`);
+    return {
+      name: r.name,
+      typeName: type.typeName,
+      typeType: type.typeType,
+      typeMod: r.type_mod === -1 ? type.typeMod : r.type_mod,
+      notNull: r.not_null,
+      isKey: r.is_key,
+      ...(r.is_key ? { keyPosition: r.key_position } : {}),
+      element: type.element,
+    };
+  });
 }
 
 function field(column: MappedColumn): Record<string, unknown> {
   // Only the key is required: every other column is nullable with a null default, so adding
   // or dropping a column is a BACKWARD-compatible schema change.
   if (column.info.isKey) return { name: column.info.name, type: column.mapping.avro };
-  return { name: column.info.name, type: ['null', column.mapping.avro], default: null };
+  const avro = column.mapping.avro;
+  return { name: column.info.name, type: ['null', ...(Array.isArray(avro) ? avro : [avro])], default: null };
 }
 
 /**

@@ -1,8 +1,7 @@
-import pg from 'pg';
-import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import { LogicalReplicationService } from 'pg-logical-replication';
 import { SESSION } from '../pg-text.ts';
 import { bigIntToLsn, compareLsn, lsnToBigInt } from './lsn.ts';
-
+import { pgoutputTextPlugin } from './pgoutput-decoder.ts';
 
 /** pg-logical-replication's acknowledge(lsn) reports `lsn + 1` ("last byte received"): pass one less. */
 export function wireLsnFor(confirmed: string): string {
@@ -10,17 +9,10 @@ export function wireLsnFor(confirmed: string): string {
   return bigIntToLsn(value > 0n ? value - 1n : 0n);
 }
 
-const TEXT_TYPE_OIDS = [16, 17, 20, 21, 23, 114, 700, 701, 1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950, 3802];
-const TEXT_ARRAY_OIDS = [1000, 1001, 1005, 1007, 1009, 1015, 1016, 1021, 1022, 1115, 1182, 1183, 1185, 1231, 2951, 199, 3807];
-
-/** pgoutput values stay in PostgreSQL's text form: our own converters are exact, pg's are not. */
-function keepTextValues(): void {
-  for (const oid of [...TEXT_TYPE_OIDS, ...TEXT_ARRAY_OIDS]) pg.types.setTypeParser(oid, 'text', (v: string) => v);
-}
-
 /** How often a standby status update goes to the server (pg_recvlogical's default is 10 s). */
 const STATUS_INTERVAL_MS = 5_000;
 
+/** A decoded pgoutput message (PgoutputMessage), every column value still PostgreSQL's text. */
 export type WalMessage = { tag: string } & Record<string, unknown>;
 
 export interface WalStreamOptions {
@@ -52,7 +44,6 @@ export class WalStream {
 
   /** Starts streaming the changes that commit after `fromLsn`; `ackedLsn` is what the slot already confirmed. */
   start(fromLsn: string, ackedLsn: string): void {
-    keepTextValues();
     this.acked = ackedLsn;
     const service = new LogicalReplicationService(
       { connectionString: this.options.url, options: Object.entries(SESSION).map(([k, v]) => `-c ${k}=${v}`).join(' ') },
@@ -69,7 +60,8 @@ export class WalStream {
       if (this.service === service) this.sendStatus(service);
     }, STATUS_INTERVAL_MS);
     this.statusTimer.unref();
-    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.options.publication], messages: true });
+    // Our own decoder: values stay PostgreSQL's text (the driver's type parsers never see them).
+    const plugin = pgoutputTextPlugin({ publication: this.options.publication, messages: true });
     service.subscribe(plugin, this.options.slot, fromLsn).catch((err: unknown) => this.options.onError(err));
   }
 
