@@ -22,3 +22,8 @@ fi
 # The Snowflake emulator for the Snowflake stage scenario (fakesnow, from PyPI, on loopback).
 bash tooling/fakesnow/fakesnow.sh up
 bunx turbo run test:e2e --output-logs=full
+# The PostgreSQL version matrix (14, 16, 17, 18 beside the stack's 15): the source's tests and the
+# core e2e against each (PG_VERSIONS="…" picks others, PG_VERSIONS=none skips it).
+if [ -z "$given_endpoints" ] && [ "${PG_VERSIONS:-}" != none ]; then
+  bash scripts/test-pg-versions.sh
+fi

@@ -207,7 +207,15 @@ export class SourceWorker {
           await task.commit(records, metadata);
         });
       }
-      await pipeline.drain(); // a clean stop lets the transactions in flight commit (and be acknowledged)
+      // A clean stop lets the closed transactions commit (and be acknowledged). One left open in
+      // the middle of a source transaction is aborted: that source transaction is read again from
+      // the stored position next time, and read_committed readers are not held behind it until
+      // transaction.timeout.ms.
+      await pipeline.drain();
+      if (pipeline.isOpen) {
+        log.info({}, 'stopping inside a source transaction: its open Kafka transaction is aborted');
+        await pipeline.abort();
+      }
     } catch (err) {
       await pipeline.abort();
       throw err;

@@ -5,7 +5,7 @@ import type { SourceRecord } from '@buyonline/connect-api';
  * closes a source transaction (its position), and the end of a transaction without captured
  * changes (only to be confirmed).
  */
-type Item = { kind: 'record'; record: SourceRecord } | { kind: 'end'; record: SourceRecord; lsn: string } | { kind: 'ack'; lsn: string };
+type Item = { kind: 'record'; record: SourceRecord } | { kind: 'end'; records: readonly SourceRecord[]; lsn: string } | { kind: 'ack'; lsn: string };
 
 export interface Batch {
   records: SourceRecord[];
@@ -41,9 +41,10 @@ export class ChangeQueue {
     await this.add({ kind: 'record', record });
   }
 
-  async end(record: SourceRecord, lsn: string): Promise<void> {
+  /** The records that close a source transaction (its table positions, then its own): never split between batches. */
+  async end(records: readonly SourceRecord[], lsn: string): Promise<void> {
     this.ends++;
-    await this.add({ kind: 'end', record, lsn });
+    await this.add({ kind: 'end', records, lsn });
   }
 
   async ack(lsn: string): Promise<void> {
@@ -85,7 +86,8 @@ export class ChangeQueue {
         continue;
       }
       this.records--;
-      batch.records.push(item.record);
+      if (item.kind === 'record') batch.records.push(item.record);
+      else for (const record of item.records) batch.records.push(record);
       if (item.kind === 'end') {
         this.ends--;
         batch.endLsn = item.lsn;

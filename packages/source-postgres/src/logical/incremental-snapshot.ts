@@ -114,8 +114,9 @@ export class IncrementalSnapshots {
     if (window?.open && window.table === table) window.truncated = true;
   }
 
-  /** The stream restarts from what is in Kafka: a chunk in flight is abandoned (its marks will be ignored). */
+  /** The stream restarts: a chunk in flight is abandoned (its marks will be ignored), and the tables are queued again by the caller. */
   reset(): void {
+    this.queue.length = 0;
     this.window = undefined;
     this.failure = undefined;
   }

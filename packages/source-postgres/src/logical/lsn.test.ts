@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareLsn, normalizeLsn, SnapshotVisibility } from '../index.ts';
+import { lsnAfter } from './lsn.ts';
 
 describe('LSNs', () => {
   it('compare as 64-bit positions whatever their text form', () => {
@@ -7,6 +8,11 @@ describe('LSNs', () => {
     expect(compareLsn('0/1535D40', '00000000/01535F98')).toBe(-1);
     expect(compareLsn('1/0', '0/FFFFFFFF')).toBe(1);
     expect(compareLsn('0/A', '0/a')).toBe(0);
+  });
+
+  it('the position just after one carries into the high half', () => {
+    expect(lsnAfter('0/1535D40')).toBe('0/1535D41');
+    expect(lsnAfter('0/FFFFFFFF')).toBe('1/0');
   });
 });
 

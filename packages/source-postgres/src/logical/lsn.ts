@@ -19,3 +19,8 @@ export function compareLsn(a: string, b: string): number {
   const y = lsnToBigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** The position one byte after `lsn`: after everything at it, and at or before anything committed later. */
+export function lsnAfter(lsn: string): string {
+  return bigIntToLsn(lsnToBigInt(lsn) + 1n);
+}

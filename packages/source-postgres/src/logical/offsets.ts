@@ -12,6 +12,19 @@ export interface StreamOffset extends SourceOffset {
 }
 
 /**
+ * The tables the slot's stream is read for, stored under `{ db, slot, captured: 'tables' }` in
+ * the Kafka transaction that ends the initial snapshot and in the first one of a run that
+ * captures another set, before any later stream position. A table with a stored snapshot
+ * position that is not among them was left out of the capture for a while: its changes since
+ * were not read, so it is snapshotted again. Not stored by versions before the list was kept
+ * (then every table is taken to have been captured).
+ */
+export interface CapturedTablesOffset extends SourceOffset {
+  /** JSON of the tables' `schema.table` names, sorted. */
+  tables: string;
+}
+
+/**
  * How far one table's snapshot got, stored under the table partition `{ db, table, slot }`:
  * `initial` while the initial snapshot reads it, `incremental` while a watermark-based snapshot
  * (a table added later, or an `execute-snapshot` signal) reads it, `done` after.
@@ -48,6 +61,10 @@ export function streamPartition(db: string, slot: string): SourcePartition {
   return { db, slot };
 }
 
+export function capturedTablesPartition(db: string, slot: string): SourcePartition {
+  return { db, slot, captured: 'tables' };
+}
+
 /** The same partition the single-table producer used, so its stored position is still found. */
 export function tablePartition(db: string, slot: string, table: string): SourcePartition {
   return { db, table, slot };
@@ -59,4 +76,14 @@ export function isLegacyOffset(offset: SourceOffset | undefined): offset is Lega
 
 export function freshTableOffset(snapshot: TableOffset['snapshot']): TableOffset {
   return { snapshot, last_key: null, segments: '[]', segments_until: null };
+}
+
+/** The captured tables as they are stored. */
+export function capturedTables(tables: Iterable<string>): CapturedTablesOffset {
+  return { tables: JSON.stringify([...tables].sort()) };
+}
+
+/** True when `table` was left out of the capture that stored `captured` (its changes since were not read). */
+export function leftOutOfCapture(captured: SourceOffset | undefined, table: string): boolean {
+  return typeof captured?.tables === 'string' && !(JSON.parse(captured.tables) as string[]).includes(table);
 }

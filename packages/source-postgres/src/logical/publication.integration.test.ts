@@ -7,6 +7,9 @@ const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:1543
 const id = `it_pub_${process.pid}_${Date.now() % 100000}`;
 const sql = postgres(url, { max: 2, onnotice: () => undefined });
 const table = `"${id}".products`;
+/** Row filters and column lists exist from PostgreSQL 15 on: on 14 no publication can have them. */
+const [version] = await sql<{ num: number }[]>`select current_setting('server_version_num')::int as num`;
+const hasRowFilters = (version?.num ?? 0) >= 150000;
 
 function task(publication: string) {
   const config = parseConfig(postgresSourceConfigSchema, { mode: 'logical', url, tables: [`${id}.products`], topicTemplate: 't', slot: `${id}_slot`, publication, pollIntervalMs: 50 });
@@ -62,14 +65,14 @@ describe('an existing publication', () => {
     }
   });
 
-  it('with a row filter on the table is refused, naming the filter', async () => {
+  it.skipIf(!hasRowFilters)('with a row filter on the table is refused, naming the filter', async () => {
     const p = await publication('row_filter', `for table ${table} where (price > 10)`);
     const err = await startError(p);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/row filter.*price > /);
   });
 
-  it('with a column list on the table is refused', async () => {
+  it.skipIf(!hasRowFilters)('with a column list on the table is refused', async () => {
     const p = await publication('columns', `for table ${table} (id, name)`);
     const err = await startError(p);
     expect(err).toBeInstanceOf(ConfigError);

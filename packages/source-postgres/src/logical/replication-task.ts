@@ -15,14 +15,20 @@ import { classifyPgError } from '../pg-errors.ts';
 import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
+import { checkCapturePrivileges } from './capture-privileges.ts';
+import { primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
-import { ChangeQueue } from './change-queue.ts';
+import { type Batch, ChangeQueue } from './change-queue.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
-import { compareLsn, normalizeLsn } from './lsn.ts';
+import { compareLsn, lsnAfter, normalizeLsn } from './lsn.ts';
 import { PendingAcknowledgements } from './pending-acks.ts';
 import {
+  type CapturedTablesOffset,
+  capturedTables,
+  capturedTablesPartition,
   freshTableOffset,
   isLegacyOffset,
+  leftOutOfCapture,
   type SnapshotSegment,
   type StreamOffset,
   streamPartition,
@@ -33,9 +39,11 @@ import { TypeCatalog } from './relation-columns.ts';
 import {
   checkLogicalReplicationPrerequisites,
   checkReplicaIdentity,
+  createSlotCommand,
   ensurePublication,
   lostSlotMessage,
   SourcePositionLostError,
+  serverVersionNum,
   slotState,
 } from './slot-admin.ts';
 import { SlotMonitor } from './slot-monitor.ts';
@@ -47,9 +55,9 @@ import { StreamDecoder } from './stream-decoder.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 import { WalStream } from './wal-stream.ts';
 
-/** The partitions a logical capture stores positions under: the slot's stream, and each table's snapshot. */
+/** The partitions a logical capture stores positions under: the slot's stream, its captured tables, and each table's snapshot. */
 export function logicalPartitions(db: string, slot: string, tables: readonly TableRef[]): SourcePartition[] {
-  return [streamPartition(db, slot), ...tables.map((t) => tablePartition(db, slot, tableName(t)))];
+  return [streamPartition(db, slot), capturedTablesPartition(db, slot), ...tables.map((t) => tablePartition(db, slot, tableName(t)))];
 }
 
 /**
@@ -74,11 +82,22 @@ export class LogicalReplicationTask implements SourceTask {
   private readonly monitor: SlotMonitor;
   private readonly incremental: IncrementalSnapshots;
   private readonly progress: SnapshotProgress;
-  /** End LSN of the last transaction known to be in Kafka: where a restart of the stream resumes. */
+  /** End LSN of the last transaction known to be in Kafka: where a new session resumes. */
   private committedLsn = '0/0';
+  /**
+   * End LSN of the last source transaction handed to the worker (in Kafka, or in a Kafka
+   * transaction committing now): where a dropped replication connection resumes, so nothing
+   * still committing is decoded twice. Should such a transaction abort, the worker starts a new
+   * session, which resumes from what Kafka committed.
+   */
+  private handedLsn = '0/0';
+  /** Each table's position as last handed to the worker: what a reconnected stream goes on from. */
+  private readonly handedTables = new Map<SourcePartition, TableOffset>();
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
+  /** Records the stream phase hands out first: the truncate markers of tables added back, and the captured tables. */
+  private opening: SourceRecord[] = [];
   /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
   private prefetched: { tables: CapturedTable[]; from: (string | null)[]; chunks: Promise<Chunk[]> } | undefined;
 
@@ -108,6 +127,7 @@ export class LogicalReplicationTask implements SourceTask {
       await checkLogicalReplicationPrerequisites(sql);
       const refs = await resolveTables(sql, this.config);
       checkTopics(this.config, refs);
+      await checkCapturePrivileges(sql, this.config.publication, refs);
       await ensurePublication(sql, this.config.publication, refs);
       const [row] = await sql<{ db: string }[]>`select current_database() as db`;
       this.db = row?.db ?? '';
@@ -120,14 +140,19 @@ export class LogicalReplicationTask implements SourceTask {
       if (!state) await this.beginExportedSnapshot();
       else if (!stored || stored.phase === 'snapshot') await this.beginResumedSnapshot(stored, state.confirmedFlushLsn ?? '0/0');
       else {
+        const captured = offsets.offset(capturedTablesPartition(this.db, this.config.slot));
         this.stream = stored;
         // Resume from the position stored in Kafka, even when the slot was confirmed less far
         // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
         this.committedLsn = stored.lsn;
         for (const table of this.tables.values()) {
-          if (table.offset.snapshot !== 'done') this.queueIncremental(table);
+          if (leftOutOfCapture(captured, table.name) && offsets.offset(table.partition) !== undefined) this.recapture(table);
+          else if (table.offset.snapshot !== 'done') this.queueIncremental(table);
         }
-        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'));
+        // Another set of tables: it is stored before any position past the stored one is confirmed
+        // (changes of a table left out are confirmed as empty transactions).
+        if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.opening.push(this.capturedTablesPosition());
+        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await primaryHostUrl(this.config.url.reveal()));
         await this.acknowledge(stored.lsn);
       }
       await this.reportStart(sql);
@@ -161,7 +186,7 @@ export class LogicalReplicationTask implements SourceTask {
 
   private async addTable(sql: Sql, ref: TableRef, offsets: OffsetReader, stream: StreamOffset | undefined): Promise<void> {
     const name = tableName(ref);
-    const columns = await describeColumns(sql, ref.schema, ref.table);
+    const columns = await describeColumns(sql, ref.schema, ref.table, { publishedBy: this.config.publication });
     const keyless = !columns.some((c) => c.isKey);
     const warning = await checkReplicaIdentity(sql, ref.schema, ref.table, keyless ? 'require-full' : this.config.replicaIdentity).catch((err: unknown) => {
       if (keyless && err instanceof ConfigError) {
@@ -200,7 +225,7 @@ export class LogicalReplicationTask implements SourceTask {
   private queueIncremental(table: CapturedTable): void {
     if (table.keys === null) {
       throw new ConfigError(
-        `table ${table.name} has no primary key and was added after the initial snapshot: it cannot be snapshotted in chunks while streaming. ` +
+        `table ${table.name} has no primary key and was added after the initial snapshot (or back after it was left out of the capture): it cannot be snapshotted in chunks while streaming. ` +
           'Give it a primary key, or run `buyonline-producer resnapshot` to snapshot every table afresh',
       );
     }
@@ -209,16 +234,40 @@ export class LogicalReplicationTask implements SourceTask {
     this.ctx.logger.info({ table: table.name, from: table.offset.last_key }, 'incremental snapshot of a table added to the capture');
   }
 
+  /**
+   * A table left out of the capture for a while and now back: its changes meanwhile were never
+   * read, deletes included, and a snapshot alone would leave the keys deleted meanwhile in the
+   * stage. So a truncate marker just after the stored position says every earlier row of the table is
+   * gone, and an incremental snapshot reads it again (its changes stream meanwhile, as for a
+   * table added later): downstream ends with the table as it is. Keys absent from the
+   * snapshot's chunks not read yet are missing downstream until their chunk comes by.
+   */
+  private recapture(table: CapturedTable): void {
+    table.setOffset(freshTableOffset('incremental'));
+    this.queueIncremental(table);
+    // Just after the stored position: after every earlier row of the table (snapshot rows carry
+    // the position the snapshot ended at, which may be the stored one). A change committed at
+    // exactly the stored position then counts as earlier: the snapshot's chunks read its row.
+    const lsn = lsnAfter(this.stream.lsn);
+    const meta: ChangeMeta = { txid: null, lsn, snapshot: false, tsUs: this.ctx.now() * 1000, position: JSON.stringify({ lsn, phase: 'stream' }) };
+    const truncate = table.records.truncate(table.shape, this.stream, meta);
+    truncate.sourcePartition = this.partition;
+    truncate.inTransaction = true;
+    this.opening.push(truncate, this.tablePosition(table));
+    this.ctx.logger.warn({ table: table.name, lsn }, 'table back in the capture after it was left out: its earlier rows are marked gone (truncate) and it is snapshotted again');
+  }
+
   /** A new slot: its exported snapshot is exactly consistent with where streaming starts. */
   private async beginExportedSnapshot(): Promise<void> {
-    this.slotSql = postgres(this.config.url.reveal(), {
+    const serverVersion = await serverVersionNum(this.sql as Sql);
+    this.slotSql = postgres(await primaryHostUrl(this.config.url.reveal()), {
       max: 1,
       fetch_types: false,
       onnotice: () => undefined,
       connection: { replication: 'database', application_name: 'buyonline-producer-slot' } as Record<string, string>,
     });
     const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(
-      `CREATE_REPLICATION_SLOT ${quoteIdent(this.config.slot)} LOGICAL pgoutput (SNAPSHOT 'export')`,
+      createSlotCommand(this.config.slot, serverVersion),
     );
     if (!created) throw new ConnectionError('CREATE_REPLICATION_SLOT returned nothing');
     for (const table of this.tables.values()) table.setOffset(freshTableOffset('initial'));
@@ -342,12 +391,19 @@ export class LogicalReplicationTask implements SourceTask {
     this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
-    this.startStreaming(this.stream.lsn);
-    return [this.streamPosition()];
+    this.startStreaming(this.stream.lsn, await primaryHostUrl(this.config.url.reveal()));
+    return [this.capturedTablesPosition(), this.streamPosition()];
   }
 
   private tablePosition(table: CapturedTable): SourceRecord {
     return { topic: table.topic, sourcePartition: table.partition, sourceOffset: table.offset, keySchema: null, key: null, valueSchema: table.shape.valueSchema, value: null, positionOnly: true };
+  }
+
+  /** A record that stores which tables the stream is read for from now on. */
+  private capturedTablesPosition(): SourceRecord {
+    const first = [...this.tables.values()][0] as CapturedTable;
+    const offset: CapturedTablesOffset = capturedTables(this.tables.keys());
+    return { topic: first.topic, sourcePartition: capturedTablesPartition(this.db, this.config.slot), sourceOffset: offset, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
   private streamPosition(): SourceRecord {
@@ -355,7 +411,8 @@ export class LogicalReplicationTask implements SourceTask {
     return { topic: first.topic, sourcePartition: this.partition, sourceOffset: this.stream, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
-  private startStreaming(ackedLsn: string): void {
+  /** Streams from the primary of the URL's hosts now (the promoted standby after a failover), after `fromLsn`. */
+  private startStreaming(ackedLsn: string, replicationUrl: string, fromLsn = this.committedLsn): void {
     const decoder = new StreamDecoder({
       tables: this.tables,
       queue: this.queue,
@@ -366,12 +423,15 @@ export class LogicalReplicationTask implements SourceTask {
       ctx: this.ctx,
       progress: this.progress,
     });
-    decoder.reset(this.committedLsn);
+    decoder.reset(fromLsn);
     this.decoder = decoder;
+    this.handedLsn = fromLsn;
+    this.handedTables.clear();
+    for (const table of this.tables.values()) this.handedTables.set(table.partition, table.offset);
     this.streamError = undefined;
     this.monitor.touch();
     const wal = new WalStream({
-      url: this.config.url.reveal(),
+      url: replicationUrl,
       slot: this.config.slot,
       publication: this.config.publication,
       onMessage: async (message) => {
@@ -380,34 +440,61 @@ export class LogicalReplicationTask implements SourceTask {
       },
       onError: (err) => {
         this.streamError = err;
+        decoder.stop(); // a message still being handled queues nothing more
         this.queue.clear(); // releases a stream waiting for room, and wakes a waiting poll
       },
     });
     this.wal = wal;
-    wal.start(this.committedLsn, ackedLsn);
+    wal.start(fromLsn, ackedLsn);
   }
 
   private async pollStream(signal: AbortSignal): Promise<SourceRecord[]> {
-    if (this.streamError) {
-      const err = this.streamError;
-      await this.restartStream();
-      throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting from ${this.committedLsn}`, { cause: err });
+    await this.throwIfStreamFailed();
+    if (this.opening.length > 0) {
+      const records = this.opening;
+      this.opening = [];
+      this.handedOut({ records, endLsn: undefined, ackNow: undefined });
+      return records;
     }
     const sql = this.sql as Sql;
     await this.monitor.check(sql);
     this.incremental.kick();
     await this.queue.wait(this.config.pollIntervalMs, signal);
+    await this.throwIfStreamFailed();
     if (!this.queue.waiting) {
       await this.monitor.heartbeatIfIdle(sql);
       return [];
     }
     const batch = this.queue.take(this.config.batchSize, () => this.decoder?.inTransaction === true);
-    this.pending.handedOut(batch.records, batch.endLsn);
+    this.handedOut(batch);
     // Ends of empty transactions alone: confirmed now, or with the batch still out (one left open, or committing).
     const empty = batch.records.length === 0 ? (batch.ackNow ?? batch.endLsn) : batch.ackNow;
     const now = empty === undefined ? undefined : this.pending.emptyTransactionEnd(empty);
     if (now) await this.acknowledge(now);
     return batch.records;
+  }
+
+  /** What the worker now has: a reconnected stream goes on after it. */
+  private handedOut(batch: Batch): void {
+    this.pending.handedOut(batch.records, batch.endLsn);
+    for (const lsn of [batch.endLsn, batch.ackNow]) if (lsn !== undefined && compareLsn(lsn, this.handedLsn) > 0) this.handedLsn = lsn;
+    for (const record of batch.records) {
+      if (record.positionOnly && record.sourcePartition !== this.partition) this.handedTables.set(record.sourcePartition, record.sourceOffset as TableOffset);
+    }
+  }
+
+  /**
+   * A stream that failed (a dropped connection, a message it could not handle) is reconnected
+   * from what the worker has, and the poll fails (a Kafka transaction left open by a source
+   * transaction handed out in part is then aborted by the worker, which starts a new session).
+   */
+  private async throwIfStreamFailed(): Promise<void> {
+    if (!this.streamError) return;
+    const err = this.streamError;
+    // A refusal (e.g. a column added that would share another's Avro name) is no outage: reading again would meet it again.
+    if (err instanceof ConfigError) throw err;
+    const from = await this.restartStream();
+    throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting after ${from}`, { cause: err });
   }
 
   private reset(): void {
@@ -417,18 +504,30 @@ export class LogicalReplicationTask implements SourceTask {
     this.pending.clear();
     this.prefetched = undefined;
     this.streamError = undefined;
+    this.opening = [];
   }
 
-  /** After a stream failure: everything not yet in Kafka is read again from the WAL. */
-  private async restartStream(): Promise<void> {
+  /**
+   * After a stream failure: everything not yet handed to the worker is read again from the WAL,
+   * from the end of the last source transaction handed over (what is still committing to Kafka
+   * is not decoded again; its commit still confirms the slot). Tables go on from the positions
+   * handed over; a snapshot chunk in flight is read again. Returns where the stream resumes.
+   */
+  private async restartStream(): Promise<string> {
     const acked = this.wal?.ackedLsn ?? this.committedLsn;
     await this.wal?.stop();
     this.wal = undefined;
     this.queue.clear();
     this.incremental.reset();
-    this.pending.clear();
+    const from = compareLsn(this.handedLsn, this.committedLsn) > 0 ? this.handedLsn : this.committedLsn;
+    for (const table of this.tables.values()) {
+      const handed = this.handedTables.get(table.partition);
+      if (handed && handed !== table.offset) table.setOffset(handed);
+      if (table.offset.snapshot !== 'done') this.incremental.add(table);
+    }
     this.stream = { phase: 'stream', lsn: this.committedLsn };
-    this.startStreaming(acked);
+    this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()), from);
+    return from;
   }
 
   /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */

@@ -16,16 +16,28 @@ export class SourcePositionLostError extends CdcError {
   }
 }
 
-/** Fails with a clear ConfigError unless logical replication can work for this role. */
+/** The server's version as a number (`server_version_num`: 140011, 180004, …). */
+export async function serverVersionNum(sql: Sql): Promise<number> {
+  const [version] = await sql<{ num: number }[]>`select current_setting('server_version_num')::int as num`;
+  return version?.num ?? 0;
+}
+
+/**
+ * The replication command that creates `slot` for pgoutput and exports its snapshot: the option
+ * list `(SNAPSHOT 'export')` exists from PostgreSQL 15 on, 14 knows only the bare keyword. From 17
+ * on the slot is a failover slot: a standby with `sync_replication_slots` keeps a copy of it, so
+ * after a promotion the capture resumes on the new primary where it was, without a snapshot.
+ */
+export function createSlotCommand(slot: string, serverVersion: number): string {
+  const options = serverVersion >= 170000 ? "(SNAPSHOT 'export', FAILOVER)" : serverVersion >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT';
+  return `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput ${options}`;
+}
+
+/** Fails with a clear ConfigError unless the server can decode logically (the role's rights: capture-privileges.ts). */
 export async function checkLogicalReplicationPrerequisites(sql: Sql): Promise<void> {
   const [wal] = await sql<{ wal_level: string }[]>`select current_setting('wal_level') as wal_level`;
   if (wal?.wal_level !== 'logical') {
     throw new ConfigError(`PostgreSQL has wal_level=${wal?.wal_level}: log-based capture needs wal_level=logical in postgresql.conf (and a restart)`);
-  }
-  const [role] = await sql<{ ok: boolean; name: string }[]>`
-    select (rolreplication or rolsuper) as ok, rolname::text as name from pg_roles where rolname = current_user`;
-  if (!role?.ok) {
-    throw new ConfigError(`role ${role?.name ?? '?'} lacks the REPLICATION attribute: ALTER ROLE ${role?.name ?? '<role>'} REPLICATION (or use a role that has it)`);
   }
 }
 
@@ -72,9 +84,8 @@ export async function ensurePublication(sql: Sql, publication: string, tables: r
 async function checkPublishedTable(sql: Sql, publication: string, { schema, table }: TableRef, allTables: boolean): Promise<void> {
   const name = quoteIdent(publication);
   // Row filters and column lists exist from PostgreSQL 15 on.
-  const [version] = await sql<{ num: number }[]>`select current_setting('server_version_num')::int as num`;
   const [rel] =
-    (version?.num ?? 0) < 150000
+    (await serverVersionNum(sql)) < 150000
       ? []
       : await sql<{ row_filter: string | null; column_list: string | null }[]>`
           select pg_get_expr(r.prqual, r.prrelid) as row_filter, r.prattrs::text as column_list

@@ -8,6 +8,7 @@ import { CHUNK_WATERMARK, type IncrementalSnapshots } from './incremental-snapsh
 import { compareLsn, normalizeLsn } from './lsn.ts';
 import { freshTableOffset, type StreamOffset, type TableOffset } from './offsets.ts';
 import { columnsFromRelation, type RelationMessage, type TypeCatalog } from './relation-columns.ts';
+import { keptChange } from './resumed-snapshot-filter.ts';
 import { describeColumns } from './table-schema.ts';
 import type { WalMessage } from './wal-stream.ts';
 
@@ -24,6 +25,12 @@ interface OpenTransaction {
   skip: boolean;
   /** Records queued from it so far. */
   records: number;
+  /**
+   * Table positions (a snapshot queued by a signal, a chunk read at a watermark) it carries: they
+   * go out with its end, so a batch never ends on a record that would close the Kafka
+   * transaction in the middle of the source transaction.
+   */
+  positions: Map<CapturedTable, SourceRecord>;
   offset: StreamOffset;
   meta: ChangeMeta;
 }
@@ -51,6 +58,8 @@ export class StreamDecoder {
   private current: OpenTransaction | undefined;
   /** End LSN of the last transaction queued (re-deliveries that commit before it are dropped). */
   private handed = '0/0';
+  /** The stream failed: nothing more is queued (a transaction missing a change must never look complete). */
+  private stopped = false;
 
   constructor(private readonly options: StreamDecoderOptions) {}
 
@@ -63,9 +72,17 @@ export class StreamDecoder {
   reset(lsn: string): void {
     this.current = undefined;
     this.handed = lsn;
+    this.stopped = false;
+  }
+
+  /** The stream failed: a message still being handled queues nothing more. */
+  stop(): void {
+    this.stopped = true;
+    this.current = undefined;
   }
 
   async onMessage(message: WalMessage): Promise<void> {
+    if (this.stopped) return;
     switch (message.tag) {
       case 'begin':
         this.onBegin(normalizeLsn(message.commitLsn as string), message.xid as number, message.commitTime as bigint);
@@ -101,7 +118,7 @@ export class StreamDecoder {
     const skip = compareLsn(commitLsn, this.handed) < 0;
     const offset: StreamOffset = { phase: 'stream', lsn: commitLsn };
     const meta: ChangeMeta = { txid: xid, lsn: commitLsn, snapshot: false, tsUs: Number(commitTime), position: JSON.stringify({ lsn: commitLsn, phase: 'stream' }) };
-    this.current = { xid, commitTime, commitLsn, skip, records: 0, offset, meta };
+    this.current = { xid, commitTime, commitLsn, skip, records: 0, positions: new Map(), offset, meta };
   }
 
   /** The columns the following rows were written with (not the live catalog: DDL may have run since). */
@@ -121,17 +138,14 @@ export class StreamDecoder {
     const table = this.tableOf(relation);
     if (!txn || txn.skip || !table) return;
     const keyText = table.keys?.keyText(newTuple ?? oldTuple ?? {}) ?? null;
-    if (table.filters(txn.commitLsn)) {
-      // A key whose order only PostgreSQL knows (a linguistic collation) is compared there, once.
-      if (keyText !== null) await table.keys?.resolve(this.options.sql(), [keyText], table.segmentBounds());
-      if (table.seenBySnapshot(keyText, txn.xid)) return;
-    }
+    const kept = await keptChange(this.options.sql(), table, txn.commitLsn, txn.xid, newTuple, oldTuple);
+    if (kept === 'none') return;
     this.options.incremental.onChange(table, keyText);
     if (oldTuple && table.keys) this.options.incremental.onChange(table, table.keys.keyText(oldTuple));
     const { shape, records } = table;
     let out: SourceRecord[];
-    if (tag === 'insert') out = records.insert(shape, newTuple ?? {}, txn.offset, txn.meta);
-    else if (tag === 'update') out = records.update(shape, oldTuple, newTuple ?? {}, txn.offset, txn.meta);
+    if (tag === 'insert' || kept === 'insert') out = records.insert(shape, newTuple ?? {}, txn.offset, txn.meta);
+    else if (tag === 'update' && kept === 'all') out = records.update(shape, oldTuple, newTuple ?? {}, txn.offset, txn.meta);
     else out = records.delete(shape, oldTuple ?? {}, txn.offset, txn.meta);
     for (const record of out) await this.push(txn, this.inStream(record));
   }
@@ -161,7 +175,7 @@ export class StreamDecoder {
         await this.push(txn, this.inStream(table.records.read(table.shape, row, txn.offset, meta)));
       }
       table.offset = offset;
-      await this.push(txn, this.tablePosition(table));
+      txn.positions.set(table, this.tablePosition(table));
       if (this.options.progress) {
         this.options.progress.chunk(table.name, chunk.rows.length, 'incremental snapshot');
         if (chunk.lastKey === null) this.options.progress.finished(table.name);
@@ -199,7 +213,7 @@ export class StreamDecoder {
       // its progress starts at 0 of PostgreSQL's estimate of its rows (one query, per signal)
       await this.options.progress?.begin(this.options.sql(), [table], 'incremental snapshot');
       // The signal's transaction stores the new snapshot state with its position.
-      await this.push(txn, this.tablePosition(table));
+      txn.positions.set(table, this.tablePosition(table));
       this.options.ctx.logger.info({ table: name, xid: txn.xid }, 'execute-snapshot signal: incremental snapshot queued');
     }
   }
@@ -226,6 +240,7 @@ export class StreamDecoder {
   }
 
   private async push(txn: OpenTransaction, record: SourceRecord): Promise<void> {
+    if (this.stopped) return;
     txn.records++;
     await this.options.queue.push(record);
   }
@@ -233,27 +248,25 @@ export class StreamDecoder {
   private async onCommit(endLsn: string): Promise<void> {
     const txn = this.current;
     this.current = undefined;
-    if (!txn || txn.skip) return;
+    if (!txn || txn.skip || this.stopped) return;
     this.handed = endLsn;
-    if (txn.records === 0) {
+    if (txn.records === 0 && txn.positions.size === 0) {
       await this.options.queue.ack(endLsn);
       return;
     }
-    // The transaction's position goes with its last record: a marker that closes it.
+    // The transaction's table positions and its own go with its last record: a marker that closes it.
     const offset: StreamOffset = { phase: 'stream', lsn: endLsn };
     const first = [...this.options.tables.values()][0];
-    await this.options.queue.end(
-      {
-        topic: first?.topic ?? '',
-        sourcePartition: this.options.streamPartition,
-        sourceOffset: offset,
-        keySchema: null,
-        key: null,
-        valueSchema: first?.shape.valueSchema ?? {},
-        value: null,
-        positionOnly: true,
-      },
-      endLsn,
-    );
+    const closing: SourceRecord = {
+      topic: first?.topic ?? '',
+      sourcePartition: this.options.streamPartition,
+      sourceOffset: offset,
+      keySchema: null,
+      key: null,
+      valueSchema: first?.shape.valueSchema ?? {},
+      value: null,
+      positionOnly: true,
+    };
+    await this.options.queue.end([...txn.positions.values(), closing], endLsn);
   }
 }

@@ -42,18 +42,30 @@ export class WalStream {
     return this.acked;
   }
 
-  /** Starts streaming the changes that commit after `fromLsn`; `ackedLsn` is what the slot already confirmed. */
+  /**
+   * Starts streaming the changes that commit after `fromLsn` (which may lie past what the slot
+   * confirmed: what was handed to Kafka and is still committing); `ackedLsn` is what the slot
+   * already confirmed. The first failure ends the delivery of messages: `onError` once.
+   */
   start(fromLsn: string, ackedLsn: string): void {
     this.acked = ackedLsn;
     const service = new LogicalReplicationService(
       { connectionString: this.options.url, options: Object.entries(SESSION).map(([k, v]) => `-c ${k}=${v}`).join(' ') },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
-    service.on('data', (_lsn: string, message: WalMessage) => this.options.onMessage(message));
+    // After the first failure nothing more is handed on: the library goes on with the messages
+    // after a failed one, and a transaction missing a change must never look complete.
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed || this.service !== service) return;
+      failed = true;
+      this.options.onError(err);
+    };
+    service.on('data', (_lsn: string, message: WalMessage) => (failed || this.service !== service ? undefined : this.options.onMessage(message)));
     service.on('heartbeat', (_lsn: string, _ts: number, shouldRespond: boolean) => {
       if (shouldRespond) this.sendStatus(service);
     });
-    service.on('error', (err: Error) => this.options.onError(err));
+    service.on('error', fail);
     this.service = service;
     clearInterval(this.statusTimer);
     this.statusTimer = setInterval(() => {
@@ -62,7 +74,7 @@ export class WalStream {
     this.statusTimer.unref();
     // Our own decoder: values stay PostgreSQL's text (the driver's type parsers never see them).
     const plugin = pgoutputTextPlugin({ publication: this.options.publication, messages: true });
-    service.subscribe(plugin, this.options.slot, fromLsn).catch((err: unknown) => this.options.onError(err));
+    service.subscribe(plugin, this.options.slot, fromLsn).catch(fail);
   }
 
   /** A standby status that repeats what is already confirmed (answers a keepalive, keeps the walsender from timing out). */
