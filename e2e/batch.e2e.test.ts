@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AppProcess } from './support/app-process.ts';
+import { createTopics, deleteTopics } from './support/kafka-topic.ts';
 import { readStage } from './support/stage-files.ts';
 import { runWorkload, Scenario } from './support/scenario.ts';
 
@@ -27,5 +29,25 @@ describe('batch run: drain to the end offsets recorded at start, then exit 0', (
     expect(await scenario.consumer('batch-3', 'batch').start().wait()).toBe(0);
     expect(readStage(scenario.stageDir, scenario.topic).files.length).toBe(files);
     expect(await producer.terminate()).toBe(0);
+  });
+});
+
+describe('batch run over topics that never held a record (end offset 0)', () => {
+  const scenario = new Scenario('batch_empty', inject('endpoints'));
+  const empty = [`e2e.${scenario.id}.empty-a`, `e2e.${scenario.id}.empty-b`];
+  beforeAll(() => createTopics(scenario.endpoints.brokers, empty));
+  afterAll(async () => {
+    await deleteTopics(scenario.endpoints.brokers, empty);
+    await scenario.cleanup();
+  });
+
+  // Before, both runs waited for a position on partitions with nothing to read and never ended.
+  it('ends with exit 0 and writes nothing, named alone or matched by TOPIC_REGEX', async () => {
+    expect(await scenario.consumer('batch-empty-named', 'batch', { TOPIC: empty[0] ?? '' }).start().wait(30_000)).toBe(0);
+    const pattern = `^e2e\\.${scenario.id}\\.empty-.*`;
+    const { TOPIC: _named, ...settings } = scenario.consumerEnv(scenario.endpoints, scenario.stageDir);
+    const byPattern = new AppProcess('consumer', 'batch-empty-regex', { ...settings, TOPIC_REGEX: pattern }, ['batch'], scenario.logDir);
+    expect(await byPattern.start().wait(30_000)).toBe(0);
+    for (const topic of empty) expect(readStage(scenario.stageDir, topic).files).toEqual([]);
   });
 });

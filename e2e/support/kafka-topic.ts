@@ -80,3 +80,35 @@ export async function producePoison(brokers: string, topic: string, key: string,
     await producer.disconnect();
   }
 }
+
+/** Creates topics that hold no record (end offset 0), and `deleteTopics` removes them again. */
+export async function createTopics(brokers: string, topics: readonly string[], numPartitions = 3): Promise<void> {
+  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(brokers: string, topics: readonly string[]): Promise<void> {
+  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [...topics] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The names of the topics that start with `prefix`. */
+export async function listTopics(brokers: string, prefix: string): Promise<string[]> {
+  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).filter((t) => t.startsWith(prefix)).sort();
+  } finally {
+    await admin.disconnect();
+  }
+}

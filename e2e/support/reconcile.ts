@@ -62,3 +62,35 @@ export function runReconcile(scenario: Scenario, extra: Record<string, string> =
     );
   });
 }
+
+/** A table's verdict in `reconcile --json`. */
+export interface ReconciledTable {
+  schema: string;
+  /** The table's name without its schema. */
+  name: string;
+  status: 'equal' | 'mismatch' | 'skipped';
+  reason?: string;
+  counts?: { missing: number; extra: number; differing: number };
+  missing?: string[];
+  extra?: string[];
+  differing?: { id: string; fields: string[] }[];
+}
+
+/** `consumer reconcile --json` with a pipeline file to say what to compare (every table its source captures). */
+export function runReconcileWithFile(
+  pipelineFile: string,
+  services: { pgUrl: string; brokers: string; registryUrl: string },
+  logDir: string,
+  timeoutMs = 120_000,
+): Promise<{ code: number | null; tables: ReconciledTable[]; output: string }> {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PG_URL: services.pgUrl, KAFKA_BROKERS: services.brokers, SCHEMA_REGISTRY_URL: services.registryUrl, PIPELINE_FILE: pipelineFile };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(repoRoot, 'apps', 'consumer', 'dist', 'main.js'), 'reconcile', '--json'], { env, timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      mkdirSync(logDir, { recursive: true });
+      appendFileSync(join(logDir, 'reconcile.log'), `--- exit ${err ? err.code : 0}\n${stdout}${stderr}`);
+      const line = stdout.split('\n').find((l) => l.startsWith('{"reconcile"'));
+      const tables = line ? (JSON.parse(line) as { reconcile: { tables: ReconciledTable[] } }).reconcile.tables : [];
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, tables, output: (stdout + stderr).slice(-3000) });
+    });
+  });
+}

@@ -162,7 +162,7 @@ describe.skipIf(!pgUrl)('reconcile against PostgreSQL', () => {
   it('streams the rows in numeric id order through a cursor, in the stage formats', async () => {
     const rows = await sourceRows(await shapeOf('products'), 4);
     expect(rows.map((r) => r.key)).toEqual(Array.from({ length: 25 }, (_, i) => [String(i + 1)]));
-    expect(rows[9]?.values).toEqual(['10', 'p10', null, '0.10', '2026-01-01T00:00:00.000010Z']);
+    expect(rows[9]?.values).toEqual(['10', 'p10', null, '0.1', '2026-01-01T00:00:00.000010Z']); // numeric(12,2) 0.10, by value
   });
 
   it('reads a composite key in the order reconcile merges by (numbers by value, text in the C collation), every type as the stage writes it', async () => {
@@ -266,5 +266,19 @@ describe.skipIf(!pgUrl)('reconcile against PostgreSQL', () => {
     await expect(reconcileTables({ pgUrl: pgUrl ?? '', tables: [{ schema, table: 'nope', topic: 'x' }], sink }, noopContext())).rejects.toThrow(
       new RegExp(`${schema}\\.nope does not exist`),
     );
+  });
+
+  // Before, every row written before the scale change differed: source "0.100", stage "0.10".
+  it('a numeric scale change (ALTER COLUMN price TYPE numeric(12,3)) leaves the rows written before it equal', async () => {
+    await sql.unsafe(`alter table "${schema}".products alter column price type numeric(12,3)`);
+    const rows = await sourceRows(await shapeOf('products'), 25);
+    expect(rows[9]?.values[3]).toBe('0.1');
+    const run = await reconcileTables({ pgUrl: pgUrl ?? '', tables: tables.slice(0, 1), sink }, noopContext());
+    expect(run.tables.map((t) => [t.table, t.status])).toEqual([['products', 'equal']]);
+    await sql.unsafe(`update "${schema}".products set price = price + 0.001 where id = 3`);
+    const changed = await reconcileTables({ pgUrl: pgUrl ?? '', tables: tables.slice(0, 1), sink }, noopContext());
+    const [products] = changed.tables;
+    if (products?.status !== 'mismatch') throw new Error(`expected a mismatch, got ${products?.status}`);
+    expect(products.report.differing.map((d) => [d.id, d.fields, d.source.price, d.stage.price])).toEqual([['3', ['price'], '0.031', '0.03']]);
   });
 });

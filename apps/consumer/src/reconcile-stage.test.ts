@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { latestState, reconcileStage, summarize, type TableRow } from './reconcile.ts';
 import { type CatalogColumn, keyComparator, type TableShape, tableShape } from './reconcile-shape.ts';
 import { readLocalStageLines } from './reconcile-sources.ts';
+import { fromPgText } from './reconcile-values.ts';
 
 const TOPIC = 'buyonline.public.products';
 
@@ -143,7 +144,7 @@ function history(seed: number, keys: number, transactions: number, shape: TableS
   // PostgreSQL's rows: canonical values in column order, in key order
   const rows = [...live].map(([n, r]): TableRow => {
     const all: Record<string, unknown> = { ...keyOf(n), ...r };
-    const values = shape.columns.map((c) => (all[c.name] === null ? null : String(all[c.name])));
+    const values = shape.columns.map((c) => fromPgText(c, all[c.name] === null ? null : String(all[c.name])));
     return { key: shape.key.map((i) => values[i] as string), values };
   });
   const compare = keyComparator(shape);

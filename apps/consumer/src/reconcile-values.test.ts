@@ -13,8 +13,10 @@ describe('canonical values: PostgreSQL text output and the stage JSON meet in on
     ['float', '1e+100', 1e100, '1e+100'],
     ['float', 'NaN', 'NaN', 'NaN'],
     ['float', '-Infinity', '-Infinity', '-Infinity'],
-    ['numeric', '10.00', '10.00', '10.00'],
-    ['numeric', '-0.50', '-0.50', '-0.50'],
+    ['numeric', '10.00', '10.00', '10'],
+    ['numeric', '-0.50', '-0.50', '-0.5'],
+    ['numeric', 'NaN', 'NaN', 'NaN'],
+    ['numeric', '-Infinity', '-Infinity', '-Infinity'],
     ['numeric', '123456789012345678901234567890.123', '123456789012345678901234567890.123', '123456789012345678901234567890.123'],
     ['bool', 't', true, 'true'],
     ['bool', 'f', false, 'false'],
@@ -69,6 +71,26 @@ describe('canonical values: PostgreSQL text output and the stage JSON meet in on
     // a value that is not JSON is compared as the text it is, on both sides
     expect(fromPgText(col('json'), 'not json')).toBe('not json');
     expect(fromPgText(col('json'), '{"a": 1}')).not.toBe(fromPgText(col('json'), '{"a": 2}'));
+  });
+
+  it('numeric by value: a scale change (ALTER COLUMN … TYPE numeric(12,3)) does not make older rows differ', () => {
+    // PostgreSQL prints the new scale for every row; the stage keeps the scale each row was written with.
+    expect(fromPgText(col('numeric'), '2.750')).toBe(fromStage(col('numeric'), '2.75'));
+    expect(fromPgText(col('numeric'), '2.750')).toBe(fromStage(col('numeric'), '2.7500'));
+    expect(fromPgText(col('numeric'), '3.000')).toBe(fromStage(col('numeric'), '3'));
+    expect(fromPgText(col('numeric'), '0.000')).toBe(fromStage(col('numeric'), '-0.0'));
+    expect(fromPgText(col('numeric'), '-0.010')).toBe(fromStage(col('numeric'), '-.01'));
+    expect(fromPgText(col('numeric'), '120.5')).toBe(fromStage(col('numeric'), '0120.50'));
+    // a typed Snowflake table may give a NUMBER back as a JSON number
+    expect(fromPgText(col('numeric'), '2.750')).toBe(fromStage(col('numeric'), 2.75));
+    expect(fromPgText(col('numeric'), '1200000000000000000000')).toBe(fromStage(col('numeric'), '1.2e21'));
+    expect(fromPgText(col('numeric'), '0.00012')).toBe(fromStage(col('numeric'), '1.2E-4'));
+    expect(fromPgText(col('numeric', true), '{2.750,NULL,10.0}')).toBe(fromStage(col('numeric', true), ['2.75', null, '10']));
+    // different values stay different, however long
+    expect(fromPgText(col('numeric'), '2.751')).not.toBe(fromStage(col('numeric'), '2.75'));
+    expect(fromPgText(col('numeric'), '123456789012345678901234567890.1230')).toBe('123456789012345678901234567890.123');
+    expect(fromPgText(col('numeric'), '123456789012345678901234567890.1231')).not.toBe(fromStage(col('numeric'), '123456789012345678901234567890.123'));
+    expect(fromPgText(col('numeric'), '-2.75')).not.toBe(fromStage(col('numeric'), '2.75'));
   });
 
   it('SQL NULL, a JSON null and a missing value are all null', () => {

@@ -5,8 +5,10 @@
  * wrote: Avro logical types decoded to JSON, see @buyonline/kafka-common's jsonLogicalTypes
  * and sink-stage's stage-row.ts). Canonical forms:
  * - integers: decimal digits; floats: JavaScript's shortest form of the double (`0.1`,
- *   `1.5e-7`), `NaN`, `Infinity`, `-Infinity`; numeric: PostgreSQL's exact text (a decimal
- *   with its declared scale arrives as exactly that many places: `10.00`);
+ *   `1.5e-7`), `NaN`, `Infinity`, `-Infinity`; numeric: its exact value in plain digits, without
+ *   trailing fraction zeros (`10.00` and `10` are `10`: a scale change with `ALTER COLUMN … TYPE
+ *   numeric(p,s)` makes PostgreSQL print every row with the new scale, while the stage keeps the
+ *   scale each row was written with), `NaN`, `Infinity`, `-Infinity`;
  * - bool: `true` / `false`; date `YYYY-MM-DD`; time `HH:MM:SS.ffffff`; timestamp
  *   `YYYY-MM-DDTHH:MM:SS.ffffff`; timestamptz the same in UTC with `Z`; a BC one with a ` BC`
  *   suffix, `infinity` / `-infinity` as they are (the stage's forms); bytea `\x…` (hex);
@@ -65,6 +67,24 @@ function floatText(text: string): string {
   return Number.isNaN(n) ? text : String(n);
 }
 
+const DECIMAL_TEXT = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * A decimal's exact value in plain digits (no exponent, no leading or trailing zeros, `0` for
+ * zero of any sign or scale); text that is no decimal (`NaN`, `Infinity`) as it is.
+ */
+function decimalText(text: string): string {
+  const m = DECIMAL_TEXT.exec(text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return text;
+  const digits = `${m[2]}${m[3] ?? ''}`;
+  // the decimal point's place in `digits`, moved by the exponent
+  const point = (m[2] ?? '').length + Number(m[4] ?? 0);
+  const whole = (point <= 0 ? '' : digits.slice(0, point).padEnd(point, '0')).replace(/^0+/, '');
+  const fraction = (point >= digits.length ? '' : point < 0 ? '0'.repeat(-point) + digits : digits.slice(point)).replace(/0+$/, '');
+  if (whole === '' && fraction === '') return '0';
+  return `${m[1] === '-' ? '-' : ''}${whole || '0'}${fraction ? `.${fraction}` : ''}`;
+}
+
 /** A JSON value with the keys of every object in code point order, for a canonical text. */
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
@@ -88,6 +108,8 @@ function scalarFromPg(kind: ValueKind, text: string): string {
   switch (kind) {
     case 'float':
       return floatText(text);
+    case 'numeric':
+      return decimalText(text);
     case 'json':
       return jsonText(text);
     case 'bool':
@@ -122,7 +144,8 @@ export function fromPgText(column: ColumnSpec, text: string | null): string | nu
 function scalarFromStage(kind: ValueKind, value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (kind === 'json') return typeof value === 'string' ? jsonText(value) : JSON.stringify(sortedKeys(value));
-  if (typeof value === 'string') return kind === 'float' ? floatText(value) : value;
+  if (typeof value === 'string') return kind === 'float' ? floatText(value) : kind === 'numeric' ? decimalText(value) : value;
+  if (kind === 'numeric' && (typeof value === 'number' || typeof value === 'bigint')) return decimalText(String(value));
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { latestState, reconcile, summarize, type TableRow } from './reconcile.ts';
 import { type CatalogColumn, displayKey, type TableShape, tableShape } from './reconcile-shape.ts';
+import { fromPgText } from './reconcile-values.ts';
 
 function shapeOf(table: string, columns: [name: string, typeName: string, keyPosition?: number][]): TableShape {
   const catalog: CatalogColumn[] = columns.map(([name, typeName, keyPosition = 0]) => ({ name, typeName, typeType: 'b', keyPosition }));
@@ -36,8 +37,11 @@ const product = (id: number, over: Partial<Product> = {}): Product => ({
   ...over,
 });
 
-/** A product as reconcile compares it: canonical values in column order. */
-const row = (p: Product): TableRow => ({ key: [String(p.id)], values: [String(p.id), p.name, p.category, p.price, p.updated_timestamp] });
+/** A product as reconcile compares it: canonical values in column order (a numeric by value: `10.00` is `10`). */
+const row = (p: Product): TableRow => ({
+  key: [String(p.id)],
+  values: [String(p.id), p.name, p.category, fromPgText({ name: 'price', kind: 'numeric', array: false }, p.price), p.updated_timestamp],
+});
 
 interface At {
   lsn?: string | null;
@@ -83,7 +87,7 @@ describe('latestState: the latest version per key is chosen by source position',
       line({ ...product(1, { price: '1.00' }) }, { lsn: '0/2000', partition: 0, offset: 9 }),
       line({ ...product(1, { price: '2.00' }) }, { lsn: '0/1000', partition: 2, offset: 5 }),
     ]);
-    expect(field(state, '1', 'price')).toBe('1.00');
+    expect(field(state, '1', 'price')).toBe('1');
   });
 
   it('compares LSNs as numbers (X/Y hex halves), not as text', () => {
@@ -104,8 +108,8 @@ describe('latestState: the latest version per key is chosen by source position',
       line({ ...product(2, { price: '3.00' }) }, { lsn: '0/300', txid: 10, offset: 2 }),
       line({ ...product(2, { price: '4.00' }) }, { lsn: '0/200', txid: 30, offset: 1 }),
     ]);
-    expect(field(state, '1', 'price')).toBe('1.00');
-    expect(field(state, '2', 'price')).toBe('3.00');
+    expect(field(state, '1', 'price')).toBe('1');
+    expect(field(state, '2', 'price')).toBe('3');
   });
 
   it('polling: the poll position (txid, id) decides, across partitions; the bookkeeping columns are not compared', () => {
@@ -210,7 +214,7 @@ describe('latestState and reconcile with a composite primary key', () => {
       olLine(orderLine(1, 9, 'a', '2.500'), { lsn: '0/20', offset: 3, op: 'u' }),
     ]);
     expect([...state.keys()]).toEqual(['["1","9"]', '["1","10"]', '["2","1"]']);
-    expect(state.get('["1","9"]')).toEqual({ key: ['1', '9'], values: ['a', '9', '1', '2.500', null] });
+    expect(state.get('["1","9"]')).toEqual({ key: ['1', '9'], values: ['a', '9', '1', '2.5', null] });
   });
 
   it('a key change of one key column (delete + create) moves the row; a delete removes only its own key', () => {
@@ -253,9 +257,9 @@ describe('latestState and reconcile with a composite primary key', () => {
       olLine(orderLine(2, 1, 'c'), { lsn: '0/10', offset: 2, op: 'c' }),
     ]);
     const source: TableRow[] = [
-      { key: ['1', '1'], values: ['a', '1', '1', '1.000', null] },
-      { key: ['1', '2'], values: ['b', '2', '1', '3.000', '2026-01-01T00:00:00.000001Z'] },
-      { key: ['1', '3'], values: ['x', '3', '1', '1.000', null] },
+      { key: ['1', '1'], values: ['a', '1', '1', '1', null] },
+      { key: ['1', '2'], values: ['b', '2', '1', '3', '2026-01-01T00:00:00.000001Z'] },
+      { key: ['1', '3'], values: ['x', '3', '1', '1', null] },
     ];
     const report = await reconcile(orderLines, source, stage.values());
     expect(report.counts).toEqual({ missing: 1, extra: 1, differing: 1 });
@@ -310,10 +314,10 @@ describe('reconcile', () => {
     );
   });
 
-  it('the checksum of a products table is the one reconcile has always printed: sha256 over [id, name, category, price, updated_timestamp] lines', async () => {
+  it('the checksum of a products table: sha256 over [id, name, category, price, updated_timestamp] lines of canonical values (a numeric by value)', async () => {
     const { createHash } = await import('node:crypto');
-    const p = product(1, { category: null });
-    const expected = createHash('sha256').update(`${JSON.stringify(['1', p.name, null, p.price, p.updated_timestamp])}\n`).digest('hex');
+    const p = product(1, { category: null, price: '10.00' });
+    const expected = createHash('sha256').update(`${JSON.stringify(['1', p.name, null, '10', p.updated_timestamp])}\n`).digest('hex');
     expect(summarize(products, [row(p)]).checksum).toBe(expected);
   });
 
@@ -371,6 +375,41 @@ describe('reconcile progress', () => {
       ['rows compared', 'public.products', 5_000],
       ['rows compared', 'public.products', 10_000],
       ['rows compared', 'public.products', 12_000],
+    ]);
+  });
+});
+
+describe('columns named as PostgreSQL allows', () => {
+  const odd = shapeOf('odd', [
+    ['p:k', 'int4', 1],
+    ['__op', 'text'],
+    ['__proto__', 'text'],
+    ['constructor', 'text'],
+    ['col,2', 'text'],
+  ]);
+
+  it('finds each column in a stage line by its stage name (the original, one more _ before a leading __), the key too', async () => {
+    const stageLine = JSON.parse(
+      JSON.stringify({
+        ...line({ 'p:k': 1, ___op: 'op col', 'col,2': 'c' }, { lsn: '0/10', offset: 0, table: 'odd', key: { 'p:k': 1 } }),
+        ___proto__: 'proto col',
+      }),
+    );
+    const keyOnly = line({ ___op: 'x' }, { lsn: '0/20', offset: 1, table: 'odd', key: { 'p:k': 2 } });
+    const state = latestState(odd, [stageLine, keyOnly]);
+    expect([...state.values()]).toEqual([
+      { key: ['1'], values: ['1', 'op col', 'proto col', undefined, 'c'] },
+      { key: ['2'], values: ['2', 'x', undefined, undefined, undefined] },
+    ]);
+    const source: TableRow[] = [{ key: ['1'], values: ['1', 'op col', 'proto col', 'ctor', 'c'] }];
+    const report = await reconcile(odd, source, [state.get('1') as TableRow]);
+    expect(report.equal).toBe(true);
+    expect(report.notCarried).toEqual({ constructor: 1 });
+    const keyOnlyReport = await reconcile(odd, [{ key: ['2'], values: ['2', 'x', 'p', 'q', 'r'] }], [state.get('2') as TableRow]);
+    expect(Object.entries(keyOnlyReport.notCarried)).toEqual([
+      ['__proto__', 1],
+      ['constructor', 1],
+      ['col,2', 1],
     ]);
   });
 });

@@ -105,6 +105,19 @@ describe('PartitionTracker', () => {
     expect(tracker.drained(() => 0)).toBe(true);
   });
 
+  it('takes a partition that held nothing at the start (end at its low watermark) as drained without a position', () => {
+    const tracker = new PartitionTracker();
+    tracker.setEnd('t', 0, 0, 0); // never written
+    tracker.setEnd('t', 1, 7, 7); // every record deleted by retention
+    tracker.setEnd('t', 2, 5, 0);
+    tracker.assign([p0, p1], []);
+    expect(tracker.drained(noPosition)).toBe(true);
+    tracker.assign([p0, p1, { topic: 't', partition: 2 }], []);
+    expect(tracker.drained(noPosition)).toBe(false); // partition 2 still has records to read
+    tracker.markConsumed(at(2, 4));
+    expect(tracker.drained(noPosition)).toBe(true);
+  });
+
   it('summarises each partition with its position and its end when recorded', () => {
     const tracker = new PartitionTracker();
     tracker.setEnd('t', 0, 10);

@@ -32,6 +32,8 @@ export class PartitionTracker {
   /** Next offset to read per partition, as far as this worker has consumed. */
   private readonly consumed = new Map<string, number>();
   private readonly ends = new Map<string, number>();
+  /** Partitions that held nothing to read at the start of a batch run (end offset at the low watermark: 0 when never written). */
+  private readonly emptyAtStart = new Set<string>();
   private assignedOnce = false;
 
   /**
@@ -103,9 +105,14 @@ export class PartitionTracker {
     return preCommit(consumed).map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) }));
   }
 
-  /** The end offset of a partition, recorded at the start of a batch run. */
-  setEnd(topic: string, partition: number, end: number): void {
+  /**
+   * The end offset of a partition, recorded at the start of a batch run with its low watermark:
+   * where they meet there is nothing to read, and no consumer position will ever say so.
+   */
+  setEnd(topic: string, partition: number, end: number, low = 0): void {
     this.ends.set(tpKey(topic, partition), end);
+    if (end <= low) this.emptyAtStart.add(tpKey(topic, partition));
+    else this.emptyAtStart.delete(tpKey(topic, partition));
   }
 
   /** The next offset to read: ours or the consumer's, whichever is further. */
@@ -117,6 +124,7 @@ export class PartitionTracker {
   drained(consumerPosition: ConsumerPosition): boolean {
     if (!this.assignedOnce || this.assigned.size === 0) return false;
     for (const tp of this.assigned.values()) {
+      if (this.emptyAtStart.has(tpKey(tp.topic, tp.partition))) continue;
       const end = this.ends.get(tpKey(tp.topic, tp.partition)) ?? 0;
       if (this.position(tp, consumerPosition) < end) return false;
     }

@@ -216,8 +216,8 @@ export class SinkWorker {
   private async recordEndOffsets(consumer: KafkaConsumer): Promise<void> {
     for (const topic of this.options.topics) {
       for (const partition of await topicPartitions(consumer, topic)) {
-        const { high } = await watermarks(consumer, topic, partition);
-        this.tracker.setEnd(topic, partition, high);
+        const { low, high } = await watermarks(consumer, topic, partition);
+        this.tracker.setEnd(topic, partition, high, low);
       }
     }
   }

@@ -158,14 +158,14 @@ export class ChangeRecords {
   }
 }
 
-/** The key record (every key column, in key order), or null for a keyless table. */
+/** The key record (every key column, in key order, by its Avro field name), or null for a keyless table. */
 function keyOf(shape: TableShape, image: Tuple): Record<string, unknown> | null {
   if (shape.keySchema === null) return null;
   const key: Record<string, unknown> = {};
   for (const column of shape.keyColumns) {
     const text = image[column.info.name];
     if (text === null || text === undefined) throw new DataError(`column ${column.info.name}: the key is missing from the row`);
-    key[column.info.name] = convertValue(column, text);
+    key[column.field] = convertValue(column, text);
   }
   return key;
 }
@@ -188,18 +188,19 @@ function keyChanged(shape: TableShape, before: Tuple, after: Tuple): boolean {
   return false;
 }
 
-/** The columns the tuple leaves out (undefined: an unchanged TOASTed value). */
+/** The columns the tuple leaves out (undefined: an unchanged TOASTed value), by their Avro field names as the row record. */
 function unchangedColumns(shape: TableShape, tuple: Tuple): string[] {
   const names: string[] = [];
-  for (const column of shape.columns) if (tuple[column.info.name] === undefined) names.push(column.info.name);
+  for (const column of shape.columns) if (tuple[column.info.name] === undefined) names.push(column.field);
   return names;
 }
 
+/** The row record: each column's value under its Avro field name (the tuple is keyed by PostgreSQL names). */
 function convertTuple(shape: TableShape, tuple: Tuple): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const column of shape.columns) {
     const text = tuple[column.info.name];
-    out[column.info.name] = text === null || text === undefined ? null : convertValue(column, text);
+    out[column.field] = text === null || text === undefined ? null : convertValue(column, text);
   }
   return out;
 }
