@@ -158,14 +158,14 @@ export class ChangeRecords {
   }
 }
 
-/** The key record (every key column, in key order), or null for a keyless table. */
+/** The key record (every key column, in key order, by its Avro field name), or null for a keyless table. */
 function keyOf(shape: TableShape, image: Tuple): Record<string, unknown> | null {
   if (shape.keySchema === null) return null;
   const key: Record<string, unknown> = {};
   for (const column of shape.keyColumns) {
     const text = image[column.info.name];
     if (text === null || text === undefined) throw new DataError(`column ${column.info.name}: the key is missing from the row`);
-    key[column.info.name] = convertValue(column, text);
+    key[column.field] = convertValue(column, text);
   }
   return key;
 }
@@ -195,11 +195,12 @@ function unchangedColumns(shape: TableShape, tuple: Tuple): string[] {
   return names;
 }
 
+/** The row record: each column's value under its Avro field name (the tuple is keyed by PostgreSQL names). */
 function convertTuple(shape: TableShape, tuple: Tuple): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const column of shape.columns) {
     const text = tuple[column.info.name];
-    out[column.info.name] = text === null || text === undefined ? null : convertValue(column, text);
+    out[column.field] = text === null || text === undefined ? null : convertValue(column, text);
   }
   return out;
 }

@@ -19,3 +19,4 @@ export { dropSlot, SourcePositionLostError, slotLagBytes, slotState } from './lo
 export { type KeyOrder, SnapshotKeys } from './logical/snapshot-keys.ts';
 export { SnapshotVisibility } from './logical/snapshot-visibility.ts';
 export { capturePartitions, requestSnapshot } from './positions.ts';
+export { avroFieldName, avroNamespacePart, checkDistinct, kafkaTopicName, ORIGINAL_NAME, ORIGINAL_SCHEMA, ORIGINAL_TABLE, topicPart } from './names.ts';

@@ -1,6 +1,8 @@
 import { ConfigError } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
 import type { PostgresSourceConfig } from './config.ts';
+import { schemaNamesFor } from './logical/table-schema.ts';
+import { checkDistinct, kafkaTopicName, topicPart } from './names.ts';
 
 /** One captured table. */
 export interface TableRef {
@@ -45,20 +47,25 @@ export async function resolveTables(sql: Sql, selection: Selection): Promise<Tab
   return [...chosen.values()].sort((a, b) => tableName(a).localeCompare(tableName(b)));
 }
 
-/** Where a table's changes go: the topic template with its placeholders filled in. */
+/**
+ * Where a table's changes go: the topic template with its placeholders filled in, the schema and
+ * table escaped for Kafka (`topicPart`) and the whole shortened when longer than Kafka allows.
+ */
 export function topicFor(config: Pick<PostgresSourceConfig, 'topicPrefix' | 'topicTemplate'>, ref: TableRef): string {
-  return config.topicTemplate.replaceAll('{prefix}', config.topicPrefix).replaceAll('{schema}', ref.schema).replaceAll('{table}', ref.table);
+  const topic = config.topicTemplate
+    .replaceAll('{prefix}', config.topicPrefix)
+    .replaceAll('{schema}', topicPart(ref.schema))
+    .replaceAll('{table}', topicPart(ref.table));
+  return kafkaTopicName(topic, tableName(ref));
 }
 
-/** Two tables may not share a topic: each topic has one key and value schema (its registry subjects). */
+/**
+ * Two tables may not share a topic (each topic has one key and value schema: its registry
+ * subjects), nor topics Kafka cannot tell apart (`.` and `_` collide in its metric names),
+ * nor an Avro namespace: refused at start, naming both tables.
+ */
 export function checkTopics(config: Pick<PostgresSourceConfig, 'topicPrefix' | 'topicTemplate'>, tables: readonly TableRef[]): void {
-  const seen = new Map<string, string>();
-  for (const ref of tables) {
-    const topic = topicFor(config, ref);
-    const other = seen.get(topic);
-    if (other) {
-      throw new ConfigError(`source.topicTemplate: tables ${other} and ${tableName(ref)} would both go to topic ${topic}; put {schema} and {table} in the template`);
-    }
-    seen.set(topic, tableName(ref));
-  }
+  const hint = 'source.topicTemplate (put {schema} and {table} in it)';
+  checkDistinct(`${hint}: tables`, tables.map((ref) => [topicFor(config, ref), tableName(ref)] as const), (topic) => topic.replaceAll('.', '_'));
+  checkDistinct('Avro namespaces: tables', tables.map((ref) => [schemaNamesFor(config.topicPrefix, ref.schema, ref.table).namespace, tableName(ref)] as const));
 }

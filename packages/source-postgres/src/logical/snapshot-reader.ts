@@ -1,14 +1,32 @@
 import type { ReservedSql } from 'postgres';
 import { textExpression } from '../pg-text.ts';
-import { qualified, quoteIdent } from '../sql-identifiers.ts';
+import { qualified } from '../sql-identifiers.ts';
 import type { CapturedTable } from './captured-table.ts';
 import type { TableShape } from './table-schema.ts';
 
 export type TextRow = Record<string, string | null>;
 
-/** The table's columns in their text form, as pgoutput sends them. */
+/** The table's columns in their text form, as pgoutput sends them (read by position: see `textRows`). */
 export function textSelectList(shape: TableShape): string {
-  return shape.columns.map((c) => `${textExpression(c.info)} as ${quoteIdent(c.info.name)}`).join(', ');
+  return shape.columns.map((c, i) => `${textExpression(c.info)} as c${i}`).join(', ');
+}
+
+/**
+ * Rows read by position into objects keyed by the columns' names, with own properties only: the
+ * driver's row objects would let a column named `__proto__` set their prototype (losing the
+ * value), and an alias of ours could shadow a column.
+ */
+function textRows(shape: TableShape, values: readonly (readonly (string | null)[])[]): TextRow[] {
+  const names = shape.columns.map((c) => c.info.name);
+  return values.map((v) => {
+    const row: TextRow = {};
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      if (name === '__proto__') Object.defineProperty(row, name, { value: v[i] ?? null, enumerable: true, writable: true, configurable: true });
+      else row[name] = v[i] ?? null;
+    }
+    return row;
+  });
 }
 
 /** Where a chunk ended: the last key read (a ctid for a keyless table), null when nothing was read. */
@@ -27,17 +45,15 @@ export async function readChunk(tx: ReservedSql, table: CapturedTable, lastKey: 
   const selectList = textSelectList(table.shape);
   if (table.keys === null) {
     const where = lastKey === null ? '' : 'where t.ctid > $2::tid';
-    const rows = await tx.unsafe<(TextRow & { __ctid: string })[]>(
-      `select ${selectList}, t.ctid::text as __ctid from ${target} t ${where} order by t.ctid limit $1`,
-      lastKey === null ? [limit] : [limit, lastKey],
-    );
-    const last = rows.at(-1)?.__ctid ?? null;
-    for (const row of rows) delete (row as Partial<typeof row>).__ctid;
-    return { rows, lastKey: last };
+    const values = await tx
+      .unsafe(`select ${selectList}, t.ctid::text from ${target} t ${where} order by t.ctid limit $1`, lastKey === null ? [limit] : [limit, lastKey])
+      .values();
+    const last = (values.at(-1)?.at(-1) as string | undefined) ?? null;
+    return { rows: textRows(table.shape, values as (string | null)[][]), lastKey: last };
   }
   await table.keys.describe(tx);
   const query = table.keys.chunkQuery(target, selectList, lastKey, limit);
-  const rows = await tx.unsafe<TextRow[]>(query.text, query.params);
+  const rows = textRows(table.shape, (await tx.unsafe(query.text, query.params).values()) as (string | null)[][]);
   const last = rows.at(-1);
   return { rows, lastKey: last ? table.keys.keyText(last) : null };
 }

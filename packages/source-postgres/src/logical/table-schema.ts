@@ -1,12 +1,15 @@
 import { type AvroSchema, ConfigError } from '@buyonline/connect-api';
 import { changeEnvelopeSchema } from '@buyonline/schemas';
 import type { Sql } from 'postgres';
+import { avroFieldName, avroNamespacePart, checkDistinct, ORIGINAL_NAME, ORIGINAL_SCHEMA, ORIGINAL_TABLE } from '../names.ts';
 import { type ColumnInfo, type ColumnMapping, mapColumn } from './column-types.ts';
 import { lookupTypes } from './relation-columns.ts';
 
 export interface MappedColumn {
   info: ColumnInfo;
   mapping: ColumnMapping;
+  /** The column's Avro field name (its PostgreSQL name escaped: names.ts); the record values are keyed by it. */
+  field: string;
 }
 
 /** A table as captured: its columns, key and the Avro schemas derived from them. */
@@ -24,18 +27,22 @@ export interface SchemaNames {
   envelope: string;
   row: string;
   key: string;
+  /** The PostgreSQL schema and table, when the namespace had to change them (record properties `buyonline.pg.schema`/`.table`). */
+  original?: { schema: string; table: string };
 }
 
-/** An Avro name part: letters, digits and _, not starting with a digit. */
-function avroPart(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
-}
-
-/** Debezium's naming: `<prefix>.<schema>.<table>.Key`, `.Value` (the row) and `.Envelope`. */
+/** Debezium's naming: `<prefix>.<schema>.<table>.Key`, `.Value` (the row) and `.Envelope`, each part an Avro name. */
 export function schemaNamesFor(prefix: string, schema: string, table: string): SchemaNames {
-  const namespace = [...prefix.split('.'), schema, table].map(avroPart).join('.');
-  return { namespace, envelope: 'Envelope', row: 'Value', key: 'Key' };
+  const [schemaPart, tablePart] = [avroNamespacePart(schema), avroNamespacePart(table)];
+  const namespace = [...prefix.split('.').map(avroNamespacePart), schemaPart, tablePart].join('.');
+  const names: SchemaNames = { namespace, envelope: 'Envelope', row: 'Value', key: 'Key' };
+  if (schemaPart !== schema || tablePart !== table) names.original = { schema, table };
+  return names;
+}
+
+/** The record properties naming the table, when its namespace does not. */
+function originalTable(names: SchemaNames): Record<string, string> {
+  return names.original ? { [ORIGINAL_SCHEMA]: names.original.schema, [ORIGINAL_TABLE]: names.original.table } : {};
 }
 
 interface CatalogRow {
@@ -89,20 +96,28 @@ export async function describeColumns(sql: Sql, schema: string, table: string, g
   });
 }
 
+/** The field's name, and its PostgreSQL name when that differs (`buyonline.pg.name`, what sinks name the column by). */
+function named(column: MappedColumn): Record<string, unknown> {
+  return column.field === column.info.name ? { name: column.field } : { name: column.field, [ORIGINAL_NAME]: column.info.name };
+}
+
 function field(column: MappedColumn): Record<string, unknown> {
   // Only the key is required: every other column is nullable with a null default, so adding
   // or dropping a column is a BACKWARD-compatible schema change.
-  if (column.info.isKey) return { name: column.info.name, type: column.mapping.avro };
+  if (column.info.isKey) return { ...named(column), type: column.mapping.avro };
   const avro = column.mapping.avro;
-  return { name: column.info.name, type: ['null', ...(Array.isArray(avro) ? avro : [avro])], default: null };
+  return { ...named(column), type: ['null', ...(Array.isArray(avro) ? avro : [avro])], default: null };
 }
 
 /**
  * Builds the key and Debezium-style value schemas of a table's shape. The key has every primary
  * key column, in key order; a table without a primary key has no key (its records are keyless).
+ * Fields are named by `avroFieldName`; two columns that would share a field name are a
+ * ConfigError naming both.
  */
 export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, excluded: readonly string[], table: string): TableShape {
-  const mapped = columns.filter((c) => !excluded.includes(c.name)).map((info) => ({ info, mapping: mapColumn(info) }));
+  const mapped = columns.filter((c) => !excluded.includes(c.name)).map((info) => ({ info, mapping: mapColumn(info), field: avroFieldName(info.name) }));
+  checkDistinct(`columns of ${table}`, mapped.map((c) => [c.field, c.info.name]));
   const keyColumns = mapped.filter((c) => c.info.isKey).sort((a, b) => (a.info.keyPosition ?? 0) - (b.info.keyPosition ?? 0));
   const row = { type: 'record', name: names.row, fields: mapped.map(field) };
   const template = changeEnvelopeSchema as unknown as { fields: Record<string, unknown>[] };
@@ -111,6 +126,7 @@ export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, e
     type: 'record',
     name: names.envelope,
     namespace: names.namespace,
+    ...originalTable(names),
     doc: `One change of a row of ${table}, in a Debezium-style envelope.`,
     fields: [
       fromTemplate('op'),
@@ -129,6 +145,6 @@ export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, e
   const keySchema: AvroSchema | null =
     keyColumns.length === 0
       ? null
-      : { type: 'record', name: names.key, namespace: names.namespace, fields: keyColumns.map((c) => ({ name: c.info.name, type: c.mapping.avro })) };
+      : { type: 'record', name: names.key, namespace: names.namespace, ...originalTable(names), fields: keyColumns.map((c) => ({ ...named(c), type: c.mapping.avro })) };
   return { columns: mapped, keyColumns, keySchema, valueSchema };
 }
