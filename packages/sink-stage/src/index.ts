@@ -50,3 +50,4 @@ export {
 export { StageSinkTask } from './stage-sink-task.ts';
 export type { FileSchema, StageStore } from './stage-store.ts';
 export { stageLine, toStageRow } from './stage-row.ts';
+export { fieldStageName, ORIGINAL_NAME, originalName, type StageNames, stageKey, stageName, stageNamesOf } from './stage-names.ts';

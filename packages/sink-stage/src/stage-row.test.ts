@@ -150,3 +150,76 @@ describe('stageLine', () => {
     same(record(envelope({ id: 7 }, { source: nested })));
   });
 });
+
+describe('column names in stage lines', () => {
+  // The row record as the source names it: Avro field names, the PostgreSQL name in `buyonline.pg.name` when it differs.
+  const row = {
+    type: 'record',
+    name: 'Value',
+    fields: [
+      { name: 'p_u003ak', 'buyonline.pg.name': 'p:k', type: 'int' },
+      { name: '__op', type: ['null', 'string'], default: null },
+      { name: '__deleted', type: ['null', 'string'], default: null },
+      { name: '__source', type: ['null', 'string'], default: null },
+      { name: '_u005f_proto__', 'buyonline.pg.name': '__proto__', type: ['null', 'string'], default: null },
+      { name: '__kafka', type: ['null', 'string'], default: null },
+      { name: '_u005f_unchanged_toast', 'buyonline.pg.name': '__unchanged_toast', type: ['null', 'string'], default: null },
+      { name: 'big', type: ['null', 'string'], default: null },
+    ],
+  };
+  const valueSchema = {
+    type: 'record',
+    name: 'Envelope',
+    namespace: 'shop.public.odd',
+    fields: [
+      { name: 'op', type: 'string' },
+      { name: 'before', type: ['null', row], default: null },
+      { name: 'after', type: ['null', 'Value'], default: null },
+    ],
+  };
+  const after = { p_u003ak: 7, __op: 'op col', __deleted: 'deleted col', __source: 'source col', _u005f_proto__: 'proto col', __kafka: 'kafka col', _u005f_unchanged_toast: 'toast col', big: 'x' };
+  const odd = (value: Record<string, unknown>, overrides: Partial<SinkRecord> = {}) =>
+    record({ before: null, after, source, ts_us: 1, unchanged_toast: [], ...value }, { key: { p_u003ak: 7 }, valueSchema, ...overrides });
+
+  it('keys columns by their PostgreSQL name, and a name starting with __ with one more _, so no column overwrites or drops metadata', () => {
+    const line = JSON.parse(stageLine(odd({ op: 'c' })) as string);
+    expect(line).toEqual({
+      'p:k': 7,
+      ___op: 'op col',
+      ___deleted: 'deleted col',
+      ___source: 'source col',
+      ___proto__: 'proto col',
+      ___kafka: 'kafka col',
+      ___unchanged_toast: 'toast col',
+      big: 'x',
+      __op: 'c',
+      __deleted: false,
+      __source: source,
+      __processed_at: 1,
+      __kafka: { ...kafka, key: { 'p:k': 7 } },
+    });
+    expect(Object.getPrototypeOf(line)).toBe(Object.prototype);
+    expect(stageLine(odd({ op: 'c' }))).toBe(JSON.stringify(toStageRow(odd({ op: 'c' }))));
+  });
+
+  it('never lets a column set the row’s prototype', () => {
+    const row = toStageRow(odd({ op: 'c' })) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.hasOwn(row, '___proto__')).toBe(true);
+    expect(Object.hasOwn(row, '__proto__')).toBe(false);
+  });
+
+  it('names unchanged TOASTed columns by their stage names, and a delete’s before-image the same way', () => {
+    const update = JSON.parse(stageLine(odd({ op: 'u', unchanged_toast: ['big', '__proto__'] })) as string);
+    expect(update).not.toHaveProperty('big');
+    expect(update).not.toHaveProperty('___proto__');
+    expect(update.__unchanged_toast).toEqual(['big', '___proto__']);
+    const deleted = JSON.parse(stageLine(odd({ op: 'd', before: after, after: null })) as string);
+    expect(deleted).toMatchObject({ 'p:k': 7, ___op: 'op col', __op: 'd', __deleted: true });
+  });
+
+  it('without a schema, still keeps metadata apart from columns named like it', () => {
+    const line = JSON.parse(stageLine(record({ op: 'c', before: null, after: { id: 7, __op: 'x', __kafka: 'y' }, source }, { key: { __op: 1 } })) as string);
+    expect(line).toMatchObject({ id: 7, ___op: 'x', ___kafka: 'y', __op: 'c', __kafka: { key: { ___op: 1 } } });
+  });
+});

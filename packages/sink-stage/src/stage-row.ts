@@ -1,5 +1,6 @@
 import type { SinkRecord } from '@buyonline/connect-api';
 import { exactJson } from './exact-json.ts';
+import { fieldStageName, type StageNames, stageKey, stageNamesOf } from './stage-names.ts';
 
 interface ChangeEnvelope {
   op: string;
@@ -49,13 +50,14 @@ function jsonValue(value: unknown): unknown {
   return out;
 }
 
-/** The row's fields as JSON values, leaving out `omit` (columns whose value is unknown), into `out`. */
-function copyRow(row: Record<string, unknown>, out: Record<string, unknown>, omit: readonly string[]): void {
+/** The row's fields as JSON values under their stage names (stage-names.ts), leaving out `omit` (stage names of columns whose value is unknown), into `out`. */
+function copyRow(row: Record<string, unknown>, out: Record<string, unknown>, omit: readonly string[], names: StageNames): void {
   // Own fields only: a decoded Avro record's prototype has enumerable methods (clone, toBuffer…).
   for (const k of Object.keys(row)) {
-    if (omit.length > 0 && omit.includes(k)) continue;
+    const name = fieldStageName(names, k);
+    if (omit.length > 0 && omit.includes(name)) continue;
     const v = row[k];
-    out[k] = typeof v === 'object' || typeof v === 'number' || typeof v === 'bigint' ? jsonValue(v) : v;
+    out[name] = typeof v === 'object' || typeof v === 'number' || typeof v === 'bigint' ? jsonValue(v) : v;
   }
 }
 
@@ -75,6 +77,11 @@ function needsExact(value: unknown): boolean {
 
 const NO_COLUMNS: readonly string[] = [];
 
+/** The stage names of the columns an update left out (the record names them by their field names). */
+function unknownColumns(after: unknown, unchanged: readonly string[] | undefined, names: StageNames): readonly string[] {
+  return after && unchanged && unchanged.length > 0 ? unchanged.map((field) => fieldStageName(names, field)) : NO_COLUMNS;
+}
+
 /** Kafka timestamps repeat across a batch: the last one rendered is kept. */
 let lastTimestampMs = Number.NaN;
 let lastTimestampIso = '';
@@ -88,8 +95,9 @@ function isoTimestamp(ms: number): string {
 
 /**
  * The JSON object written for one record: the row's own fields at the top level (the
- * after-image, or the before-image of a delete), then `__op`, `__deleted`, `__source` and
- * `__kafka` (topic, partition, offset, key, timestamp). Decimals are already exact strings
+ * after-image, or the before-image of a delete) under their stage names (the original column
+ * name, one more `_` before one starting with `__`: stage-names.ts), then `__op`, `__deleted`,
+ * `__source` and `__kafka` (topic, partition, offset, key, timestamp). Decimals are already exact strings
  * and timestamps ISO-8601 with microseconds (the deserializer's JSON logical types); an
  * int64 beyond 2^53 is a bigint, which stageLine writes as its digits.
  * Returns undefined for a tombstone, which carries no row. `offset` is the record's offset as
@@ -97,22 +105,28 @@ function isoTimestamp(ms: number): string {
  */
 export function toStageRow(record: SinkRecord, offset = Number(record.offset)): Record<string, unknown> | undefined {
   if (record.value === null || record.value === undefined) return undefined;
+  const names = stageNamesOf(record.valueSchema);
   const kafka = {
     topic: record.topic,
     partition: record.partition,
     offset,
-    key: record.key,
+    key: stageKey(record.key, names),
     timestamp: isoTimestamp(record.timestampMs),
   };
-  if (!isEnvelope(record.value)) return { ...(record.value as Record<string, unknown>), __kafka: kafka };
-  const { op, before, after, source, ts_us, unchanged_toast: unchanged } = record.value;
   const out: Record<string, unknown> = {};
+  if (!isEnvelope(record.value)) {
+    copyRow(record.value as Record<string, unknown>, out, NO_COLUMNS, names);
+    out.__kafka = kafka;
+    return out;
+  }
+  const { op, before, after, source, ts_us, unchanged_toast: unchanged } = record.value;
   const image = after ?? before;
-  if (image) copyRow(image, out, after && unchanged ? unchanged : NO_COLUMNS);
+  const omit = unknownColumns(after, unchanged, names);
+  if (image) copyRow(image, out, omit, names);
   out.__op = op;
   // A delete removes its key; a truncate (`t`, no key) every earlier row of the table.
   out.__deleted = op === 'd' || op === 't';
-  if (after && unchanged && unchanged.length > 0) out.__unchanged_toast = unchanged;
+  if (omit.length > 0) out.__unchanged_toast = omit;
   out.__source = source ?? null;
   out.__processed_at = ts_us ?? null;
   out.__kafka = kafka;
@@ -156,20 +170,21 @@ export function stageLine(record: SinkRecord, offset = Number(record.offset)): s
   if (value === null || value === undefined) return undefined;
   if (!isEnvelope(value)) return rowLine(record, offset);
   const { op, before, after, source, ts_us, unchanged_toast: unchanged } = value;
+  const names = stageNamesOf(record.valueSchema);
   const head: Record<string, unknown> = {};
   const image = after ?? before;
+  const omit = unknownColumns(after, unchanged, names);
   inexact = false;
-  if (image) copyRow(image, head, after && unchanged ? unchanged : NO_COLUMNS);
-  // A column named like a metadata field written after the head keeps its place in the row: the general path.
-  if ('__source' in head || '__processed_at' in head || '__kafka' in head) return rowLine(record, offset);
+  // No column's stage name is a metadata key (stage-names.ts): the metadata can follow the row.
+  if (image) copyRow(image, head, omit, names);
   head.__op = op;
   head.__deleted = op === 'd' || op === 't';
-  if (after && unchanged && unchanged.length > 0) head.__unchanged_toast = unchanged;
+  if (omit.length > 0) head.__unchanged_toast = omit;
   if (record.topic !== lastTopic) {
     lastTopic = record.topic;
     lastTopicJson = JSON.stringify(record.topic);
   }
-  const key = record.key === undefined ? '' : `"key":${keyJson(record.key)},`;
+  const key = record.key === undefined ? '' : `"key":${keyJson(stageKey(record.key, names))},`;
   const kafka = `{"topic":${lastTopicJson},"partition":${JSON.stringify(record.partition)},"offset":${JSON.stringify(offset)},${key}"timestamp":"${isoTimestamp(record.timestampMs)}"}`;
   const text = lineJson(head, inexact);
   return `${text.slice(0, -1)},"__source":${sourceJson(source ?? null)},"__processed_at":${lineJson(ts_us ?? null, typeof ts_us === 'bigint')},"__kafka":${kafka}}`;

@@ -2,6 +2,7 @@ import { type AvroSchema, describeError, FencedError, type PluginContext, type S
 import type { StageSinkConfig } from './config.ts';
 import type { StageFileRef } from './file-naming.ts';
 import { LineChunks } from './line-chunks.ts';
+import { stageKey, stageNamesOf } from './stage-names.ts';
 import { stageLine } from './stage-row.ts';
 import type { FileSchema, StageStore } from './stage-store.ts';
 
@@ -132,7 +133,8 @@ export class StageSinkTask implements SinkTask {
       content.appendLine(line);
       const schema = record.valueSchema;
       if (schema !== undefined && buffer.schemas.at(-1) !== schema && !buffer.schemas.includes(schema)) buffer.schemas.push(schema);
-      if (buffer.keyFields === undefined && record.key !== null && typeof record.key === 'object') buffer.keyFields = Object.keys(record.key);
+      // The key's fields as the lines name them (stage-names.ts).
+      if (buffer.keyFields === undefined && record.key !== null && typeof record.key === 'object') buffer.keyFields = Object.keys(stageKey(record.key, stageNamesOf(schema)) as object);
       buffer.lastOffset = offset;
       if (content.lines >= flushRecords || content.bytes >= flushBytes) {
         this.handOver(buffer);
