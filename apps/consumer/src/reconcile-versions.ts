@@ -1,3 +1,4 @@
+import { stageName } from '@buyonline/sink-stage';
 import type { KeyParts, TableShape } from './reconcile-shape.ts';
 import { fromStage } from './reconcile-values.ts';
 
@@ -94,11 +95,25 @@ export function encodePosition(major: bigint, minor: bigint, partition: bigint, 
 const SOURCE_CHARS = 32; // major + minor
 const PARTITION_END = SOURCE_CHARS + 8;
 
+/** A line's own field (a column named like an Object.prototype member, `constructor`, is not inherited). */
+const own = (object: Record<string, unknown>, name: string): unknown => (Object.hasOwn(object, name) ? object[name] : undefined);
+
+/** The columns' names in stage lines (the sink's `stageName`: `__op` → `___op`), once per shape. */
+const namesByShape = new WeakMap<TableShape, readonly string[]>();
+function stageNames(shape: TableShape): readonly string[] {
+  let names = namesByShape.get(shape);
+  if (!names) {
+    names = shape.columns.map((c) => stageName(c.name));
+    namesByShape.set(shape, names);
+  }
+  return names;
+}
+
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /**
  * Classifies one parsed stage line of `shape`'s topic: its key is the key columns' values
- * (from the row, else from `__kafka.key`), its values the compared columns' (a column the
+ * (from the row, else from `__kafka.key`, each column under its stage name), its values the compared columns' (a column the
  * line does not have is unknown, as is one `__unchanged_toast` names). A line whose `__source`
  * names another table is skipped, so is a line without a value for every key column.
  */
@@ -112,10 +127,12 @@ export function stageEntry(line: Record<string, unknown>, shape: TableShape): St
   const position = encodePosition(major, minor, integer(kafka?.partition) ?? 0n, integer(kafka?.offset) ?? 0n);
   const table = `${lineSchema ?? ''}.${lineTable ?? ''}`;
   if (line.__op === 't') return { kind: 'truncate', table, position };
+  const names = stageNames(shape);
   const key: string[] = [];
   for (const i of shape.key) {
     const column = shape.columns[i] as TableShape['columns'][number];
-    const value = fromStage(column, line[column.name] ?? kafka?.key?.[column.name]);
+    const name = names[i] as string;
+    const value = fromStage(column, own(line, name) ?? (kafka?.key ? own(kafka.key, name) : undefined));
     if (value === null) return { kind: 'skip', reason: 'no-key' };
     key.push(value);
   }
@@ -123,9 +140,10 @@ export function stageEntry(line: Record<string, unknown>, shape: TableShape): St
   const unchanged = Array.isArray(line.__unchanged_toast) ? (line.__unchanged_toast as unknown[]) : [];
   // A column the line does not have at all was not in the schema it was written with (added
   // since): unknown, like an unchanged TOASTed value, not null.
-  const fields = shape.columns.map((column, i): FieldValue | undefined =>
-    deleted || unchanged.includes(column.name) || (!(column.name in line) && !shape.key.includes(i)) ? undefined : [fromStage(column, line[column.name]), position],
-  );
+  const fields = shape.columns.map((column, i): FieldValue | undefined => {
+    const name = names[i] as string;
+    return deleted || unchanged.includes(name) || (!Object.hasOwn(line, name) && !shape.key.includes(i)) ? undefined : [fromStage(column, own(line, name)), position];
+  });
   return { kind: 'row', key, version: { position, deleted, table, fields } };
 }
 

@@ -374,3 +374,38 @@ describe('reconcile progress', () => {
     ]);
   });
 });
+
+describe('columns named as PostgreSQL allows', () => {
+  const odd = shapeOf('odd', [
+    ['p:k', 'int4', 1],
+    ['__op', 'text'],
+    ['__proto__', 'text'],
+    ['constructor', 'text'],
+    ['col,2', 'text'],
+  ]);
+
+  it('finds each column in a stage line by its stage name (the original, one more _ before a leading __), the key too', async () => {
+    const stageLine = JSON.parse(
+      JSON.stringify({
+        ...line({ 'p:k': 1, ___op: 'op col', 'col,2': 'c' }, { lsn: '0/10', offset: 0, table: 'odd', key: { 'p:k': 1 } }),
+        ___proto__: 'proto col',
+      }),
+    );
+    const keyOnly = line({ ___op: 'x' }, { lsn: '0/20', offset: 1, table: 'odd', key: { 'p:k': 2 } });
+    const state = latestState(odd, [stageLine, keyOnly]);
+    expect([...state.values()]).toEqual([
+      { key: ['1'], values: ['1', 'op col', 'proto col', undefined, 'c'] },
+      { key: ['2'], values: ['2', 'x', undefined, undefined, undefined] },
+    ]);
+    const source: TableRow[] = [{ key: ['1'], values: ['1', 'op col', 'proto col', 'ctor', 'c'] }];
+    const report = await reconcile(odd, source, [state.get('1') as TableRow]);
+    expect(report.equal).toBe(true);
+    expect(report.notCarried).toEqual({ constructor: 1 });
+    const keyOnlyReport = await reconcile(odd, [{ key: ['2'], values: ['2', 'x', 'p', 'q', 'r'] }], [state.get('2') as TableRow]);
+    expect(Object.entries(keyOnlyReport.notCarried)).toEqual([
+      ['__proto__', 1],
+      ['constructor', 1],
+      ['col,2', 1],
+    ]);
+  });
+});

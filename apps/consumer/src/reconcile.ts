@@ -152,7 +152,8 @@ export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: 
       last = key;
     };
   };
-  const notCarried: Record<string, number> = {};
+  // A Map: a column may be named `__proto__` or `constructor`.
+  const notCarried = new Map<string, number>();
   const next = async (it: AsyncIterator<TableRow> | Iterator<TableRow>, check: (key: KeyParts) => void) => {
     const n = await it.next();
     if (n.done) return undefined;
@@ -183,7 +184,7 @@ export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: 
       const got: TableRow = { key: t.key, values: t.values.map((v, i) => (v === undefined ? want.values[i] : v)) };
       t.values.forEach((v, i) => {
         const name = shape.columns[i]?.name;
-        if (v === undefined && name !== undefined) notCarried[name] = (notCarried[name] ?? 0) + 1;
+        if (v === undefined && name !== undefined) notCarried.set(name, (notCarried.get(name) ?? 0) + 1);
       });
       const fields = shape.columns.filter((_, i) => want.values[i] !== got.values[i]).map((c) => c.name);
       if (fields.length > 0 && counts.differing++ < limit) {
@@ -206,7 +207,7 @@ export async function reconcile(shape: TableShape, sourceRows: Rows, stageRows: 
     missing,
     extra,
     differing,
-    notCarried,
+    notCarried: Object.fromEntries(notCarried),
   };
 }
 
