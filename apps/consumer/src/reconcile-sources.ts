@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, ConnectionError, DataError, type PluginContext } from '@buyonline/connect-api';
 import { parseStageFileName, readCurrentTableLines, selectLoadedStatement, type SnowflakeStageConfig, snowflakeClientFor } from '@buyonline/sink-stage';
+import { qualifiedTable } from '@buyonline/source-postgres';
 import postgres, { type Sql } from 'postgres';
 import type { TableRow } from './reconcile.ts';
 import { type CatalogColumn, orderBy, type ReconcileTable, type TableShape } from './reconcile-shape.ts';
@@ -12,8 +13,13 @@ import { parseStageLine } from './stage-line-json.ts';
 
 const quote = (ident: string) => `"${ident.replaceAll('"', '""')}"`;
 
-/** `schema.table` or `table` (public) → the table's two names. */
+/** `schema.table` or `table` (public) → the table's two names; quoted parts as in SQL (`"Odd . Schema"."Odd ""Table"""`). */
 export function parsePgTable(name: string): { schema: string; table: string } {
+  if (name.includes('"')) {
+    const quoted = qualifiedTable.safeParse(name);
+    if (!quoted.success) throw new ConfigError(`PG_TABLE: expected <schema>.<table> (parts quoted as in SQL), got ${name}`);
+    return quoted.data;
+  }
   const parts = name.split('.');
   if (parts.length > 2 || parts.some((p) => p.length === 0)) throw new ConfigError(`PG_TABLE: expected <schema>.<table>, got ${name}`);
   const [schema, table] = parts.length === 1 ? ['public', parts[0] as string] : (parts as [string, string]);

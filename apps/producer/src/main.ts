@@ -132,7 +132,7 @@ async function snapshot(settings: ProducerSettings, logger: Logger, names: reado
     const tables = names.length === 0 ? captured : names.map((name) => {
       const parsed = qualifiedTable.safeParse(name);
       if (!parsed.success) throw new ConfigError(`snapshot: ${name} is not <schema>.<table>`);
-      if (!captured.some((t) => tableName(t) === name)) throw new ConfigError(`snapshot: ${name} is not a captured table (captured: ${captured.map(tableName).join(', ')})`);
+      if (!captured.some((t) => tableName(t) === tableName(parsed.data))) throw new ConfigError(`snapshot: ${name} is not a captured table (captured: ${captured.map(tableName).join(', ')})`);
       return parsed.data;
     });
     const lsn = await requestSnapshot(sql, tables);

@@ -1,20 +1,38 @@
 import { redactedString } from '@buyonline/connect-api';
 import { z } from 'zod';
 
-/** `<schema>.<table>`, as PostgreSQL names it (unquoted identifiers). */
+/** One part of `<schema>.<table>`: unquoted (taken as written) or quoted as in SQL (`"My ""odd"" . name"`: any character, `""` for a quote). */
+const IDENTIFIER = '(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")';
+const QUALIFIED = new RegExp(`^(${IDENTIFIER})\\.(${IDENTIFIER})$`);
+const unquote = (part: string) => (part.startsWith('"') ? part.slice(1, -1).replaceAll('""', '"') : part);
+
+/** `<schema>.<table>`, as PostgreSQL names it: `public.products`, or with quoted parts `"Odd . Schema"."Odd ""Table"""`. */
 export const qualifiedTable = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/, 'expected <schema>.<table>, e.g. public.products')
+  .regex(QUALIFIED, 'expected <schema>.<table>, e.g. public.products')
   .transform((s) => {
-    const [schema = '', table = ''] = s.split('.');
-    return { schema, table };
+    const [, schema = '', table = ''] = QUALIFIED.exec(s) ?? [];
+    return { schema: unquote(schema), table: unquote(table) };
   });
 
+/** A comma-separated list, commas inside quoted names left alone. */
+function splitTables(text: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      out.push(current);
+      current = '';
+    } else current += ch;
+  }
+  out.push(current);
+  return out.map((s) => s.trim()).filter((s) => s !== '');
+}
+
 /** A list of tables: an array, or (from an environment variable) a comma-separated string. */
-const tableList = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v),
-  z.array(qualifiedTable),
-);
+const tableList = z.preprocess((v) => (typeof v === 'string' ? splitTables(v) : v), z.array(qualifiedTable));
 
 const regex = z.string().refine(
   (s) => {

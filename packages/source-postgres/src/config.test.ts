@@ -1,0 +1,21 @@
+import { parseConfig } from '@buyonline/connect-api';
+import { describe, expect, it } from 'vitest';
+import { postgresSourceConfigSchema, qualifiedTable } from './index.ts';
+
+describe('tables by name', () => {
+  it('takes quoted parts as SQL does: any character, "" for a quote', () => {
+    expect(qualifiedTable.parse('public.products')).toEqual({ schema: 'public', table: 'products' });
+    expect(qualifiedTable.parse('"Quoted_"" . Schema"."Quoted_"" . Table"')).toEqual({ schema: 'Quoted_" . Schema', table: 'Quoted_" . Table' });
+    expect(qualifiedTable.parse('shop."col,2 table"')).toEqual({ schema: 'shop', table: 'col,2 table' });
+    for (const bad of ['products', 'a.b.c', '"a.b', 'a b.c', '"".x']) expect(qualifiedTable.safeParse(bad).success, bad).toBe(false);
+  });
+
+  it('splits a comma-separated list outside quotes only', () => {
+    const config = parseConfig(postgresSourceConfigSchema, { url: 'postgres://x@h/db', tables: 'shop.a, "odd,schema"."t,1" ,public.b' });
+    expect(config.tables).toEqual([
+      { schema: 'shop', table: 'a' },
+      { schema: 'odd,schema', table: 't,1' },
+      { schema: 'public', table: 'b' },
+    ]);
+  });
+});
