@@ -1,4 +1,4 @@
-import type { SourcePartition } from '@buyonline/connect-api';
+import { ConfigError, type SourcePartition } from '@buyonline/connect-api';
 import { ChangeRecords } from '../change-records.ts';
 import { type TableRef, tableName } from '../tables.ts';
 import type { ColumnInfo } from './column-types.ts';
@@ -38,7 +38,9 @@ export class CapturedTable {
   readonly records: ChangeRecords;
   /** Null for a table without a primary key (captured under REPLICA IDENTITY FULL, keyless records). */
   readonly keys: TableKeys | null;
-  shape: TableShape;
+  private current: TableShape;
+  /** Why the columns of the last Relation message cannot be captured (two sharing an Avro name): every later change of the table is refused too. */
+  private refusal: ConfigError | undefined;
   keyColumns: string[];
   offset: TableOffset;
   private segments: LoadedSegment[] = [];
@@ -51,7 +53,7 @@ export class CapturedTable {
   ) {
     this.name = tableName(ref);
     this.partition = tablePartition(options.db, options.slot, this.name);
-    this.shape = shapeTable(options.columns, options.names, options.excludeColumns, this.name);
+    this.current = shapeTable(options.columns, options.names, options.excludeColumns, this.name);
     this.keyColumns = this.shape.keyColumns.map((c) => c.info.name);
     this.keys = this.shape.keyColumns.length === 0 ? null : new TableKeys(options.keys, ref.schema, ref.table, this.shape.keyColumns.map((c) => c.info));
     this.records = new ChangeRecords(
@@ -62,9 +64,21 @@ export class CapturedTable {
     this.loadSegments();
   }
 
+  /** The table's shape; throws when the last Relation message's columns were refused, so no row goes out in an older shape. */
+  get shape(): TableShape {
+    if (this.refusal) throw this.refusal;
+    return this.current;
+  }
+
   /** The columns the following rows were written with (a Relation message). */
   reshape(columns: readonly ColumnInfo[]): void {
-    this.shape = shapeTable(columns, this.options.names, this.options.excludeColumns, this.name);
+    try {
+      this.current = shapeTable(columns, this.options.names, this.options.excludeColumns, this.name);
+      this.refusal = undefined;
+    } catch (err) {
+      if (err instanceof ConfigError) this.refusal = err;
+      throw err;
+    }
   }
 
   setOffset(offset: TableOffset): void {

@@ -38,9 +38,9 @@ async function register(subject: string, schema: unknown): Promise<{ status: num
   return { status: res.status, body: await res.text() };
 }
 
-async function drain(t: LogicalReplicationTask, enough: (records: SourceRecord[]) => boolean): Promise<SourceRecord[]> {
+async function drain(t: LogicalReplicationTask, enough: (records: SourceRecord[]) => boolean, maxPolls = 500): Promise<SourceRecord[]> {
   const out: SourceRecord[] = [];
-  for (let polls = 0; polls < 500 && !enough(out); polls++) {
+  for (let polls = 0; polls < maxPolls && !enough(out); polls++) {
     const batch = await t.poll(new AbortController().signal);
     out.push(...batch.filter((r) => !r.positionOnly));
     if (batch.length > 0 && !batch.at(-1)?.inTransaction) await t.commit(batch);
@@ -130,5 +130,32 @@ describe('names PostgreSQL accepts', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain('"p:k" and "p_u003ak"');
     expect((err as Error).message).toContain('clash');
+  }, 60_000);
+});
+
+describe('a column added while streaming', () => {
+  it('that would share an Avro name with another stops the capture with a ConfigError naming both, producing none of its rows', async () => {
+    await sql.unsafe(`create table ${q(SCHEMA)}.later (id int primary key, ${q('a:b')} text)`);
+    const t = task(`${id}_later`, { tableRegex: `${escapeRegex(SCHEMA)}\\.later` });
+    try {
+      await t.start(staticOffsets());
+      await drain(t, () => false, 20); // the (empty) snapshot, then idle polls
+      await sql.unsafe(`alter table ${q(SCHEMA)}.later add column ${q('a_u003ab')} text`);
+      await sql.unsafe(`insert into ${q(SCHEMA)}.later values (1, 'x', 'y')`);
+      let err: unknown;
+      const records: SourceRecord[] = [];
+      for (let polls = 0; polls < 200 && err === undefined; polls++) {
+        try {
+          records.push(...(await t.poll(new AbortController().signal)).filter((r) => !r.positionOnly));
+        } catch (e) {
+          err = e;
+        }
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain('"a:b" and "a_u003ab"');
+      expect(records.map((r) => [r.topic, r.value])).toEqual([]);
+    } finally {
+      await t.stop();
+    }
   }, 60_000);
 });

@@ -491,6 +491,8 @@ export class LogicalReplicationTask implements SourceTask {
   private async throwIfStreamFailed(): Promise<void> {
     if (!this.streamError) return;
     const err = this.streamError;
+    // A refusal (e.g. a column added that would share another's Avro name) is no outage: reading again would meet it again.
+    if (err instanceof ConfigError) throw err;
     const from = await this.restartStream();
     throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting after ${from}`, { cause: err });
   }
