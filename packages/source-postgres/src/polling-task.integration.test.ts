@@ -278,4 +278,20 @@ describe('PollingTask against PostgreSQL', () => {
     await expect(failure).rejects.toThrow(new RegExp(`table ${schema}\\.plain is not prepared for polling.*buyonline-producer migrate`));
     await t.stop();
   });
+
+  it('reads columns named __proto__, buyonline.key.0 or p:k like any other, under their Avro names', async () => {
+    await sql.unsafe(`create table "${schema}"."odd names" (id int primary key, "__proto__" text, "buyonline.key.0" text, "p:k" text)`);
+    await migrateTables(sql, [{ schema, table: 'odd names' }]);
+    await sql.unsafe(`insert into "${schema}"."odd names" values (1, 'proto', 'not the key', 'pk')`);
+    const t = task(1000, [`${schema}."odd names"`]);
+    await t.start(staticOffsets());
+    try {
+      const records = await pollAll(t);
+      expect(records.map((r) => [r.topic, r.key, after(r)])).toEqual([
+        [`it.${schema}.odd_u0020names`, { id: 1 }, { id: 1, _u005f_proto__: 'proto', buyonline_u002ekey_u002e0: 'not the key', p_u003ak: 'pk' }],
+      ]);
+    } finally {
+      await t.stop();
+    }
+  });
 });

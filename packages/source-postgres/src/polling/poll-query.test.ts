@@ -32,8 +32,8 @@ describe('pollQuery', () => {
 
   it('reads every value as text, char(n) with its padding, and the bookkeeping under names of its own', () => {
     const text = squash(pollQuery({ ...target, timestamp: true }, '900', undefined, 1).text);
-    expect(text).toContain('t."qty"::text as "qty"');
-    expect(text).toContain('case when t."sku" is null then null else concat(t."sku") end as "sku"');
+    expect(text).toContain('t."qty"::text as "buyonline.column.2"');
+    expect(text).toContain('case when t."sku" is null then null else concat(t."sku") end as "buyonline.column.1"');
     expect(text).toContain('t."cdc_txid"::text as "buyonline.cdc_txid", t."cdc_version"::text as "buyonline.cdc_version"');
     expect(text).toContain('t."order_id"::text as "buyonline.key.0"');
     expect(text).toContain('(extract(epoch from t."updated_timestamp") * 1000000)::int8::text as "buyonline.ts_us"');

@@ -6,11 +6,19 @@ import { CDC_TXID, CDC_VERSION } from './cdc-objects.ts';
 import { UPDATED_TIMESTAMP } from './catalog.ts';
 import { offsetKey, type PollingOffset } from './offset.ts';
 
-/** Aliases of what a poll selects beside the row's own columns (a dot keeps them apart from column names). */
+/** Aliases of what a poll selects beside the row's own columns. */
 export const POLL_FIELDS = { txid: 'buyonline.cdc_txid', version: 'buyonline.cdc_version', tsUs: 'buyonline.ts_us' } as const;
 
 export function keyField(index: number): string {
   return `buyonline.key.${index}`;
+}
+
+/**
+ * The alias of the row's column at `index`: every output column is ours, so none can be shadowed
+ * by a column's own name, and a column named `__proto__` is a plain key of the driver's row object.
+ */
+export function columnField(index: number): string {
+  return `buyonline.column.${index}`;
 }
 
 type Column = Pick<ColumnInfo, 'name' | 'typeName'>;
@@ -41,7 +49,7 @@ export function pollQuery(target: PollTarget, horizon: string, position: Polling
   const txid = `t.${quoteIdent(CDC_TXID)}`;
   const keys = target.keyColumns.map((c) => `t.${quoteIdent(c.name)}`);
   const select = [
-    ...target.columns.map((c) => `${textExpression(c)} as ${quoteIdent(c.name)}`),
+    ...target.columns.map((c, i) => `${textExpression(c)} as ${quoteIdent(columnField(i))}`),
     `${txid}::text as ${quoteIdent(POLL_FIELDS.txid)}`,
     `t.${quoteIdent(CDC_VERSION)}::text as ${quoteIdent(POLL_FIELDS.version)}`,
     ...target.keyColumns.map((c, i) => `${textExpression(c)} as ${quoteIdent(keyField(i))}`),

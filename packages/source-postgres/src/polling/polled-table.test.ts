@@ -30,10 +30,11 @@ function table(columns = lines, stored: [Record<string, string>, Record<string, 
   );
 }
 
+/** A polled row: the table's columns by position (note, sku, order_id; cdc_* are excluded), then the poll's fields. */
 const row = (order: string, sku: string, txid: string, version: string, note: string | null = null) => ({
-  note,
-  sku,
-  order_id: order,
+  'buyonline.column.0': note,
+  'buyonline.column.1': sku,
+  'buyonline.column.2': order,
   'buyonline.cdc_txid': txid,
   'buyonline.cdc_version': version,
   'buyonline.key.0': order,
@@ -65,7 +66,7 @@ describe('PolledTable', () => {
 
   it('dates records by updated_timestamp when the table has one', () => {
     const t = table([...lines, column('updated_timestamp', 'timestamptz')], [], true);
-    const [record] = t.toRecords([{ ...row('1', 'a', '700', '1'), updated_timestamp: '2026-01-02 03:04:05.123456+00', 'buyonline.ts_us': '1767323045123456' }], '600');
+    const [record] = t.toRecords([{ ...row('1', 'a', '700', '1'), 'buyonline.column.3': '2026-01-02 03:04:05.123456+00', 'buyonline.ts_us': '1767323045123456' }], '600');
     expect(event(record as SourceRecord).source.ts_us).toBe(1767323045123456);
     expect(record?.timestampMs).toBe(1767323045123);
     expect(event(record as SourceRecord).op).toBe('c');
@@ -88,7 +89,7 @@ describe('PolledTable', () => {
 
   it('sends a row it cannot convert to the dead-letter topic with the reason, and moves past it', () => {
     const t = table([...lines, column('qty', 'int4')]);
-    const [bad] = t.toRecords([{ ...row('1', 'a', '700', '1'), qty: '1.5' }], '800');
+    const [bad] = t.toRecords([{ ...row('1', 'a', '700', '1'), 'buyonline.column.3': '1.5' }], '800');
     expect(bad?.failure?.message).toMatch(/shop\.lines: column qty/);
     expect(bad?.value).not.toHaveProperty('buyonline.cdc_txid');
     expect(t.position?.txid).toBe('700');

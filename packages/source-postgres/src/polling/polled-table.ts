@@ -4,7 +4,7 @@ import type { ColumnInfo } from '../logical/column-types.ts';
 import { type SchemaNames, shapeTable, type TableShape } from '../logical/table-schema.ts';
 import { tableName, type TableRef } from '../tables.ts';
 import { initialOffset, type PollingOffset, pollingPartition, readPollingOffset, rowOffset } from './offset.ts';
-import { keyField, POLL_FIELDS, type PollQuery, pollQuery, type PollTarget } from './poll-query.ts';
+import { columnField, keyField, POLL_FIELDS, type PollQuery, pollQuery, type PollTarget } from './poll-query.ts';
 
 /** A polled row: every value in PostgreSQL's text form. */
 export type TextRow = Record<string, string | null>;
@@ -86,7 +86,7 @@ export class PolledTable {
         tsUs: ts === undefined || ts === null ? pollUs : Number(ts),
         position: JSON.stringify(offset),
       };
-      const tuple: Tuple = Object.fromEntries(this.shape.columns.map((c) => [c.info.name, row[c.info.name] ?? null]));
+      const tuple: Tuple = Object.fromEntries(this.shape.columns.map((c, i) => [c.info.name, row[columnField(i)] ?? null]));
       out.push(snapshot ? this.records.read(this.shape, tuple, offset, meta) : this.records.upsert(this.shape, row[POLL_FIELDS.version] === '1' ? 'c' : 'u', tuple, offset, meta));
       this.position = offset;
     }
