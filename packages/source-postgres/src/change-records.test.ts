@@ -114,6 +114,17 @@ describe('ChangeRecords', () => {
     expect(update.headers).toEqual({ 'buyonline.unchanged-toast': 'name,at' });
   });
 
+  it('keys rows, keys and unchanged_toast by the columns’ Avro field names', () => {
+    const odd = shapeTable([column('p:k', 'int4', { isKey: true, keyPosition: 1, notNull: true }), column('__proto__', 'text'), column('big text', 'text')], NAMES, [], 'shop.odd');
+    const tuple: Record<string, string | null | undefined> = Object.create(null);
+    Object.assign(tuple, { 'p:k': '1', 'big text': undefined }, JSON.parse('{"__proto__":"p"}')); // as pgoutput decodes it: a prototype-less object
+    const [update] = records().update(odd, null, tuple, STREAM, streamMeta(7, '0/3000000')) as [SourceRecord];
+    expect(update.key).toEqual({ p_u003ak: 1 });
+    expect(value(update).after).toEqual({ p_u003ak: 1, _u005f_proto__: 'p', big_u0020text: null });
+    expect(value(update).unchanged_toast).toEqual(['big_u0020text']);
+    expect(update.headers).toEqual({ 'buyonline.unchanged-toast': 'big_u0020text' });
+  });
+
   it('truncates with one keyless t record', () => {
     const meta = streamMeta(700, '0/2000000');
     const record = records().truncate(products, STREAM, meta);

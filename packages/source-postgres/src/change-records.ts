@@ -188,10 +188,10 @@ function keyChanged(shape: TableShape, before: Tuple, after: Tuple): boolean {
   return false;
 }
 
-/** The columns the tuple leaves out (undefined: an unchanged TOASTed value). */
+/** The columns the tuple leaves out (undefined: an unchanged TOASTed value), by their Avro field names as the row record. */
 function unchangedColumns(shape: TableShape, tuple: Tuple): string[] {
   const names: string[] = [];
-  for (const column of shape.columns) if (tuple[column.info.name] === undefined) names.push(column.info.name);
+  for (const column of shape.columns) if (tuple[column.info.name] === undefined) names.push(column.field);
   return names;
 }
 

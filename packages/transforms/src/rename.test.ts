@@ -29,6 +29,15 @@ describe('rename', () => {
     expect((out.value as Change).after).toHaveProperty('customer_id', 7);
   });
 
+  it('drops the original column name a source kept for a renamed field: sinks name the column by its new name', () => {
+    const record = change('c', null, customerRow());
+    const schema = structuredClone(record.valueSchema) as NonNullable<typeof record.valueSchema>;
+    const email = rowRecord(schema).fields.find((f) => f.name === 'email') as Record<string, unknown>;
+    email['buyonline.pg.name'] = 'e-mail';
+    const out = kept(rename, { ...record, valueSchema: schema });
+    expect(rowRecord(out.valueSchema).fields[1]).toEqual({ name: 'email_address', type: ['null', 'string'], default: null, aliases: ['email'] });
+  });
+
   it('swaps two names', () => {
     const out = kept(make(renameTransform, { fields: { email: 'name', name: 'email' } }), change('c', null, customerRow()));
     expect((out.value as Change).after).toMatchObject({ name: 'ada@example.com', email: 'Ada Lovelace' });

@@ -26,6 +26,9 @@ function collision(names: Iterable<string>, renames: ReadonlyMap<string, string>
   return undefined;
 }
 
+/** The field property in which a source keeps a column's original name when its Avro name differs. */
+const ORIGINAL_NAME = 'buyonline.pg.name';
+
 function renamedSchema(valueSchema: AvroSchema, renames: ReadonlyMap<string, string>): AvroSchema {
   const parts = rowSchemaParts(valueSchema, 'rename');
   const problem = collision(
@@ -36,8 +39,11 @@ function renamedSchema(valueSchema: AvroSchema, renames: ReadonlyMap<string, str
   return editRowFields(parts, (fields) =>
     fields.map((f): AvroField => {
       const to = renames.get(f.name);
+      if (to === undefined) return f;
       // The old name as an alias: a reader with the new schema still resolves data written with the old one.
-      return to === undefined ? f : { ...f, name: to, aliases: [...new Set([...(f.aliases ?? []), f.name])] };
+      // The source's original column name goes: sinks name the column by the new name (docs/naming.md).
+      const { [ORIGINAL_NAME]: _original, ...field } = f;
+      return { ...field, name: to, aliases: [...new Set([...(f.aliases ?? []), f.name])] };
     }),
   );
 }
