@@ -171,9 +171,9 @@ export class PgoutputDecoder {
     for (let i = 0; i < count; i++) {
       const name = (columns[i] as RelationColumn).name;
       const kind = r.uint8();
-      if (kind === 0x74 /* t */) tuple[name] = r.text(r.int32());
-      else if (kind === 0x6e /* n */) tuple[name] = null;
-      else if (kind === 0x75 /* u */) tuple[name] = fallback?.[name];
+      if (kind === 0x74 /* t */) setColumn(tuple, name, r.text(r.int32()));
+      else if (kind === 0x6e /* n */) setColumn(tuple, name, null);
+      else if (kind === 0x75 /* u */) setColumn(tuple, name, fallback?.[name]);
       else if (kind === 0x62 /* b */) throw new Error(`pgoutput: column ${name} came in binary, which was not asked for`);
       else throw new Error(`pgoutput: unknown tuple value kind ${JSON.stringify(String.fromCharCode(kind))}`);
     }
@@ -184,7 +184,7 @@ export class PgoutputDecoder {
   private keyTuple(r: Reader, relation: RelationMessage): Tuple {
     const all = this.tuple(r, relation, null);
     const key: Tuple = {};
-    for (const column of relation.columns) if (column.flags & 1) key[column.name] = all[column.name] ?? undefined;
+    for (const column of relation.columns) if (column.flags & 1) setColumn(key, column.name, all[column.name] ?? undefined);
     return key;
   }
 
@@ -256,4 +256,10 @@ export function pgoutputTextPlugin(options: PgoutputOptions) {
       return client.query(`START_REPLICATION SLOT "${ident}" LOGICAL ${lsn} (proto_version '1', publication_names '${publication}', messages '${options.messages}')`);
     },
   };
+}
+
+/** A column's value as an own property: a column named `__proto__` would otherwise set the tuple's prototype, losing the value. */
+function setColumn(tuple: Tuple, name: string, value: string | null | undefined): void {
+  if (name === '__proto__') Object.defineProperty(tuple, name, { value, enumerable: true, writable: true, configurable: true });
+  else tuple[name] = value;
 }
