@@ -49,8 +49,8 @@ describe('names PostgreSQL allows, as Kafka and Avro names', () => {
   });
 
   it('refuses two originals that share a name after escaping, naming both', () => {
-    expect(() => checkDistinct('columns of s.t', [[avroFieldName('p:k'), 'p:k'], [avroFieldName('a'), 'a'], [avroFieldName('p_u003ak'), 'p_u003ak']])).toThrow(ConfigError);
-    expect(() => checkDistinct('columns of s.t', [[avroFieldName('p:k'), 'p:k'], [avroFieldName('p_u003ak'), 'p_u003ak']])).toThrow(
+    expect(() => checkDistinct('columns of s.t:', [[avroFieldName('p:k'), 'p:k'], [avroFieldName('a'), 'a'], [avroFieldName('p_u003ak'), 'p_u003ak']])).toThrow(ConfigError);
+    expect(() => checkDistinct('columns of s.t:', [[avroFieldName('p:k'), 'p:k'], [avroFieldName('p_u003ak'), 'p_u003ak']])).toThrow(
       'columns of s.t: "p:k" and "p_u003ak" would have the same name (both p_u003ak)',
     );
     expect(() => checkDistinct('x', [['a', 'a'], ['b', 'b']])).not.toThrow();
@@ -58,6 +58,6 @@ describe('names PostgreSQL allows, as Kafka and Avro names', () => {
 
   it('can compare derived names the way Kafka does (. and _ alike in topics)', () => {
     const kafka = (t: string) => t.replaceAll('.', '_');
-    expect(() => checkDistinct('topics', [['p.s.a_b', 's.a_b'], ['p.s.a.b', 's.a.b']], kafka)).toThrow(/"s\.a_b" and "s\.a\.b".*p\.s\.a_b and p\.s\.a\.b/);
+    expect(() => checkDistinct('topics of', [['p.s.a_b', 's.a_b'], ['p.s.a.b', 's.a.b']], kafka)).toThrow(/"s\.a_b" and "s\.a\.b".*p\.s\.a_b and p\.s\.a\.b/);
   });
 });

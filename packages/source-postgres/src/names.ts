@@ -63,18 +63,23 @@ export function kafkaTopicName(topic: string, table: string): string {
 }
 
 /**
- * Refuses two originals that share a derived name, naming both: `entries` are [derived,
- * original] pairs; `equal` maps a derived name to what must be distinct (Kafka, for one,
- * tells `.` from `_` apart in topic names but not in its metric names).
+ * Refuses two originals that share a derived name, naming both (`show`n) after `what`: `entries` are
+ * [derived, original] pairs; `equal` maps a derived name to what must be distinct (Kafka, for
+ * one, tells `.` from `_` apart in topic names but not in its metric names).
  */
-export function checkDistinct(what: string, entries: Iterable<readonly [string, string]>, equal: (derived: string) => string = (d) => d): void {
+export function checkDistinct(
+  what: string,
+  entries: Iterable<readonly [string, string]>,
+  equal: (derived: string) => string = (d) => d,
+  show: (original: string) => string = (o) => JSON.stringify(o),
+): void {
   const seen = new Map<string, { derived: string; original: string }>();
   for (const [derived, original] of entries) {
     const key = equal(derived);
     const other = seen.get(key);
     if (other && other.original !== original) {
       const same = other.derived === derived ? `both ${derived}` : `${other.derived} and ${derived}, which Kafka cannot tell apart`;
-      throw new ConfigError(`${what}: ${JSON.stringify(other.original)} and ${JSON.stringify(original)} would have the same name (${same}); rename one of them or leave one out`);
+      throw new ConfigError(`${what} ${show(other.original)} and ${show(original)} would have the same name (${same}); rename one of them or leave one out`);
     }
     if (!other) seen.set(key, { derived, original });
   }

@@ -14,6 +14,15 @@ export function tableName(ref: TableRef): string {
   return `${ref.schema}.${ref.table}`;
 }
 
+/** `<schema>.<table>` with a part quoted as in SQL when it is not a plain name: one table, one text (`"x"."a.b"` is not `"x.a".b`). */
+export function quotedTableName(ref: TableRef): string {
+  const part = (name: string) => (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`);
+  return `${part(ref.schema)}.${part(ref.table)}`;
+}
+
+/** A table's key in maps: its two names, never confused with another's (tableName joins them with a dot, which a name may hold). */
+const refKey = (schema: string, table: string) => JSON.stringify([schema, table]);
+
 type Selection = Pick<PostgresSourceConfig, 'tables' | 'tableRegex' | 'excludeTables'>;
 
 /**
@@ -26,21 +35,22 @@ export async function resolveTables(sql: Sql, selection: Selection): Promise<Tab
     select n.nspname::text as schema, c.relname::text as table, c.relkind::text as kind, c.relispartition as is_partition
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
      where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'`;
-  const existing = new Map(rows.map((r) => [`${r.schema}.${r.table}`, r]));
-  const excluded = new Set(selection.excludeTables.map(tableName));
+  const existing = new Map(rows.map((r) => [refKey(r.schema, r.table), r]));
+  const excluded = new Set(selection.excludeTables.map((t) => refKey(t.schema, t.table)));
   const chosen = new Map<string, TableRef>();
   for (const ref of selection.tables) {
-    const name = tableName(ref);
-    const row = existing.get(name);
+    const key = refKey(ref.schema, ref.table);
+    const name = quotedTableName(ref);
+    const row = existing.get(key);
     if (!row) throw new ConfigError(`source.tables: table ${name} does not exist (or is not a table this user can see)`);
     if (row.is_partition) throw new ConfigError(`source.tables: ${name} is a partition; capture its partitioned root table instead (changes are published via the root)`);
-    if (!excluded.has(name)) chosen.set(name, ref);
+    if (!excluded.has(key)) chosen.set(key, ref);
   }
   if (selection.tableRegex !== undefined) {
     const pattern = new RegExp(`^(?:${selection.tableRegex})$`);
-    for (const [name, row] of existing) {
-      if (row.is_partition || excluded.has(name) || !pattern.test(name)) continue;
-      chosen.set(name, { schema: row.schema, table: row.table });
+    for (const [key, row] of existing) {
+      if (row.is_partition || excluded.has(key) || !pattern.test(`${row.schema}.${row.table}`)) continue;
+      chosen.set(key, { schema: row.schema, table: row.table });
     }
   }
   if (chosen.size === 0) throw new ConfigError('source: no table matches the configured tables and tableRegex (after excludeTables)');
@@ -66,6 +76,9 @@ export function topicFor(config: Pick<PostgresSourceConfig, 'topicPrefix' | 'top
  */
 export function checkTopics(config: Pick<PostgresSourceConfig, 'topicPrefix' | 'topicTemplate'>, tables: readonly TableRef[]): void {
   const hint = 'source.topicTemplate (put {schema} and {table} in it)';
-  checkDistinct(`${hint}: tables`, tables.map((ref) => [topicFor(config, ref), tableName(ref)] as const), (topic) => topic.replaceAll('.', '_'));
-  checkDistinct('Avro namespaces: tables', tables.map((ref) => [schemaNamesFor(config.topicPrefix, ref.schema, ref.table).namespace, tableName(ref)] as const));
+  // Tables are known by `schema.table` (positions, signals, the stream's Relation messages): two that read alike cannot both be captured.
+  const same = (name: string) => name;
+  checkDistinct('source: tables', tables.map((ref) => [tableName(ref), quotedTableName(ref)] as const), same, same);
+  checkDistinct(`${hint}: the topics of`, tables.map((ref) => [topicFor(config, ref), quotedTableName(ref)] as const), (topic) => topic.replaceAll('.', '_'), same);
+  checkDistinct('Avro namespaces of', tables.map((ref) => [schemaNamesFor(config.topicPrefix, ref.schema, ref.table).namespace, quotedTableName(ref)] as const), same, same);
 }

@@ -117,7 +117,7 @@ function field(column: MappedColumn): Record<string, unknown> {
  */
 export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, excluded: readonly string[], table: string): TableShape {
   const mapped = columns.filter((c) => !excluded.includes(c.name)).map((info) => ({ info, mapping: mapColumn(info), field: avroFieldName(info.name) }));
-  checkDistinct(`columns of ${table}`, mapped.map((c) => [c.field, c.info.name]));
+  checkDistinct(`columns of ${table}:`, mapped.map((c) => [c.field, c.info.name]));
   const keyColumns = mapped.filter((c) => c.info.isKey).sort((a, b) => (a.info.keyPosition ?? 0) - (b.info.keyPosition ?? 0));
   const row = { type: 'record', name: names.row, fields: mapped.map(field) };
   const template = changeEnvelopeSchema as unknown as { fields: Record<string, unknown>[] };
