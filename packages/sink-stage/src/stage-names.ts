@@ -44,14 +44,21 @@ function rowFields(valueSchema: AvroSchema): AvroField[] {
   return [];
 }
 
-/** Avro field name → stage name, for the fields whose stage name differs; null when none does. */
+/**
+ * Avro field name → stage name, for the fields of a value schema whose stage name differs from
+ * the field name (empty when none does); null without a schema (then the `__` rule alone).
+ */
 export type StageNames = ReadonlyMap<string, string> | null;
 
-const bySchema = new WeakMap<AvroSchema, StageNames>();
+const NONE_RENAMED: ReadonlyMap<string, string> = new Map();
+const bySchema = new WeakMap<AvroSchema, ReadonlyMap<string, string>>();
+let lastSchema: AvroSchema | undefined;
+let lastNames: ReadonlyMap<string, string> = NONE_RENAMED;
 
 /** The renamed fields of a value schema's row (computed once per schema object: the deserializer shares one per schema id). */
 export function stageNamesOf(valueSchema: AvroSchema | undefined): StageNames {
   if (valueSchema === undefined) return null;
+  if (valueSchema === lastSchema) return lastNames;
   let names = bySchema.get(valueSchema);
   if (names === undefined) {
     const renamed = new Map<string, string>();
@@ -59,20 +66,29 @@ export function stageNamesOf(valueSchema: AvroSchema | undefined): StageNames {
       const name = stageName(originalName(field));
       if (name !== field.name) renamed.set(field.name, name);
     }
-    names = renamed.size === 0 ? null : renamed;
+    names = renamed.size === 0 ? NONE_RENAMED : renamed;
     bySchema.set(valueSchema, names);
   }
+  lastSchema = valueSchema;
+  lastNames = names;
   return names;
 }
+
+/** Whether every field of records of that schema keeps its name (the common case: nothing to look up). */
+export const keepsNames = (names: StageNames): boolean => names !== null && names.size === 0;
 
 /** The stage name of a field of a record decoded with the schema `names` came from (a field the schema does not rename: the `__` rule alone). */
 export function fieldStageName(names: StageNames, field: string): string {
   return (names === null ? undefined : names.get(field)) ?? stageName(field);
 }
 
-/** A key record with its fields under their stage names (the same object when none changes); anything else as it is. */
+/**
+ * A key record with its fields under their stage names (the same object when none changes);
+ * anything else as it is. The source's key fields are row fields, so a schema renaming none
+ * leaves the key alone.
+ */
 export function stageKey(key: unknown, names: StageNames): unknown {
-  if (key === null || typeof key !== 'object' || Array.isArray(key) || Buffer.isBuffer(key)) return key;
+  if (keepsNames(names) || key === null || typeof key !== 'object' || Array.isArray(key) || Buffer.isBuffer(key)) return key;
   const fields = Object.keys(key);
   let same = true;
   for (const k of fields) same &&= fieldStageName(names, k) === k;

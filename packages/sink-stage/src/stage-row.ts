@@ -1,6 +1,6 @@
 import type { SinkRecord } from '@buyonline/connect-api';
 import { exactJson } from './exact-json.ts';
-import { fieldStageName, type StageNames, stageKey, stageNamesOf } from './stage-names.ts';
+import { fieldStageName, keepsNames, type StageNames, stageKey, stageNamesOf } from './stage-names.ts';
 
 interface ChangeEnvelope {
   op: string;
@@ -52,9 +52,10 @@ function jsonValue(value: unknown): unknown {
 
 /** The row's fields as JSON values under their stage names (stage-names.ts), leaving out `omit` (stage names of columns whose value is unknown), into `out`. */
 function copyRow(row: Record<string, unknown>, out: Record<string, unknown>, omit: readonly string[], names: StageNames): void {
+  const keep = keepsNames(names);
   // Own fields only: a decoded Avro record's prototype has enumerable methods (clone, toBuffer…).
   for (const k of Object.keys(row)) {
-    const name = fieldStageName(names, k);
+    const name = keep ? k : fieldStageName(names, k);
     if (omit.length > 0 && omit.includes(name)) continue;
     const v = row[k];
     out[name] = typeof v === 'object' || typeof v === 'number' || typeof v === 'bigint' ? jsonValue(v) : v;
