@@ -168,15 +168,24 @@ consumer:
 
     // Writes start once the slot exists: what was committed before its consistent point reaches
     // the pipeline only as the snapshot's rows (a row deleted before it, never), so the history
-    // could not say what must arrive.
+    // could not say what must arrive. They start once the snapshot holds its table locks (taken
+    // just after the consistent point), so the first transaction, a TRUNCATE of order_lines, comes
+    // during the snapshot: it waits for the snapshot to read the table (TRUNCATE is not MVCC-safe).
     const consistent = async () => (await sql`select 1 from pg_replication_slots where slot_name = ${slot} and confirmed_flush_lsn is not null`).length > 0;
     await waitFor('the replication slot at its consistent point', async () => ((await consistent()) ? true : undefined), 60_000, 100);
+    const snapshotLocks = async () =>
+      (
+        await sql`select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
+                   where a.application_name = 'buyonline-producer' and l.granted and l.mode = 'AccessShareLock' and l.relation = to_regclass(${t('order_lines')})`
+      ).length > 0;
+    await waitFor('the snapshot holding its table locks (or done)', async () => ((await snapshotLocks()) || (await producer.health())?.code === 200 ? true : undefined), 60_000, 20);
     const workload = new AbortController();
-    // The TRUNCATE waits for the stream: during a snapshot it would hide the table's rows from it
-    // (TRUNCATE is not MVCC-safe), so the versions before it would rightly never arrive.
-    const truncate = { allowed: false };
+    const truncate = { allowed: true, committed: false };
     const writes = runShopWorkload(sql, t, { writers: 3, signal: workload.signal, truncate });
     await waitFor('first stage files', () => (readWholeStage(stageDir).lines.length > 0 ? true : undefined), 120_000);
+    // A TRUNCATE still waiting for the snapshot when the producer dies would commit before the
+    // resumed snapshot, which could then not read the rows it removed, rows no one read.
+    await waitFor('the TRUNCATE committed (after the snapshot read order_lines)', () => (truncate.committed ? true : undefined), 120_000);
     await sleep(2_000);
     await kill9(producer);
     producer = app('producer', 'producer-2').start();
@@ -184,7 +193,6 @@ consumer:
       failIfExited();
       return (await producer.health())?.code === 200 ? true : undefined;
     }, 120_000);
-    truncate.allowed = true;
     await sleep(3_000);
     await kill9(victim);
     victim = app('consumer', 'consumer-b2').start();
@@ -288,11 +296,11 @@ interface WorkloadResult {
  * Writers in multi-table transactions until `signal` aborts: new orders (a customer and three
  * lines), updates of customers and lines, a key change of a line, title-only updates of wide
  * documents (the body stays TOASTed) and new wide bodies, events inserted, updated and deleted,
- * the odd-named table written, deletes; once `truncate.allowed`, one TRUNCATE of order_lines
+ * the odd-named table written, deletes; once `truncate.allowed`, one TRUNCATE of order_lines (`truncate.committed` once it committed)
  * followed by new lines in the same transaction. A deadlock or a key collision rolls its transaction back (it then
  * leaves no history).
  */
-async function runShopWorkload(sql: Sql, t: (table: string) => string, opts: { writers: number; signal: AbortSignal; truncate: { allowed: boolean } }): Promise<WorkloadResult> {
+async function runShopWorkload(sql: Sql, t: (table: string) => string, opts: { writers: number; signal: AbortSignal; truncate: { allowed: boolean; committed: boolean } }): Promise<WorkloadResult> {
   let n = 0;
   let transactions = 0;
   let truncated = false;
@@ -369,6 +377,7 @@ async function runShopWorkload(sql: Sql, t: (table: string) => string, opts: { w
         })
         .then(() => {
           transactions++;
+          if (truncateNow) opts.truncate.committed = true;
         })
         .catch((err: { code?: string }) => {
           // a deadlock between two writers, or a key change onto a key another writer just took: rolled back

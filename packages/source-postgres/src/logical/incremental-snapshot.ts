@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PluginContext } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
+import { qualified } from '../sql-identifiers.ts';
 import type { CapturedTable } from './captured-table.ts';
 import type { ChunkSizer } from './chunk-sizer.ts';
 import { type Chunk, readChunk, type TextRow } from './snapshot-reader.ts';
@@ -76,6 +77,10 @@ export class IncrementalSnapshots {
     const tx = await sql.reserve();
     try {
       await tx.unsafe('begin isolation level repeatable read read only');
+      // Locked before the snapshot is taken (LOCK TABLE takes none): a rewrite (ALTER TABLE … TYPE),
+      // which is not MVCC-safe, committing between the snapshot and the read's own lock would
+      // show the table empty and end its snapshot. A TRUNCATE inside the window drops the chunk anyway.
+      await tx.unsafe(`lock table ${qualified(window.table.ref.schema, window.table.ref.table)} in access share mode`);
       window.chunk = await readChunk(tx, window.table, window.table.offset.last_key, this.chunkSize);
       await tx.unsafe('commit');
     } finally {

@@ -56,6 +56,9 @@ import { StreamDecoder } from './stream-decoder.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 import { WalStream } from './wal-stream.ts';
 
+/** Slots made in a row for an initial snapshot, each time a table was truncated before the snapshot's locks, before start fails (and is retried). */
+const EXPORTED_SNAPSHOT_ATTEMPTS = 5;
+
 /** The partitions a logical capture stores positions under: the slot's stream, its captured tables, and each table's snapshot. */
 export function logicalPartitions(db: string, slot: string, tables: readonly TableRef[]): SourcePartition[] {
   return [streamPartition(db, slot), capturedTablesPartition(db, slot), ...tables.map((t) => tablePartition(db, slot, tableName(t)))];
@@ -261,23 +264,47 @@ export class LogicalReplicationTask implements SourceTask {
     this.ctx.logger.warn({ table: table.name, lsn }, 'table back in the capture after it was left out: its earlier rows are marked gone (truncate) and it is snapshotted again');
   }
 
-  /** A new slot: its exported snapshot is exactly consistent with where streaming starts. */
+  /**
+   * A new slot: its exported snapshot is exactly consistent with where streaming starts. The
+   * readers lock the tables right after the slot is made; a TRUNCATE or table rewrite that
+   * committed in between would have emptied a table for that snapshot, so the slot is then made
+   * again (nothing was produced yet).
+   */
   private async beginExportedSnapshot(): Promise<void> {
     const serverVersion = await serverVersionNum(this.sql as Sql);
+    for (const table of this.tables.values()) table.setOffset(freshTableOffset('initial'));
+    const refs = [...this.tables.values()].map((t) => t.ref);
+    for (let attempt = 1; ; attempt++) {
+      const created = await this.createSlot(serverVersion);
+      this.readers = await SnapshotReaders.open(this.sql as Sql, this.readerCount(), created.snapshot_name, refs);
+      const rewritten = await this.readers.rewrittenTables();
+      if (rewritten.length === 0) {
+        this.stream = { phase: 'snapshot', lsn: normalizeLsn(created.consistent_point) };
+        break;
+      }
+      await this.readers.close();
+      this.readers = undefined;
+      await this.slotSql?.unsafe(`DROP_REPLICATION_SLOT ${quoteIdent(this.config.slot)} WAIT`);
+      await this.slotSql?.end({ timeout: 5 });
+      this.slotSql = undefined;
+      const what = `${rewritten.join(', ')} truncated or rewritten (TRUNCATE, ALTER TABLE) between the replication slot's consistent point and the snapshot's table locks`;
+      if (attempt >= EXPORTED_SNAPSHOT_ATTEMPTS) throw new ConnectionError(`${what}, ${attempt} times in a row: the slot was dropped; the initial snapshot starts over`);
+      this.ctx.logger.warn({ slot: this.config.slot, tables: rewritten }, `${what}: the slot is made again, so the snapshot reads no table emptied after it`);
+    }
+    this.ctx.logger.info({ slot: this.config.slot, lsn: this.stream.lsn, tables: this.tables.size }, 'replication slot created; initial snapshot starts');
+  }
+
+  /** Creates the slot over a replication connection kept open: its exported snapshot lives as long as that connection is idle. */
+  private async createSlot(serverVersion: number): Promise<{ consistent_point: string; snapshot_name: string }> {
     this.slotSql = postgres(await primaryHostUrl(this.config.url.reveal()), {
       max: 1,
       fetch_types: false,
       onnotice: () => undefined,
       connection: { replication: 'database', application_name: 'buyonline-producer-slot' } as Record<string, string>,
     });
-    const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(
-      createSlotCommand(this.config.slot, serverVersion),
-    );
+    const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(createSlotCommand(this.config.slot, serverVersion));
     if (!created) throw new ConnectionError('CREATE_REPLICATION_SLOT returned nothing');
-    for (const table of this.tables.values()) table.setOffset(freshTableOffset('initial'));
-    this.readers = await SnapshotReaders.open(this.sql as Sql, this.readerCount(), created.snapshot_name);
-    this.stream = { phase: 'snapshot', lsn: normalizeLsn(created.consistent_point) };
-    this.ctx.logger.info({ slot: this.config.slot, lsn: this.stream.lsn, tables: this.tables.size }, 'replication slot created; initial snapshot starts');
+    return created;
   }
 
   private readerCount(): number {
@@ -292,7 +319,8 @@ export class LogicalReplicationTask implements SourceTask {
    */
   private async beginResumedSnapshot(stored: StreamOffset | undefined, slotLsn: string): Promise<void> {
     const sql = this.sql as Sql;
-    this.readers = await SnapshotReaders.open(sql, this.readerCount(), null);
+    const unread = [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').map((t) => t.ref);
+    this.readers = await SnapshotReaders.open(sql, this.readerCount(), null, unread);
     const [mark] = await sql<{ lsn: string }[]>`select pg_logical_emit_message(true, 'buyonline-watermark', ${this.readers.snapshot})::text as lsn`;
     const until = normalizeLsn(mark?.lsn ?? '0/0');
     for (const table of this.tables.values()) {
