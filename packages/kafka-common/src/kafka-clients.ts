@@ -129,7 +129,39 @@ export async function ensureTopics(client: KafkaJS.Kafka, specs: readonly TopicS
       const again = new Set(await admin.listTopics());
       if (missing.some((s) => !again.has(s.topic))) throw err;
     }
+    for (const s of missing) await untilPartitionsAnswer(admin, s);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** How long a new topic's partitions may take to come online on their leaders. */
+const NEW_TOPIC_ONLINE_MS = 30_000;
+
+/**
+ * Waits until every partition of a topic just created answers ListOffsets on its leader. The
+ * metadata names the leaders before they have brought the partitions online; a produce request
+ * then fails with NOT_LEADER_OR_FOLLOWER while the next one in flight succeeds, and librdkafka
+ * acknowledges the failed record with the later one without it being written (a partition new to
+ * the producer takes any first sequence). Such a record fails its send (NativeTransactionalProducer);
+ * waiting here keeps it from happening on new topics.
+ */
+async function untilPartitionsAnswer(admin: KafkaJS.Admin, spec: TopicSpec): Promise<void> {
+  const until = Date.now() + NEW_TOPIC_ONLINE_MS;
+  let wait = 20;
+  let last: unknown;
+  for (;;) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(spec.topic);
+      if (offsets.length >= spec.numPartitions && offsets.every((o) => Number(o.high) >= 0)) return;
+      last = undefined;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() >= until) {
+      throw new ConnectionError(`the partitions of the new topic ${spec.topic} did not come online within ${NEW_TOPIC_ONLINE_MS} ms`, { cause: last });
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 2, 500);
   }
 }

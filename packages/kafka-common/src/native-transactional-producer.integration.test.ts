@@ -2,7 +2,7 @@ import type { Message } from '@confluentinc/kafka-javascript';
 import { FencedError, noopContext } from '@buyonline/connect-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaConfig } from './config.ts';
-import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics } from './kafka-clients.ts';
+import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, watermarks } from './kafka-clients.ts';
 import { NativeTransactionalProducer } from './native-transactional-producer.ts';
 import { kafkaError } from './source-transaction.ts';
 
@@ -37,6 +37,66 @@ afterAll(async () => {
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
 });
+
+/**
+ * Rounds of: a new topic of 8 partitions, at once one transaction of six records of 990 KB per partition
+ * (one record per request, up to five requests of a partition in flight while the broker brings the
+ * partitions online one by one). A commit must hold every record; a failed send is aborted. Returns
+ * the failed sends' errors.
+ */
+async function firstRecordsOfNewTopics(name: string, create: (topic: string, partitions: number) => Promise<void>): Promise<Error[]> {
+  const value = Buffer.alloc(990_000, 'x');
+  const partitions = [...Array(8).keys()];
+  const perPartition = 6;
+  const p = new NativeTransactionalProducer(
+    kafka,
+    { 'transactional.id': `${topic}-${name}`, 'linger.ms': 1, 'max.in.flight.requests.per.connection': 5 },
+    log,
+    30_000,
+  );
+  await p.connect();
+  const created: string[] = [];
+  const failures: Error[] = [];
+  const reader = createRawConsumer(kafka, { 'group.id': `${topic}-${name}-watermarks` });
+  await connectRaw(reader);
+  try {
+    for (let round = 0; round < 20; round++) {
+      const t = `${topic}-${name}-${round}`;
+      created.push(t);
+      await create(t, partitions.length);
+      const tx = await p.transaction();
+      const messages = partitions.flatMap((partition) => Array.from({ length: perPartition }, (_, i) => ({ partition, key: `${partition}-${i}`, value })));
+      const failure = await tx.send({ topic: t, messages }).then(
+        () => undefined,
+        (err: unknown) => err as Error,
+      );
+      if (failure) {
+        failures.push(failure);
+        await tx.abort();
+        continue;
+      }
+      await tx.commit();
+      // One committed transaction: its records and its commit marker. A read_committed reader's high
+      // watermark is the last stable offset: 0 until the marker is written, then records + 1.
+      for (const partition of partitions) {
+        let stable = 0;
+        for (const until = Date.now() + 20_000; stable === 0 && Date.now() < until; ) {
+          stable = (await watermarks(reader, t, partition)).high;
+          if (stable === 0) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect({ topic: t, partition, committed: stable - 1 }).toEqual({ topic: t, partition, committed: perPartition });
+      }
+    }
+  } finally {
+    await disconnectRaw(reader);
+    await p.disconnect();
+    const admin = client.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: created }).catch(() => undefined);
+    await admin.disconnect();
+  }
+  return failures;
+}
 
 describe('NativeTransactionalProducer (librdkafka API, no delivery report per message)', () => {
   it('commits what it sent, with keys, headers and the partitions the KafkaJS-style producer picks; aborted records never show', async () => {
@@ -84,4 +144,23 @@ describe('NativeTransactionalProducer (librdkafka API, no delivery report per me
     await first.disconnect().catch(() => undefined);
     await second.disconnect();
   }, 60_000);
+
+  it('the first records of topics created a moment before (no wait): a commit holds all of them, or the send fails as unconfirmed', async () => {
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      const failures = await firstRecordsOfNewTopics('raw', async (t, numPartitions) => {
+        await admin.createTopics({ topics: [{ topic: t, numPartitions }] });
+      });
+      // Only a delivery librdkafka could not confirm fails a send here; its transaction was aborted.
+      for (const failure of failures) expect(failure.message).toMatch(/delivered without an offset/);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 300_000);
+
+  it('a topic ensureTopics created takes its first records at once: every send confirmed, every commit whole', async () => {
+    const failures = await firstRecordsOfNewTopics('ensured', (t, numPartitions) => ensureTopics(client, [{ topic: t, numPartitions }]));
+    expect(failures.map((f) => f.message)).toEqual([]);
+  }, 300_000);
 });

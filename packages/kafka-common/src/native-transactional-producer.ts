@@ -1,4 +1,4 @@
-import kafkaJavascript, { type LibrdKafkaError, type MessageHeader } from '@confluentinc/kafka-javascript';
+import kafkaJavascript, { type DeliveryReport, type LibrdKafkaError, type MessageHeader } from '@confluentinc/kafka-javascript';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from '@buyonline/connect-api';
 import type { KafkaConfig } from './config.ts';
@@ -35,10 +35,22 @@ function headersOf(headers: KafkaJS.IHeaders | undefined): MessageHeader[] | und
   return out;
 }
 
+/**
+ * A report of success without an offset: librdkafka "implicitly acknowledged" the record because
+ * a later request of the same partition succeeded, assuming the broker wrote the earlier one.
+ * A broker that never saw this producer on the partition (a topic created a moment before: the
+ * first request answered NOT_LEADER_OR_FOLLOWER while the partition came online, the next one
+ * accepted) takes a first sequence other than 0, so the record may be missing: the send fails
+ * and the transaction must abort (its records are sent again from the stored positions).
+ */
+function unconfirmedDelivery(report: DeliveryReport): string {
+  return `${report.topic}[${report.partition}]: librdkafka reported a record delivered without an offset (acknowledged only by a later request); it may not be in Kafka, so the transaction is aborted`;
+}
+
 /** One send's messages not yet reported delivered; the send resolves at 0 (or fails with the first error). */
 interface PendingSend {
   remaining: number;
-  error: LibrdKafkaError | undefined;
+  error: LibrdKafkaError | Error | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -71,10 +83,11 @@ export class NativeTransactionalProducer implements TransactionalProducer {
       ...settings,
     } as ConstructorParameters<typeof ProducerRuntime>[0]);
     this.producer.on('event.error', (err: LibrdKafkaError) => log.warn({ component: 'kafka', code: err.code }, err.message));
-    this.producer.on('delivery-report', (err: LibrdKafkaError | null | undefined, report: { opaque?: unknown }) => {
+    this.producer.on('delivery-report', (err: LibrdKafkaError | null | undefined, report: DeliveryReport) => {
       const pending = report.opaque as PendingSend | undefined;
       if (!pending) return;
       if (err) pending.error ??= err;
+      else if (!(report.offset >= 0)) pending.error ??= new Error(unconfirmedDelivery(report));
       if (--pending.remaining > 0) return;
       if (pending.error) pending.reject(pending.error);
       else pending.resolve();
@@ -115,7 +128,7 @@ export class NativeTransactionalProducer implements TransactionalProducer {
         }
       } catch (err) {
         // The messages before it are in flight: their reports still count down, and the send fails.
-        pending.error ??= err as LibrdKafkaError;
+        pending.error ??= err as Error;
         pending.remaining -= messages.length - produced;
         if (pending.remaining <= 0) reject(err);
       }
