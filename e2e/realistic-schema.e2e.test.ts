@@ -173,11 +173,16 @@ consumer:
     // during the snapshot: it waits for the snapshot to read the table (TRUNCATE is not MVCC-safe).
     const consistent = async () => (await sql`select 1 from pg_replication_slots where slot_name = ${slot} and confirmed_flush_lsn is not null`).length > 0;
     await waitFor('the replication slot at its consistent point', async () => ((await consistent()) ? true : undefined), 60_000, 100);
+    // Every reader's locks (SNAPSHOT_PARALLELISM, 2 by default, readers for 5 tables): with only the
+    // first reader's, the TRUNCATE would queue before a later reader's lock, the readers would let
+    // go and take a new slot, and its consistent point would follow writes the history counts.
     const snapshotLocks = async () =>
-      (
-        await sql`select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      Number(
+        (
+          await sql<{ readers: string }[]>`select count(distinct l.pid)::text as readers from pg_locks l join pg_stat_activity a on a.pid = l.pid
                    where a.application_name = 'buyonline-producer' and l.granted and l.mode = 'AccessShareLock' and l.relation = to_regclass(${t('order_lines')})`
-      ).length > 0;
+        )[0]?.readers ?? 0,
+      ) >= 2;
     await waitFor('the snapshot holding its table locks (or done)', async () => ((await snapshotLocks()) || (await producer.health())?.code === 200 ? true : undefined), 60_000, 20);
     const workload = new AbortController();
     const truncate = { allowed: true, committed: false };
