@@ -2,6 +2,7 @@ import { noopContext, parseConfig, type SourceOffset, type SourcePartition, type
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareLsn, LogicalReplicationTask, postgresSourceConfigSchema, type TableOffset } from '../index.ts';
+import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_edges_${process.pid}_${Date.now() % 100000}`;
@@ -106,16 +107,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // A stopped task's walsender may still hold its slot for a moment.
-  for (let attempt = 0; attempt < 50; attempt++) {
-    await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name like ${`${id}%`} and not active`.catch(() => undefined);
-    const [left] = await sql<{ n: number }[]>`select count(*)::int as n from pg_replication_slots where slot_name like ${`${id}%`}`;
-    if (left?.n === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const pubs = await sql<{ pubname: string }[]>`select pubname from pg_publication where pubname like ${`${id}%`}`;
-  for (const p of pubs) await sql.unsafe(`drop publication "${p.pubname}"`);
-  await sql.unsafe(`drop schema if exists "${id}" cascade`);
+  await dropReplicationFixtures(sql, id);
   await sql.end();
 });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
 import { createSlotCommand, serverVersionNum } from './slot-admin.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
+import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';
 
 /**
  * TRUNCATE and the table-rewriting forms of ALTER TABLE are not MVCC-safe: once they commit, a
@@ -101,15 +102,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name like ${`${id}%`} and not active`.catch(() => undefined);
-    const [left] = await sql<{ n: number }[]>`select count(*)::int as n from pg_replication_slots where slot_name like ${`${id}%`}`;
-    if (left?.n === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const pubs = await sql<{ pubname: string }[]>`select pubname from pg_publication where pubname like ${`${id}%`}`;
-  for (const p of pubs) await sql.unsafe(`drop publication "${p.pubname}"`);
-  await sql.unsafe(`drop schema if exists "${id}" cascade`);
+  await dropReplicationFixtures(sql, id);
   await sql.end();
 });
 
