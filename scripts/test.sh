@@ -14,7 +14,10 @@ if [ -z "$given_endpoints" ]; then
   bash tooling/stack/stack.sh up
   set -a; . .stack/endpoints.env; set +a
 fi
-bunx turbo run typecheck lint test --output-logs=new-only
+bunx turbo run typecheck lint --output-logs=new-only
+# One package's tests at a time: the integration tests share the stack (its replication slots among
+# them), and the unit tests' timeouts are guards, not speed targets, on 2 cores.
+bunx turbo run test --concurrency=1 --output-logs=new-only
 if [ -z "$given_endpoints" ]; then
   # ...while the e2e suite picks its own provider (testcontainers when Docker answers).
   unset PG_URL KAFKA_BROKERS SCHEMA_REGISTRY_URL
