@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WalMessage, WalStream } from './wal-stream.ts';
+import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_walstream_${process.pid}_${Date.now() % 100000}`;
@@ -14,14 +15,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ${id} and not active`.catch(() => undefined);
-    const [left] = await sql<{ n: number }[]>`select count(*)::int as n from pg_replication_slots where slot_name = ${id}`;
-    if (!left?.n) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  await sql.unsafe(`drop publication if exists "${id}"`);
-  await sql.unsafe(`drop schema if exists "${id}" cascade`);
+  await dropReplicationFixtures(sql, id);
   await sql.end();
 });
 
