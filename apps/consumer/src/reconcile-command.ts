@@ -5,7 +5,7 @@ import { type ConsumerEnv, sinkConfigFrom } from './env.ts';
 import { type ReconcileStageOptions, reconcileStage } from './reconcile.ts';
 import { allEqual, jsonReport, renderReport, type TableResult } from './reconcile-report.ts';
 import { DEFAULT_EXCLUDED_COLUMNS, type ReconcileTable, tableShape } from './reconcile-shape.ts';
-import { parsePgTable, readCatalogColumns, readLocalStageLines, readSnowflakeLines, readSourceRows, reconcileSql } from './reconcile-sources.ts';
+import { parsePgTable, readCatalogColumns, readSourceRows, readStageLinesFor, reconcileSql } from './reconcile-sources.ts';
 
 /** Exit code of `reconcile` when the stage differs from PostgreSQL. */
 export const MISMATCH = 3;
@@ -64,7 +64,7 @@ export async function reconcileTables(options: ReconcileOptions, ctx: PluginCont
         continue;
       }
       const { shape } = shaped;
-      const lines = sink.stage === 'snowflake' ? await readSnowflakeLines(sink, shape.topics, ctx) : readLocalStageLines(sink.dir, shape.topics);
+      const lines = readStageLinesFor(sink, shape.topics, ctx);
       const { report, stats } = await reconcileStage(shape, readSourceRows(sql, shape), lines, options.tuning);
       ctx.logger.debug({ table: shape.name, ...stats }, 'reconcile: stage read');
       const keyColumns = shape.key.map((i) => shape.columns[i]?.name ?? '');

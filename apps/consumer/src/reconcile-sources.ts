@@ -1,15 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ConfigError, ConnectionError, DataError, type PluginContext } from '@buyonline/connect-api';
-import { parseStageFileName, readCurrentTableLines, selectLoadedStatement, type SnowflakeStageConfig, snowflakeClientFor } from '@buyonline/sink-stage';
+import { ConfigError, ConnectionError, type PluginContext } from '@buyonline/connect-api';
+import { readStageLines, type StageSinkConfig } from '@buyonline/sink-stage';
 import { qualifiedTable } from '@buyonline/source-postgres';
 import postgres, { type Sql } from 'postgres';
 import type { TableRow } from './reconcile.ts';
 import { type CatalogColumn, orderBy, type ReconcileTable, type TableShape } from './reconcile-shape.ts';
 import { fromPgText } from './reconcile-values.ts';
-import { parseStageLine } from './stage-line-json.ts';
 
 const quote = (ident: string) => `"${ident.replaceAll('"', '""')}"`;
 
@@ -129,62 +124,18 @@ export async function* readSourceRows(sql: Sql, shape: TableShape, batch = 5_000
   }
 }
 
-/** Every line of every finished file of the topics in a local stage directory, one at a time. */
-export async function* readLocalStageLines(root: string, topics: readonly string[]): AsyncGenerator<Record<string, unknown>> {
-  for (const topic of topics) {
-    let partitions: string[];
-    try {
-      partitions = await readdir(join(root, topic));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
-    for (const dir of partitions.sort()) {
-      for (const name of (await readdir(join(root, topic, dir))).sort()) {
-        const ref = parseStageFileName(name);
-        if (!ref || ref.topic !== topic) continue;
-        const path = join(root, topic, dir, name);
-        const lines = createInterface({ input: createReadStream(path, { highWaterMark: 256 * 1024 }), crlfDelay: Number.POSITIVE_INFINITY });
-        let n = 0;
-        for await (const raw of lines) {
-          n++;
-          if (!raw) continue;
-          try {
-            yield parseStageLine(raw);
-          } catch (err) {
-            throw new DataError(`stage file ${path} line ${n} is not JSON: ${(err as Error).message}`, { cause: err });
-          }
-        }
-      }
-    }
-  }
-}
-
 /**
- * What Snowflake holds for the topics, as stage lines: with typed tables, the rows of each
- * topic's current-state table (`<table>_CURRENT`, one per key); with the VARIANT format, the
- * rows COPY INTO loaded into the target table. The query's answer is held in memory (the SDK
- * returns it whole).
+ * What the stage holds for the topics, as stage lines (sink-stage's readStageLines): with
+ * Snowflake, the tables COPY INTO fills, which reconcile needs loaded (and, typed, merged into
+ * their current-state tables).
  */
-export async function readSnowflakeLines(config: SnowflakeStageConfig, topics: readonly string[], ctx: PluginContext): Promise<Record<string, unknown>[]> {
-  if (!config.load) throw new ConfigError('reconcile reads the tables COPY INTO fills: set SNOWFLAKE_LOAD=true');
-  if (config.dryRun) throw new ConfigError('reconcile cannot run with SNOWFLAKE_DRY_RUN=true');
-  if (config.tableFormat === 'typed' && !config.merge) {
-    throw new ConfigError('reconcile compares typed tables through their current-state tables: set SNOWFLAKE_MERGE=true (or SNOWFLAKE_TABLE_FORMAT=variant)');
-  }
-  const client = snowflakeClientFor(config, ctx);
-  try {
-    if (config.tableFormat === 'typed') {
-      const lines: Record<string, unknown>[] = [];
-      for (const topic of topics) lines.push(...(await readCurrentTableLines(client, config, topic, config.topic2table)));
-      return lines;
+export function readStageLinesFor(sink: StageSinkConfig, topics: readonly string[], ctx: PluginContext): AsyncIterable<Record<string, unknown>> {
+  if (sink.stage === 'snowflake') {
+    if (!sink.load) throw new ConfigError('reconcile reads the tables COPY INTO fills: set SNOWFLAKE_LOAD=true');
+    if (sink.dryRun) throw new ConfigError('reconcile cannot run with SNOWFLAKE_DRY_RUN=true');
+    if (sink.tableFormat === 'typed' && !sink.merge) {
+      throw new ConfigError('reconcile compares typed tables through their current-state tables: set SNOWFLAKE_MERGE=true (or SNOWFLAKE_TABLE_FORMAT=variant)');
     }
-    const rows = await client.execute(selectLoadedStatement(config));
-    const wanted = new Set(topics);
-    return rows
-      .map((r) => (typeof r.RECORD === 'string' ? JSON.parse(r.RECORD) : r.RECORD) as Record<string, unknown>)
-      .filter((line) => line && wanted.has(String((line.__kafka as { topic?: unknown } | undefined)?.topic)));
-  } finally {
-    await client.close();
   }
+  return readStageLines(sink, topics, ctx);
 }

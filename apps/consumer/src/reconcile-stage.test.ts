@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { partitionPath, stageFileName } from '@buyonline/sink-stage';
+import { noopContext } from '@buyonline/connect-api';
+import { partitionPath, readStageLines, stageFileName } from '@buyonline/sink-stage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latestState, reconcileStage, summarize, type TableRow } from './reconcile.ts';
 import { type CatalogColumn, keyComparator, type TableShape, tableShape } from './reconcile-shape.ts';
-import { readLocalStageLines } from './reconcile-sources.ts';
 import { fromPgText } from './reconcile-values.ts';
 
 const TOPIC = 'buyonline.public.products';
@@ -156,7 +156,7 @@ describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory',
     const root = tempDir();
     const { lines, rows } = history(seed, 40, 400);
     writeStage(root, lines);
-    const { report, stats } = await reconcileStage(products, rows, readLocalStageLines(root, [TOPIC]), { tmpDir: tempDir(), runKeys: 7, fanIn: 3 });
+    const { report, stats } = await reconcileStage(products, rows, readStageLines({ stage: 'local', dir: root }, [TOPIC], noopContext()), { tmpDir: tempDir(), runKeys: 7, fanIn: 3 });
     expect(stats.lines).toBe(lines.length);
     expect(stats.truncates).toBeGreaterThan(0);
     expect(stats.runs).toBeGreaterThan(3);
@@ -172,7 +172,7 @@ describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory',
     const root = tempDir();
     const { lines, rows } = history(seed, 40, 400, accounts, accountKey);
     writeStage(root, lines);
-    const { report, stats } = await reconcileStage(accounts, rows, readLocalStageLines(root, [TOPIC]), { tmpDir: tempDir(), runKeys: 5, fanIn: 2 });
+    const { report, stats } = await reconcileStage(accounts, rows, readStageLines({ stage: 'local', dir: root }, [TOPIC], noopContext()), { tmpDir: tempDir(), runKeys: 5, fanIn: 2 });
     expect(stats.truncates).toBeGreaterThan(0);
     expect(stats.runs).toBeGreaterThan(3);
     expect(report.counts).toEqual({ missing: 0, extra: 0, differing: 0 });
@@ -193,7 +193,7 @@ describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory',
     const changed = { ...second, values: second.values.map((v, i) => (i === price ? '999.99' : v)) };
     const added: TableRow = { key: ['100000'], values: ['100000', ...first.values.slice(1)] };
     const source = [changed, ...rest, added];
-    const { report } = await reconcileStage(products, source, readLocalStageLines(root, [TOPIC]), { tmpDir: tempDir(), runKeys: 5, fanIn: 2 });
+    const { report } = await reconcileStage(products, source, readStageLines({ stage: 'local', dir: root }, [TOPIC], noopContext()), { tmpDir: tempDir(), runKeys: 5, fanIn: 2 });
     expect(report.equal).toBe(false);
     expect(report.extra).toEqual([first.key[0]]);
     expect(report.missing).toEqual(['100000']);
@@ -205,7 +205,7 @@ describe('reconcileStage: a stage folder against PostgreSQL, in bounded memory',
     const work = tempDir();
     const { lines, rows } = history(3, 20, 100);
     writeStage(root, lines);
-    await reconcileStage(products, rows, readLocalStageLines(root, [TOPIC]), { tmpDir: work, runKeys: 4, fanIn: 2 });
+    await reconcileStage(products, rows, readStageLines({ stage: 'local', dir: root }, [TOPIC], noopContext()), { tmpDir: work, runKeys: 4, fanIn: 2 });
     expect(readdirSync(work)).toEqual([]);
   });
 });

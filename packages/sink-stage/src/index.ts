@@ -47,6 +47,7 @@ export {
   truncateCurrentStatement,
   typedCopyStatement,
 } from './snowflake/typed-sql.ts';
+export { readStageLines, type StageLine } from './stage-reader.ts';
 export { StageSinkTask } from './stage-sink-task.ts';
 export type { FileSchema, StageStore } from './stage-store.ts';
 export { stageLine, toStageRow } from './stage-row.ts';
