@@ -22,8 +22,6 @@ import { localStagePlugin, setupStatements, snowflakeStagePlugin, type StageSink
 import { topicsAtStart } from './batch-topics.ts';
 import { consumerEnvSchema, readConsumerSettings, SINK_SHORTCUTS } from './env.ts';
 import { consumerRegistry } from './plugins.ts';
-import { reconcileOptionsFromEnv, runReconcile } from './reconcile-command.ts';
-import { reconcileTargetsFromPipeline } from './reconcile-targets.ts';
 
 // snowflake-sdk bundles AWS SDK clients (for external stages, unused here) that warn about
 // Node 20 on load; the warning is about their future releases, not about this program.
@@ -90,6 +88,9 @@ await runApp(undefined, async (signal) => {
   // reconcile reads the stage the sink writes: the file's sink section, or STAGE (sinkConfigFrom);
   // with a pipeline file, the tables its source section captures, else PG_TABLE and TOPIC
   if (command === 'reconcile') {
+    // loaded only here: reconcile reads PostgreSQL (@buyonline/reconcile), which the stream and batch runs never load
+    const { reconcileOptionsFromEnv, runReconcile } = await import('./reconcile-command.ts');
+    const { reconcileTargetsFromPipeline } = await import('./reconcile-targets.ts');
     const flags = { json: values.json === true };
     const vars = envWithConfigFile(process.env, values.config);
     const options = settings.pipeline?.source()

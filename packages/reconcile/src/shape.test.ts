@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CatalogColumn, keyComparator, orderBy, tableShape } from './reconcile-shape.ts';
+import { type CatalogColumn, keyComparator, orderBy, tableShape } from './shape.ts';
 
 const ref = { schema: 'shop', table: 'order_lines', topic: 'buyonline.shop.order_lines' };
 const c = (name: string, typeName: string, keyPosition = 0, element?: string): CatalogColumn => ({

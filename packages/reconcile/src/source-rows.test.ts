@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePgTable } from './reconcile-sources.ts';
+import { parsePgTable } from './source-rows.ts';
 
 describe('parsePgTable (PG_TABLE)', () => {
   it('reads <schema>.<table>, and a bare table as public', () => {

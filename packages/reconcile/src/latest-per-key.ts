@@ -2,8 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { KeyParts } from './reconcile-shape.ts';
-import { type FieldValue, type KeyVersion, mergeVersions } from './reconcile-versions.ts';
+import type { KeyParts } from './shape.ts';
+import { type FieldValue, type KeyVersion, mergeVersions } from './versions.ts';
 
 export interface LatestPerKeyOptions {
   /** Where sort runs are written (removed by `close`). */
@@ -12,7 +12,7 @@ export interface LatestPerKeyOptions {
   runKeys: number;
   /** Most run files merged at once; more are first merged into longer runs. */
   fanIn: number;
-  /** The order of keys (the table's, see reconcile-shape.ts keyComparator). */
+  /** The order of keys (the table's, see shape.ts keyComparator). */
   compare: (a: KeyParts, b: KeyParts) => number;
 }
 

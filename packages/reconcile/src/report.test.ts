@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ReconcileReport, StageReadStats } from './reconcile.ts';
-import { allEqual, jsonReport, renderReport, type TableResult } from './reconcile-report.ts';
+import type { ReconcileReport, StageReadStats } from './compare.ts';
+import { allEqual, jsonReport, renderReport, type TableResult } from './report.ts';
 
 const stats = (lines: number): StageReadStats => ({ lines, truncates: 0, skipped: 0, runs: 0, mergePasses: 0 });
 const side = (rows: number, checksum: string) => ({ rows, checksum });

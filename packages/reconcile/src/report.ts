@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ReconcileReport, SideSummary, StageReadStats } from './reconcile.ts';
+import type { ReconcileReport, SideSummary, StageReadStats } from './compare.ts';
 
 /** What reconcile found for one table. */
 export type TableResult =
@@ -13,6 +13,16 @@ export type TableResult =
       stats: StageReadStats;
     }
   | { status: 'skipped'; schema: string; table: string; topics: readonly string[]; reason: string };
+
+/** What a run found, and the label of the stage it read. */
+export interface ReconcileRun {
+  equal: boolean;
+  tables: TableResult[];
+  stageLabel: string;
+}
+
+/** Exit code of `reconcile` when the stage differs from PostgreSQL. */
+export const MISMATCH = 3;
 
 type Compared = Extract<TableResult, { report: ReconcileReport }>;
 
@@ -110,4 +120,13 @@ export function renderReport(results: readonly TableResult[], stageLabel: string
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * What the `reconcile` command prints for a run (the report for people, or with `json` one line
+ * `{"reconcile": …}`) and the exit code it ends with: 0 every compared table equal, 3 a mismatch.
+ */
+export function reconcileOutput(run: ReconcileRun, json: boolean): { text: string; exitCode: number } {
+  const text = json ? `${JSON.stringify({ reconcile: jsonReport(run.tables, run.stageLabel) })}\n` : renderReport(run.tables, run.stageLabel);
+  return { text, exitCode: run.equal ? 0 : MISMATCH };
 }

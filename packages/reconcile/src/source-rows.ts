@@ -1,12 +1,9 @@
-import { ConfigError, ConnectionError, type PluginContext } from '@buyonline/connect-api';
-import { readStageLines, type StageSinkConfig } from '@buyonline/sink-stage';
-import { qualifiedTable } from '@buyonline/source-postgres';
+import { ConfigError, ConnectionError } from '@buyonline/connect-api';
+import { qualified, qualifiedTable, quoteIdent } from '@buyonline/source-postgres';
 import postgres, { type Sql } from 'postgres';
-import type { TableRow } from './reconcile.ts';
-import { type CatalogColumn, orderBy, type ReconcileTable, type TableShape } from './reconcile-shape.ts';
-import { fromPgText } from './reconcile-values.ts';
-
-const quote = (ident: string) => `"${ident.replaceAll('"', '""')}"`;
+import type { TableRow } from './compare.ts';
+import { type CatalogColumn, orderBy, type ReconcileTable, type TableShape } from './shape.ts';
+import { fromPgText } from './values.ts';
 
 /** `schema.table` or `table` (public) → the table's two names; quoted parts as in SQL (`"Odd . Schema"."Odd ""Table"""`). */
 export function parsePgTable(name: string): { schema: string; table: string } {
@@ -31,7 +28,7 @@ const mapPgError = (what: string, err: unknown): Error => {
 
 /**
  * A connection for reconcile's reads: one at a time, with the session settings the canonical
- * values assume (reconcile-values.ts), the source's own: ISO dates, UTC, ISO 8601 intervals, hex
+ * values assume (values.ts), the source's own: ISO dates, UTC, ISO 8601 intervals, hex
  * bytea, shortest exact floats.
  */
 export function reconcileSql(pgUrl: string): Sql {
@@ -102,14 +99,14 @@ export async function readCatalogColumns(sql: Sql, ref: Pick<ReconcileTable, 'sc
 
 /**
  * PostgreSQL's current rows of a table in key order (keyComparator's), as canonical values
- * (each column's text output, see reconcile-values.ts), read through a cursor `batch` rows at
+ * (each column's text output, see values.ts), read through a cursor `batch` rows at
  * a time: one consistent snapshot (one statement), never the whole table in memory.
  */
 export async function* readSourceRows(sql: Sql, shape: TableShape, batch = 5_000): AsyncGenerator<TableRow> {
-  const columns = shape.columns.map((c) => `t.${quote(c.name)}`).join(', ');
+  const columns = shape.columns.map((c) => `t.${quoteIdent(c.name)}`).join(', ');
   // raw(): every value as the text PostgreSQL printed, none parsed by the driver (a Date would lose microseconds)
   const cursor = sql
-    .unsafe(`select ${columns} from ${quote(shape.schema)}.${quote(shape.table)} as t order by ${orderBy(shape, quote, 't')}`)
+    .unsafe(`select ${columns} from ${qualified(shape.schema, shape.table)} as t order by ${orderBy(shape, quoteIdent, 't')}`)
     .raw()
     .cursor(batch);
   try {
@@ -122,20 +119,4 @@ export async function* readSourceRows(sql: Sql, shape: TableShape, batch = 5_000
   } catch (err) {
     throw mapPgError(shape.name, err);
   }
-}
-
-/**
- * What the stage holds for the topics, as stage lines (sink-stage's readStageLines): with
- * Snowflake, the tables COPY INTO fills, which reconcile needs loaded (and, typed, merged into
- * their current-state tables).
- */
-export function readStageLinesFor(sink: StageSinkConfig, topics: readonly string[], ctx: PluginContext): AsyncIterable<Record<string, unknown>> {
-  if (sink.stage === 'snowflake') {
-    if (!sink.load) throw new ConfigError('reconcile reads the tables COPY INTO fills: set SNOWFLAKE_LOAD=true');
-    if (sink.dryRun) throw new ConfigError('reconcile cannot run with SNOWFLAKE_DRY_RUN=true');
-    if (sink.tableFormat === 'typed' && !sink.merge) {
-      throw new ConfigError('reconcile compares typed tables through their current-state tables: set SNOWFLAKE_MERGE=true (or SNOWFLAKE_TABLE_FORMAT=variant)');
-    }
-  }
-  return readStageLines(sink, topics, ctx);
 }

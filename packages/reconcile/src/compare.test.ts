@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { latestState, reconcile, summarize, type TableRow } from './reconcile.ts';
-import { type CatalogColumn, displayKey, type TableShape, tableShape } from './reconcile-shape.ts';
-import { fromPgText } from './reconcile-values.ts';
+import { latestState, reconcile, summarize, type TableRow } from './compare.ts';
+import { type CatalogColumn, displayKey, type TableShape, tableShape } from './shape.ts';
+import { fromPgText } from './values.ts';
 
 function shapeOf(table: string, columns: [name: string, typeName: string, keyPosition?: number][]): TableShape {
   const catalog: CatalogColumn[] = columns.map(([name, typeName, keyPosition = 0]) => ({ name, typeName, typeType: 'b', keyPosition }));

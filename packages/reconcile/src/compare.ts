@@ -2,9 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type KeyState, LatestPerKey, type LatestPerKeyStats } from './reconcile-latest.ts';
-import { displayKey, type KeyParts, keyComparator, type TableShape } from './reconcile-shape.ts';
-import { type KeyVersion, mergeVersions, stageEntry, Truncates } from './reconcile-versions.ts';
+import { type KeyState, LatestPerKey, type LatestPerKeyStats } from './latest-per-key.ts';
+import { displayKey, type KeyParts, keyComparator, type TableShape } from './shape.ts';
+import { type KeyVersion, mergeVersions, stageEntry, Truncates } from './versions.ts';
 
 /** One row as compared: its key (canonical key values, in key order) and every compared column's canonical value, in column order. */
 export interface TableRow {
@@ -72,7 +72,7 @@ function rowOf(shape: TableShape, key: KeyParts, v: KeyVersion): TableRow {
 
 /**
  * The latest state per key from stage lines (parsed JSON objects), in memory, in key order:
- * see reconcile-versions.ts for the order (source position, then Kafka offset). A latest line
+ * see versions.ts for the order (source position, then Kafka offset). A latest line
  * with `__deleted: true`, or a TRUNCATE of the table after it, removes the key. For small
  * stages and tests; the command streams (`reconcileStage`).
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ColumnSpec, compareDecimals, compareFloats, compareIntegers, compareText, fromPgText, fromStage, kindOf, parsePgArray, type ValueKind } from './reconcile-values.ts';
+import { type ColumnSpec, compareDecimals, compareFloats, compareIntegers, compareText, fromPgText, fromStage, kindOf, parsePgArray, type ValueKind } from './values.ts';
 
 const col = (kind: ValueKind, array = false): ColumnSpec => ({ name: 'c', kind, array });
 

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { noopContext } from '@buyonline/connect-api';
 import { partitionPath, stageFileName, stageSinkConfigSchema } from '@buyonline/sink-stage';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { reconcileTables, runReconcile } from './reconcile-command.ts';
-import { type TableShape, tableShape } from './reconcile-shape.ts';
-import { readCatalogColumns, readSourceRows, reconcileSql } from './reconcile-sources.ts';
-import { fromStage } from './reconcile-values.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCatalogColumns, readSourceRows, reconcileOutput, reconcileSql, reconcileTables, type TableShape, tableShape } from './index.ts';
+import { fromStage } from './values.ts';
 
 const pgUrl = process.env.PG_URL;
 const schema = `reconcile_it_${Date.now().toString(36)}`;
@@ -226,24 +224,15 @@ describe.skipIf(!pgUrl)('reconcile against PostgreSQL', () => {
     expect(keyless.reason).toMatch(/no primary key/);
   });
 
-  it('runReconcile: exit 3 and a JSON report naming the composite key and the column that differ; 0 once equal again', async () => {
+  it('reconcileOutput, what the command prints: exit 3 and a JSON report naming the composite key and the column that differ; 0 once equal again', async () => {
     const { key } = orderLine(4);
     await sql.unsafe(`update "${schema}".order_lines set shipped_at = shipped_at + interval '1 microsecond' where order_id = $1 and region = $2 and line_no = $3`, [
       key.order_id,
       key.region,
       key.line_no,
     ]);
-    const out: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out.push(String(chunk));
-      return true;
-    });
-    let code: number;
-    try {
-      code = await runReconcile({ pgUrl: pgUrl ?? '', tables: tables.slice(0, 2), sink, json: true });
-    } finally {
-      write.mockRestore();
-    }
+    const { text, exitCode: code } = reconcileOutput(await reconcileTables({ pgUrl: pgUrl ?? '', tables: tables.slice(0, 2), sink }, noopContext()), true);
+    const out = text.split('\n');
     expect(code).toBe(3);
     const line = out.find((l) => l.startsWith('{"reconcile"'));
     const report = JSON.parse(line ?? '{}').reconcile;

@@ -1,6 +1,6 @@
 import { stageName } from '@buyonline/sink-stage';
-import type { KeyParts, TableShape } from './reconcile-shape.ts';
-import { fromStage } from './reconcile-values.ts';
+import type { KeyParts, TableShape } from './shape.ts';
+import { fromStage } from './values.ts';
 
 /**
  * Which stage line of a key is its latest version, and what a TRUNCATE removes.
@@ -18,7 +18,7 @@ import { fromStage } from './reconcile-values.ts';
  * comparing two strings: major (LSN or txid), minor (0 or the polled id), partition, offset.
  */
 
-/** One field's value (canonical, see reconcile-values.ts) and the position of the version it was written by. */
+/** One field's value (canonical, see values.ts) and the position of the version it was written by. */
 export type FieldValue = [value: string | null, position: string];
 
 /** The latest known state of one key, as far as the lines seen so far tell. */

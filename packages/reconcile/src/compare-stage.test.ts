@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { noopContext } from '@buyonline/connect-api';
 import { partitionPath, readStageLines, stageFileName } from '@buyonline/sink-stage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { latestState, reconcileStage, summarize, type TableRow } from './reconcile.ts';
-import { type CatalogColumn, keyComparator, type TableShape, tableShape } from './reconcile-shape.ts';
-import { fromPgText } from './reconcile-values.ts';
+import { latestState, reconcileStage, summarize, type TableRow } from './compare.ts';
+import { type CatalogColumn, keyComparator, type TableShape, tableShape } from './shape.ts';
+import { fromPgText } from './values.ts';
 
 const TOPIC = 'buyonline.public.products';
 

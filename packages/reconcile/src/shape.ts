@@ -1,4 +1,4 @@
-import { type ColumnSpec, keyOrder, kindOf } from './reconcile-values.ts';
+import { type ColumnSpec, keyOrder, kindOf } from './values.ts';
 
 /** One captured table and the topic(s) its changes went to. */
 export interface ReconcileTable {
