@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { selectLoadedStatement, type SnowflakeSqlTarget } from '@buyonline/sink-stage';
+import { selectLoadedStatement, type SnowflakeSqlTarget } from '@buyonline/sink-stage/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fakesnowClient, fakesnowStageEnv, fakesnowUp } from './support/fakesnow.ts';
 import { readTopic } from './support/kafka-topic.ts';

@@ -8,7 +8,7 @@ import {
   selectLoadedStatement,
   type SnowflakeSqlTarget,
   stageFileName,
-} from '@buyonline/sink-stage';
+} from '@buyonline/sink-stage/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fakesnowClient, fakesnowStageEnv, fakesnowUp } from './support/fakesnow.ts';
 import { readTopic } from './support/kafka-topic.ts';

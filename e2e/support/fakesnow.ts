@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { noopContext, Redacted } from '@buyonline/connect-api';
-import { SdkSnowflakeClient, type SnowflakeSqlTarget } from '@buyonline/sink-stage';
+import { SdkSnowflakeClient, type SnowflakeSqlTarget } from '@buyonline/sink-stage/testing';
 import { repoRoot } from './native-stack.ts';
 
 /** The Snowflake emulator of the test command (tooling/fakesnow, on loopback). */

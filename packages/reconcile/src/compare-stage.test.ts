@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noopContext } from '@buyonline/connect-api';
-import { partitionPath, readStageLines, stageFileName } from '@buyonline/sink-stage';
+import { readStageLines } from '@buyonline/sink-stage';
+import { partitionPath, stageFileName } from '@buyonline/sink-stage/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latestState, reconcileStage, summarize, type TableRow } from './compare.ts';
 import { type CatalogColumn, keyComparator, type TableShape, tableShape } from './shape.ts';

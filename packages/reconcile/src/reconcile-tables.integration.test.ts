@@ -2,10 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noopContext } from '@buyonline/connect-api';
-import { partitionPath, stageFileName, stageSinkConfigSchema } from '@buyonline/sink-stage';
+import { partitionPath, stageFileName, stageSinkConfigSchema } from '@buyonline/sink-stage/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCatalogColumns, readSourceRows, reconcileOutput, reconcileSql, reconcileTables, type TableShape, tableShape } from './index.ts';
+import { reconcileOutput, reconcileTables } from './index.ts';
+import { type TableShape, tableShape } from './shape.ts';
+import { readCatalogColumns, readSourceRows, reconcileSql } from './source-rows.ts';
 import { fromStage } from './values.ts';
 
 const pgUrl = process.env.PG_URL;

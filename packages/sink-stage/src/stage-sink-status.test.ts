@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noopContext, type SinkRecord, type StatusFields } from '@buyonline/connect-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStage, localStagePlugin, StageSinkTask, stageFileName, stageSinkConfigSchema } from './index.ts';
+import { localStagePlugin } from './index.ts';
+import { stageSinkConfigSchema } from './config.ts';
+import { stageFileName } from './file-naming.ts';
+import { LocalStage } from './local-stage.ts';
+import { StageSinkTask } from './stage-sink-task.ts';
 
 const TOPIC = 'shop.public.orders';
 let root: string;

@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { ConfigError, Redacted } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { connectionOptions, stageSinkConfigSchema } from '../index.ts';
+import { stageSinkConfigSchema } from '../config.ts';
+import { connectionOptions } from './client.ts';
 
 const base = { stage: 'snowflake', account: 'org-acct', username: 'loader', database: 'DB' };
 

@@ -3,17 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionError, FencedError, type Metrics, noopContext } from '@buyonline/connect-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  classifySnowflakeError,
-  DryRunClient,
-  LocalStage,
-  partitionPath,
-  type Row,
-  type SnowflakeClient,
-  SnowflakeStage,
-  type SnowflakeStageOptions,
-  stageFileName,
-} from '../index.ts';
+import { partitionPath, stageFileName } from '../file-naming.ts';
+import { LocalStage } from '../local-stage.ts';
+import { DryRunClient, type Row, type SnowflakeClient } from './client.ts';
+import { classifySnowflakeError } from './errors.ts';
+import { SnowflakeStage, type SnowflakeStageOptions } from './snowflake-stage.ts';
 
 const TOPIC = 'shop.public.products';
 const options: SnowflakeStageOptions = {

@@ -4,21 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, FencedError, noopContext, Redacted } from '@buyonline/connect-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  errorLocation,
-  LocalStage,
-  qualifiedName,
-  quoteIdent,
-  readCurrentTableLines,
-  SdkSnowflakeClient,
-  type SnowflakeAuth,
-  type SnowflakeClient,
-  SnowflakeStage,
-  type SnowflakeStageOptions,
-  selectLoadedStatement,
-  stageFileName,
-  stageLocation,
-} from '../index.ts';
+import { stageFileName } from '../file-naming.ts';
+import { LocalStage } from '../local-stage.ts';
+import { SdkSnowflakeClient, type SnowflakeAuth, type SnowflakeClient } from './client.ts';
+import { readCurrentTableLines } from './current-table.ts';
+import { SnowflakeStage, type SnowflakeStageOptions } from './snowflake-stage.ts';
+import { errorLocation, qualifiedName, quoteIdent, selectLoadedStatement, stageLocation } from './sql.ts';
 
 /**
  * Opt-in: runs against the Snowflake account in SNOWFLAKE_* (ACCOUNT, USERNAME, PASSWORD or

@@ -1,22 +1,7 @@
 import { ConfigError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import {
-  copyFileStatement,
-  copyStatement,
-  errorLocation,
-  listStatement,
-  parseListedFile,
-  putStatement,
-  quoteIdent,
-  quoteLiteral,
-  remoteFileName,
-  type SnowflakeSqlTarget,
-  selectLoadedStatement,
-  setupStatements,
-  stageLocation,
-  stageReference,
-  tableExistsStatement,
-} from '../index.ts';
+import { setupStatements } from '../index.ts';
+import { copyFileStatement, copyStatement, errorLocation, listStatement, parseListedFile, putStatement, quoteIdent, quoteLiteral, remoteFileName, selectLoadedStatement, type SnowflakeSqlTarget, stageLocation, stageReference, tableExistsStatement } from './sql.ts';
 
 const target: SnowflakeSqlTarget = {
   database: 'ANALYTICS',
