@@ -1,6 +1,6 @@
 import { DataError, type TransformPlugin, type TransformRecord } from '@buyonline/connect-api';
+import { isChangeValue } from '@buyonline/schemas';
 import { z } from 'zod';
-import { isChangeValue } from './change-value.ts';
 import { regexText } from './config-parts.ts';
 import { BoundedMap } from './schema-cache.ts';
 import { Scope, scopeShape } from './scope.ts';

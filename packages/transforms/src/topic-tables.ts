@@ -1,5 +1,5 @@
 import type { TransformRecord } from '@buyonline/connect-api';
-import { isChangeValue } from './change-value.ts';
+import { isChangeValue } from '@buyonline/schemas';
 import { BoundedMap } from './schema-cache.ts';
 
 /** The table a record belongs to. */
