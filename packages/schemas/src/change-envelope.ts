@@ -42,7 +42,8 @@ export interface ChangeValue<Row = Record<string, unknown>> {
   op: string;
   before: Row | null;
   after: Row | null;
-  source: ChangeSourceFields;
+  /** Where and when: always there in a record of our source; a reader that needs it checks (`hasSource`). */
+  source?: ChangeSourceFields | null;
   ts_us?: number | string | bigint;
   unchanged_toast?: string[];
   [field: string]: unknown;
@@ -63,9 +64,14 @@ export interface ChangeSourceFields {
   [field: string]: unknown;
 }
 
-/** Whether a value is a change envelope: `op` text, `before` and `after` present (null or a row) and a `source` block. */
+/** Whether a value is a change envelope (not a row): `op` text, `before` and `after` present (each null or a row). */
 export function isChangeValue(value: unknown): value is ChangeValue {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<ChangeValue>;
-  return typeof v.op === 'string' && 'before' in v && 'after' in v && typeof v.source === 'object' && v.source !== null;
+  return typeof v.op === 'string' && 'before' in v && 'after' in v;
+}
+
+/** Whether a change envelope carries its `source` block. */
+export function hasSource<Row>(value: ChangeValue<Row>): value is ChangeValue<Row> & { source: ChangeSourceFields } {
+  return typeof value.source === 'object' && value.source !== null;
 }

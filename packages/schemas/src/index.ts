@@ -4,6 +4,7 @@ export {
   type ChangeSourceFields,
   type ChangeValue,
   ENVELOPE_FIELDS,
+  hasSource,
   isChangeValue,
   type Operation,
   UNCHANGED_TOAST_HEADER,

@@ -1,15 +1,20 @@
 import { DataError, isoToMicros } from '@buyonline/connect-api';
-import { isChangeValue, type ChangeValue as SharedChangeValue } from '@buyonline/schemas';
+import { type ChangeSourceFields, hasSource, isChangeValue, type ChangeValue as SharedChangeValue } from '@buyonline/schemas';
 
 /** A row image: column name → value in the form the source (or the sink's deserializer) gives it. */
 export type Row = Record<string, unknown>;
 
-/** The change envelope, as @buyonline/schemas declares it (its one home), with this package's row type. */
-export type ChangeValue = SharedChangeValue<Row>;
+/** The change envelope, as @buyonline/schemas declares it (its one home), with its source block: what the transforms read. */
+export type ChangeValue = SharedChangeValue<Row> & { source: ChangeSourceFields };
+
+/** Whether a value is a change envelope with its source block. */
+export function isSourcedChange(value: unknown): value is ChangeValue {
+  return isChangeValue(value) && hasSource(value);
+}
 
 /** The value as a change envelope, or a DataError saying which transform could not read it. */
 export function asChangeValue(value: unknown, transform: string): ChangeValue {
-  if (isChangeValue(value)) return value;
+  if (isSourcedChange(value)) return value;
   throw new DataError(
     `${transform}: the record value is not a change envelope (op, before, after, source); put transforms that read rows before \`envelope\` in the chain`,
   );
