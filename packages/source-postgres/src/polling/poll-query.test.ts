@@ -39,4 +39,10 @@ describe('pollQuery', () => {
     expect(text).toContain('(extract(epoch from t."updated_timestamp") * 1000000)::int8::text as "buyonline.ts_us"');
     expect(squash(pollQuery(target, '900', undefined, 1).text)).not.toContain('updated_timestamp');
   });
+
+  it('dates records by the timestamp column the config names, whatever its name (no demo column built in)', () => {
+    const text = squash(pollQuery({ ...target, timestamp: 'Changed At' }, '900', undefined, 1).text);
+    expect(text).toContain('(extract(epoch from t."Changed At") * 1000000)::int8::text as "buyonline.ts_us"');
+    expect(text).not.toContain('updated_timestamp');
+  });
 });
