@@ -181,6 +181,6 @@ describe('every consumer setting has one owner', () => {
 
   it('loading the variant format without SNOWFLAKE_TABLE is an error naming the variable', async () => {
     const env = { ...base, ...snowflake, SNOWFLAKE_PASSWORD: 'pw', SNOWFLAKE_LOAD: 'true', SNOWFLAKE_TABLE_FORMAT: 'variant' };
-    await expect(readConsumerSettings(env, {}, registry())).rejects.toThrow(/\n  SNOWFLAKE_TABLE: required with tableFormat variant and load/);
+    await expect(readConsumerSettings(env, {}, registry())).rejects.toThrow(/\n {2}SNOWFLAKE_TABLE: required with tableFormat variant and load/);
   });
 });
