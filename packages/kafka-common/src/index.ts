@@ -19,8 +19,8 @@ export { type CommitOffset, type ConsumerPosition, PartitionTracker, type Partit
 export { type RebalanceConsumer, type RebalanceEvent, RebalanceHandler, type RebalanceOptions } from './rebalance.ts';
 export { RecordDelivery, type RecordDeliveryOptions } from './record-delivery.ts';
 export { SerialQueue } from './serial-queue.ts';
-export { SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
-export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
+export { SINK_WORKER_DEFAULTS, SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
+export { SOURCE_WORKER_DEFAULTS, SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
 export { pipelineTransactionalIds } from './transaction-pipeline.ts';
 export { applyTransforms, transformFailure } from './transform-chain.ts';
 export { SINK_WORKER_METRICS, SOURCE_WORKER_METRICS } from './worker-metrics.ts';

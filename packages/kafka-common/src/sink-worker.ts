@@ -15,7 +15,8 @@ import { SerialQueue } from './serial-queue.ts';
 
 export type SinkMode = 'stream' | 'batch';
 
-const DEFAULT_PREFETCH_BYTES = 8 * 1024 * 1024;
+/** The worker's default of its optional settings: the one place it is declared (the consumer's variable defaults to it). */
+export const SINK_WORKER_DEFAULTS = { prefetchBytes: 8 * 1024 * 1024 } as const;
 
 export interface SinkWorkerOptions {
   task: SinkTask;
@@ -110,7 +111,7 @@ export class SinkWorker {
       metrics: ctx.metrics,
     });
 
-    const prefetchBytes = this.options.prefetchBytes ?? DEFAULT_PREFETCH_BYTES;
+    const prefetchBytes = this.options.prefetchBytes ?? SINK_WORKER_DEFAULTS.prefetchBytes;
     const consumer = createRawConsumer(kafka, {
       'group.id': this.options.groupId,
       'partition.assignment.strategy': 'range',

@@ -5,7 +5,7 @@ import { describeError, isRetriable } from '@buyonline/connect-api';
 import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
 import { readSourceOffsets } from './offset-store.ts';
 import { BatchPreparer } from './source-batch.ts';
-import { kafkaError, type SourceTransaction } from './source-transaction.ts';
+import { DEFAULT_MAX_UNDELIVERED_BYTES, kafkaError, type SourceTransaction } from './source-transaction.ts';
 import { NativeTransactionalProducer } from './native-transactional-producer.ts';
 import { pipelineTransactionalIds, TransactionPipeline } from './transaction-pipeline.ts';
 import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
@@ -46,8 +46,14 @@ export interface SourceWorkerStats {
   lastCommitAt: number | null;
 }
 
-const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
-const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+/** The worker's defaults of its optional settings: the one place they are declared (the producer's variables default to them). */
+export const SOURCE_WORKER_DEFAULTS = {
+  transactionTimeoutMs: 900_000,
+  maxRecordBytes: 1_000_000,
+  maxUndeliveredBytes: DEFAULT_MAX_UNDELIVERED_BYTES,
+  stallTimeoutMs: 60_000,
+  newTopicPartitions: 3,
+} as const;
 
 /**
  * poll → serialize → one Kafka transaction holding the records and the source position →
@@ -83,7 +89,7 @@ export class SourceWorker {
   }
 
   private stalled(): boolean {
-    const limit = this.options.stallTimeoutMs ?? 60_000;
+    const limit = this.options.stallTimeoutMs ?? SOURCE_WORKER_DEFAULTS.stallTimeoutMs;
     return this.workSince !== null && this.options.ctx.now() - this.workSince > limit;
   }
 
@@ -138,7 +144,7 @@ export class SourceWorker {
     progressed: () => void,
   ): Promise<void> {
     const { task, kafka, ctx } = this.options;
-    const transactionTimeoutMs = this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+    const transactionTimeoutMs = this.options.transactionTimeoutMs ?? SOURCE_WORKER_DEFAULTS.transactionTimeoutMs;
     const producer = (transactionalId: string) =>
       new NativeTransactionalProducer(
         kafka,
@@ -159,7 +165,7 @@ export class SourceWorker {
       connector: this.options.connector,
       serde,
       transforms: this.options.transforms ?? [],
-      maxRecordBytes: this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+      maxRecordBytes: this.options.maxRecordBytes ?? SOURCE_WORKER_DEFAULTS.maxRecordBytes,
       log,
     });
     let started = false;
@@ -258,7 +264,7 @@ export class SourceWorker {
   private async ensureDataTopics(topics: readonly string[]): Promise<void> {
     const missing = topics.filter((t) => !this.knownTopics.has(t));
     if (missing.length === 0 || !this.client) return;
-    const numPartitions = this.options.newTopicPartitions ?? 3;
+    const numPartitions = this.options.newTopicPartitions ?? SOURCE_WORKER_DEFAULTS.newTopicPartitions;
     try {
       await ensureTopics(this.client, missing.map((topic) => ({ topic, numPartitions })));
     } catch (err) {

@@ -1,5 +1,6 @@
 import { redactedString } from '@buyonline/connect-api';
 import { z } from 'zod';
+import { CDC_TXID, CDC_VERSION } from './polling/cdc-objects.ts';
 
 /** One part of `<schema>.<table>`: unquoted (taken as written) or quoted as in SQL (`"My ""odd"" . name"`: any character, `""` for a quote). */
 const IDENTIFIER = '(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")';
@@ -79,9 +80,9 @@ export const postgresSourceConfigSchema = z
         'Bytes per poll, as well as batchSize rows (the text of the values: wide rows fill it sooner; a polled table\'s page is sized by its widest row of the last page); the change queue between the replication stream and the polls holds up to four polls\' worth.',
       ),
     pollIntervalMs: z.coerce.number().int().positive().default(500).describe('Wait between polls when nothing changed.'),
-    slot: plainName('a replication slot name').default('buyonline_cdc').describe('Logical replication slot (durable; created when missing). One slot serves every table.'),
+    slot: plainName('a replication slot name').default('buyonline_products').describe('Logical replication slot (durable; created when missing). One slot serves every table.'),
     publication: plainName('a publication name')
-      .default('buyonline_cdc')
+      .default('buyonline_products')
       .describe('Publication of the captured tables (created when missing; captured tables are added to it, published via the partition root).'),
     snapshotChunkSize: z.coerce.number().int().positive().default(5000).describe('Rows per primary-key chunk of a snapshot.'),
     snapshotChunkBytes: z.coerce
@@ -118,9 +119,16 @@ export const postgresSourceConfigSchema = z
       .describe(
         'A captured table without REPLICA IDENTITY FULL loses before-images of updates and deletes (only the key) and unchanged TOASTed values (left out of the record): warn at start, or refuse to start.',
       ),
+    timestampColumn: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Polling: the column stamped with the time of each write (timestamp or timestamptz) that dates a polled table\'s records; a table without it, or with this unset, is dated by the time of the poll.',
+      ),
     excludeColumns: z
       .array(z.string())
-      .default(['cdc_txid', 'cdc_version'])
+      .default([CDC_TXID, CDC_VERSION])
       .describe('Columns left out of the records of every table (the polling mode’s bookkeeping columns).'),
   })
   .refine((c) => c.tables.length > 0 || c.tableRegex !== undefined, {

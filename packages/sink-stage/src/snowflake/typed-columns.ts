@@ -1,4 +1,6 @@
 import { type AvroSchema, DataError } from '@buyonline/connect-api';
+import { STAGE_METADATA as LINE, PG_PROPERTIES } from '@buyonline/schemas';
+import { originalName, stageName } from '../stage-names.ts';
 
 /** A column of a typed table: its name and its Snowflake type as DDL writes it. */
 export interface TypedColumn {
@@ -12,19 +14,19 @@ export interface TypedColumn {
  * `positionExpression`): the order of versions, compared as text.
  */
 export const METADATA_COLUMNS: readonly (TypedColumn & { path: string })[] = [
-  { name: '__OP', type: 'VARCHAR', path: '__op' },
-  { name: '__DELETED', type: 'BOOLEAN', path: '__deleted' },
-  { name: '__UNCHANGED_TOAST', type: 'VARIANT', path: '__unchanged_toast' },
-  { name: '__SOURCE_LSN', type: 'VARCHAR', path: '__source.lsn' },
-  { name: '__SOURCE_TXID', type: 'NUMBER(38,0)', path: '__source.txid' },
-  { name: '__SOURCE_TS', type: 'TIMESTAMP_TZ(6)', path: '__source.ts_us' },
-  { name: '__SOURCE_SNAPSHOT', type: 'BOOLEAN', path: '__source.snapshot' },
+  { name: '__OP', type: 'VARCHAR', path: LINE.op },
+  { name: '__DELETED', type: 'BOOLEAN', path: LINE.deleted },
+  { name: '__UNCHANGED_TOAST', type: 'VARIANT', path: LINE.unchangedToast },
+  { name: '__SOURCE_LSN', type: 'VARCHAR', path: `${LINE.source}.lsn` },
+  { name: '__SOURCE_TXID', type: 'NUMBER(38,0)', path: `${LINE.source}.txid` },
+  { name: '__SOURCE_TS', type: 'TIMESTAMP_TZ(6)', path: `${LINE.source}.ts_us` },
+  { name: '__SOURCE_SNAPSHOT', type: 'BOOLEAN', path: `${LINE.source}.snapshot` },
   { name: '__SOURCE_POSITION', type: 'VARCHAR', path: '' },
-  { name: '__PROCESSED_AT', type: 'TIMESTAMP_TZ(6)', path: '__processed_at' },
-  { name: '__KAFKA_TOPIC', type: 'VARCHAR', path: '__kafka.topic' },
-  { name: '__KAFKA_PARTITION', type: 'NUMBER(10,0)', path: '__kafka.partition' },
-  { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)', path: '__kafka.offset' },
-  { name: '__KAFKA_TIMESTAMP', type: 'TIMESTAMP_TZ(3)', path: '__kafka.timestamp' },
+  { name: '__PROCESSED_AT', type: 'TIMESTAMP_TZ(6)', path: LINE.processedAt },
+  { name: '__KAFKA_TOPIC', type: 'VARCHAR', path: `${LINE.kafka}.topic` },
+  { name: '__KAFKA_PARTITION', type: 'NUMBER(10,0)', path: `${LINE.kafka}.partition` },
+  { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)', path: `${LINE.kafka}.offset` },
+  { name: '__KAFKA_TIMESTAMP', type: 'TIMESTAMP_TZ(3)', path: `${LINE.kafka}.timestamp` },
   // computed (see rawExpression): the exact line values the row's typed columns could not hold
   { name: '__RAW', type: 'VARIANT', path: '' },
 ];
@@ -88,7 +90,7 @@ export function snowflakeTypeOf(avro: Avro): string {
   if (logical === 'time-micros' || logical === 'time-millis') return 'TIME(6)';
   if (logical === 'timestamp-micros' || logical === 'timestamp-millis') return 'TIMESTAMP_TZ(6)';
   if (logical === 'local-timestamp-micros' || logical === 'local-timestamp-millis') return 'TIMESTAMP_NTZ(6)';
-  const pgType = t['buyonline.pg.type'];
+  const pgType = t[PG_PROPERTIES.type];
   if (pgType === 'json' || pgType === 'jsonb') return 'VARIANT';
   switch (t.type) {
     case 'enum':
@@ -107,20 +109,16 @@ export function snowflakeTypeOf(avro: Avro): string {
 interface AvroField {
   name: string;
   type: Avro;
-  'buyonline.pg.name'?: unknown;
+  [property: string]: unknown;
 }
-
-/** The Avro property that keeps a column's original PostgreSQL name when its Avro name had to be sanitized. */
-export const ORIGINAL_NAME_PROPERTY = 'buyonline.pg.name';
 
 /**
  * The key of a field in the stage line: the column's original name (its `buyonline.pg.name`
  * property, else the field's name), with one more leading `_` when it starts with `__`, so no
  * column can take the place of the line's metadata (`__op` → `___op`, `__proto__` → `___proto__`).
  */
-export function lineKeyOf(field: { name: string; 'buyonline.pg.name'?: unknown }): string {
-  const original = typeof field[ORIGINAL_NAME_PROPERTY] === 'string' ? field[ORIGINAL_NAME_PROPERTY] : field.name;
-  return original.startsWith('__') ? `_${original}` : original;
+export function lineKeyOf(field: { name: string; [property: string]: unknown }): string {
+  return stageName(originalName(field));
 }
 
 const fieldsOf = (record: unknown): AvroField[] | undefined => {
