@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, FencedError, noopContext, Redacted } from '@buyonline/connect-api';
+import { ConfigError, FencedError, Redacted } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   errorLocation,
