@@ -8,6 +8,7 @@ export {
   type StageSinkConfig,
 } from './config.ts';
 export { parseStageFileName, partitionPath, stageFileName, type StageFileRef } from './file-naming.ts';
+export { type LastStageFile, lastStageFiles } from './last-stage-files.ts';
 export { LocalStage } from './local-stage.ts';
 export { createStageStore, localStagePlugin, snowflakeClientFor, snowflakeStagePlugin, stageSinkPlugin } from './plugin.ts';
 export { connectionOptions, DryRunClient, SdkSnowflakeClient, type Row, type SnowflakeAuth, type SnowflakeClient } from './snowflake/client.ts';
