@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +9,7 @@ import {
   listStatement,
   parseListedFile,
   putStatement,
+  qualifiedName,
   quoteIdent,
   quoteLiteral,
   remoteFileName,
@@ -34,6 +37,13 @@ describe('identifiers and literals', () => {
     expect(quoteIdent('products')).toBe('"products"');
     expect(quoteIdent('my "odd" name')).toBe('"my ""odd"" name"');
     expect(() => quoteIdent('')).toThrow(ConfigError);
+  });
+  it('quotes names with dots, upper case and unicode as one identifier each', () => {
+    expect(quoteIdent('a.b')).toBe('"a.b"');
+    expect(quoteIdent('PRODUCTS')).toBe('"PRODUCTS"');
+    expect(quoteIdent('prodüct ✓')).toBe('"prodüct ✓"');
+    expect(qualifiedName('DB', 'my.schema', 'Odd "T"')).toBe('"DB"."my.schema"."Odd ""T"""');
+    expect(() => quoteIdent('a\0b')).toThrow(ConfigError);
   });
   it('escapes string literals', () => {
     expect(quoteLiteral("it's")).toBe("'it\\'s'");
@@ -117,5 +127,14 @@ describe('file names in the stage', () => {
     );
     expect(errorLocation(target, one.topic, 2)).toBe('@"ANALYTICS"."cdc"."BUYONLINE_CDC"/cdc/_errors/buyonline.public.products/partition=2/');
     expect(errorLocation({ ...target, pathPrefix: '' }, one.topic, 2)).toBe('@"ANALYTICS"."cdc"."BUYONLINE_CDC"/_errors/buyonline.public.products/partition=2/');
+  });
+});
+
+describe('one quoting helper for Snowflake', () => {
+  it('no other file of the package quotes identifiers or literals itself', () => {
+    const src = join(import.meta.dirname, '..');
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== join('snowflake', 'sql.ts'));
+    const inline = files.filter((f) => /replaceAll\('"', '""'\)|replaceAll\("'", "\\\\'"\)/.test(readFileSync(join(src, f), 'utf8')));
+    expect(inline).toEqual([]);
   });
 });
