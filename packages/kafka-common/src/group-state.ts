@@ -144,14 +144,9 @@ async function countRecords(config: KafkaConfig, groupId: string, ranges: readon
   await connectRaw(consumer);
   try {
     const open = new Map(ranges.map((r) => [tpKey(r.topic, r.partition), { ...r, count: 0 }]));
-    consumer.on('partition.eof', (eof) => {
-      const key = tpKey(eof.topic, eof.partition);
-      const range = open.get(key);
-      if (range && eof.offset >= range.end) {
-        done.set(key, range.count);
-        open.delete(key);
-      }
-    });
+    // a batch's end-of-partition events come before its messages are handed over: noted here, applied after counting
+    const reachedEnd = new Map<string, number>();
+    consumer.on('partition.eof', (eof) => reachedEnd.set(tpKey(eof.topic, eof.partition), eof.offset));
     consumer.assign(ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.from })));
     const deadline = Date.now() + timeoutMs;
     while (open.size > 0 && Date.now() < deadline) {
@@ -161,7 +156,7 @@ async function countRecords(config: KafkaConfig, groupId: string, ranges: readon
       }
       for (const [key, range] of open) {
         const position = consumer.position([{ topic: range.topic, partition: range.partition }])[0]?.offset ?? -1;
-        if (position >= range.end) {
+        if (Math.max(position, reachedEnd.get(key) ?? -1) >= range.end) {
           done.set(key, range.count);
           open.delete(key);
         }
