@@ -93,8 +93,9 @@ export async function readGroupState(config: KafkaConfig, groupId: string, subsc
       memberId: m.memberId,
       clientId: m.clientId,
       host: m.clientHost,
-      partitions: (m.assignment?.topicPartitions ?? []).map((tp) => tpKey(tp.topic, tp.partition)),
+      partitions: (m.assignment?.topicPartitions ?? []).map((tp) => tpKey(tp.topic, tp.partition)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
     }));
+    members.sort((a, b) => a.clientId.localeCompare(b.clientId) || a.memberId.localeCompare(b.memberId));
     const owners = new Map<string, GroupMember>();
     for (const m of members) for (const key of m.partitions) owners.set(key, { memberId: m.memberId, clientId: m.clientId, host: m.host });
     const committed = new Map<string, number>();
