@@ -1,40 +1,12 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type GroupView, groupStatus, groupStatusCommand } from './support/group-status.ts';
 import { readTopic, type TopicRecord } from './support/kafka-topic.ts';
-import { repoRoot } from './support/native-stack.ts';
 import { Scenario, waitFor } from './support/scenario.ts';
 
 const ROWS = 300;
 /** Single-row updates made while the group is stopped: each one Kafka record. */
 const MORE = 30;
-
-interface GroupPartition {
-  topic: string;
-  partition: number;
-  owner: { memberId: string; clientId: string; host: string } | null;
-  committed: number | null;
-  end: number;
-  lag: number;
-  lagCounted: boolean;
-  lastFile: string | null;
-}
-interface GroupView {
-  group: string;
-  state: string;
-  members: { memberId: string; clientId: string; host: string; partitions: string[] }[];
-  partitions: GroupPartition[];
-}
-
-/** `node apps/consumer/dist/main.js status --group …` with the consumers' settings, as an operator runs it. */
-function groupStatus(env: Record<string, string>, json: boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const args = [join(repoRoot, 'apps', 'consumer', 'dist', 'main.js'), 'status', '--group', ...(json ? ['--json'] : [])];
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 /** Kafka's own count of records (read_committed) at or after each partition's committed position. */
 function recordsAfter(records: readonly TopicRecord[], view: GroupView): Map<number, number> {
@@ -44,11 +16,7 @@ function recordsAfter(records: readonly TopicRecord[], view: GroupView): Map<num
 describe('status --group: every partition of the consumer group, from Kafka', () => {
   const scenario = new Scenario('group_status', inject('endpoints'));
   const env = () => scenario.consumerEnv(scenario.endpoints, scenario.stageDir);
-  const view = async (): Promise<GroupView> => {
-    const run = await groupStatus(env(), true);
-    if (run.code !== 0) throw new Error(`status --group exited ${run.code}: ${run.stderr}`);
-    return JSON.parse(run.stdout) as GroupView;
-  };
+  const view = (): Promise<GroupView> => groupStatus(env());
   afterAll(() => scenario.cleanup());
   beforeAll(() => scenario.seed(ROWS));
 
@@ -80,7 +48,7 @@ describe('status --group: every partition of the consumer group, from Kafka', ()
     expect([...recordsAfter(records, running).values()]).toEqual([0, 0, 0]);
 
     // for people: one line per partition with its owner
-    const human = await groupStatus(env(), false);
+    const human = await groupStatusCommand(env(), false);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(`${scenario.topic}[0]`);
     expect(human.stdout).toMatch(/member-[ab]/);
@@ -94,7 +62,7 @@ describe('status --group: every partition of the consumer group, from Kafka', ()
     expect(stopped.partitions.map((p) => p.owner)).toEqual([null, null, null]);
     expect(stopped.partitions.map((p) => p.committed)).toEqual(running.partitions.map((p) => p.committed));
     expect(stopped.partitions.map((p) => p.lag)).toEqual([0, 0, 0]);
-    expect((await groupStatus(env(), false)).stdout).toContain('none');
+    expect((await groupStatusCommand(env(), false)).stdout).toContain('none');
 
     // N more records while nobody reads: the lag is N, partition by partition as Kafka holds them
     for (let i = 1; i <= MORE; i++) await scenario.sql.unsafe(`update ${scenario.table} set price = price + 1 where id = ${i}`);
