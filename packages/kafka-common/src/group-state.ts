@@ -99,7 +99,8 @@ export async function readGroupState(config: KafkaConfig, groupId: string, subsc
     const owners = new Map<string, GroupMember>();
     for (const m of members) for (const key of m.partitions) owners.set(key, { memberId: m.memberId, clientId: m.clientId, host: m.host });
     const committed = new Map<string, number>();
-    const topics = new Set(subscribedTopics(subscription, await admin.listTopics()));
+    const existing = await admin.listTopics();
+    const topics = new Set(subscribedTopics(subscription, existing));
     for (const t of await admin.fetchOffsets({ groupId })) {
       for (const p of t.partitions) {
         if (Number(p.offset) >= 0) committed.set(tpKey(t.topic, p.partition), Number(p.offset));
@@ -108,7 +109,8 @@ export async function readGroupState(config: KafkaConfig, groupId: string, subsc
     }
     for (const m of group?.members ?? []) for (const tp of m.assignment?.topicPartitions ?? []) topics.add(tp.topic);
     ranges = [];
-    for (const topic of [...topics].sort()) {
+    // a topic the group once committed to may be gone: its offsets cannot be asked for
+    for (const topic of [...topics].filter((t) => existing.includes(t)).sort()) {
       const offsets = await admin.fetchTopicOffsets(topic, { isolationLevel: KafkaJS.IsolationLevel.READ_COMMITTED });
       for (const o of offsets.sort((a, b) => a.partition - b.partition)) {
         const key = tpKey(topic, o.partition);
