@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { noopContext, Redacted } from '@buyonline/connect-api';
+import { Redacted } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { SdkSnowflakeClient, type SnowflakeSqlTarget } from '@buyonline/sink-stage/testing';
 import { repoRoot } from './native-stack.ts';
 

@@ -1,4 +1,5 @@
-import { DataError, noopContext, type SourceRecord } from '@buyonline/connect-api';
+import { DataError, type SourceRecord } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { describe, expect, it } from 'vitest';
 import { SinkDeadLetterReporter, sinkDeadLetter, sourceDeadLetter } from './index.ts';
 

@@ -13,6 +13,7 @@ export { clearSourceOffset, offsetKey, readSourceOffsets, SourceOffsets } from '
 export { classifyRegistryError, type RegistryFailure } from './registry-errors.ts';
 export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, type RegistryRetryOptions, subjectFor } from './schema-registry.ts';
 export { type ConsumedMessage, SinkDeadLetterReporter, sinkDeadLetter, sourceDeadLetter } from './dead-letter.ts';
+export { type GroupMember, type GroupPartitionState, type GroupState, type GroupStateOptions, readGroupState, subscribedTopics } from './group-state.ts';
 export { LEAVE_GROUP_TIMEOUT_MS, leaveGroup } from './leave-group.ts';
 export { MessageDecoder } from './message-decoder.ts';
 export { type CommitOffset, type ConsumerPosition, PartitionTracker, type PartitionSummary, type StartingPartition } from './partition-tracker.ts';

@@ -1,4 +1,4 @@
-import { noopContext } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LEAVE_GROUP_TIMEOUT_MS, leaveGroup } from './index.ts';
 

@@ -1,4 +1,5 @@
-import { ConnectionError, DataError, noopContext } from '@buyonline/connect-api';
+import { ConnectionError, DataError } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { describe, expect, it } from 'vitest';
 import { MessageDecoder } from './index.ts';
 

@@ -1,5 +1,6 @@
 import type { Message } from '@confluentinc/kafka-javascript';
-import { FencedError, noopContext } from '@buyonline/connect-api';
+import { FencedError } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaConfig } from './config.ts';
 import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, watermarks } from './kafka-clients.ts';

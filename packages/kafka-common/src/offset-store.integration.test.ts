@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { noopContext } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { createKafka, ensureTopics, type KafkaConfig, offsetKey, readSourceOffsets } from './index.ts';
 
 const kafka: KafkaConfig = { brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(','), clientId: `it-offsets-${process.pid}` };

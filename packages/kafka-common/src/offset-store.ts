@@ -1,11 +1,8 @@
 import { pipelineTransactionalIds } from './transaction-pipeline.ts';
 import type { KafkaConfig } from './config.ts';
 import type { OffsetReader, SourceOffset, SourcePartition } from '@buyonline/connect-api';
-import { ConnectionError } from '@buyonline/connect-api';
+import { ConnectionError, silentLogger } from '@buyonline/connect-api';
 import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, topicPartitions, watermarks } from './kafka-clients.ts';
-import { noopContext } from '@buyonline/connect-api';
-
-const silentLogger = noopContext().logger;
 
 /** The offsets-topic key of a source partition, as Kafka Connect writes it: [connector, partition]. */
 export function offsetKey(connector: string, partition: SourcePartition): string {

@@ -1,5 +1,6 @@
 import kafkaJavascript from '@confluentinc/kafka-javascript';
-import { noopContext, type TopicPartitionOffset, type TopicPartitionRef } from '@buyonline/connect-api';
+import { type TopicPartitionOffset, type TopicPartitionRef } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { describe, expect, it } from 'vitest';
 import { PartitionTracker, type RebalanceConsumer, RebalanceHandler, SerialQueue, type StartingPartition } from './index.ts';
 

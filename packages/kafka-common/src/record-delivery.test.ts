@@ -1,4 +1,5 @@
-import { type CdcError, ConnectionError, DataError, noopContext, type SinkRecord, type Transform, type TransformRecord } from '@buyonline/connect-api';
+import { type CdcError, ConnectionError, DataError, type SinkRecord, type Transform, type TransformRecord } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { describe, expect, it } from 'vitest';
 import { type ConsumedMessage, PartitionTracker, RecordDelivery, SinkDeadLetterReporter } from './index.ts';
 

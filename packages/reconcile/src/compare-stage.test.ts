@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noopContext } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { readStageLines } from '@buyonline/sink-stage';
 import { partitionPath, stageFileName } from '@buyonline/sink-stage/testing';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noopContext } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { partitionPath, stageFileName, stageSinkConfigSchema } from '@buyonline/sink-stage/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -6,3 +6,4 @@ export { localStagePlugin, snowflakeStagePlugin } from './plugin.ts';
 export { setupStatements } from './snowflake/sql.ts';
 export { readStageLines, type StageLine } from './stage-reader.ts';
 export { stageName } from './stage-names.ts';
+export { type LastStageFile, lastStageFiles } from './last-stage-files.ts';

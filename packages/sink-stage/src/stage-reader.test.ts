@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, noopContext } from '@buyonline/connect-api';
+import { DataError } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readStageLines } from './index.ts';
 import { partitionPath, stageFileName } from './testing.ts';

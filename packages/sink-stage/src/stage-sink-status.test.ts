@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noopContext, type SinkRecord, type StatusFields } from '@buyonline/connect-api';
+import { type SinkRecord, type StatusFields } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localStagePlugin } from './index.ts';
 import { stageSinkConfigSchema } from './config.ts';

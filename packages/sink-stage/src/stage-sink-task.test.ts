@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CdcError, noopContext, type SinkRecord } from '@buyonline/connect-api';
+import { CdcError, type SinkRecord } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stageSinkConfigSchema } from './config.ts';
 import { parseStageFileName, partitionPath, stageFileName, type StageFileRef } from './file-naming.ts';

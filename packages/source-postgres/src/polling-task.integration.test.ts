@@ -1,4 +1,5 @@
-import { ConfigError, noopContext, parseConfig, type SourceOffset, type SourcePartition, type SourceRecord, staticOffsets, type OffsetReader } from '@buyonline/connect-api';
+import { ConfigError, parseConfig, type SourceOffset, type SourcePartition, type SourceRecord, type OffsetReader } from '@buyonline/connect-api';
+import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import type { ChangeEvent } from '@buyonline/schemas';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

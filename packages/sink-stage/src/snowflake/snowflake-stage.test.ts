@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionError, FencedError, type Metrics, noopContext } from '@buyonline/connect-api';
+import { ConnectionError, FencedError, type Metrics } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { partitionPath, stageFileName } from '../file-naming.ts';
 import { LocalStage } from '../local-stage.ts';

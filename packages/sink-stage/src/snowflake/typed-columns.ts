@@ -1,6 +1,7 @@
 import { type AvroSchema, DataError } from '@buyonline/connect-api';
 import { STAGE_METADATA as LINE, PG_PROPERTIES } from '@buyonline/schemas';
 import { originalName, stageName } from '../stage-names.ts';
+import { quoteIdent, quoteLiteral } from './sql.ts';
 
 /** A column of a typed table: its name and its Snowflake type as DDL writes it. */
 export interface TypedColumn {
@@ -259,10 +260,8 @@ function refusedCondition(root: string, column: TypedColumn): string | undefined
   // NUMBER(38,0) is what int and long load into: never NaN (a numeric(38,0) is the one decimal left unguarded)
   if (isMetadataColumn(column.name) || column.type === 'NUMBER(38,0)') return undefined;
   const pattern = REFUSED[baseType(column.type)];
-  return pattern === undefined ? undefined : `RLIKE(${oneOf(valuePaths(root, column).map((v) => `${v}::VARCHAR`))}, ${sqlString(pattern)})`;
+  return pattern === undefined ? undefined : `RLIKE(${oneOf(valuePaths(root, column).map((v) => `${v}::VARCHAR`))}, ${quoteLiteral(pattern)})`;
 }
-
-const sqlString = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 /**
  * The line keys a row column may be read from: one, or — for a name in upper case, which a field
@@ -294,7 +293,7 @@ export function rawExpression(root: string, columns: readonly TypedColumn[]): st
     return condition === undefined ? [] : [{ key: fieldOfColumn(c.name), condition, value: oneOf(valuePaths(root, c)) }];
   });
   if (refused.length === 0) return 'NULL';
-  const pairs = refused.map((r) => `${sqlString(r.key)}, IFF(${r.condition}, ${r.value}, NULL)`);
+  const pairs = refused.map((r) => `${quoteLiteral(r.key)}, IFF(${r.condition}, ${r.value}, NULL)`);
   return `IFF(${refused.map((r) => r.condition).join(' OR ')}, OBJECT_CONSTRUCT(${pairs.join(', ')}), NULL)`;
 }
 
@@ -336,9 +335,9 @@ function typedValue(value: string, type: string): string {
   }
 }
 
-/** A JSON path element: bare when it is a plain name (unless `quoted`), else double-quoted. */
+/** A JSON path element: bare when it is a plain name (unless `quoted`), else quoted as an identifier. */
 function jsonPath(field: string, quoted = false): string {
-  return !quoted && /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : `"${field.replaceAll('"', '""')}"`;
+  return !quoted && /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : quoteIdent(field);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { type SourceRecord, staticOffsets } from '@buyonline/connect-api';
+import { type SourceRecord } from '@buyonline/connect-api';
+import { staticOffsets } from '@buyonline/connect-api/testing';
 import type { ChangeEvent } from '@buyonline/schemas';
 import { describe, expect, it } from 'vitest';
 import { type ColumnInfo, PolledTable } from '../index.ts';
