@@ -16,7 +16,7 @@ import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
 import { checkCapturePrivileges } from './capture-privileges.ts';
-import { primaryHostUrl } from './primary-host.ts';
+import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
 import { type Batch, ChangeQueue } from './change-queue.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
@@ -48,6 +48,7 @@ import {
   slotState,
 } from './slot-admin.ts';
 import { SlotMonitor } from './slot-monitor.ts';
+import { ensureSlotOnPrimary } from './slot-on-primary.ts';
 import { SnapshotProgress } from './snapshot-progress.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
 import { type Chunk, readChunk } from './snapshot-reader.ts';
@@ -546,6 +547,11 @@ export class LogicalReplicationTask implements SourceTask {
    * handed over; a snapshot chunk in flight is read again. Returns where the stream resumes.
    */
   private async restartStream(): Promise<string> {
+    // The primary now (after a failover, the promoted standby) must hold the slot; until a host is
+    // the primary this fails as an outage, and the next poll tries again.
+    const url = this.config.url.reveal();
+    const replicationUrl = await primaryHostUrl(url);
+    await ensureSlotOnPrimary(replicationUrl, this.config.slot, listsSeveralHosts(url));
     const acked = this.wal?.ackedLsn ?? this.committedLsn;
     await this.wal?.stop();
     this.wal = undefined;
@@ -558,7 +564,7 @@ export class LogicalReplicationTask implements SourceTask {
       if (table.offset.snapshot !== 'done') this.incremental.add(table);
     }
     this.stream = { phase: 'stream', lsn: this.committedLsn };
-    this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()), from);
+    this.startStreaming(acked, replicationUrl, from);
     return from;
   }
 
