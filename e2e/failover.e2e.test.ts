@@ -134,6 +134,9 @@ describe.skipIf(skip !== '')('kill -9 of the PostgreSQL primary and promotion of
     const code = await other.wait(240_000);
     expect(code).not.toBe(0);
     const log = readFileSync(other.logFile, 'utf8');
+    // It had said so at start; the capture with a failover slot had nothing to warn about.
+    expect(log).toContain(`slot ${unsynced.slot} is not a failover slot`);
+    expect(readFileSync(producer.logFile, 'utf8')).not.toContain('failover slot');
     expect(log).toContain(`replication slot ${unsynced.slot}`);
     expect(log).toContain('buyonline-producer resnapshot');
     // The recovery command, then a fresh snapshot from the new primary.

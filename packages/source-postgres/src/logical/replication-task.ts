@@ -18,6 +18,7 @@ import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '
 import { checkCapturePrivileges } from './capture-privileges.ts';
 import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
+import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
 import { type Batch, ChangeQueue } from './change-queue.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
@@ -163,6 +164,7 @@ export class LogicalReplicationTask implements SourceTask {
         this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await primaryHostUrl(this.config.url.reveal()));
         await this.acknowledge(stored.lsn);
       }
+      await this.warnIfFailoverWouldLoseTheSlot(sql);
       await this.reportStart(sql);
     } catch (err) {
       throw classifyPgError(err, `slot ${this.config.slot}`);
@@ -171,6 +173,12 @@ export class LogicalReplicationTask implements SourceTask {
       { tables: [...this.tables.keys()], slot: this.config.slot, phase: this.stream.phase, lsn: this.stream.lsn },
       'log-based source started',
     );
+  }
+
+  /** When PG_URL lists a standby: what would make a failover lose the slot or hand out changes the standby lacks. */
+  private async warnIfFailoverWouldLoseTheSlot(sql: Sql): Promise<void> {
+    const setting = await readFailoverSetting(sql, this.config.slot, listsSeveralHosts(this.config.url.reveal()), await serverVersionNum(sql));
+    for (const warning of failoverWarnings(this.config.slot, setting)) this.ctx.logger.warn({ slot: this.config.slot }, warning);
   }
 
   /** What `status` shows from the start: each table's phase (and snapshot estimate), the stream's position. */
