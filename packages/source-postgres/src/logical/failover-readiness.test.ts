@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failoverWarnings } from './failover-readiness.ts';
 
-const ready = { severalHosts: true, serverVersion: 170010, synchronizedStandbySlots: 'standby1', slotFailover: true };
+const ready = { severalHosts: true, asksForPrimary: true, serverVersion: 170010, synchronizedStandbySlots: 'standby1', slotFailover: true };
 
 describe('failoverWarnings', () => {
   it('says nothing when PG_URL names one host, or when a failover would keep the slot', () => {
@@ -16,6 +16,10 @@ describe('failoverWarnings', () => {
 
   it('names a slot made without FAILOVER, with the command that changes it', () => {
     expect(failoverWarnings('cdc', { ...ready, slotFailover: false })).toEqual([expect.stringMatching(/slot cdc is not a failover slot.*ALTER_REPLICATION_SLOT "cdc" \(FAILOVER true\)/)]);
+  });
+
+  it('asks for target_session_attrs=read-write when several hosts are listed without it', () => {
+    expect(failoverWarnings('cdc', { ...ready, asksForPrimary: false })).toEqual([expect.stringMatching(/without target_session_attrs=read-write/)]);
   });
 
   it('warns when the primary does not wait for its standby (synchronized_standby_slots unset)', () => {

@@ -4,6 +4,8 @@ import type { Sql } from 'postgres';
 export interface FailoverSetting {
   /** PG_URL lists several hosts: the operator expects a standby to take over. */
   severalHosts: boolean;
+  /** PG_URL asks for the writable host (`target_session_attrs=read-write` or `primary`). */
+  asksForPrimary: boolean;
   serverVersion: number;
   /** The primary's `synchronized_standby_slots` ('' when unset). */
   synchronizedStandbySlots: string;
@@ -18,10 +20,16 @@ export interface FailoverSetting {
  */
 export function failoverWarnings(slot: string, s: FailoverSetting): string[] {
   if (!s.severalHosts) return [];
-  if (s.serverVersion < 170000) {
-    return [`PG_URL lists several hosts, but PostgreSQL ${Math.floor(s.serverVersion / 10000)} has no failover slots: after a failover slot ${slot} is gone and the producer stops for a resnapshot`];
-  }
   const out: string[] = [];
+  if (!s.asksForPrimary) {
+    out.push(
+      'PG_URL lists several hosts without target_session_attrs=read-write: its queries (slot checks, heartbeats, watermarks) may reach a standby, ' +
+        'which refuses writes. Add ?target_session_attrs=read-write',
+    );
+  }
+  if (s.serverVersion < 170000) {
+    return [...out, `PG_URL lists several hosts, but PostgreSQL ${Math.floor(s.serverVersion / 10000)} has no failover slots: after a failover slot ${slot} is gone and the producer stops for a resnapshot`];
+  }
   if (s.slotFailover === false) {
     out.push(
       `slot ${slot} is not a failover slot (made before PostgreSQL 17, or by hand): no standby keeps a copy, so after a failover the producer stops for a resnapshot. ` +
@@ -38,10 +46,11 @@ export function failoverWarnings(slot: string, s: FailoverSetting): string[] {
 }
 
 /** Reads what failoverWarnings needs from the primary. */
-export async function readFailoverSetting(sql: Sql, slot: string, severalHosts: boolean, serverVersion: number): Promise<FailoverSetting> {
-  if (!severalHosts || serverVersion < 170000) return { severalHosts, serverVersion, synchronizedStandbySlots: '', slotFailover: undefined };
+export async function readFailoverSetting(sql: Sql, slot: string, url: string, severalHosts: boolean, serverVersion: number): Promise<FailoverSetting> {
+  const asksForPrimary = /[?&]target_session_attrs=(read-write|primary)(&|$)/.test(url);
+  if (!severalHosts || serverVersion < 170000) return { severalHosts, asksForPrimary, serverVersion, synchronizedStandbySlots: '', slotFailover: undefined };
   const [row] = await sql<{ standby_slots: string | null; failover: boolean | null }[]>`
     select current_setting('synchronized_standby_slots', true) as standby_slots,
            (select failover from pg_replication_slots where slot_name = ${slot}) as failover`;
-  return { severalHosts, serverVersion, synchronizedStandbySlots: row?.standby_slots ?? '', slotFailover: row?.failover ?? undefined };
+  return { severalHosts, asksForPrimary, serverVersion, synchronizedStandbySlots: row?.standby_slots ?? '', slotFailover: row?.failover ?? undefined };
 }

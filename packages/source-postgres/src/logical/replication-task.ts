@@ -177,7 +177,8 @@ export class LogicalReplicationTask implements SourceTask {
 
   /** When PG_URL lists a standby: what would make a failover lose the slot or hand out changes the standby lacks. */
   private async warnIfFailoverWouldLoseTheSlot(sql: Sql): Promise<void> {
-    const setting = await readFailoverSetting(sql, this.config.slot, listsSeveralHosts(this.config.url.reveal()), await serverVersionNum(sql));
+    const url = this.config.url.reveal();
+    const setting = await readFailoverSetting(sql, this.config.slot, url, listsSeveralHosts(url), await serverVersionNum(sql));
     for (const warning of failoverWarnings(this.config.slot, setting)) this.ctx.logger.warn({ slot: this.config.slot }, warning);
   }
 
