@@ -85,8 +85,9 @@ describe.skipIf(skip !== '')('kill -9 of the PostgreSQL primary and promotion of
 
     const killedAt = Date.now();
     await pairCommand('crash', major);
-    // What the standby replayed of the old primary: every change committed after it is the new primary's.
-    const [promotion] = await standby<{ lsn: string }[]>`select pg_last_wal_replay_lsn()::text as lsn`;
+    // The end of the old primary's WAL the standby received (replay may still be behind it): every
+    // change committed after it is the new primary's.
+    const [promotion] = await standby<{ lsn: string }[]>`select pg_last_wal_receive_lsn()::text as lsn`;
     await pairCommand('promote', major);
     const promotedAt = Date.now();
     // The writers reach the new primary by themselves (their pool follows the writable host).
@@ -123,6 +124,8 @@ describe.skipIf(skip !== '')('kill -9 of the PostgreSQL primary and promotion of
     expect(lostByDatabase.filter((a) => a.at > promotedAt)).toEqual([]);
     expect(afterKill.length).toBeGreaterThanOrEqual(1_000);
     expect(Number.isFinite(resumedAt)).toBe(true);
+    // Nothing reached Kafka before the kill from past the WAL the standby had received (synchronized_standby_slots).
+    expect(fromNewPrimary.filter((r) => (r.timestamp ?? 0) <= killedAt)).toEqual([]);
     // No snapshot after the failover: the initial snapshot's reads only.
     expect(reads).toHaveLength(SEED);
     // The slot is the new primary's now, and the producer confirms on it.
