@@ -13,6 +13,8 @@ export interface TopicRecord {
   rawValue: Buffer | null;
   /** The payload could not be decoded (a poison message). */
   undecodable: boolean;
+  /** The record's timestamp (the producer's create time, ms), when it has one. */
+  timestamp: number | undefined;
 }
 
 function call<T>(fn: (cb: (err: unknown, value: T) => void) => void): Promise<T> {
@@ -58,7 +60,7 @@ export async function readTopic(brokers: string, topic: string, registryUrl?: st
             value = null;
           }
         }
-        out.push({ partition: m.partition, offset: m.offset, key, value, headers, rawValue: m.value ?? null, undecodable });
+        out.push({ partition: m.partition, offset: m.offset, key, value, headers, rawValue: m.value ?? null, undecodable, timestamp: m.timestamp });
       }
       const positions = consumer.position(todo.map((p) => ({ topic, partition: p })));
       if (positions.every((p) => p.offset !== undefined && p.offset >= (ends.get(p.partition) ?? 0))) break;

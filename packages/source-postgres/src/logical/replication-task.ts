@@ -16,8 +16,9 @@ import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
 import { checkCapturePrivileges } from './capture-privileges.ts';
-import { primaryHostUrl } from './primary-host.ts';
+import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
+import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
 import { type Batch, ChangeQueue } from './change-queue.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
@@ -48,6 +49,7 @@ import {
   slotState,
 } from './slot-admin.ts';
 import { SlotMonitor } from './slot-monitor.ts';
+import { ensureSlotOnPrimary } from './slot-on-primary.ts';
 import { SnapshotProgress } from './snapshot-progress.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
 import { type Chunk, readChunk } from './snapshot-reader.ts';
@@ -162,6 +164,7 @@ export class LogicalReplicationTask implements SourceTask {
         this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await primaryHostUrl(this.config.url.reveal()));
         await this.acknowledge(stored.lsn);
       }
+      await this.warnIfFailoverWouldLoseTheSlot(sql);
       await this.reportStart(sql);
     } catch (err) {
       throw classifyPgError(err, `slot ${this.config.slot}`);
@@ -170,6 +173,13 @@ export class LogicalReplicationTask implements SourceTask {
       { tables: [...this.tables.keys()], slot: this.config.slot, phase: this.stream.phase, lsn: this.stream.lsn },
       'log-based source started',
     );
+  }
+
+  /** When PG_URL lists a standby: what would make a failover lose the slot or hand out changes the standby lacks. */
+  private async warnIfFailoverWouldLoseTheSlot(sql: Sql): Promise<void> {
+    const url = this.config.url.reveal();
+    const setting = await readFailoverSetting(sql, this.config.slot, url, listsSeveralHosts(url), await serverVersionNum(sql));
+    for (const warning of failoverWarnings(this.config.slot, setting)) this.ctx.logger.warn({ slot: this.config.slot }, warning);
   }
 
   /** What `status` shows from the start: each table's phase (and snapshot estimate), the stream's position. */
@@ -546,6 +556,11 @@ export class LogicalReplicationTask implements SourceTask {
    * handed over; a snapshot chunk in flight is read again. Returns where the stream resumes.
    */
   private async restartStream(): Promise<string> {
+    // The primary now (after a failover, the promoted standby) must hold the slot; until a host is
+    // the primary this fails as an outage, and the next poll tries again.
+    const url = this.config.url.reveal();
+    const replicationUrl = await primaryHostUrl(url);
+    await ensureSlotOnPrimary(replicationUrl, this.config.slot, listsSeveralHosts(url));
     const acked = this.wal?.ackedLsn ?? this.committedLsn;
     await this.wal?.stop();
     this.wal = undefined;
@@ -558,7 +573,7 @@ export class LogicalReplicationTask implements SourceTask {
       if (table.offset.snapshot !== 'done') this.incremental.add(table);
     }
     this.stream = { phase: 'stream', lsn: this.committedLsn };
-    this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()), from);
+    this.startStreaming(acked, replicationUrl, from);
     return from;
   }
 
