@@ -39,7 +39,9 @@ describe('WalStream keepalives', () => {
       onError: (err) => {
         throw err;
       },
-      onKeepalive: (walEnd) => keepalives.push({ walEnd, handledThen: handled.length }),
+      onKeepalive: (walEnd) => {
+        keepalives.push({ walEnd, handledThen: handled.length });
+      },
     });
     stream.start('0/0', '0/0');
     // Captured transactions, each followed by uncaptured WAL: the server sends keepalives past them.

@@ -114,7 +114,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.queue = new ChangeQueue({ records: config.batchSize, bytes: config.batchBytes });
     this.chunkSizer = new ChunkSizer(config.snapshotChunkSize, config.snapshotChunkBytes);
     this.monitor = new SlotMonitor(
-      { slot: config.slot, checkIntervalMs: config.slotCheckIntervalMs, lagWarnBytes: config.slotLagWarnBytes, heartbeatIntervalMs: config.heartbeatIntervalMs },
+      { slot: config.slot, checkIntervalMs: config.slotCheckIntervalMs, lagWarnBytes: config.slotLagWarnBytes, heartbeatIntervalMs: config.heartbeatIntervalMs, writeHeartbeats: config.heartbeat === 'write' },
       ctx,
     );
     this.incremental = new IncrementalSnapshots(() => this.sql as Sql, this.chunkSizer, ctx);
@@ -462,6 +462,7 @@ export class LogicalReplicationTask implements SourceTask {
     for (const table of this.tables.values()) this.handedTables.set(table.partition, table.offset);
     this.streamError = undefined;
     this.monitor.touch();
+    let keepalive = fromLsn;
     const wal = new WalStream({
       url: replicationUrl,
       slot: this.config.slot,
@@ -469,6 +470,13 @@ export class LogicalReplicationTask implements SourceTask {
       onMessage: async (message) => {
         this.monitor.touch();
         await decoder.onMessage(message);
+      },
+      onKeepalive: (walEnd) => {
+        // Nothing before the keepalive's WAL end is left to decode: outside a source transaction
+        // it is confirmable as an empty transaction's end, in order behind what is queued.
+        if (decoder.inTransaction || compareLsn(walEnd, keepalive) <= 0) return;
+        keepalive = walEnd;
+        return this.queue.ack(walEnd);
       },
       onError: (err) => {
         this.streamError = err;

@@ -35,7 +35,7 @@ export interface WalStreamOptions {
    * A primary keepalive's WAL end, once every message before it was handled: the server has
    * nothing to send before that position (confirmable when nothing captured is pending).
    */
-  onKeepalive?: (walEnd: string) => void;
+  onKeepalive?: (walEnd: string) => Promise<void> | void;
 }
 
 /**
@@ -83,7 +83,7 @@ export class WalStream {
       handle: (event) => {
         if (failed || this.service !== service) return;
         if (event.kind === 'data') return this.options.onMessage(event.message);
-        this.options.onKeepalive?.(event.walEnd);
+        return this.options.onKeepalive?.(event.walEnd);
       },
       onError: fail,
       pause: () => socketOf(service)?.pause(),
