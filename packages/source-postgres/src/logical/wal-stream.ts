@@ -111,6 +111,12 @@ export class WalStream {
     void service.acknowledge(wireLsnFor(this.acked)).catch(() => undefined);
   }
 
+  /** Asks the server for a keepalive now (a status update that requests a reply): it tells how far the stream got, in WAL order. */
+  requestKeepalive(): void {
+    const service = this.service;
+    if (service) void service.acknowledge(wireLsnFor(this.acked), true).catch(() => undefined);
+  }
+
   /** Confirms that everything before `lsn` (a commit's end) is in Kafka. */
   async acknowledge(lsn: string): Promise<void> {
     if (compareLsn(lsn, this.acked) <= 0) return;
