@@ -1,4 +1,4 @@
-import { ConfigError, noopContext, parseConfig, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
+import { ConfigError, noopContext, parseConfig, type SourceOffset, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, postgresSourceConfigSchema, requestSnapshot } from '../index.ts';
@@ -174,4 +174,76 @@ describe.skipIf(skip !== '')('a hot standby as the source', () => {
     process.stdout.write(`[standby-source] slot created on the standby in ${slotMs} ms; incremental snapshot on a signal in ${incrementalMs} ms; ${reads} rows read, ${streamed().length} changes streamed (${changesDuringSnapshots} written while snapshotting)\n`);
     await t.stop();
   }, 150_000);
+
+  it('resumes an initial snapshot of two tables after a crash on the standby (its new snapshot bounded by the replay position): every row as it is now, no change twice', async () => {
+    const tables = ['a', 'b'];
+    for (const name of tables) {
+      await primary.unsafe(`create table "${id}".${name} (id int primary key, rev int not null)`);
+      await primary.unsafe(`insert into "${id}".${name} select g, g from generate_series(1, 200) g`);
+    }
+    await primary.unsafe(`create publication "${id}_r" for table "${id}".a, "${id}".b`);
+    await standbyCaughtUp();
+    const options = { tables: tables.map((n) => `${id}.${n}`), topicTemplate: 't.{table}', slot: `${id}_r`, publication: `${id}_r`, snapshotChunkSize: 20, snapshotParallelism: 2 };
+    const kick = setInterval(() => void primary`select pg_log_standby_snapshot()`.catch(() => undefined), 1_000);
+    const committed: SourceRecord[] = [];
+    const positions = new Map<string, readonly [Record<string, string>, SourceOffset]>();
+    /** Polls once; a batch that closes its transaction is "in Kafka" (committed), with its positions. */
+    const pollOnce = async (t: LogicalReplicationTask, out: SourceRecord[]) => {
+      const batch = await t.poll(signal());
+      out.push(...batch);
+      if (batch.length === 0 || batch.at(-1)?.inTransaction) return;
+      committed.push(...out.splice(0));
+      for (const r of committed) if (r.positionOnly && !r.inTransaction) positions.set(JSON.stringify(r.sourcePartition), [r.sourcePartition, r.sourceOffset]);
+      await t.commit(batch);
+    };
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 1; writing; i++) {
+        const table = tables[i % 2] as string;
+        await primary.unsafe(`update "${id}".${table} set rev = rev + 1000 where id = ${(i * 13) % 200 + 1}`);
+        if (i % 5 === 0) await primary.unsafe(`delete from "${id}".${table} where id = ${(i * 17) % 200 + 1}`);
+        if (i % 7 === 0) await primary.unsafe(`insert into "${id}".${table} values (${1000 + i}, ${i})`);
+      }
+    })();
+    const second = task(options);
+    const rest: SourceRecord[] = [];
+    const deadline = Date.now() + 60_000;
+    try {
+      const first = task(options);
+      await first.start(staticOffsets());
+      clearInterval(kick);
+      const lost: SourceRecord[] = [];
+      for (let i = 0; i < 4; i++) await pollOnce(first, lost);
+      await first.stop(); // a crash: what was not committed is lost
+      await second.start(staticOffsets([...positions.values()]));
+      const streaming = () => committed.some((r) => r.positionOnly && (r.sourceOffset as { phase?: string }).phase === 'stream');
+      while (!streaming() && Date.now() < deadline) await pollOnce(second, rest);
+    } finally {
+      clearInterval(kick);
+      writing = false;
+      await writer;
+    }
+    await standbyCaughtUp();
+    const [wal] = await primary<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
+    // Until the stream reached everything written (a keepalive or commit past the primary's WAL end).
+    const caughtUp = async () => {
+      const [slot] = await (standby as postgres.Sql)<{ lsn: string }[]>`select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = ${options.slot}`;
+      return compareLsn(slot?.lsn ?? '0/0', wal?.lsn ?? '0/0') >= 0;
+    };
+    while (!(await caughtUp()) && Date.now() < deadline) await pollOnce(second, rest);
+    await second.stop();
+    const changes = committed.filter((r) => !r.positionOnly && r.value !== null && valueOf(r)?.op !== 'r').map((r) => `${(r.value as { source: { table: string } }).source.table}:${JSON.stringify({ ...(r.value as object), ts_us: 0, source: null })}`);
+    expect(changes.filter((c, i) => changes.indexOf(c) !== i)).toEqual([]);
+    for (const name of tables) {
+      const state = new Map<number, number>();
+      for (const r of committed) {
+        const v = valueOf(r);
+        if (!v || r.positionOnly || (r.value as { source?: { table?: string } }).source?.table !== name) continue;
+        if (v.op === 'd') state.delete(v.before?.id ?? -1);
+        else if (v.after) state.set(v.after.id, v.after.rev);
+      }
+      const rows = await primary<{ id: number; rev: number }[]>`select id, rev from ${primary(id)}.${primary(name)} order by id`;
+      expect([...state.entries()].sort((x, y) => x[0] - y[0])).toEqual(rows.map((r) => [r.id, r.rev]));
+    }
+  }, 120_000);
 });
