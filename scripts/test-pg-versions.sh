@@ -22,6 +22,8 @@ for major in $versions; do
   [[ -n "$url" ]] || { echo "pg-versions: PostgreSQL $major did not start" >&2; status=1; continue; }
   (cd packages/source-postgres && PG_URL="$url" bunx vitest run) || status=1
   (cd e2e && PG_URL="$url" bunx vitest run crash.e2e.test.ts -t 'logical capture') || status=1
+  # (keepalive-standby) A hot standby as the source, 16+: captured from the standby, nothing written (~25 s with making the standby).
+  if ((major >= 16)); then standby="$(bash tooling/stack/postgres-version.sh standby "$major" | sed -n 's/^PG_STANDBY_URL=//p')"; (cd packages/source-postgres && PG_URL="$url" PG_STANDBY_URL="$standby" bunx vitest run src/logical/standby-source.integration.test.ts) || status=1; fi
   if ((major >= 17)); then
     # Failover slots: a hot standby of this primary, then kill -9 of the primary and promotion
     # of the standby under a streaming capture (the test does both).

@@ -98,6 +98,7 @@ export const SOURCE_SHORTCUTS: Record<string, EnvShortcuts> = {
     SNAPSHOT_CHUNK_SIZE: 'snapshotChunkSize',
     SNAPSHOT_CHUNK_BYTES: 'snapshotChunkBytes',
     SNAPSHOT_PARALLELISM: 'snapshotParallelism',
+    HEARTBEAT: 'heartbeat',
     HEARTBEAT_INTERVAL_MS: 'heartbeatIntervalMs',
     SLOT_LAG_WARN_BYTES: 'slotLagWarnBytes',
     REPLICA_IDENTITY_CHECK: 'replicaIdentity',

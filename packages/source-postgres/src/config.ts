@@ -105,7 +105,13 @@ export const postgresSourceConfigSchema = z
       .int()
       .positive()
       .default(10_000)
-      .describe('When the tables are idle, write a WAL message this often so the slot keeps advancing.'),
+      .describe('With heartbeat=write: when the captured tables are idle, write a WAL message this often.'),
+    heartbeat: z
+      .enum(['keepalive', 'write'])
+      .default('keepalive')
+      .describe(
+        'How an idle slot keeps advancing while other tables write: keepalive confirms the server\'s keepalive position when nothing captured is pending (writes nothing; works on a standby and for a role without write rights); write also writes a pg_logical_emit_message heartbeat every heartbeatIntervalMs (not on a standby).',
+      ),
     slotLagWarnBytes: z.coerce
       .number()
       .int()
