@@ -53,7 +53,7 @@ async function standbyCaughtUp(): Promise<void> {
 }
 
 type Value = { op: string; before: { id: number; rev: number } | null; after: { id: number; rev: number } | null } | null;
-const valueOf = (r: SourceRecord) => r.value as Value;
+const recordValue = (r: SourceRecord) => r.value as Value;
 
 beforeAll(async () => {
   if (skip) return;
@@ -143,9 +143,9 @@ describe.skipIf(skip !== '')('a hot standby as the source', () => {
     await primary.unsafe(`insert into "${id}".items values (1, 1)`);
     expected.push('c:1:1');
     await standbyCaughtUp();
-    const streamed = () => committed.filter((r) => !r.positionOnly && r.value !== null && valueOf(r)?.op !== 'r');
+    const streamed = () => committed.filter((r) => !r.positionOnly && r.value !== null && recordValue(r)?.op !== 'r');
     const changeOf = (r: SourceRecord) => {
-      const v = valueOf(r);
+      const v = recordValue(r);
       const row = v?.op === 'd' ? v.before : v?.after;
       return v?.op === 't' ? 't' : `${v?.op}:${row?.id}:${row?.rev}`;
     };
@@ -159,7 +159,7 @@ describe.skipIf(skip !== '')('a hot standby as the source', () => {
     // The records replayed in order (snapshot rows, chunks and changes) leave exactly the table as it is now.
     const state = new Map<number, number>();
     for (const r of committed) {
-      const v = valueOf(r);
+      const v = recordValue(r);
       if (!v || r.positionOnly) continue;
       if (v.op === 't') state.clear();
       else if (v.op === 'd') state.delete(v.before?.id ?? -1);
@@ -170,7 +170,7 @@ describe.skipIf(skip !== '')('a hot standby as the source', () => {
     // Nothing the task did went into the primary's WAL: the only message is the test's own signal.
     const messages = await primary<{ data: string }[]>`select data from pg_logical_slot_peek_changes(${`${id}_peek`}, null, null) where data like 'message:%'`;
     expect(messages.map((m) => /prefix: ([^,]+)/.exec(m.data)?.[1])).toEqual(['buyonline-signal']);
-    const reads = committed.filter((r) => valueOf(r)?.op === 'r').length;
+    const reads = committed.filter((r) => recordValue(r)?.op === 'r').length;
     process.stdout.write(`[standby-source] slot created on the standby in ${slotMs} ms; incremental snapshot on a signal in ${incrementalMs} ms; ${reads} rows read, ${streamed().length} changes streamed (${changesDuringSnapshots} written while snapshotting)\n`);
     await t.stop();
   }, 150_000);
@@ -232,12 +232,12 @@ describe.skipIf(skip !== '')('a hot standby as the source', () => {
     };
     while (!(await caughtUp()) && Date.now() < deadline) await pollOnce(second, rest);
     await second.stop();
-    const changes = committed.filter((r) => !r.positionOnly && r.value !== null && valueOf(r)?.op !== 'r').map((r) => `${(r.value as { source: { table: string } }).source.table}:${JSON.stringify({ ...(r.value as object), ts_us: 0, source: null })}`);
+    const changes = committed.filter((r) => !r.positionOnly && r.value !== null && recordValue(r)?.op !== 'r').map((r) => `${(r.value as { source: { table: string } }).source.table}:${JSON.stringify({ ...(r.value as object), ts_us: 0, source: null })}`);
     expect(changes.filter((c, i) => changes.indexOf(c) !== i)).toEqual([]);
     for (const name of tables) {
       const state = new Map<number, number>();
       for (const r of committed) {
-        const v = valueOf(r);
+        const v = recordValue(r);
         if (!v || r.positionOnly || (r.value as { source?: { table?: string } }).source?.table !== name) continue;
         if (v.op === 'd') state.delete(v.before?.id ?? -1);
         else if (v.after) state.set(v.after.id, v.after.rev);
