@@ -9,7 +9,8 @@ export {
 export { brokerList, kafkaConfigSchema, registryConfigSchema, type KafkaConfig, type RegistryConfig } from './config.ts';
 export { describeSchemaChange } from './schema-diff.ts';
 export { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
-export { clearSourceOffset, offsetKey, readSourceOffsets, SourceOffsets } from './offset-store.ts';
+export { offsetKey } from './offset-key.ts';
+export { clearSourceOffset, readSourceOffsets, SourceOffsets } from './offset-store.ts';
 export { classifyRegistryError, type RegistryFailure } from './registry-errors.ts';
 export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, type RegistryRetryOptions, subjectFor } from './schema-registry.ts';
 export { type ConsumedMessage, SinkDeadLetterReporter, sinkDeadLetter, sourceDeadLetter } from './dead-letter.ts';
@@ -21,6 +22,6 @@ export { RecordDelivery, type RecordDeliveryOptions } from './record-delivery.ts
 export { SerialQueue } from './serial-queue.ts';
 export { SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
 export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
-export { pipelineTransactionalIds } from './transaction-pipeline.ts';
+export { pipelineTransactionalIds } from './producer-settings.ts';
 export { applyTransforms, transformFailure } from './transform-chain.ts';
 export { SINK_WORKER_METRICS, SOURCE_WORKER_METRICS } from './worker-metrics.ts';

@@ -1,4 +1,5 @@
-import { pipelineTransactionalIds } from './transaction-pipeline.ts';
+import { offsetKey } from './offset-key.ts';
+import { pipelineTransactionalIds } from './producer-settings.ts';
 import type { KafkaConfig } from './config.ts';
 import type { OffsetReader, SourceOffset, SourcePartition } from '@buyonline/connect-api';
 import { ConnectionError } from '@buyonline/connect-api';
@@ -6,12 +7,6 @@ import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, 
 import { noopContext } from '@buyonline/connect-api';
 
 const silentLogger = noopContext().logger;
-
-/** The offsets-topic key of a source partition, as Kafka Connect writes it: [connector, partition]. */
-export function offsetKey(connector: string, partition: SourcePartition): string {
-  const sorted = Object.fromEntries(Object.entries(partition).sort(([a], [b]) => a.localeCompare(b)));
-  return JSON.stringify([connector, sorted]);
-}
 
 export class SourceOffsets implements OffsetReader {
   constructor(

@@ -2,7 +2,7 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger, SourcePartition, SourceRecord, Transform } from '@buyonline/connect-api';
 import { DataError } from '@buyonline/connect-api';
 import { sourceDeadLetter } from './dead-letter.ts';
-import { offsetKey } from './offset-store.ts';
+import { offsetKey } from './offset-key.ts';
 import type { AvroProducerSerde } from './schema-registry.ts';
 import { applyTransforms, transformFailure } from './transform-chain.ts';
 

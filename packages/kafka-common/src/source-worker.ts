@@ -7,7 +7,8 @@ import { readSourceOffsets } from './offset-store.ts';
 import { BatchPreparer } from './source-batch.ts';
 import { kafkaError, type SourceTransaction } from './source-transaction.ts';
 import { NativeTransactionalProducer } from './native-transactional-producer.ts';
-import { pipelineTransactionalIds, TransactionPipeline } from './transaction-pipeline.ts';
+import { pipelineTransactionalIds } from './producer-settings.ts';
+import { TransactionPipeline } from './transaction-pipeline.ts';
 import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
 
 export interface SourceWorkerOptions {

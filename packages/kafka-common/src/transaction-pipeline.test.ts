@@ -1,7 +1,8 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { describe, expect, it } from 'vitest';
 import type { PreparedBatch } from './source-batch.ts';
-import { pipelineTransactionalIds, TransactionPipeline } from './transaction-pipeline.ts';
+import { pipelineTransactionalIds } from './producer-settings.ts';
+import { TransactionPipeline } from './transaction-pipeline.ts';
 
 /** A promise and the functions that settle it. */
 function deferred<T = void>() {

@@ -3,11 +3,6 @@ import type { TransactionalProducer } from './native-transactional-producer.ts';
 import type { PreparedBatch } from './source-batch.ts';
 import { DEFAULT_MAX_UNDELIVERED_BYTES, kafkaError, SourceTransaction } from './source-transaction.ts';
 
-/** The transactional ids of a source worker: its own, and the second producer's. */
-export function pipelineTransactionalIds(transactionalId: string): [string, string] {
-  return [transactionalId, `${transactionalId}.1`];
-}
-
 type Committed = (tx: SourceTransaction, metadata: RecordMetadata[]) => Promise<void>;
 
 /**
