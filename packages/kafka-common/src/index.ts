@@ -5,23 +5,25 @@ export {
   twosComplementToBigint,
   unscaledToDecimal,
   wireLogicalTypes,
-} from './avro-logical-types.ts';
-export { brokerList, kafkaConfigSchema, registryConfigSchema, type KafkaConfig, type RegistryConfig } from './config.ts';
-export { describeSchemaChange } from './schema-diff.ts';
-export { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
-export { offsetKey } from './offset-key.ts';
-export { clearSourceOffset, readSourceOffsets, SourceOffsets } from './offset-store.ts';
-export { classifyRegistryError, type RegistryFailure } from './registry-errors.ts';
-export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, type RegistryRetryOptions, subjectFor } from './schema-registry.ts';
-export { type ConsumedMessage, SinkDeadLetterReporter, sinkDeadLetter, sourceDeadLetter } from './dead-letter.ts';
-export { LEAVE_GROUP_TIMEOUT_MS, leaveGroup } from './leave-group.ts';
-export { MessageDecoder } from './message-decoder.ts';
-export { type CommitOffset, type ConsumerPosition, PartitionTracker, type PartitionSummary, type StartingPartition } from './partition-tracker.ts';
-export { type RebalanceConsumer, type RebalanceEvent, RebalanceHandler, type RebalanceOptions } from './rebalance.ts';
-export { RecordDelivery, type RecordDeliveryOptions } from './record-delivery.ts';
-export { SerialQueue } from './serial-queue.ts';
-export { SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
-export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
-export { pipelineTransactionalIds } from './producer-settings.ts';
-export { applyTransforms, transformFailure } from './transform-chain.ts';
-export { SINK_WORKER_METRICS, SOURCE_WORKER_METRICS } from './worker-metrics.ts';
+} from './serde/avro-logical-types.ts';
+export { brokerList, kafkaConfigSchema, registryConfigSchema, type KafkaConfig, type RegistryConfig } from './shared/kafka-config.ts';
+export { describeSchemaChange } from './serde/schema-diff.ts';
+export { createKafka, ensureTopics, type TopicSpec } from './shared/kafka-clients.ts';
+export { offsetKey } from './source/offset-key.ts';
+export { clearSourceOffset, readSourceOffsets, SourceOffsets } from './source/offset-store.ts';
+export { classifyRegistryError, type RegistryFailure } from './serde/registry-errors.ts';
+export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, type RegistryRetryOptions, subjectFor } from './serde/schema-registry.ts';
+export { type ConsumedMessage, SinkDeadLetterReporter, sinkDeadLetter } from './sink/sink-dead-letter.ts';
+export { sourceDeadLetter } from './source/source-dead-letter.ts';
+export { LEAVE_GROUP_TIMEOUT_MS, leaveGroup } from './sink/leave-group.ts';
+export { MessageDecoder } from './sink/message-decoder.ts';
+export { type CommitOffset, type ConsumerPosition, PartitionTracker, type PartitionSummary, type StartingPartition } from './sink/partition-tracker.ts';
+export { type RebalanceConsumer, type RebalanceEvent, RebalanceHandler, type RebalanceOptions } from './sink/rebalance.ts';
+export { RecordDelivery, type RecordDeliveryOptions } from './sink/record-delivery.ts';
+export { SerialQueue } from './sink/serial-queue.ts';
+export { SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink/sink-worker.ts';
+export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source/source-worker.ts';
+export { pipelineTransactionalIds } from './source/producer-settings.ts';
+export { applyTransforms, transformFailure } from './shared/transform-chain.ts';
+export { SINK_WORKER_METRICS } from './sink/sink-metrics.ts';
+export { SOURCE_WORKER_METRICS } from './source/source-metrics.ts';

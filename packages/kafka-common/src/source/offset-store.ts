@@ -1,9 +1,9 @@
 import { offsetKey } from './offset-key.ts';
 import { pipelineTransactionalIds } from './producer-settings.ts';
-import type { KafkaConfig } from './config.ts';
+import type { KafkaConfig } from '../shared/kafka-config.ts';
 import type { OffsetReader, SourceOffset, SourcePartition } from '@buyonline/connect-api';
 import { ConnectionError } from '@buyonline/connect-api';
-import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, topicPartitions, watermarks } from './kafka-clients.ts';
+import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, topicPartitions, watermarks } from '../shared/kafka-clients.ts';
 import { noopContext } from '@buyonline/connect-api';
 
 const silentLogger = noopContext().logger;

@@ -1,6 +1,6 @@
 import { type CdcError, ConnectionError, DataError, noopContext, type SinkRecord, type Transform, type TransformRecord } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { type ConsumedMessage, PartitionTracker, RecordDelivery, SinkDeadLetterReporter } from './index.ts';
+import { type ConsumedMessage, PartitionTracker, RecordDelivery, SinkDeadLetterReporter } from '../index.ts';
 
 const TOPIC = 'shop.public.products';
 const tracker = () => {

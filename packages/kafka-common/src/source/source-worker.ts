@@ -1,15 +1,15 @@
 import { Backoff, sleep } from '@buyonline/connect-api';
-import type { KafkaConfig } from './config.ts';
+import type { KafkaConfig } from '../shared/kafka-config.ts';
 import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
 import { describeError, isRetriable } from '@buyonline/connect-api';
-import { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
+import { createKafka, ensureTopics, type TopicSpec } from '../shared/kafka-clients.ts';
 import { readSourceOffsets } from './offset-store.ts';
 import { BatchPreparer } from './source-batch.ts';
 import { kafkaError, type SourceTransaction } from './source-transaction.ts';
 import { NativeTransactionalProducer } from './native-transactional-producer.ts';
 import { pipelineTransactionalIds } from './producer-settings.ts';
 import { TransactionPipeline } from './transaction-pipeline.ts';
-import { AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
+import { AvroProducerSerde, createRegistryClient } from '../serde/schema-registry.ts';
 
 export interface SourceWorkerOptions {
   /** Connector instance name: keys its positions in the offsets topic. */

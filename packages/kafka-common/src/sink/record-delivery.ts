@@ -1,8 +1,8 @@
 import type { CdcError, Metrics, SinkRecord, SinkTask, Transform } from '@buyonline/connect-api';
 import { DataError } from '@buyonline/connect-api';
-import type { ConsumedMessage } from './dead-letter.ts';
+import type { ConsumedMessage } from './sink-dead-letter.ts';
 import type { PartitionTracker } from './partition-tracker.ts';
-import { applyTransforms, transformFailure } from './transform-chain.ts';
+import { applyTransforms, transformFailure } from '../shared/transform-chain.ts';
 
 export interface RecordDeliveryOptions {
   task: Pick<SinkTask, 'put'>;

@@ -1,7 +1,7 @@
 import kafkaJavascript, { type DeliveryReport, type LibrdKafkaError, type MessageHeader } from '@confluentinc/kafka-javascript';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from '@buyonline/connect-api';
-import type { KafkaConfig } from './config.ts';
+import type { KafkaConfig } from '../shared/kafka-config.ts';
 
 // The addon is CommonJS: take its members from the default export (works under Node ESM and bundles).
 const { Producer: ProducerRuntime } = kafkaJavascript;

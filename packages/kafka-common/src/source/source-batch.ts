@@ -1,10 +1,10 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger, SourcePartition, SourceRecord, Transform } from '@buyonline/connect-api';
 import { DataError } from '@buyonline/connect-api';
-import { sourceDeadLetter } from './dead-letter.ts';
+import { sourceDeadLetter } from './source-dead-letter.ts';
 import { offsetKey } from './offset-key.ts';
-import type { AvroProducerSerde } from './schema-registry.ts';
-import { applyTransforms, transformFailure } from './transform-chain.ts';
+import type { AvroProducerSerde } from '../serde/schema-registry.ts';
+import { applyTransforms, transformFailure } from '../shared/transform-chain.ts';
 
 /** One poll's records, ready to produce: serialized per topic, dead letters, and the positions they close. */
 export interface PreparedBatch {

@@ -3,7 +3,7 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 
 // The addon is CommonJS: take its members from the default export (works under Node ESM and bundles).
 const { KafkaJS: KafkaJSRuntime, KafkaConsumer: KafkaConsumerRuntime } = kafkaJavascript;
-import type { KafkaConfig } from './config.ts';
+import type { KafkaConfig } from './kafka-config.ts';
 import type { Logger } from '@buyonline/connect-api';
 import { CdcError, ConnectionError } from '@buyonline/connect-api';
 

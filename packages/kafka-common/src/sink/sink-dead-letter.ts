@@ -1,32 +1,6 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import type { CdcError, Logger, Metrics, SourceRecord } from '@buyonline/connect-api';
-import { safeJson } from '@buyonline/connect-api';
-
-/**
- * What a dead-lettered record looks like, for both workers: the reason (`dlq.error.code`,
- * `dlq.error.message`) and the topic it was meant for or read from (`dlq.topic`), plus where it
- * came from (a source position, or a partition, offset and group).
- */
-
-/** A dead-letter value larger than this keeps only the key and the position of the record. */
-const MAX_SOURCE_VALUE_CHARS = 900_000;
-
-/** The headers every dead-lettered record carries. */
-function reasonHeaders(err: CdcError, topic: string): Record<string, string> {
-  return { 'dlq.error.code': err.code, 'dlq.error.message': err.message, 'dlq.topic': topic };
-}
-
-/** A source record that cannot be produced: key, value and source position as JSON. */
-export function sourceDeadLetter(record: SourceRecord, err: CdcError): KafkaJS.Message {
-  // The original value is kept only while it fits: a record too large for Kafka is dead-lettered by key and position.
-  const full = safeJson({ key: record.key, value: record.value, sourceOffset: record.sourceOffset });
-  const value = full.length > MAX_SOURCE_VALUE_CHARS ? safeJson({ key: record.key, sourceOffset: record.sourceOffset, valueOmitted: true }) : full;
-  return {
-    key: safeJson(record.key),
-    value,
-    headers: { ...reasonHeaders(err, record.topic), 'dlq.source.position': JSON.stringify(record.sourceOffset) },
-  };
-}
+import type { CdcError, Logger, Metrics } from '@buyonline/connect-api';
+import { reasonHeaders } from '../shared/dead-letter-headers.ts';
 
 /** A message as the consumer read it: its coordinates and its bytes. */
 export interface ConsumedMessage {

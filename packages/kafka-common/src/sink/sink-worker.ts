@@ -1,16 +1,16 @@
 import type { KafkaConsumer, LibrdKafkaError, Message } from '@confluentinc/kafka-javascript';
 import { Backoff, sleep } from '@buyonline/connect-api';
-import type { KafkaConfig } from './config.ts';
+import type { KafkaConfig } from '../shared/kafka-config.ts';
 import type { Logger, PluginContext, SinkTask, TopicPartitionRef, Transform } from '@buyonline/connect-api';
 import { describeError, isRetriable } from '@buyonline/connect-api';
-import { SinkDeadLetterReporter } from './dead-letter.ts';
-import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, topicPartitions, watermarks } from './kafka-clients.ts';
+import { SinkDeadLetterReporter } from './sink-dead-letter.ts';
+import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, topicPartitions, watermarks } from '../shared/kafka-clients.ts';
 import { leaveGroup } from './leave-group.ts';
 import { MessageDecoder } from './message-decoder.ts';
 import { type PartitionSummary, PartitionTracker } from './partition-tracker.ts';
 import { RebalanceHandler } from './rebalance.ts';
 import { RecordDelivery } from './record-delivery.ts';
-import { AvroJsonDeserializer, createRegistryClient } from './schema-registry.ts';
+import { AvroJsonDeserializer, createRegistryClient } from '../serde/schema-registry.ts';
 import { SerialQueue } from './serial-queue.ts';
 
 export type SinkMode = 'stream' | 'batch';

@@ -1,8 +1,8 @@
 import type { Message } from '@confluentinc/kafka-javascript';
 import { FencedError, noopContext } from '@buyonline/connect-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaConfig } from './config.ts';
-import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, watermarks } from './kafka-clients.ts';
+import type { KafkaConfig } from '../shared/kafka-config.ts';
+import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, watermarks } from '../shared/kafka-clients.ts';
 import { NativeTransactionalProducer } from './native-transactional-producer.ts';
 import { kafkaError } from './source-transaction.ts';
 
