@@ -21,7 +21,8 @@ export { type CommitOffset, type ConsumerPosition, PartitionTracker, type Partit
 export { type RebalanceConsumer, type RebalanceEvent, RebalanceHandler, type RebalanceOptions } from './sink/rebalance.ts';
 export { RecordDelivery, type RecordDeliveryOptions } from './sink/record-delivery.ts';
 export { SerialQueue } from './sink/serial-queue.ts';
-export { SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink/sink-worker.ts';
+export type { SinkMode } from './sink/consumer-settings.ts';
+export { SinkWorker, type SinkRunSummary, type SinkWorkerOptions } from './sink/sink-worker.ts';
 export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source/source-worker.ts';
 export { pipelineTransactionalIds } from './source/producer-settings.ts';
 export { applyTransforms, transformFailure } from './shared/transform-chain.ts';

@@ -12,10 +12,7 @@ import { RebalanceHandler } from './rebalance.ts';
 import { RecordDelivery } from './record-delivery.ts';
 import { AvroJsonDeserializer, createRegistryClient } from '../serde/schema-registry.ts';
 import { SerialQueue } from './serial-queue.ts';
-
-export type SinkMode = 'stream' | 'batch';
-
-const DEFAULT_PREFETCH_BYTES = 8 * 1024 * 1024;
+import { type SinkMode, sinkConsumerSettings, tuneConsumeCalls } from './consumer-settings.ts';
 
 export interface SinkWorkerOptions {
   task: SinkTask;
@@ -87,98 +84,18 @@ export class SinkWorker {
   }
 
   async run(signal: AbortSignal): Promise<SinkRunSummary> {
-    const { ctx, task, kafka } = this.options;
+    const { ctx, task } = this.options;
     const started = ctx.now();
     const log = ctx.logger.child({ component: 'sink-worker', group: this.options.groupId });
-    const client = createKafka(kafka, log);
-    await ensureTopics(client, [{ topic: this.options.deadLetterTopic, numPartitions: 1 }]);
-    const dlq = client.producer({ kafkaJS: { idempotent: true }, 'linger.ms': 5 });
-    await dlq.connect();
-    const deadLetters = new SinkDeadLetterReporter(dlq, this.options.deadLetterTopic, this.options.groupId, log, ctx.metrics);
-    const decoder = new MessageDecoder(new AvroJsonDeserializer(createRegistryClient(this.options.registryUrl)), log);
-    this.decoder = decoder;
-    const delivery = new RecordDelivery({ task, tracker: this.tracker, decoder, deadLetters, transforms: this.options.transforms ?? [], metrics: ctx.metrics });
-    const rebalance = new RebalanceHandler({
-      task,
-      tracker: this.tracker,
-      queue: this.queue,
-      commit: (parts) => this.commit(log, parts),
-      fail: (err) => {
-        this.fatal = err;
-      },
-      log,
-      metrics: ctx.metrics,
-    });
-
-    const prefetchBytes = this.options.prefetchBytes ?? DEFAULT_PREFETCH_BYTES;
-    const consumer = createRawConsumer(kafka, {
-      'group.id': this.options.groupId,
-      'partition.assignment.strategy': 'range',
-      'fetch.wait.max.ms': 100,
-      // Prefetch bounded in bytes (librdkafka's default holds 64 MB per consumer, and a fetch may
-      // bring 50 MB): a few thousand records per partition keep the pipeline busy at a fraction of that.
-      'queued.max.messages.kbytes': Math.max(1, Math.floor(prefetchBytes / 1024)),
-      'fetch.max.bytes': prefetchBytes,
-      // Once that prefetch is full, librdkafka waits this long before fetching again (1 s by
-      // default): the queue ran dry for most of every second of a drain at 50,000 records/s.
-      'fetch.queue.backoff.ms': 20,
-      'session.timeout.ms': 10_000,
-      'heartbeat.interval.ms': 1_000,
-      // A subscribed topic created after we started is noticed within seconds, not minutes.
-      'topic.metadata.refresh.interval.ms': 5_000,
-      rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartitionRef[]) =>
-        rebalance.handle(this.consumer as (KafkaConsumer & { assignmentLost(): boolean }) | undefined, err, assignment),
-    });
-    this.consumer = consumer;
-    await connectRaw(consumer);
-    // consume(n) returns what is there once a first message came, instead of waiting up to the
-    // timeout for each of the n: a light stream reaches the stage without a second's delay.
-    (consumer as KafkaConsumer & { setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
-    // A batch run ends once every partition's position reached its end offset; the last step
-    // there is often only a transaction marker, which no consume call returns: a short timeout
-    // notices it within 100 ms instead of the default second.
-    if (this.options.mode === 'batch') consumer.setDefaultConsumeTimeout(100);
+    const { dlq, deadLetters, delivery, rebalance } = await this.assemble(log);
+    const consumer = await this.connect(rebalance);
     await task.start();
     let partitions: PartitionSummary[] = [];
     try {
       if (this.options.mode === 'batch') await this.recordEndOffsets(consumer);
       consumer.subscribe([...this.options.topics]);
       this.ready = true;
-      const consumeBackoff = new Backoff(500, 10_000);
-      let lastTick = ctx.now();
-      let lastCommit = ctx.now();
-      while (!signal.aborted) {
-        if (this.fatal) throw this.fatal;
-        let messages: Message[];
-        try {
-          messages = await consumeRaw(consumer, this.options.maxBatchRecords);
-          consumeBackoff.reset();
-        } catch (err) {
-          if (!isRetriable(err)) throw err;
-          const wait = consumeBackoff.next();
-          log.warn({ err: describeError(err), retryInMs: wait }, 'consume failed (topic not created yet, or broker unreachable); retrying');
-          await sleep(wait, signal);
-          continue;
-        }
-        if (messages.length > 0) {
-          this.noteConsumed(messages);
-          await this.queue.run(() => delivery.deliver(messages, signal));
-        }
-        const now = ctx.now();
-        if (now - lastTick >= this.options.tickIntervalMs) {
-          lastTick = now;
-          await this.queue.run(() => task.tick());
-          this.reportPartitions(consumer, now, delivery.records, deadLetters.deadLettered);
-        }
-        if (now - lastCommit >= this.options.commitIntervalMs) {
-          lastCommit = now;
-          await this.queue.run(async () => this.commit(log));
-        }
-        if (this.options.mode === 'batch' && this.tracker.drained(this.consumerPosition)) {
-          log.info({}, 'batch: every assigned partition reached its end offset');
-          break;
-        }
-      }
+      await this.consumeUntilStopped(consumer, delivery, deadLetters, signal, log);
       if (this.fatal) throw this.fatal;
       await this.queue.run(async () => {
         await task.flush();
@@ -202,6 +119,93 @@ export class SinkWorker {
       partitions,
       elapsedMs: ctx.now() - started,
     };
+  }
+
+  /** The run's collaborators: the dead-letter producer and its reporter, the decoder, the delivery and the rebalance handler. */
+  private async assemble(log: Logger) {
+    const { ctx, task, kafka } = this.options;
+    const client = createKafka(kafka, log);
+    await ensureTopics(client, [{ topic: this.options.deadLetterTopic, numPartitions: 1 }]);
+    const dlq = client.producer({ kafkaJS: { idempotent: true }, 'linger.ms': 5 });
+    await dlq.connect();
+    const deadLetters = new SinkDeadLetterReporter(dlq, this.options.deadLetterTopic, this.options.groupId, log, ctx.metrics);
+    const decoder = new MessageDecoder(new AvroJsonDeserializer(createRegistryClient(this.options.registryUrl)), log);
+    this.decoder = decoder;
+    const delivery = new RecordDelivery({ task, tracker: this.tracker, decoder, deadLetters, transforms: this.options.transforms ?? [], metrics: ctx.metrics });
+    const rebalance = new RebalanceHandler({
+      task,
+      tracker: this.tracker,
+      queue: this.queue,
+      commit: (parts) => this.commit(log, parts),
+      fail: (err) => {
+        this.fatal = err;
+      },
+      log,
+      metrics: ctx.metrics,
+    });
+    return { dlq, deadLetters, delivery, rebalance };
+  }
+
+  /** The group consumer (consumer-settings.ts), connected; its rebalances go to the handler. */
+  private async connect(rebalance: RebalanceHandler): Promise<KafkaConsumer> {
+    const consumer = createRawConsumer(this.options.kafka, {
+      ...sinkConsumerSettings(this.options.groupId, this.options.prefetchBytes),
+      rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartitionRef[]) =>
+        rebalance.handle(this.consumer as (KafkaConsumer & { assignmentLost(): boolean }) | undefined, err, assignment),
+    });
+    this.consumer = consumer;
+    await connectRaw(consumer);
+    tuneConsumeCalls(consumer, this.options.mode);
+    return consumer;
+  }
+
+  /**
+   * consume → deliver, the task's tick and the group commit each on its interval, until the
+   * signal aborts, a rebalance failed, or (batch) every assigned partition reached its end.
+   */
+  private async consumeUntilStopped(
+    consumer: KafkaConsumer,
+    delivery: RecordDelivery,
+    deadLetters: SinkDeadLetterReporter,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<void> {
+    const { ctx, task } = this.options;
+    const consumeBackoff = new Backoff(500, 10_000);
+    let lastTick = ctx.now();
+    let lastCommit = ctx.now();
+    while (!signal.aborted) {
+      if (this.fatal) throw this.fatal;
+      let messages: Message[];
+      try {
+        messages = await consumeRaw(consumer, this.options.maxBatchRecords);
+        consumeBackoff.reset();
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        const wait = consumeBackoff.next();
+        log.warn({ err: describeError(err), retryInMs: wait }, 'consume failed (topic not created yet, or broker unreachable); retrying');
+        await sleep(wait, signal);
+        continue;
+      }
+      if (messages.length > 0) {
+        this.noteConsumed(messages);
+        await this.queue.run(() => delivery.deliver(messages, signal));
+      }
+      const now = ctx.now();
+      if (now - lastTick >= this.options.tickIntervalMs) {
+        lastTick = now;
+        await this.queue.run(() => task.tick());
+        this.reportPartitions(consumer, now, delivery.records, deadLetters.deadLettered);
+      }
+      if (now - lastCommit >= this.options.commitIntervalMs) {
+        lastCommit = now;
+        await this.queue.run(async () => this.commit(log));
+      }
+      if (this.options.mode === 'batch' && this.tracker.drained(this.consumerPosition)) {
+        log.info({}, 'batch: every assigned partition reached its end offset');
+        return;
+      }
+    }
   }
 
   /** The consumer's position of a partition; -1 when it has none (not assigned any more). */
