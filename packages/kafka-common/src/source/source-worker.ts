@@ -6,8 +6,7 @@ import { createKafka, ensureTopics, type TopicSpec } from '../shared/kafka-clien
 import { readSourceOffsets } from './offset-store.ts';
 import { BatchPreparer } from './source-batch.ts';
 import { kafkaError, type SourceTransaction } from './source-transaction.ts';
-import { NativeTransactionalProducer } from './native-transactional-producer.ts';
-import { pipelineTransactionalIds } from './producer-settings.ts';
+import { DEFAULT_TRANSACTION_TIMEOUT_MS, pipelineProducers } from './producer-settings.ts';
 import { TransactionPipeline } from './transaction-pipeline.ts';
 import { AvroProducerSerde, createRegistryClient } from '../serde/schema-registry.ts';
 
@@ -47,7 +46,6 @@ export interface SourceWorkerStats {
   lastCommitAt: number | null;
 }
 
-const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
 const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 
 /**
@@ -140,22 +138,8 @@ export class SourceWorker {
   ): Promise<void> {
     const { task, kafka, ctx } = this.options;
     const transactionTimeoutMs = this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
-    const producer = (transactionalId: string) =>
-      new NativeTransactionalProducer(
-        kafka,
-        {
-          'transactional.id': transactionalId,
-          'max.in.flight.requests.per.connection': 5,
-          'transaction.timeout.ms': transactionTimeoutMs,
-          // A light stream is sent at once; under load batches fill while requests are in flight.
-          'linger.ms': 1,
-        },
-        log,
-        // A delivery waits out what the transaction may last (librdkafka fails a message past it, and the commit with it).
-        transactionTimeoutMs + 60_000,
-      );
-    const [first, second] = pipelineTransactionalIds(this.options.transactionalId);
-    const pipeline = new TransactionPipeline([producer(first), producer(second)], () => ctx.now(), this.options.maxUndeliveredBytes);
+    const producers = pipelineProducers(kafka, this.options.transactionalId, transactionTimeoutMs, log);
+    const pipeline = new TransactionPipeline(producers, () => ctx.now(), this.options.maxUndeliveredBytes);
     const preparer = new BatchPreparer({
       connector: this.options.connector,
       serde,
@@ -173,43 +157,7 @@ export class SourceWorker {
       started = true;
       await task.start(offsets);
       this.ready = true;
-      const pollBackoff = new Backoff();
-      /** The source timestamp of the oldest record of the Kafka transaction being filled (for the latency histogram). */
-      let oldestTimestamp: number | undefined;
-      while (!signal.aborted) {
-        let records: SourceRecord[];
-        try {
-          records = await task.poll(signal);
-          pollBackoff.reset();
-        } catch (err) {
-          // With a Kafka transaction open, its records cannot be re-read into it: abort and resume from Kafka.
-          if (!isRetriable(err) || signal.aborted || pipeline.isOpen) throw err;
-          const wait = pollBackoff.next();
-          log.warn({ err: describeError(err), retryInMs: wait }, 'source poll failed, retrying');
-          ctx.metrics.count('source_poll_errors_total');
-          await sleep(wait, signal);
-          continue;
-        }
-        pipeline.throwIfFailed();
-        if (records.length === 0) {
-          if (!pipeline.busy) this.workSince = null; // caught up
-          continue;
-        }
-        this.noteWork();
-        const batch = await preparer.prepare(records); // while transactions before it commit
-        await this.ensureDataTopics([...batch.byTopic.keys()]);
-        await pipeline.add(batch, this.options.deadLetterTopic);
-        oldestTimestamp ??= firstTimestamp(records);
-        if (records.at(-1)?.inTransaction) continue; // the source transaction goes on: keep the Kafka one open
-        const sourceTimestamp = oldestTimestamp;
-        oldestTimestamp = undefined;
-        pipeline.close(this.options.offsetsTopic, async (tx, metadata) => {
-          this.committed(tx, metadata, sourceTimestamp);
-          if (!pipeline.busy) this.workSince = null;
-          progressed();
-          await task.commit(records, metadata);
-        });
-      }
+      await this.pump(pipeline, preparer, signal, log, progressed);
       // A clean stop lets the closed transactions commit (and be acknowledged). One left open in
       // the middle of a source transaction is aborted: that source transaction is read again from
       // the stored position next time, and read_committed readers are not held behind it until
@@ -226,6 +174,63 @@ export class SourceWorker {
       this.ready = false;
       if (started) await task.stop().catch((err: unknown) => log.error({ err: describeError(err) }, 'source task stop failed'));
       await pipeline.disconnect((err: unknown) => log.error({ err: describeError(err) }, 'producer disconnect failed'));
+    }
+  }
+
+  /**
+   * poll → prepare → produce into the open Kafka transaction, closed (to commit in the
+   * background) at the end of each source transaction; until the signal aborts.
+   */
+  private async pump(
+    pipeline: TransactionPipeline,
+    preparer: BatchPreparer,
+    signal: AbortSignal,
+    log: Logger,
+    progressed: () => void,
+  ): Promise<void> {
+    const { task } = this.options;
+    const pollBackoff = new Backoff();
+    /** The source timestamp of the oldest record of the Kafka transaction being filled (for the latency histogram). */
+    let oldestTimestamp: number | undefined;
+    while (!signal.aborted) {
+      const records = await this.poll(pipeline, pollBackoff, signal, log);
+      if (records === undefined) continue;
+      pipeline.throwIfFailed();
+      if (records.length === 0) {
+        if (!pipeline.busy) this.workSince = null; // caught up
+        continue;
+      }
+      this.noteWork();
+      const batch = await preparer.prepare(records); // while transactions before it commit
+      await this.ensureDataTopics([...batch.byTopic.keys()]);
+      await pipeline.add(batch, this.options.deadLetterTopic);
+      oldestTimestamp ??= firstTimestamp(records);
+      if (records.at(-1)?.inTransaction) continue; // the source transaction goes on: keep the Kafka one open
+      const sourceTimestamp = oldestTimestamp;
+      oldestTimestamp = undefined;
+      pipeline.close(this.options.offsetsTopic, async (tx, metadata) => {
+        this.committed(tx, metadata, sourceTimestamp);
+        if (!pipeline.busy) this.workSince = null;
+        progressed();
+        await task.commit(records, metadata);
+      });
+    }
+  }
+
+  /** The task's next records; undefined after a failed poll was waited out (retried only with no Kafka transaction open). */
+  private async poll(pipeline: TransactionPipeline, backoff: Backoff, signal: AbortSignal, log: Logger): Promise<SourceRecord[] | undefined> {
+    try {
+      const records = await this.options.task.poll(signal);
+      backoff.reset();
+      return records;
+    } catch (err) {
+      // With a Kafka transaction open, its records cannot be re-read into it: abort and resume from Kafka.
+      if (!isRetriable(err) || signal.aborted || pipeline.isOpen) throw err;
+      const wait = backoff.next();
+      log.warn({ err: describeError(err), retryInMs: wait }, 'source poll failed, retrying');
+      this.options.ctx.metrics.count('source_poll_errors_total');
+      await sleep(wait, signal);
+      return undefined;
     }
   }
 
