@@ -6,7 +6,7 @@ export {
   unscaledToDecimal,
   wireLogicalTypes,
 } from './serde/avro-logical-types.ts';
-export { brokerList, kafkaConfigSchema, registryConfigSchema, type KafkaConfig, type RegistryConfig } from './shared/kafka-config.ts';
+export { brokerList, type KafkaConfig } from './shared/kafka-config.ts';
 export { describeSchemaChange } from './serde/schema-diff.ts';
 export { createKafka, ensureTopics, type TopicSpec } from './shared/kafka-clients.ts';
 export { offsetKey } from './source/offset-key.ts';
