@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { DataError, isoToMicros, microsToIso } from '@buyonline/connect-api';
-import { bigintToTwosComplement, decimalToUnscaled, jsonLogicalTypes, twosComplementToBigint, unscaledToDecimal, wireLogicalTypes } from '../index.ts';
+import { bigintToTwosComplement, decimalToUnscaled, jsonLogicalTypes, twosComplementToBigint, unscaledToDecimal, wireLogicalTypes } from './avro-logical-types.ts';
 
 const schema = {
   type: 'record',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRegistryError } from '../index.ts';
+import { classifyRegistryError } from './registry-errors.ts';
 
 /** What @confluentinc/schemaregistry throws when an HTTP answer came back. */
 const rest = (status: number, errorCode: number) => Object.assign(new Error(`HTTP ${status}; Error code: ${errorCode}`), { status, errorCode });

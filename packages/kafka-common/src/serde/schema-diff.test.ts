@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSchemaChange } from '../index.ts';
+import { describeSchemaChange } from './schema-diff.ts';
 
 const schema = (nameType: unknown) =>
   JSON.stringify({

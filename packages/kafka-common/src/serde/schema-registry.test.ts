@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import avro from 'avsc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, DataError, type Metrics, SchemaCompatibilityError } from '@buyonline/connect-api';
-import { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient } from '../index.ts';
+import { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient } from './schema-registry.ts';
 
 const schema = { type: 'record', name: 'Thing', fields: [{ name: 'id', type: 'long' }] };
 const framed = (id: number, value: unknown) => {

@@ -1,6 +1,6 @@
 import { ConfigError, DataError, type Transform, type TransformRecord } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { applyTransforms, transformFailure } from '../index.ts';
+import { applyTransforms, transformFailure } from './transform-chain.ts';
 
 const record: TransformRecord = { topic: 't', key: { id: 1 }, value: { op: 'c' } };
 const retopic: Transform = { apply: (r) => ({ ...r, topic: `${r.topic}.x` }) };

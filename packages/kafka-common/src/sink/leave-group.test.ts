@@ -1,6 +1,6 @@
 import { noopContext } from '@buyonline/connect-api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LEAVE_GROUP_TIMEOUT_MS, leaveGroup } from '../index.ts';
+import { LEAVE_GROUP_TIMEOUT_MS, leaveGroup } from './leave-group.ts';
 
 describe('leaveGroup', () => {
   afterEach(() => {

@@ -1,6 +1,6 @@
 import { ConnectionError, DataError, noopContext } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { MessageDecoder } from '../index.ts';
+import { MessageDecoder } from './message-decoder.ts';
 
 const m = { topic: 't', partition: 3, offset: 12, key: Buffer.from('key'), value: Buffer.from('value'), timestamp: 1_700_000_000_000 };
 

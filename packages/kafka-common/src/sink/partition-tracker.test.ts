@@ -1,6 +1,6 @@
 import type { TopicPartitionOffset } from '@buyonline/connect-api';
 import { describe, expect, it, vi } from 'vitest';
-import { PartitionTracker } from '../index.ts';
+import { PartitionTracker } from './partition-tracker.ts';
 
 const p0 = { topic: 't', partition: 0 };
 const p1 = { topic: 't', partition: 1 };

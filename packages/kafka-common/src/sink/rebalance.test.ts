@@ -1,7 +1,9 @@
 import kafkaJavascript from '@confluentinc/kafka-javascript';
 import { noopContext, type TopicPartitionOffset, type TopicPartitionRef } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { PartitionTracker, type RebalanceConsumer, RebalanceHandler, SerialQueue, type StartingPartition } from '../index.ts';
+import { PartitionTracker, type StartingPartition } from './partition-tracker.ts';
+import { type RebalanceConsumer, RebalanceHandler } from './rebalance.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS } = kafkaJavascript.CODES.ERRORS;
 const ASSIGN = { code: ERR__ASSIGN_PARTITIONS, message: 'assign' };

@@ -1,6 +1,8 @@
 import { type CdcError, ConnectionError, DataError, noopContext, type SinkRecord, type Transform, type TransformRecord } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { type ConsumedMessage, PartitionTracker, RecordDelivery, SinkDeadLetterReporter } from '../index.ts';
+import { PartitionTracker } from './partition-tracker.ts';
+import { RecordDelivery } from './record-delivery.ts';
+import { type ConsumedMessage, SinkDeadLetterReporter } from './sink-dead-letter.ts';
 
 const TOPIC = 'shop.public.products';
 const tracker = () => {

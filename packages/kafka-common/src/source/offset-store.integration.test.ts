@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { noopContext } from '@buyonline/connect-api';
-import { createKafka, ensureTopics, type KafkaConfig, offsetKey, readSourceOffsets } from '../index.ts';
+import { createKafka, ensureTopics } from '../shared/kafka-clients.ts';
+import type { KafkaConfig } from '../shared/kafka-config.ts';
+import { offsetKey } from './offset-key.ts';
+import { readSourceOffsets } from './offset-store.ts';
 
 const kafka: KafkaConfig = { brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(','), clientId: `it-offsets-${process.pid}` };
 const topic = `it-offsets-${process.pid}-${Date.now() % 100000}`;

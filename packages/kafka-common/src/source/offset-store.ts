@@ -1,12 +1,9 @@
 import { offsetKey } from './offset-key.ts';
 import { pipelineTransactionalIds } from './producer-settings.ts';
 import type { KafkaConfig } from '../shared/kafka-config.ts';
-import type { OffsetReader, SourceOffset, SourcePartition } from '@buyonline/connect-api';
+import type { Logger, OffsetReader, SourceOffset, SourcePartition } from '@buyonline/connect-api';
 import { ConnectionError } from '@buyonline/connect-api';
 import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, topicPartitions, watermarks } from '../shared/kafka-clients.ts';
-import { noopContext } from '@buyonline/connect-api';
-
-const silentLogger = noopContext().logger;
 
 export class SourceOffsets implements OffsetReader {
   constructor(
@@ -94,7 +91,7 @@ export async function readSourceOffsets(
 /**
  * Deletes a source partition's stored position (a tombstone in the offsets topic), inside a
  * transaction of the connector's own transactional id, so a running producer is fenced (on
- * its second id too: it runs two transactions at a time).
+ * its second id too: it runs two transactions at a time). The Kafka client logs to `log`.
  */
 export async function clearSourceOffset(
   kafka: KafkaConfig,
@@ -102,8 +99,9 @@ export async function clearSourceOffset(
   connector: string,
   partition: SourcePartition,
   transactionalId: string,
+  log: Logger,
 ): Promise<void> {
-  const client = createKafka(kafka, silentLogger);
+  const client = createKafka(kafka, log);
   const producer = client.producer({ kafkaJS: { transactionalId, idempotent: true } });
   await producer.connect();
   try {
