@@ -5,6 +5,7 @@ import type { Logger, PluginContext, SinkTask, TopicPartitionRef, Transform } fr
 import { describeError, isRetriable } from '@buyonline/connect-api';
 import { SinkDeadLetterReporter } from './sink-dead-letter.ts';
 import { connectRaw, consumeRaw, createKafka, createRawConsumer, disconnectRaw, ensureTopics, topicPartitions, watermarks } from '../shared/kafka-clients.ts';
+import { PartitionLag } from './partition-lag.ts';
 import { leaveGroup } from './leave-group.ts';
 import { MessageDecoder } from './message-decoder.ts';
 import { type PartitionSummary, PartitionTracker } from './partition-tracker.ts';
@@ -60,13 +61,14 @@ export class SinkWorker {
   private decoder: MessageDecoder | undefined;
   private fatal: unknown;
   private ready = false;
-  /** Per partition (`topic:partition`): the Kafka timestamp of the last record consumed, and the last high watermark seen. */
-  private readonly partitionClock = new Map<string, { lastTimestamp: number; high: number }>();
-  private watermarkQuery: Promise<void> | undefined;
   private lastCommitAt: number | undefined;
   private lastCommit: string | undefined;
 
-  constructor(private readonly options: SinkWorkerOptions) {}
+  private readonly lag: PartitionLag;
+
+  constructor(private readonly options: SinkWorkerOptions) {
+    this.lag = new PartitionLag({ tracker: this.tracker, consumerPosition: this.consumerPosition, mode: options.mode, ctx: options.ctx });
+  }
 
   isReady(): boolean {
     return this.ready && !this.waitingOnOutage();
@@ -188,7 +190,7 @@ export class SinkWorker {
         continue;
       }
       if (messages.length > 0) {
-        this.noteConsumed(messages);
+        this.lag.noteConsumed(messages);
         await this.queue.run(() => delivery.deliver(messages, signal));
       }
       const now = ctx.now();
@@ -244,93 +246,14 @@ export class SinkWorker {
     }
   }
 
-  /**
-   * Per run of one partition in a consumed batch (not per record): its records and bytes per
-   * topic, and the Kafka timestamp of its last record (what lag in seconds is measured from).
-   */
-  private noteConsumed(messages: readonly Message[]): void {
-    const { metrics } = this.options.ctx;
-    let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i] as Message;
-      bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
-      const next = messages[i + 1];
-      if (next !== undefined && next.partition === m.partition && next.topic === m.topic) continue;
-      const key = `${m.topic}:${m.partition}`;
-      const clock = this.partitionClock.get(key);
-      const ts = m.timestamp ?? this.options.ctx.now();
-      if (clock) clock.lastTimestamp = ts;
-      else this.partitionClock.set(key, { lastTimestamp: ts, high: -1 });
-      metrics.count('sink_consumed_records_total', i + 1 - start, { topic: m.topic });
-      metrics.count('sink_consumed_bytes_total', bytes, { topic: m.topic });
-      start = i + 1;
-      bytes = 0;
-    }
-  }
-
-  /**
-   * Lag per assigned partition (high watermark − next offset to read; seconds since the last
-   * record's timestamp while messages wait), as gauges and in the status; once per tick.
-   * The high watermark is librdkafka's, cached from the last fetch; a query fills it in when
-   * there is none yet.
-   */
+  /** Partition lag (partition-lag.ts), then the worker's own line of the status; once per tick. */
   private reportPartitions(consumer: KafkaConsumer, now: number, records: number, deadLettered: number): void {
-    const { ctx } = this.options;
-    let unknown = false;
-    for (const tp of this.tracker.partitions()) {
-      const key = `${tp.topic}:${tp.partition}`;
-      let clock = this.partitionClock.get(key);
-      if (!clock) {
-        clock = { lastTimestamp: Number.NaN, high: -1 };
-        this.partitionClock.set(key, clock);
-      }
-      const high = cachedHighWatermark(consumer, tp);
-      if (high >= 0) clock.high = high;
-      if (clock.high < 0) unknown = true;
-      const position = this.tracker.position(tp, this.consumerPosition);
-      const labels = { topic: tp.topic, partition: String(tp.partition) };
-      const fields: Parameters<NonNullable<typeof ctx.status>['report']>[2] = { phase: this.options.mode, position: String(Math.max(position, 0)) };
-      if (clock.high >= 0 && position >= 0) {
-        const lag = Math.max(0, clock.high - position);
-        const seconds = lag === 0 ? 0 : Number.isNaN(clock.lastTimestamp) ? null : Math.max(0, now - clock.lastTimestamp) / 1000;
-        fields.done = position;
-        fields.total = clock.high;
-        fields.lagMessages = lag;
-        fields.lagSeconds = seconds;
-        ctx.metrics.gauge('sink_consumer_lag_messages', lag, labels);
-        if (seconds !== null) ctx.metrics.gauge('sink_consumer_lag_seconds', seconds, labels);
-      }
-      ctx.status?.report('partition', `${tp.topic}[${tp.partition}]`, fields);
-    }
-    ctx.status?.report('kafka', 'sink-worker', {
+    this.lag.report(consumer, now);
+    this.options.ctx.status?.report('kafka', 'sink-worker', {
       records,
       deadLettered,
       ...(this.lastCommitAt === undefined ? {} : { lastCommitAt: this.lastCommitAt }),
       ...(this.lastCommit === undefined ? {} : { lastCommit: this.lastCommit }),
     });
-    if (unknown && !this.watermarkQuery) this.watermarkQuery = this.queryWatermarks(consumer).finally(() => (this.watermarkQuery = undefined));
-  }
-
-  /** High watermarks of the assigned partitions that librdkafka has none cached for. */
-  private async queryWatermarks(consumer: KafkaConsumer): Promise<void> {
-    for (const tp of this.tracker.partitions()) {
-      const clock = this.partitionClock.get(`${tp.topic}:${tp.partition}`);
-      if (!clock || clock.high >= 0) continue;
-      try {
-        clock.high = (await watermarks(consumer, tp.topic, tp.partition, 2_000)).high;
-      } catch {
-        return; // asked again at the next tick
-      }
-    }
-  }
-}
-
-/** librdkafka's high watermark of a partition, cached from its last fetch; -1 before any (the worker queries it then). */
-function cachedHighWatermark(consumer: KafkaConsumer, tp: TopicPartitionRef): number {
-  try {
-    return consumer.getWatermarkOffsets(tp.topic, tp.partition).highOffset;
-  } catch {
-    return -1; // nothing fetched from the partition yet
   }
 }
