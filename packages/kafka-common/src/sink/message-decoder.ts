@@ -1,6 +1,6 @@
 import { Backoff, describeError, isRetriable, type Logger, type SinkRecord, sleep } from '@buyonline/connect-api';
 import { asBuffer, type ConsumedMessage } from './sink-dead-letter.ts';
-import type { AvroJsonDeserializer } from '../serde/schema-registry.ts';
+import type { AvroJsonDeserializer } from '../serde/avro-json-deserializer.ts';
 
 /**
  * A consumed message → a SinkRecord (Avro → JSON through the schema registry). While the

@@ -11,7 +11,8 @@ import { MessageDecoder } from './message-decoder.ts';
 import { type PartitionSummary, PartitionTracker } from './partition-tracker.ts';
 import { RebalanceHandler } from './rebalance.ts';
 import { RecordDelivery } from './record-delivery.ts';
-import { AvroJsonDeserializer, createRegistryClient } from '../serde/schema-registry.ts';
+import { AvroJsonDeserializer } from '../serde/avro-json-deserializer.ts';
+import { createRegistryClient } from '../serde/registry-client.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { type SinkMode, sinkConsumerSettings, tuneConsumeCalls } from './consumer-settings.ts';
 

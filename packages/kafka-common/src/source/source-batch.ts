@@ -3,7 +3,7 @@ import type { Logger, SourcePartition, SourceRecord, Transform } from '@buyonlin
 import { DataError } from '@buyonline/connect-api';
 import { sourceDeadLetter } from './source-dead-letter.ts';
 import { offsetKey } from './offset-key.ts';
-import type { AvroProducerSerde } from '../serde/schema-registry.ts';
+import type { AvroProducerSerde } from '../serde/avro-producer-serde.ts';
 import { applyTransforms, transformFailure } from '../shared/transform-chain.ts';
 
 /** One poll's records, ready to produce: serialized per topic, dead letters, and the positions they close. */

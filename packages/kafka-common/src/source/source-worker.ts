@@ -8,7 +8,8 @@ import { BatchPreparer } from './source-batch.ts';
 import { kafkaError, type SourceTransaction } from './source-transaction.ts';
 import { DEFAULT_TRANSACTION_TIMEOUT_MS, pipelineProducers } from './producer-settings.ts';
 import { TransactionPipeline } from './transaction-pipeline.ts';
-import { AvroProducerSerde, createRegistryClient } from '../serde/schema-registry.ts';
+import { AvroProducerSerde } from '../serde/avro-producer-serde.ts';
+import { createRegistryClient } from '../serde/registry-client.ts';
 
 export interface SourceWorkerOptions {
   /** Connector instance name: keys its positions in the offsets topic. */
