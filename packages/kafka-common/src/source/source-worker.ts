@@ -1,11 +1,12 @@
 import { Backoff, sleep } from '@buyonline/connect-api';
 import type { KafkaConfig } from '../shared/kafka-config.ts';
-import type { Logger, PluginContext, RecordMetadata, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
+import type { Logger, PluginContext, SourceRecord, SourceTask, Transform } from '@buyonline/connect-api';
 import { describeError, isRetriable } from '@buyonline/connect-api';
 import { createKafka, ensureTopics, type TopicSpec } from '../shared/kafka-clients.ts';
 import { readSourceOffsets } from './offset-store.ts';
 import { BatchPreparer } from './source-batch.ts';
-import { kafkaError, type SourceTransaction } from './source-transaction.ts';
+import { reportCommit, type SourceWorkerStats } from './commit-report.ts';
+import { kafkaError } from './source-transaction.ts';
 import { DEFAULT_TRANSACTION_TIMEOUT_MS, pipelineProducers } from './producer-settings.ts';
 import { TransactionPipeline } from './transaction-pipeline.ts';
 import { AvroProducerSerde } from '../serde/avro-producer-serde.ts';
@@ -38,13 +39,6 @@ export interface SourceWorkerOptions {
   /** With work in hand and no Kafka commit for this long, the worker reports itself stalled (not ready). */
   stallTimeoutMs?: number;
   ctx: PluginContext;
-}
-
-export interface SourceWorkerStats {
-  records: number;
-  transactions: number;
-  deadLettered: number;
-  lastCommitAt: number | null;
 }
 
 const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
@@ -210,7 +204,7 @@ export class SourceWorker {
       const sourceTimestamp = oldestTimestamp;
       oldestTimestamp = undefined;
       pipeline.close(this.options.offsetsTopic, async (tx, metadata) => {
-        this.committed(tx, metadata, sourceTimestamp);
+        reportCommit(this.stats, this.options.ctx, tx, metadata, sourceTimestamp);
         if (!pipeline.busy) this.workSince = null;
         progressed();
         await task.commit(records, metadata);
@@ -235,32 +229,6 @@ export class SourceWorker {
     }
   }
 
-  /** Stats, metrics and status of a committed transaction: counted per transaction, never per record. */
-  private committed(tx: SourceTransaction, metadata: readonly RecordMetadata[], sourceTimestamp: number | undefined): void {
-    const { ctx } = this.options;
-    const now = ctx.now();
-    this.stats.records += tx.sent;
-    this.stats.transactions++;
-    this.stats.deadLettered += tx.deadLettered;
-    this.stats.lastCommitAt = now;
-    for (const [topic, counts] of tx.topics) {
-      ctx.metrics.count('source_records_total', counts.records, { topic });
-      ctx.metrics.count('source_bytes_total', counts.bytes, { topic });
-    }
-    for (const [reason, n] of tx.deadLetterReasons) ctx.metrics.count('source_dead_letter_total', n, { reason });
-    if (tx.filtered > 0) ctx.metrics.count('source_filtered_total', tx.filtered);
-    ctx.metrics.count('source_transactions_total');
-    ctx.metrics.observe('source_transaction_seconds', (now - tx.started) / 1000);
-    if (sourceTimestamp !== undefined) ctx.metrics.observe('source_commit_latency_seconds', Math.max(0, now - sourceTimestamp) / 1000);
-    ctx.metrics.gauge('source_last_commit_timestamp_seconds', now / 1000);
-    ctx.status?.report('kafka', 'source-worker', {
-      records: this.stats.records,
-      deadLettered: this.stats.deadLettered,
-      lastCommitAt: now,
-      ...(metadata.length > 0 ? { lastCommit: describeCommit(metadata) } : tx.topics.size > 0 ? { lastCommit: describeTopics(tx) } : {}),
-    });
-  }
-
   /** A table (or a route) met for the first time gets its topic before anything is sent to it. */
   private async ensureDataTopics(topics: readonly string[]): Promise<void> {
     const missing = topics.filter((t) => !this.knownTopics.has(t));
@@ -282,21 +250,4 @@ function firstTimestamp(records: readonly SourceRecord[]): number | undefined {
     if (ts !== undefined && !(records[i] as SourceRecord).positionOnly) return ts;
   }
   return undefined;
-}
-
-/** Where a commit's records went when the producer does not report offsets: up to three topics, `topic (N records)`. */
-function describeTopics(tx: SourceTransaction): string {
-  const shown = [...tx.topics].slice(0, 3).map(([topic, counts]) => `${topic} (${counts.records} records)`);
-  return tx.topics.size > 3 ? `${shown.join(', ')} (+${tx.topics.size - 3})` : shown.join(', ');
-}
-
-/** Where a commit's records went: up to three partitions, `topic[partition]@offset` (the transaction's first offset there). */
-function describeCommit(metadata: readonly RecordMetadata[]): string {
-  const last = new Map<string, string>();
-  for (let i = metadata.length - 1; i >= 0 && last.size < 3; i--) {
-    const m = metadata[i] as RecordMetadata;
-    const partition = `${m.topic}[${m.partition}]`;
-    if (!last.has(partition)) last.set(partition, `${partition}@${m.offset}`);
-  }
-  return [...last.values()].reverse().join(', ');
 }
