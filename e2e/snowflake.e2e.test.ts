@@ -41,7 +41,7 @@ const txidOf = (l: TableLine): bigint => (l.__source?.txid === null || l.__sourc
 describe('Snowflake stage on fakesnow: PUT, COPY INTO with load history, reconcile', () => {
   const scenario = new Scenario('snowflake', inject('endpoints'));
   const database = `E2E_${scenario.id.toUpperCase()}`;
-  const target: SnowflakeSqlTarget = {
+  const target: SnowflakeSqlTarget & { targetTable: string } = {
     database,
     schema: 'CDC',
     stageName: 'CDC_STAGE',

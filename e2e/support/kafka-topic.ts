@@ -1,6 +1,6 @@
 import kafkaJavascript, { type KafkaConsumer, type Message } from '@confluentinc/kafka-javascript';
 import { DataError } from '@buyonline/connect-api';
-import { AvroJsonDeserializer, createRegistryClient } from '@buyonline/kafka-common';
+import { topicDecoder } from '@buyonline/kafka-common/testing';
 
 const { KafkaConsumer: RawConsumer, KafkaJS } = kafkaJavascript;
 
@@ -28,7 +28,7 @@ export async function readTopic(brokers: string, topic: string, registryUrl?: st
     {},
   );
   await call<unknown>((cb) => consumer.connect({ timeout: 10_000 }, (err, data) => cb(err, data)));
-  const deserializer = registryUrl ? new AvroJsonDeserializer(createRegistryClient(registryUrl)) : undefined;
+  const deserializer = registryUrl ? topicDecoder(registryUrl) : undefined;
   const out: TopicRecord[] = [];
   try {
     const metadata = await call<kafkaJavascript.Metadata>((cb) => consumer.getMetadata({ topic, timeout: 10_000 }, (err, data) => cb(err, data)));

@@ -120,7 +120,7 @@ async function resnapshot(settings: ProducerSettings, logger: Logger): Promise<v
     const [row] = await sql<{ db: string }[]>`select current_database() as db`;
     const dropped = config.mode === 'logical' ? await dropSlot(sql, config.slot) : false;
     const partitions = capturePartitions(config, row?.db ?? '', await resolveTables(sql, config));
-    for (const partition of partitions) await clearSourceOffset(kafka, env.OFFSETS_TOPIC, env.CONNECTOR_NAME, partition, settings.transactionalId);
+    for (const partition of partitions) await clearSourceOffset(kafka, env.OFFSETS_TOPIC, env.CONNECTOR_NAME, partition, settings.transactionalId, logger);
     logger.info({ slot: config.slot, droppedSlot: dropped, partitions }, 'slot and stored positions cleared: the next run takes a fresh snapshot');
   });
 }

@@ -1,5 +1,5 @@
 // What one run creates outside itself, and how it is all dropped again (also after a failure).
-import { subjectFor } from '@buyonline/kafka-common';
+import { subjectFor } from '@buyonline/kafka-common/testing';
 import { quoteIdent } from '@buyonline/source-postgres';
 import type postgres from 'postgres';
 import { createTopic, deleteGroups, deleteTopic, withAdmin } from '../kafka/raw-clients.ts';

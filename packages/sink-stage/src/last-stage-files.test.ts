@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalStage, lastStageFiles, localStageConfigSchema } from './index.ts';
+import { localStageConfigSchema } from './config.ts';
+import { lastStageFiles } from './last-stage-files.ts';
+import { LocalStage } from './local-stage.ts';
 
 describe('lastStageFiles', () => {
   const dirs: string[] = [];
