@@ -1,6 +1,5 @@
-// The package's one entry point (it has no subpath exports). It also loads every rule executor
-// and KMS driver (AWS, Azure, GCP, Vault SDKs), which we never use: about 27 MB more heap at start.
-import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+// The client alone: the package's index also loads every rule executor and KMS driver (AWS, Azure, GCP, Vault SDKs), which we never use.
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client.js';
 
 /** The Schema Registry client the serdes talk through (the one place that names the library). */
 export type RegistryClient = SchemaRegistryClient;
