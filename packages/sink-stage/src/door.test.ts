@@ -9,7 +9,7 @@ const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true 
 
 describe("sink-stage's doors", () => {
   it('the package publishes what a sink user needs: the two plugins, the Snowflake setup SQL, the stage reader and the stage line names', () => {
-    expect(Object.keys(door).sort()).toEqual(['localStagePlugin', 'readStageLines', 'setupStatements', 'snowflakeStagePlugin', 'stageName']);
+    expect(Object.keys(door).sort()).toEqual(['lastStageFiles', 'localStagePlugin', 'readStageLines', 'setupStatements', 'snowflakeStagePlugin', 'stageName']);
   });
 
   it('test helpers are behind ./testing, which production code never imports', () => {
