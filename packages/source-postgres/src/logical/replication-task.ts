@@ -53,6 +53,7 @@ import { SnapshotKeys } from './snapshot-keys.ts';
 import { type Chunk, readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
 import { StreamDecoder } from './stream-decoder.ts';
+import { AbortedTransactions } from './streamed-transactions.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 import { WalStream } from './wal-stream.ts';
 
@@ -100,6 +101,10 @@ export class LogicalReplicationTask implements SourceTask {
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
+  /** Large transactions stream before they commit (set and PostgreSQL 14+). */
+  private streamInProgress = false;
+  /** Streamed (sub)transactions that aborted: kept across sessions, so the restart an abort causes is not repeated. */
+  private readonly aborted = new AbortedTransactions();
   /** Records the stream phase hands out first: the truncate markers of tables added back, and the captured tables. */
   private opening: SourceRecord[] = [];
   /** Rows per snapshot chunk, by the configured rows and bytes and each table's width. */
@@ -132,6 +137,8 @@ export class LogicalReplicationTask implements SourceTask {
     const sql = this.sql;
     try {
       await checkLogicalReplicationPrerequisites(sql);
+      // pgoutput streams in-progress transactions from protocol 2, PostgreSQL 14 on.
+      this.streamInProgress = this.config.streamInProgress && (await serverVersionNum(sql)) >= 140_000;
       const refs = await resolveTables(sql, this.config);
       checkTopics(this.config, refs);
       await checkCapturePrivileges(sql, this.config.publication, refs);
@@ -454,6 +461,7 @@ export class LogicalReplicationTask implements SourceTask {
       streamPartition: this.partition,
       ctx: this.ctx,
       progress: this.progress,
+      aborted: this.aborted,
     });
     decoder.reset(fromLsn);
     this.decoder = decoder;
@@ -466,9 +474,11 @@ export class LogicalReplicationTask implements SourceTask {
       url: replicationUrl,
       slot: this.config.slot,
       publication: this.config.publication,
-      onMessage: async (message) => {
+      streaming: this.streamInProgress,
+      ...(this.config.logicalDecodingWorkMem ? { settings: { logical_decoding_work_mem: this.config.logicalDecodingWorkMem } } : {}),
+      onMessage: async (message, lsn) => {
         this.monitor.touch();
-        await decoder.onMessage(message);
+        await decoder.onMessage(message, lsn);
       },
       onError: (err) => {
         this.streamError = err;
@@ -490,7 +500,8 @@ export class LogicalReplicationTask implements SourceTask {
     }
     const sql = this.sql as Sql;
     await this.monitor.check(sql);
-    this.incremental.kick();
+    // No chunk starts while a streamed transaction is open: its rows might be older than the changes already queued.
+    if (!this.decoder?.streaming) this.incremental.kick();
     await this.queue.wait(this.config.pollIntervalMs, signal);
     await this.throwIfStreamFailed();
     if (!this.queue.waiting) {
@@ -564,6 +575,7 @@ export class LogicalReplicationTask implements SourceTask {
 
   /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */
   private async acknowledge(lsn: string): Promise<void> {
+    this.aborted.forgetBefore(lsn);
     if (compareLsn(lsn, this.committedLsn) > 0) {
       this.committedLsn = lsn;
       this.ctx.status?.report('stream', `slot ${this.config.slot}`, { position: lsn });

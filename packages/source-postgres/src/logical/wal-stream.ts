@@ -19,8 +19,12 @@ export interface WalStreamOptions {
   url: string;
   slot: string;
   publication: string;
-  /** Each decoded message, in WAL order; the stream waits while the returned promise is pending. */
-  onMessage: (message: WalMessage) => Promise<void>;
+  /** Protocol 2 with `streaming 'on'` (PostgreSQL 14+, decided by the caller). */
+  streaming?: boolean;
+  /** More session settings of the replication connection (e.g. logical_decoding_work_mem). */
+  settings?: Readonly<Record<string, string>>;
+  /** Each decoded message, in WAL order, with the WAL position it was sent at (a streamed change's own); the stream waits while the returned promise is pending. */
+  onMessage: (message: WalMessage, lsn: string) => Promise<void>;
   onError: (err: unknown) => void;
 }
 
@@ -50,7 +54,7 @@ export class WalStream {
   start(fromLsn: string, ackedLsn: string): void {
     this.acked = ackedLsn;
     const service = new LogicalReplicationService(
-      { connectionString: this.options.url, options: Object.entries(SESSION).map(([k, v]) => `-c ${k}=${v}`).join(' ') },
+      { connectionString: this.options.url, options: Object.entries({ ...SESSION, ...this.options.settings }).map(([k, v]) => `-c ${k}=${v}`).join(' ') },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
     // After the first failure nothing more is handed on: the library goes on with the messages
@@ -61,7 +65,7 @@ export class WalStream {
       failed = true;
       this.options.onError(err);
     };
-    service.on('data', (_lsn: string, message: WalMessage) => (failed || this.service !== service ? undefined : this.options.onMessage(message)));
+    service.on('data', (lsn: string, message: WalMessage) => (failed || this.service !== service ? undefined : this.options.onMessage(message, lsn)));
     service.on('heartbeat', (_lsn: string, _ts: number, shouldRespond: boolean) => {
       if (shouldRespond) this.sendStatus(service);
     });
@@ -73,7 +77,7 @@ export class WalStream {
     }, STATUS_INTERVAL_MS);
     this.statusTimer.unref();
     // Our own decoder: values stay PostgreSQL's text (the driver's type parsers never see them).
-    const plugin = pgoutputTextPlugin({ publication: this.options.publication, messages: true });
+    const plugin = pgoutputTextPlugin({ publication: this.options.publication, messages: true, streaming: this.options.streaming ?? false });
     service.subscribe(plugin, this.options.slot, fromLsn).catch(fail);
   }
 

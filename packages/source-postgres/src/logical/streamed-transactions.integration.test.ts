@@ -1,0 +1,252 @@
+import { ConnectionError, noopContext, parseConfig, type SourceOffset, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
+import postgres, { type ReservedSql } from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
+import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';
+
+// Against the shared PostgreSQL 15, or another version with PG_URL (e.g. 14 of tooling/stack/postgres-version.sh).
+const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
+const id = `it_streamed_${process.pid}_${Date.now() % 100000}`;
+const sql = postgres(url, { max: 6, onnotice: () => undefined });
+const table = `"${id}".rows`;
+
+/** Every task a test started: stopped after the tests (a failed assertion must not leave a slot held). */
+const tasks: LogicalReplicationTask[] = [];
+const signal = () => new AbortController().signal;
+
+function task(slot: string): LogicalReplicationTask {
+  const config = parseConfig(postgresSourceConfigSchema, {
+    mode: 'logical',
+    url,
+    tables: [`${id}.rows`],
+    topicTemplate: 't',
+    slot,
+    publication: id,
+    batchSize: 200,
+    pollIntervalMs: 20,
+    // The least PostgreSQL allows: a transaction of a few hundred rows streams before it commits.
+    logicalDecodingWorkMem: '64kB',
+  });
+  const t = new LogicalReplicationTask(config, noopContext());
+  tasks.push(t);
+  return t;
+}
+
+type Value = { after: { id: number } | null; before: { id: number } | null };
+const idOf = (r: SourceRecord) => (r.positionOnly || r.value === null ? undefined : ((r.value as Value).after ?? (r.value as Value).before)?.id);
+
+/**
+ * Drives a task as the source worker does, with what a read_committed reader of Kafka sees kept
+ * apart: a batch whose last record leaves the source transaction open stays in the open Kafka
+ * transaction; a batch that closes it commits everything open (positions stored, task.commit).
+ * A failed poll with a Kafka transaction open aborts it and starts a new session of the same task
+ * from the stored positions; without one, the poll is retried.
+ */
+class Worker {
+  /** What a read_committed consumer sees: the records of committed Kafka transactions, in order. */
+  readonly committed: SourceRecord[] = [];
+  /** The open Kafka transaction. */
+  open: SourceRecord[] = [];
+  readonly stored = new Map<string, [Record<string, string>, SourceOffset]>();
+  sessions = 1;
+  failures = 0;
+
+  constructor(public t: LogicalReplicationTask) {}
+
+  async start(): Promise<void> {
+    await this.t.start(staticOffsets([...this.stored.values()]));
+  }
+
+  async pollOnce(): Promise<void> {
+    let batch: SourceRecord[];
+    try {
+      batch = await this.t.poll(signal());
+    } catch (err) {
+      if (!(err instanceof ConnectionError)) throw err;
+      this.failures++;
+      if (this.open.length > 0) {
+        this.open = []; // aborted: never seen by a read_committed reader
+        await this.t.stop();
+        this.sessions++;
+        await this.start();
+      }
+      return;
+    }
+    this.open.push(...batch);
+    if (batch.length === 0 || batch.at(-1)?.inTransaction) return;
+    for (const r of this.open) if (!r.inTransaction) this.stored.set(JSON.stringify(r.sourcePartition), [r.sourcePartition, r.sourceOffset]);
+    this.committed.push(...this.open);
+    await this.t.commit(this.open);
+    this.open = [];
+  }
+
+  async until(done: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await this.pollOnce();
+    }
+  }
+
+  /** Polls for a while (the stream catching up with what was written). */
+  async settle(ms = 1_500): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) await this.pollOnce();
+  }
+
+  /** Ids of the committed change records, in order (each insert once: an exactly-once count). */
+  committedIds(): number[] {
+    return this.committed.map(idOf).filter((i): i is number => i !== undefined);
+  }
+
+  openIds(): number[] {
+    return this.open.map(idOf).filter((i): i is number => i !== undefined);
+  }
+}
+
+async function worker(slot: string): Promise<Worker> {
+  const w = new Worker(task(slot));
+  await w.start();
+  await w.pollOnce(); // the (empty) initial snapshot ends, its positions stored
+  await w.until(() => w.open.length === 0 && w.stored.size > 0, 'the initial snapshot');
+  return w;
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const inRange = (ids: number[], from: number, to: number) => ids.filter((i) => i >= from && i <= to);
+/** Rows of about 300 bytes: a few hundred pass 64kB. */
+const insertRows = (tx: Pick<ReservedSql, 'unsafe'>, from: number, to: number) =>
+  tx.unsafe(`insert into ${table} select g, repeat('x', 300) from generate_series(${from}, ${to}) g`);
+
+async function streamStats(slot: string): Promise<{ streamTxns: number; spillTxns: number }> {
+  const [row] = await sql<{ stream_txns: string; spill_txns: string }[]>`select stream_txns::text, spill_txns::text from pg_stat_replication_slots where slot_name = ${slot}`;
+  return { streamTxns: Number(row?.stream_txns ?? 0), spillTxns: Number(row?.spill_txns ?? 0) };
+}
+
+/** A transaction left open on its own connection. */
+async function openTransaction(): Promise<ReservedSql> {
+  const tx = await sql.reserve();
+  await tx`begin`;
+  return tx;
+}
+
+async function finish(tx: ReservedSql, how: 'commit' | 'rollback'): Promise<void> {
+  await tx.unsafe(how);
+  tx.release();
+}
+
+beforeAll(async () => {
+  await sql.unsafe(`create schema if not exists "${id}"`);
+  await sql.unsafe(`create table ${table} (id int primary key, pad text)`);
+});
+
+afterAll(async () => {
+  for (const t of tasks) await t.stop().catch(() => undefined);
+  await dropReplicationFixtures(sql, id);
+  await sql.end();
+});
+
+describe('large transactions stream before they commit (protocol 2)', () => {
+  it('a transaction bigger than logical_decoding_work_mem flows into the open Kafka transaction and is read once, only after its commit', async () => {
+    const slot = `${id}_big`;
+    const w = await worker(slot);
+    const tx = await openTransaction();
+    await insertRows(tx, 1, 3000);
+    await w.until(() => w.openIds().length > 0, 'streamed rows before the commit');
+    expect(inRange(w.committedIds(), 1, 3000)).toEqual([]);
+    await finish(tx, 'commit');
+    await w.until(() => w.committedIds().includes(3000) && w.open.length === 0, 'the whole transaction');
+    expect(inRange(w.committedIds(), 1, 3000).sort((a, b) => a - b)).toEqual(range(1, 3000));
+    expect((await streamStats(slot)).streamTxns).toBeGreaterThan(0);
+    await w.t.stop();
+  }, 120_000);
+
+  it('an aborted streamed transaction is never visible, and the transactions after it arrive once', async () => {
+    const slot = `${id}_abort`;
+    const w = await worker(slot);
+    const tx = await openTransaction();
+    await insertRows(tx, 10_001, 13_000);
+    await w.until(() => w.openIds().length > 0, 'streamed rows before the rollback');
+    await finish(tx, 'rollback');
+    await insertRows(sql, 20_001, 20_001);
+    await sql.begin((t) => insertRows(t, 20_002, 23_000)); // committed, streamed too
+    await w.until(() => w.committedIds().includes(23_000) && w.open.length === 0, 'the transactions after the abort');
+    await w.settle();
+    const ids = w.committedIds();
+    expect(inRange(ids, 10_001, 13_000)).toEqual([]);
+    expect(inRange(ids, 20_001, 23_000).sort((a, b) => a - b)).toEqual(range(20_001, 23_000));
+    expect(w.sessions).toBeGreaterThan(1); // its open Kafka transaction was aborted
+    await w.t.stop();
+  }, 120_000);
+
+  it('ROLLBACK TO SAVEPOINT inside a streamed transaction drops exactly the subtransaction’s rows', async () => {
+    const slot = `${id}_savepoint`;
+    const w = await worker(slot);
+    const tx = await openTransaction();
+    await insertRows(tx, 30_001, 31_000);
+    await tx`savepoint inner_one`;
+    await insertRows(tx, 31_001, 33_000);
+    await w.until(() => w.openIds().some((i) => i > 31_000), 'streamed rows of the subtransaction');
+    await tx`rollback to savepoint inner_one`;
+    await insertRows(tx, 33_001, 33_500);
+    await tx`savepoint inner_two`;
+    await insertRows(tx, 33_501, 34_000);
+    await tx`release savepoint inner_two`;
+    await finish(tx, 'commit');
+    await w.until(() => w.committedIds().includes(34_000) && w.open.length === 0, 'the transaction');
+    await w.settle();
+    const ids = inRange(w.committedIds(), 30_001, 34_000).sort((a, b) => a - b);
+    expect(ids).toEqual([...range(30_001, 31_000), ...range(33_001, 34_000)]);
+    expect(w.sessions).toBeGreaterThan(1); // its rows were in the open Kafka transaction, which was aborted
+    await w.t.stop();
+  }, 120_000);
+
+  it('small transactions committed while a streamed one is open go into its Kafka transaction, each change once', async () => {
+    const slot = `${id}_interleaved`;
+    const w = await worker(slot);
+    const a = await openTransaction();
+    await insertRows(a, 40_001, 42_000);
+    await w.until(() => w.openIds().length > 0, 'streamed rows of A');
+    for (let i = 0; i < 5; i++) await insertRows(sql, 50_001 + i, 50_001 + i);
+    await insertRows(a, 42_001, 44_000);
+    const b = await openTransaction(); // a second streamed transaction, open at once
+    await insertRows(b, 60_001, 62_000);
+    for (let i = 5; i < 10; i++) await insertRows(sql, 50_001 + i, 50_001 + i);
+    await w.until(() => w.openIds().includes(50_010), 'the small transactions, inside the open Kafka transaction');
+    await w.settle(1_000);
+    // Nothing closed while a streamed transaction is open: a read_committed reader sees none of them yet.
+    expect(inRange(w.committedIds(), 40_001, 62_000)).toEqual([]);
+    await finish(a, 'commit');
+    await w.settle(1_000);
+    expect(inRange(w.committedIds(), 40_001, 62_000)).toEqual([]); // B is still open
+    await finish(b, 'commit');
+    await w.until(() => w.committedIds().includes(62_000) && w.open.length === 0, 'both streamed transactions');
+    await w.settle();
+    const ids = w.committedIds();
+    expect(inRange(ids, 40_001, 44_000).sort((x, y) => x - y)).toEqual(range(40_001, 44_000));
+    expect(inRange(ids, 50_001, 50_010)).toEqual(range(50_001, 50_010));
+    expect(inRange(ids, 60_001, 62_000).sort((x, y) => x - y)).toEqual(range(60_001, 62_000));
+    await w.t.stop();
+  }, 120_000);
+
+  it('a producer killed mid-stream resumes from Kafka in a new task: each change once', async () => {
+    const slot = `${id}_kill`;
+    const w = await worker(slot);
+    await insertRows(sql, 70_001, 70_001);
+    await w.until(() => w.committedIds().includes(70_001), 'a committed row before');
+    const tx = await openTransaction();
+    await insertRows(tx, 70_002, 73_000);
+    await w.until(() => w.openIds().length > 0, 'streamed rows');
+    // Killed: its open Kafka transaction is aborted (never committed), a new task starts from Kafka.
+    await w.t.stop();
+    w.open = [];
+    w.t = task(slot);
+    await w.start();
+    await insertRows(tx, 73_001, 74_000);
+    await finish(tx, 'commit');
+    await w.until(() => w.committedIds().includes(74_000) && w.open.length === 0, 'the transaction after the restart');
+    await w.settle();
+    expect(inRange(w.committedIds(), 70_001, 74_000).sort((a, b) => a - b)).toEqual(range(70_001, 74_000));
+    await w.t.stop();
+  }, 120_000);
+});
