@@ -83,6 +83,8 @@ export const SOURCE_SHORTCUTS: Record<string, EnvShortcuts> = {
     HEARTBEAT_INTERVAL_MS: 'heartbeatIntervalMs',
     SLOT_LAG_WARN_BYTES: 'slotLagWarnBytes',
     REPLICA_IDENTITY_CHECK: 'replicaIdentity',
+    STREAM_IN_PROGRESS: 'streamInProgress',
+    LOGICAL_DECODING_WORK_MEM: 'logicalDecodingWorkMem',
   },
 };
 

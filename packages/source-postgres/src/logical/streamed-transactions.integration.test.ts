@@ -50,6 +50,8 @@ class Worker {
   readonly stored = new Map<string, [Record<string, string>, SourceOffset]>();
   sessions = 1;
   failures = 0;
+  /** Records the last poll gave. */
+  polled = 0;
 
   constructor(public t: LogicalReplicationTask) {}
 
@@ -61,6 +63,7 @@ class Worker {
     let batch: SourceRecord[];
     try {
       batch = await this.t.poll(signal());
+      this.polled = batch.length;
     } catch (err) {
       if (!(err instanceof ConnectionError)) throw err;
       this.failures++;
@@ -94,9 +97,9 @@ class Worker {
     while (Date.now() < deadline) await this.pollOnce();
   }
 
-  /** Ids of the committed change records, in order (each insert once: an exactly-once count). */
+  /** Ids of the committed change records (snapshot reads left out), in order: each insert once is an exactly-once count. */
   committedIds(): number[] {
-    return this.committed.map(idOf).filter((i): i is number => i !== undefined);
+    return this.committed.filter((r) => (r.value as { op?: string } | null)?.op !== 'r').map(idOf).filter((i): i is number => i !== undefined);
   }
 
   openIds(): number[] {
@@ -107,8 +110,9 @@ class Worker {
 async function worker(slot: string): Promise<Worker> {
   const w = new Worker(task(slot));
   await w.start();
-  await w.pollOnce(); // the (empty) initial snapshot ends, its positions stored
-  await w.until(() => w.open.length === 0 && w.stored.size > 0, 'the initial snapshot');
+  // The initial snapshot (the rows of the tests before) is read until the stream has nothing to give.
+  await w.pollOnce();
+  await w.until(() => w.open.length === 0 && w.stored.size > 0 && w.polled === 0, 'the initial snapshot');
   return w;
 }
 
@@ -151,13 +155,26 @@ describe('large transactions stream before they commit (protocol 2)', () => {
     const slot = `${id}_big`;
     const w = await worker(slot);
     const tx = await openTransaction();
+    const [{ xid } = { xid: '' }] = await tx<{ xid: string }[]>`select (txid_current() % 4294967296)::text as xid`;
     await insertRows(tx, 1, 3000);
     await w.until(() => w.openIds().length > 0, 'streamed rows before the commit');
     expect(inRange(w.committedIds(), 1, 3000)).toEqual([]);
     await finish(tx, 'commit');
-    await w.until(() => w.committedIds().includes(3000) && w.open.length === 0, 'the whole transaction');
-    expect(inRange(w.committedIds(), 1, 3000).sort((a, b) => a - b)).toEqual(range(1, 3000));
+    await insertRows(sql, 3001, 3001); // a small one after: committed whole, as in protocol 1
+    await w.until(() => w.committedIds().includes(3001) && w.open.length === 0, 'the whole transaction');
+    expect(inRange(w.committedIds(), 1, 3001).sort((a, b) => a - b)).toEqual(range(1, 3001));
     expect((await streamStats(slot)).streamTxns).toBeGreaterThan(0);
+    // The envelope of a streamed change: its own WAL position (before its commit), its transaction's id, marked as streamed.
+    type Source = { lsn: string; txid: number; position: string; ts_us: number };
+    const sourceOf = (n: number) => (w.committed.find((r) => idOf(r) === n)?.value as { source: Source }).source;
+    const lsnValue = (lsn: string) => BigInt(`0x${lsn.split('/')[0]}`) * 2n ** 32n + BigInt(`0x${lsn.split('/')[1]}`);
+    const [first, last, after] = [sourceOf(1), sourceOf(3000), sourceOf(3001)];
+    expect(first.txid).toBe(Number(xid));
+    expect(JSON.parse(first.position)).toEqual({ lsn: first.lsn, phase: 'stream', streamed: true });
+    expect(lsnValue(first.lsn) < lsnValue(last.lsn)).toBe(true);
+    expect(lsnValue(last.lsn) < lsnValue(after.lsn)).toBe(true);
+    expect(JSON.parse(after.position)).toEqual({ lsn: after.lsn, phase: 'stream' });
+    expect(first.ts_us).toBeLessThanOrEqual(after.ts_us);
     await w.t.stop();
   }, 120_000);
 
@@ -249,4 +266,33 @@ describe('large transactions stream before they commit (protocol 2)', () => {
     expect(inRange(w.committedIds(), 70_001, 74_000).sort((a, b) => a - b)).toEqual(range(70_001, 74_000));
     await w.t.stop();
   }, 120_000);
+
+  it('a signal inside a streamed transaction counts at its commit, and not at all when it rolls back', async () => {
+    const slot = `${id}_signal`;
+    await sql.unsafe(`delete from ${table}`); // before its slot: the snapshots read this test's rows only
+    const w = await worker(slot);
+    const signalIn = (tx: ReservedSql) => tx.unsafe(`select pg_logical_emit_message(true, 'buyonline-signal', '{"type":"execute-snapshot","tables":["${id}.rows"]}')`);
+    const snapshotted = w.committed.length; // the initial snapshot read the rows of the tests before
+    const reads = () => w.committed.slice(snapshotted).filter((r) => (r.value as { op?: string } | null)?.op === 'r').map(idOf);
+    const a = await openTransaction();
+    await insertRows(a, 80_001, 83_000);
+    await signalIn(a);
+    await insertRows(a, 83_001, 83_500);
+    await w.until(() => w.openIds().some((i) => i > 83_000), 'streamed rows after the signal');
+    await finish(a, 'rollback');
+    await insertRows(sql, 84_001, 84_001);
+    await w.until(() => w.committedIds().includes(84_001), 'a row after the rollback');
+    await w.settle(2_000);
+    expect(reads()).toEqual([]);
+    const b = await openTransaction();
+    await insertRows(b, 85_001, 88_000);
+    await signalIn(b);
+    await insertRows(b, 88_001, 88_500);
+    await w.until(() => w.openIds().some((i) => i > 88_000), 'streamed rows after the signal');
+    expect(reads()).toEqual([]);
+    await finish(b, 'commit');
+    await w.until(() => reads().includes(88_500) && w.open.length === 0, 'the incremental snapshot the signal asked for', 90_000);
+    expect(inRange(w.committedIds(), 80_001, 88_500).sort((x, y) => x - y)).toEqual([84_001, ...range(85_001, 88_500)]);
+    await w.t.stop();
+  }, 150_000);
 });
