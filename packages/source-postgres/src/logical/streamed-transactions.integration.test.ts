@@ -267,6 +267,31 @@ describe('large transactions stream before they commit (protocol 2)', () => {
     await w.t.stop();
   }, 120_000);
 
+  it('an incremental snapshot chunk never carries a row older than what a streamed transaction already queued for it', async () => {
+    const slot = `${id}_chunk`;
+    await sql.unsafe(`delete from ${table}`);
+    await insertRows(sql, 90_001, 93_000);
+    const w = await worker(slot);
+    const a = await openTransaction();
+    await a.unsafe(`update ${table} set pad = 'changed by A' || repeat('y', 300) where id between 90001 and 93000`);
+    await w.until(() => w.openIds().length > 0, 'streamed updates of A');
+    // The snapshot is asked for while A is open, in a small committed transaction.
+    await sql`select pg_logical_emit_message(true, 'buyonline-signal', ${JSON.stringify({ type: 'execute-snapshot', tables: [`${id}.rows`] })})`;
+    await w.settle(2_000);
+    await finish(a, 'commit');
+    const snapshotDone = () => w.committed.some((r) => (r.value as { op?: string } | null)?.op === 'r' && idOf(r) === 93_000);
+    await w.until(() => snapshotDone() && w.open.length === 0, 'the incremental snapshot', 90_000);
+    // The last version of each row in Kafka order is the row as PostgreSQL has it now.
+    const last = new Map<number, string>();
+    for (const r of w.committed) {
+      const value = r.value as { after: { id: number; pad: string } | null } | null;
+      if (value?.after) last.set(value.after.id, value.after.pad);
+    }
+    const stale = range(90_001, 93_000).filter((i) => !last.get(i)?.startsWith('changed by A'));
+    expect(stale).toEqual([]);
+    await w.t.stop();
+  }, 150_000);
+
   it('a signal inside a streamed transaction counts at its commit, and not at all when it rolls back', async () => {
     const slot = `${id}_signal`;
     await sql.unsafe(`delete from ${table}`); // before its slot: the snapshots read this test's rows only
