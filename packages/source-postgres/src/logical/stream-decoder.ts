@@ -83,7 +83,7 @@ export class StreamDecoder {
   private current: OpenTransaction | undefined;
   private streams: StreamedTransactions;
   private carried: Carried | undefined;
-  /** Where this session streams from: a streamed change's position is never before it (docs/operations.md). */
+  /** Where this session streams from: a streamed change's `source.lsn` is never before it (a snapshot row's position ties, Kafka order decides). */
   private from = '0/0';
   /** Streamed transactions open when the last chunk's low watermark came: its rows may be older than their changes. */
   private openAtLowMark: StreamedTransaction[] = [];

@@ -166,7 +166,11 @@ describe('large transactions stream before they commit (protocol 2)', () => {
     expect((await streamStats(slot)).streamTxns).toBeGreaterThan(0);
     // The envelope of a streamed change: its own WAL position (before its commit), its transaction's id, marked as streamed.
     type Source = { lsn: string; txid: number; position: string; ts_us: number };
-    const sourceOf = (n: number) => (w.committed.find((r) => idOf(r) === n)?.value as { source: Source }).source;
+    const sourceOf = (n: number) => {
+      const record = w.committed.find((r) => idOf(r) === n);
+      if (!record) throw new Error(`row ${n} is not in Kafka`);
+      return (record.value as { source: Source }).source;
+    };
     const lsnValue = (lsn: string) => BigInt(`0x${lsn.split('/')[0]}`) * 2n ** 32n + BigInt(`0x${lsn.split('/')[1]}`);
     const [first, last, after] = [sourceOf(1), sourceOf(3000), sourceOf(3001)];
     expect(first.txid).toBe(Number(xid));
