@@ -122,6 +122,14 @@ export const postgresSourceConfigSchema = z
       .describe(
         "Stream large transactions before they commit (pgoutput protocol 2, streaming 'on'; PostgreSQL 14+, detected): PostgreSQL sends a transaction bigger than logical_decoding_work_mem as it is written instead of spilling it to disk, and it flows into the open Kafka transaction. Off: protocol 1, each transaction at its commit.",
       ),
+    streamedTransactionMaxMs: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(60_000)
+      .describe(
+        'A transaction streamed before its commit keeps the Kafka transaction open, and the transactions committed meanwhile unreadable, until it commits: one open longer than this turns streaming off (protocol 1, the server spills it) for ten times as long. Keep it well under KAFKA_TRANSACTION_TIMEOUT_MS.',
+      ),
     logicalDecodingWorkMem: z
       .string()
       .regex(/^[0-9]+(kB|MB|GB)$/, 'a size such as 64kB, 64MB or 1GB')

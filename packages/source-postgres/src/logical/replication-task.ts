@@ -54,6 +54,7 @@ import { type Chunk, readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
 import { StreamDecoder } from './stream-decoder.ts';
 import { AbortedTransactions } from './streamed-transactions.ts';
+import { StreamingFallback } from './streaming-fallback.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 import { WalStream } from './wal-stream.ts';
 
@@ -105,6 +106,8 @@ export class LogicalReplicationTask implements SourceTask {
   private streamInProgress = false;
   /** Streamed (sub)transactions that aborted: kept across sessions, so the restart an abort causes is not repeated. */
   private readonly aborted = new AbortedTransactions();
+  /** Protocol 1 for a while after a streamed transaction stayed open too long (kept across sessions). */
+  private readonly fallback: StreamingFallback;
   /** Records the stream phase hands out first: the truncate markers of tables added back, and the captured tables. */
   private opening: SourceRecord[] = [];
   /** Rows per snapshot chunk, by the configured rows and bytes and each table's width. */
@@ -124,6 +127,7 @@ export class LogicalReplicationTask implements SourceTask {
     );
     this.incremental = new IncrementalSnapshots(() => this.sql as Sql, this.chunkSizer, ctx);
     this.progress = new SnapshotProgress(ctx);
+    this.fallback = new StreamingFallback(config.streamedTransactionMaxMs, () => ctx.now());
   }
 
   async start(offsets: OffsetReader): Promise<void> {
@@ -474,7 +478,7 @@ export class LogicalReplicationTask implements SourceTask {
       url: replicationUrl,
       slot: this.config.slot,
       publication: this.config.publication,
-      streaming: this.streamInProgress,
+      streaming: this.streamInProgress && this.fallback.on,
       ...(this.config.logicalDecodingWorkMem ? { settings: { logical_decoding_work_mem: this.config.logicalDecodingWorkMem } } : {}),
       onMessage: async (message, lsn) => {
         this.monitor.touch();
@@ -503,6 +507,7 @@ export class LogicalReplicationTask implements SourceTask {
     // No chunk starts while a streamed transaction is open: its rows might be older than the changes already queued.
     if (!this.decoder?.streaming) this.incremental.kick();
     await this.queue.wait(this.config.pollIntervalMs, signal);
+    await this.checkStreamingDuration();
     await this.throwIfStreamFailed();
     if (!this.queue.waiting) {
       await this.monitor.heartbeatIfIdle(sql);
@@ -515,6 +520,28 @@ export class LogicalReplicationTask implements SourceTask {
     const now = empty === undefined ? undefined : this.pending.emptyTransactionEnd(empty);
     if (now) await this.acknowledge(now);
     return batch.records;
+  }
+
+  /**
+   * A streamed transaction open too long fails the stream, which resumes on protocol 1 (the
+   * worker aborts the open Kafka transaction); after the cool-down, at a moment nothing is in
+   * flight, the stream reconnects asking for streaming again.
+   */
+  private async checkStreamingDuration(): Promise<void> {
+    if (!this.streamInProgress || this.streamError) return;
+    if (this.fallback.tooLong(this.decoder?.streamingSinceMs)) {
+      const err = new ConnectionError(`a transaction streamed before its commit is open longer than ${this.config.streamedTransactionMaxMs} ms: resuming without streaming for a while`);
+      this.ctx.logger.warn({ slot: this.config.slot }, err.message);
+      this.streamError = err;
+      this.decoder?.stop();
+      this.queue.clear();
+      return;
+    }
+    const idle = !this.queue.waiting && this.decoder?.inTransaction === false && !this.pending.inFlight;
+    if (idle && !this.fallback.on && this.fallback.backOn()) {
+      this.ctx.logger.info({ slot: this.config.slot }, 'streaming large transactions again');
+      await this.restartStream();
+    }
   }
 
   /** What the worker now has: a reconnected stream goes on after it. */

@@ -106,6 +106,11 @@ export class StreamDecoder {
     return this.streams.anyOpen;
   }
 
+  /** Since when (ms since 1970) the oldest streamed transaction is open. */
+  get streamingSinceMs(): number | undefined {
+    return this.streams.oldestStartedMs;
+  }
+
   /** Starts over from `lsn` (everything before it is in Kafka). */
   reset(lsn: string): void {
     this.current = undefined;

@@ -14,7 +14,7 @@ const table = `"${id}".rows`;
 const tasks: LogicalReplicationTask[] = [];
 const signal = () => new AbortController().signal;
 
-function task(slot: string): LogicalReplicationTask {
+function task(slot: string, extra: Record<string, unknown> = {}): LogicalReplicationTask {
   const config = parseConfig(postgresSourceConfigSchema, {
     mode: 'logical',
     url,
@@ -26,6 +26,7 @@ function task(slot: string): LogicalReplicationTask {
     pollIntervalMs: 20,
     // The least PostgreSQL allows: a transaction of a few hundred rows streams before it commits.
     logicalDecodingWorkMem: '64kB',
+    ...extra,
   });
   const t = new LogicalReplicationTask(config, noopContext());
   tasks.push(t);
@@ -107,8 +108,8 @@ class Worker {
   }
 }
 
-async function worker(slot: string): Promise<Worker> {
-  const w = new Worker(task(slot));
+async function worker(slot: string, extra: Record<string, unknown> = {}): Promise<Worker> {
+  const w = new Worker(task(slot, extra));
   await w.start();
   // The initial snapshot (the rows of the tests before) is read until the stream has nothing to give.
   await w.pollOnce();
@@ -295,6 +296,23 @@ describe('large transactions stream before they commit (protocol 2)', () => {
     expect(stale).toEqual([]);
     await w.t.stop();
   }, 150_000);
+
+  it('a streamed transaction open too long turns streaming off: what commits meanwhile becomes readable, and it arrives once at its commit', async () => {
+    const slot = `${id}_toolong`;
+    const w = await worker(slot, { streamedTransactionMaxMs: 1_500 });
+    const a = await openTransaction();
+    await insertRows(a, 100_001, 103_000);
+    await w.until(() => w.openIds().length > 0, 'streamed rows of A');
+    await insertRows(sql, 104_001, 104_001);
+    await w.until(() => w.committedIds().includes(104_001), 'the small transaction, readable while A is open');
+    expect(inRange(w.committedIds(), 100_001, 103_000)).toEqual([]);
+    await finish(a, 'commit');
+    await w.until(() => w.committedIds().includes(103_000) && w.open.length === 0, 'A, at its commit');
+    await w.settle();
+    expect(inRange(w.committedIds(), 100_001, 104_001).sort((x, y) => x - y)).toEqual([...range(100_001, 103_000), 104_001]);
+    expect(w.sessions).toBeGreaterThan(1); // the open Kafka transaction holding A's streamed rows was aborted
+    await w.t.stop();
+  }, 120_000);
 
   it('a signal inside a streamed transaction counts at its commit, and not at all when it rolls back', async () => {
     const slot = `${id}_signal`;

@@ -72,6 +72,13 @@ export class StreamedTransactions {
     return this.segment;
   }
 
+  /** When (ms since 1970) the oldest open streamed transaction's first segment came. */
+  get oldestStartedMs(): number | undefined {
+    let oldest: number | undefined;
+    for (const txn of this.open.values()) if (oldest === undefined || txn.startedUs < oldest) oldest = txn.startedUs;
+    return oldest === undefined ? undefined : oldest / 1000;
+  }
+
   /** Every open streamed transaction. */
   openTransactions(): Iterable<StreamedTransaction> {
     return this.open.values();
