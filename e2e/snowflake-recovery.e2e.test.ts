@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { selectLoadedStatement, type SnowflakeSqlTarget } from '@buyonline/sink-stage';
+import { selectLoadedStatement, type SnowflakeSqlTarget } from '@buyonline/sink-stage/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fakesnowClient, fakesnowStageEnv, fakesnowUp } from './support/fakesnow.ts';
 import { readTopic } from './support/kafka-topic.ts';
@@ -14,7 +14,7 @@ import { Scenario, waitFor } from './support/scenario.ts';
 describe('Snowflake: a claimed file whose COPY failed is loaded by the next owner, across failed starts', () => {
   const scenario = new Scenario('sfrecover', inject('endpoints'));
   const database = `E2E_${scenario.id.toUpperCase()}`;
-  const target: SnowflakeSqlTarget = { database, schema: 'CDC', stageName: 'CDC_STAGE', pathPrefix: 'cdc', pathStyle: 'plain', targetTable: 'CHANGES', variantColumn: 'RECORD' };
+  const target: SnowflakeSqlTarget & { targetTable: string } = { database, schema: 'CDC', stageName: 'CDC_STAGE', pathPrefix: 'cdc', pathStyle: 'plain', targetTable: 'CHANGES', variantColumn: 'RECORD' };
   const env = (createObjects: boolean): Record<string, string> => ({
     ...fakesnowStageEnv(database, target),
     SNOWFLAKE_TABLE: target.targetTable,

@@ -10,7 +10,7 @@ import {
   type SnowflakeSqlTarget,
   type StageFileRef,
   tableColumns,
-} from '@buyonline/sink-stage';
+} from '@buyonline/sink-stage/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FAKESNOW_URL, fakesnowClient, fakesnowStageEnv, fakesnowUp } from './support/fakesnow.ts';
 import { readTopic } from './support/kafka-topic.ts';

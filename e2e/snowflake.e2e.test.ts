@@ -8,9 +8,11 @@ import {
   selectLoadedStatement,
   type SnowflakeSqlTarget,
   stageFileName,
-} from '@buyonline/sink-stage';
+  stageLocation,
+} from '@buyonline/sink-stage/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fakesnowClient, fakesnowStageEnv, fakesnowUp } from './support/fakesnow.ts';
+import { groupStatus } from './support/group-status.ts';
 import { readTopic } from './support/kafka-topic.ts';
 import { runReconcile } from './support/reconcile.ts';
 import { type PgRow, runWorkload, Scenario, sleep, waitFor } from './support/scenario.ts';
@@ -39,7 +41,7 @@ const txidOf = (l: TableLine): bigint => (l.__source?.txid === null || l.__sourc
 describe('Snowflake stage on fakesnow: PUT, COPY INTO with load history, reconcile', () => {
   const scenario = new Scenario('snowflake', inject('endpoints'));
   const database = `E2E_${scenario.id.toUpperCase()}`;
-  const target: SnowflakeSqlTarget = {
+  const target: SnowflakeSqlTarget & { targetTable: string } = {
     database,
     schema: 'CDC',
     stageName: 'CDC_STAGE',
@@ -114,6 +116,17 @@ describe('Snowflake stage on fakesnow: PUT, COPY INTO with load history, reconci
     expect(await producer.terminate()).toBe(0);
     expect(await steady.terminate()).toBe(0);
     expect(await victim.terminate()).toBe(0);
+
+    // status --group names each partition's last file as the sink lists them: in the stage, after the last committed offset
+    const group = await groupStatus({ ...scenario.consumerEnv(scenario.endpoints, scenario.stageDir), ...snowflakeEnv });
+    expect(group.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
+    for (const p of group.partitions) {
+      expect(p.owner).toBeNull();
+      expect(p.lag).toBe(0);
+      expect(p.lastFile?.startsWith(stageLocation(target, scenario.topic, p.partition))).toBe(true);
+      const last = /\+(\d{20})\.jsonl\.gz$/.exec(p.lastFile ?? '')?.[1];
+      expect(p.committed).toBe(Number(last) + 1);
+    }
 
     // Exactly once: each Kafka record (partition, offset) is in the table once, and all are.
     const lines = await tableLines();

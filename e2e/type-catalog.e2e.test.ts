@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseStageFileName } from '@buyonline/sink-stage';
+import { parseStageFileName } from '@buyonline/sink-stage/testing';
 import type { Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppProcess } from './support/app-process.ts';

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { noopContext, Redacted } from '@buyonline/connect-api';
-import { SdkSnowflakeClient, type SnowflakeSqlTarget } from '@buyonline/sink-stage';
+import { Redacted } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
+import { SdkSnowflakeClient, type SnowflakeSqlTarget } from '@buyonline/sink-stage/testing';
 import { repoRoot } from './native-stack.ts';
 
 /** The Snowflake emulator of the test command (tooling/fakesnow, on loopback). */

@@ -1,6 +1,6 @@
 import kafkaJavascript, { type KafkaConsumer, type Message } from '@confluentinc/kafka-javascript';
 import { DataError } from '@buyonline/connect-api';
-import { AvroJsonDeserializer, createRegistryClient } from '@buyonline/kafka-common';
+import { topicDecoder } from '@buyonline/kafka-common/testing';
 
 const { KafkaConsumer: RawConsumer, KafkaJS } = kafkaJavascript;
 
@@ -13,6 +13,8 @@ export interface TopicRecord {
   rawValue: Buffer | null;
   /** The payload could not be decoded (a poison message). */
   undecodable: boolean;
+  /** The record's timestamp (the producer's create time, ms), when it has one. */
+  timestamp: number | undefined;
 }
 
 function call<T>(fn: (cb: (err: unknown, value: T) => void) => void): Promise<T> {
@@ -34,7 +36,7 @@ export async function readTopic(
     {},
   );
   await call<unknown>((cb) => consumer.connect({ timeout: 10_000 }, (err, data) => cb(err, data)));
-  const deserializer = registryUrl ? new AvroJsonDeserializer(createRegistryClient(registryUrl)) : undefined;
+  const deserializer = registryUrl ? topicDecoder(registryUrl) : undefined;
   const out: TopicRecord[] = [];
   try {
     const metadata = await call<kafkaJavascript.Metadata>((cb) => consumer.getMetadata({ topic, timeout: 10_000 }, (err, data) => cb(err, data)));
@@ -66,7 +68,7 @@ export async function readTopic(
             value = null;
           }
         }
-        out.push({ partition: m.partition, offset: m.offset, key, value, headers, rawValue: m.value ?? null, undecodable });
+        out.push({ partition: m.partition, offset: m.offset, key, value, headers, rawValue: m.value ?? null, undecodable, timestamp: m.timestamp });
       }
       const positions = consumer.position(todo.map((p) => ({ topic, partition: p })));
       if (positions.every((p) => p.offset !== undefined && p.offset >= (ends.get(p.partition) ?? 0))) break;

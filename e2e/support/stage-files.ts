@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseStageFileName } from '@buyonline/sink-stage';
+import { parseStageFileName } from '@buyonline/sink-stage/testing';
 
 /**
  * One stage line: the row's fields, then `__op` (`r`, `c`, `u`, `d`; `t` for a TRUNCATE of the

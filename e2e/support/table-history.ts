@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseStageFileName } from '@buyonline/sink-stage';
+import { parseStageFileName } from '@buyonline/sink-stage/testing';
 import type { Sql } from 'postgres';
 import type { TopicRecord } from './kafka-topic.ts';
 import { type CarriedChange, type CommittedVersion, lsnValue, type RowFields, versionProblems } from './row-versions.ts';

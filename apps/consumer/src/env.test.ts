@@ -3,8 +3,9 @@ import { localStagePlugin, snowflakeStagePlugin } from '@buyonline/sink-stage';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configOf } from '@buyonline/app-runtime';
+import { configKeys, configOf, fieldInfo, fieldSchema, sharedAppSettings, shortcutSpec } from '@buyonline/app-runtime';
 import { ConfigError, type TransformPlugin } from '@buyonline/connect-api';
+import { kafkaConfigSchema, registryConfigSchema, SINK_WORKER_DEFAULTS } from '@buyonline/kafka-common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { consumerEnvSchema, readConsumerEnv, readConsumerSettings, SINK_SHORTCUTS, sinkConfigFrom, subscriptionOf } from './env.ts';
@@ -148,5 +149,38 @@ consumer:
     expect(subscriptionOf(readConsumerEnv({ ...base, TOPIC_REGEX: 'buyonline\\.public\\..*' }))).toEqual(['^buyonline\\.public\\..*']);
     expect(subscriptionOf(readConsumerEnv({ ...base, TOPIC_REGEX: '^shop\\.', TOPIC: 'a, b' }))).toEqual(['a', 'b', '^shop\\.']);
     expect(() => readConsumerEnv({ ...base, TOPIC_REGEX: '(' })).toThrow(/TOPIC_REGEX: not a valid regular expression/);
+  });
+});
+
+describe('every consumer setting has one owner', () => {
+  it('each sink variable is one key of its plugin\'s schema, with the plugin\'s own default (no app default at all)', () => {
+    const problems: string[] = [];
+    for (const plugin of [localStagePlugin, snowflakeStagePlugin]) {
+      const keys = configKeys(plugin.configSchema);
+      for (const [variable, shortcut] of Object.entries(SINK_SHORTCUTS[plugin.name] ?? {})) {
+        const spec = shortcutSpec(shortcut);
+        if (!keys.includes(spec.key)) problems.push(`${plugin.name} ${variable}: no key ${spec.key}`);
+        if (spec.default !== undefined) problems.push(`${plugin.name} ${variable}: a second default ${spec.default}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(fieldInfo(fieldSchema(snowflakeStagePlugin.configSchema, 'targetTable')).defaultValue).toBeUndefined();
+  });
+
+  it('the worker\'s settings default to the worker\'s own defaults', () => {
+    expect(readConsumerEnv(base).KAFKA_PREFETCH_BYTES).toBe(SINK_WORKER_DEFAULTS.prefetchBytes);
+  });
+
+  it('the settings both apps have are app-runtime\'s, Kafka\'s and the registry\'s from the Kafka runtime\'s own schemas', () => {
+    const shared = sharedAppSettings({ name: 'consumer', pipelineRuns: 'x', clientId: 'x', healthPort: 1 });
+    for (const key of Object.keys(shared)) expect(consumerEnvSchema.shape, key).toHaveProperty(key);
+    expect(consumerEnvSchema.shape.KAFKA_BROKERS).toBe(kafkaConfigSchema.shape.brokers);
+    expect(consumerEnvSchema.shape.SCHEMA_REGISTRY_URL).toBe(registryConfigSchema.shape.url);
+    expect(readConsumerEnv(base)).toMatchObject({ KAFKA_CLIENT_ID: 'buyonline-consumer', HEALTH_PORT: 8089, HEALTH_HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+  });
+
+  it('loading the variant format without SNOWFLAKE_TABLE is an error naming the variable', async () => {
+    const env = { ...base, ...snowflake, SNOWFLAKE_PASSWORD: 'pw', SNOWFLAKE_LOAD: 'true', SNOWFLAKE_TABLE_FORMAT: 'variant' };
+    await expect(readConsumerSettings(env, {}, registry())).rejects.toThrow(/\n {2}SNOWFLAKE_TABLE: required with tableFormat variant and load/);
   });
 });

@@ -10,10 +10,11 @@ import {
   envWithConfigFile,
   PipelineFile,
   readEnvConfig,
+  sharedAppSettings,
   shortcutHints,
 } from '@buyonline/app-runtime';
 import { ConfigError, type PluginRegistry } from '@buyonline/connect-api';
-import { brokerList } from '@buyonline/kafka-common';
+import { SINK_WORKER_DEFAULTS } from '@buyonline/kafka-common';
 import { localStagePlugin, snowflakeStagePlugin, type StageSinkConfig } from '@buyonline/sink-stage';
 import { z } from 'zod';
 
@@ -36,10 +37,7 @@ const regex = z
 
 /** The consumer's own settings, named as their environment variables (the sink's are its plugin's: SINK_SHORTCUTS). */
 export const consumerEnvSchema = z.object({
-  PIPELINE_FILE: z.string().optional().describe('Pipeline file (YAML or JSON): this consumer runs its sink: (and sink.transforms); --pipeline FILE wins.'),
-  KAFKA_BROKERS: brokerList.describe('Kafka bootstrap servers, comma-separated.'),
-  KAFKA_CLIENT_ID: z.string().default('buyonline-consumer').describe('Kafka client.id.'),
-  SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible Schema Registry URL.'),
+  ...sharedAppSettings({ name: 'consumer', pipelineRuns: 'sink: (and sink.transforms)', clientId: 'buyonline-consumer', healthPort: 8089 }),
   TOPIC: z.string().default('buyonline.public.products').describe('Topic(s) to read, comma-separated (with TOPIC_REGEX: only when set).'),
   TOPIC_REGEX: regex
     .optional()
@@ -56,13 +54,10 @@ export const consumerEnvSchema = z.object({
     .number()
     .int()
     .min(1024 * 1024, 'at least 1 MB (1048576): a fetch must hold the largest record the producer sends')
-    .default(8 * 1024 * 1024)
+    .default(SINK_WORKER_DEFAULTS.prefetchBytes)
     .describe('Bytes of records fetched ahead of the sink, at most (the client\'s queue and each fetch): a consume call returns no more than that.'),
   PG_URL: z.string().optional().describe('PostgreSQL URL (secret); needed by `reconcile` only.'),
   PG_TABLE: z.string().optional().describe('Source table <schema>.<table>; needed by `reconcile` only.'),
-  HEALTH_HOST: z.string().default('127.0.0.1').describe('Address of the health/metrics endpoint (0.0.0.0 in a container).'),
-  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8089).describe('Port of /health and /metrics (0: any free port).'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
 });
 
 /** The consumer's settings, with the variables the plugin shortcuts are read from and the pipeline file, if any. */

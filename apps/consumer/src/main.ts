@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import {
   configOf,
   createLogger,
+  envText,
   envWithConfigFile,
+  PipelineFile,
   PrometheusMetrics,
   printStatus,
   ProgressBar,
@@ -20,10 +22,9 @@ import { ConfigError } from '@buyonline/connect-api';
 import { SINK_WORKER_METRICS, type SinkMode, SinkWorker } from '@buyonline/kafka-common';
 import { localStagePlugin, setupStatements, snowflakeStagePlugin, type StageSinkConfig } from '@buyonline/sink-stage';
 import { topicsAtStart } from './batch-topics.ts';
-import { consumerEnvSchema, readConsumerSettings, SINK_SHORTCUTS } from './env.ts';
+import { consumerEnvSchema, readConsumerEnv, readConsumerSettings, SINK_SHORTCUTS } from './env.ts';
+import { readGroupStatus, renderGroupStatus } from './group-status.ts';
 import { consumerRegistry } from './plugins.ts';
-import { reconcileOptionsFromEnv, runReconcile } from './reconcile-command.ts';
-import { reconcileTargetsFromPipeline } from './reconcile-targets.ts';
 
 // snowflake-sdk bundles AWS SDK clients (for external stages, unused here) that warn about
 // Node 20 on load; the warning is about their future releases, not about this program.
@@ -34,22 +35,24 @@ const COMMANDS = {
   batch: 'record the end offsets, drain to them, flush, commit, print a summary and exit 0',
   reconcile: "compare PostgreSQL with the latest state per key in the stage: every table the pipeline file's source: captures (else PG_URL, PG_TABLE, TOPIC); exit 0 equal, 3 mismatch (--json: JSON)",
   'snowflake-sql': 'print the SQL that creates the Snowflake objects (SNOWFLAKE_*), then exit',
-  status: 'ask the running consumer (its health port, or --url) what it is doing: lag per partition (messages, seconds), files written, the last file and commit, dead letters (--json: JSON)',
+  status:
+    'ask the running consumer (its health port, or --url) what it is doing: lag per partition (messages, seconds), files written, the last file and commit, dead letters (--json: JSON); --group: the whole consumer group from Kafka instead, running or not: every partition with its owner, committed position, end, lag and last file',
 };
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { config: { type: 'string' }, pipeline: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, url: { type: 'string' } },
+  options: { config: { type: 'string' }, pipeline: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, url: { type: 'string' }, group: { type: 'boolean' } },
 });
 
 const command = positionals[0] ?? 'stream';
 if (values.help || !(command in COMMANDS)) {
-  const usage = 'Usage: buyonline-consumer [stream|batch|reconcile|snowflake-sql|status] [--pipeline FILE] [--config FILE] [--json] [--url URL]';
+  const usage = 'Usage: buyonline-consumer [stream|batch|reconcile|snowflake-sql|status] [--pipeline FILE] [--config FILE] [--json] [--url URL] [--group]';
   const help = renderHelp(usage, COMMANDS, consumerEnvSchema, {
     options: {
       '--pipeline FILE': 'pipeline file (YAML or JSON): the consumer runs its sink: and sink.transforms (or PIPELINE_FILE)',
       '--json': 'reconcile, status: print the report as one JSON line',
       '--url URL': 'status: the running consumer to ask (default http://HEALTH_HOST:HEALTH_PORT/status)',
+      '--group': 'status: CONSUMER_GROUP as Kafka holds it (KAFKA_BROKERS, the topics of TOPIC/TOPIC_REGEX and those it committed to, the sink\'s stage for the last files); no member need run',
     },
     shortcuts: [
       { title: 'Sink "local-stage" (STAGE=local, the default; pipeline file: sink, these variables win over it)', path: 'sink', configSchema: localStagePlugin.configSchema, shortcuts: SINK_SHORTCUTS[localStagePlugin.name] ?? {} },
@@ -60,8 +63,15 @@ if (values.help || !(command in COMMANDS)) {
   process.exit(values.help ? 0 : 2);
 }
 
-/** `status`: the running consumer's GET /status, at --url or this host's HEALTH_PORT. */
-function status(): Promise<number> {
+/** `status`: the running consumer's GET /status, at --url or this host's HEALTH_PORT; `--group`: the whole group, from Kafka. */
+async function status(): Promise<number> {
+  if (values.group) {
+    const vars = envWithConfigFile(process.env, values.config);
+    const file = values.pipeline ?? envText(vars, 'PIPELINE_FILE');
+    const view = await readGroupStatus(readConsumerEnv(vars, undefined, file === undefined ? undefined : PipelineFile.read(file, vars)));
+    process.stdout.write(values.json ? `${JSON.stringify(view)}\n` : renderGroupStatus(view));
+    return 0;
+  }
   const health = consumerEnvSchema.pick({ HEALTH_HOST: true, HEALTH_PORT: true }).parse(envWithConfigFile(process.env, values.config));
   return printStatus(statusUrl(values.url, health.HEALTH_HOST, health.HEALTH_PORT), values.json === true);
 }
@@ -90,6 +100,9 @@ await runApp(undefined, async (signal) => {
   // reconcile reads the stage the sink writes: the file's sink section, or STAGE (sinkConfigFrom);
   // with a pipeline file, the tables its source section captures, else PG_TABLE and TOPIC
   if (command === 'reconcile') {
+    // loaded only here: reconcile reads PostgreSQL (@buyonline/reconcile), which the stream and batch runs never load
+    const { reconcileOptionsFromEnv, runReconcile } = await import('./reconcile-command.ts');
+    const { reconcileTargetsFromPipeline } = await import('./reconcile-targets.ts');
     const flags = { json: values.json === true };
     const vars = envWithConfigFile(process.env, values.config);
     const options = settings.pipeline?.source()

@@ -2,11 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configKeys } from '@buyonline/app-runtime';
+import { configKeys, fieldInfo, fieldSchema, sharedAppSettings, shortcutSpec } from '@buyonline/app-runtime';
 import { ConfigError } from '@buyonline/connect-api';
+import { kafkaConfigSchema, registryConfigSchema, SOURCE_WORKER_DEFAULTS } from '@buyonline/kafka-common';
 import { postgresSourcePlugin } from '@buyonline/source-postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresConfigOf, producerEnvSchema, readProducerEnv, readProducerSettings, SOURCE_SHORTCUTS } from './env.ts';
+import { DEMO_DEFAULTS, postgresConfigOf, producerEnvSchema, readProducerEnv, readProducerSettings, SOURCE_SHORTCUTS } from './env.ts';
 import { producerRegistry } from './plugins.ts';
 
 const base = { PG_URL: 'postgres://u:p@127.0.0.1:5432/db', KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081' };
@@ -119,7 +120,7 @@ producer:
     expect(postgresConfigOf(settings, 'test')).toMatchObject({
       tables: [{ schema: 'public', table: 'products' }, { schema: 'public', table: 'orders' }],
       slot: 'shop_slot',
-      publication: 'buyonline_cdc',
+      publication: 'buyonline_products',
       snapshotChunkSize: 100,
     });
     expect(settings.source.fromEnv).toEqual({ url: 'PG_URL', snapshotChunkSize: 'SNAPSHOT_CHUNK_SIZE' });
@@ -161,5 +162,40 @@ transforms:
     expect((await rejection(settingsOf(base, slot))).message).toBe('invalid configuration:\n  producer.SLOT_NAME: unknown setting (a source setting: write it as source.slot)');
     const sinkOnly = pipeline('name: shop\nsink: { connector: local-stage }\n');
     expect((await rejection(settingsOf(base, sinkOnly))).message).toMatch(/no source: section/);
+  });
+});
+
+describe('every producer setting has one owner', () => {
+  it('each source variable is one key of the plugin\'s schema, with the plugin\'s default (the demo only fills in what the plugin leaves unset)', () => {
+    const schema = postgresSourcePlugin.configSchema;
+    const problems: string[] = [];
+    for (const [variable, shortcut] of Object.entries(SOURCE_SHORTCUTS[postgresSourcePlugin.name] ?? {})) {
+      const spec = shortcutSpec(shortcut);
+      if (!configKeys(schema).includes(spec.key)) problems.push(`${variable}: no key ${spec.key}`);
+      if (spec.default === undefined) continue;
+      const own = fieldInfo(fieldSchema(schema, spec.key)).defaultValue;
+      if ((DEMO_DEFAULTS as Record<string, string>)[variable] !== spec.default) problems.push(`${variable}: a default that is not the demo's`);
+      if (own !== undefined && !(Array.isArray(own) && own.length === 0)) problems.push(`${variable}: overrides ${spec.key}'s default ${JSON.stringify(own)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('the worker\'s settings default to the worker\'s own defaults', () => {
+    const env = readProducerEnv(base);
+    expect({
+      newTopicPartitions: env.TOPIC_PARTITIONS,
+      transactionTimeoutMs: env.KAFKA_TRANSACTION_TIMEOUT_MS,
+      maxRecordBytes: env.MAX_RECORD_BYTES,
+      maxUndeliveredBytes: env.KAFKA_UNDELIVERED_BYTES,
+      stallTimeoutMs: env.HEALTH_STALL_MS,
+    }).toEqual(SOURCE_WORKER_DEFAULTS);
+  });
+
+  it('the settings both apps have are app-runtime\'s, Kafka\'s and the registry\'s from the Kafka runtime\'s own schemas', () => {
+    const shared = sharedAppSettings({ name: 'producer', pipelineRuns: 'x', clientId: 'x', healthPort: 1 });
+    for (const key of Object.keys(shared)) expect(producerEnvSchema.shape, key).toHaveProperty(key);
+    expect(producerEnvSchema.shape.KAFKA_BROKERS).toBe(kafkaConfigSchema.shape.brokers);
+    expect(producerEnvSchema.shape.SCHEMA_REGISTRY_URL).toBe(registryConfigSchema.shape.url);
+    expect(readProducerEnv(base)).toMatchObject({ KAFKA_CLIENT_ID: 'buyonline-producer', HEALTH_PORT: 8088, HEALTH_HOST: '127.0.0.1', LOG_LEVEL: 'info' });
   });
 });

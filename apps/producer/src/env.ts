@@ -9,20 +9,23 @@ import {
   envWithConfigFile,
   PipelineFile,
   readEnvConfig,
+  sharedAppSettings,
   shortcutHints,
 } from '@buyonline/app-runtime';
 import { ConfigError, type PluginRegistry } from '@buyonline/connect-api';
-import { brokerList } from '@buyonline/kafka-common';
+import { SOURCE_WORKER_DEFAULTS } from '@buyonline/kafka-common';
 import { type PostgresSourceConfig, postgresSourcePlugin } from '@buyonline/source-postgres';
 import { z } from 'zod';
 
 /** The producer's own settings, named as their environment variables (the source's are its plugin's: SOURCE_SHORTCUTS). */
 export const producerEnvSchema = z.object({
-  PIPELINE_FILE: z.string().optional().describe('Pipeline file (YAML or JSON): this producer runs its source: and transforms:; --pipeline FILE wins.'),
-  KAFKA_BROKERS: brokerList.describe('Kafka bootstrap servers, comma-separated.'),
-  KAFKA_CLIENT_ID: z.string().default('buyonline-producer').describe('Kafka client.id.'),
-  SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible Schema Registry URL.'),
-  TOPIC_PARTITIONS: z.coerce.number().int().positive().default(3).describe('Partitions of a data topic, created the first time a record goes to it.'),
+  ...sharedAppSettings({ name: 'producer', pipelineRuns: 'source: and transforms:', clientId: 'buyonline-producer', healthPort: 8088 }),
+  TOPIC_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(SOURCE_WORKER_DEFAULTS.newTopicPartitions)
+    .describe('Partitions of a data topic, created the first time a record goes to it.'),
   OFFSETS_TOPIC: z.string().default('buyonline-cdc-offsets').describe('Compacted topic holding source positions.'),
   SOURCE_DLQ_TOPIC: z.string().default('buyonline.public.products.source-dlq').describe('Rows that cannot be serialized.'),
   CONNECTOR_NAME: z.string().min(1).default('products-source').describe('Names this source in the offsets topic (a pipeline file\'s name: sets it).'),
@@ -31,55 +34,71 @@ export const producerEnvSchema = z.object({
     .number()
     .int()
     .positive()
-    .default(900_000)
+    .default(SOURCE_WORKER_DEFAULTS.transactionTimeoutMs)
     .describe('Longest a Kafka transaction may stay open: one PostgreSQL transaction streams through one (at most the broker\'s transaction.max.timeout.ms).'),
   MAX_RECORD_BYTES: z.coerce
     .number()
     .int()
     .positive()
-    .default(1_000_000)
+    .default(SOURCE_WORKER_DEFAULTS.maxRecordBytes)
     .describe('A record larger than this (key + value) goes to SOURCE_DLQ_TOPIC with the reason; keep it at or below the topic\'s max.message.bytes.'),
   KAFKA_UNDELIVERED_BYTES: z.coerce
     .number()
     .int()
     .positive()
-    .default(16 * 1024 * 1024)
+    .default(SOURCE_WORKER_DEFAULTS.maxUndeliveredBytes)
     .describe('Bytes of records handed to the Kafka client and not yet acknowledged by the brokers, at most (the client holds a copy of each until then); beyond it the producer waits for deliveries.'),
-  HEALTH_HOST: z.string().default('127.0.0.1').describe('Address of the health/metrics endpoint (0.0.0.0 in a container).'),
-  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8088).describe('Port of /health and /metrics (0: any free port).'),
   HEALTH_STALL_MS: z.coerce
     .number()
     .int()
     .positive()
-    .default(60_000)
+    .default(SOURCE_WORKER_DEFAULTS.stallTimeoutMs)
     .describe('With changes waiting and no Kafka commit for this long, /health answers 503 "stalled".'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
 });
 export type ProducerEnv = z.output<typeof producerEnvSchema>;
 
 /**
+ * The demo pipeline the variables alone configure (no pipeline file): the demo's products table,
+ * dated by its updated_timestamp when polled. The only values the app gives a plugin setting;
+ * every other default is the plugin's own.
+ */
+/**
+ * What the variables-only demo needs and a generic plugin does not default: the products table, its
+ * timestamp column, and the slot and publication names variables-only deployments have always used
+ * (a pipeline file's default is the plugin's generic `buyonline_cdc`; changing either default would
+ * make an existing producer create a new slot and snapshot again while the old slot holds WAL).
+ */
+export const DEMO_DEFAULTS = {
+  PG_TABLE: 'public.products',
+  POLL_TIMESTAMP_COLUMN: 'updated_timestamp',
+  SLOT_NAME: 'buyonline_products',
+  PUBLICATION_NAME: 'buyonline_products',
+} as const;
+
+/**
  * Each source connector's variables → its config keys: the plugin's schema describes, defaults
- * and validates them. The defaults here are the demo configuration's (one products table, its
- * slot and publication), in effect only without a pipeline file.
+ * and validates them (DEMO_DEFAULTS fill in what the demo needs and the plugin leaves unset).
  */
 export const SOURCE_SHORTCUTS: Record<string, EnvShortcuts> = {
   [postgresSourcePlugin.name]: {
     PG_URL: 'url',
-    PG_TABLE: { key: 'tables', default: 'public.products', unlessSet: ['tableRegex'] },
+    PG_TABLE: { key: 'tables', default: DEMO_DEFAULTS.PG_TABLE, unlessSet: ['tableRegex'] },
     PG_TABLE_REGEX: 'tableRegex',
     PG_EXCLUDE_TABLES: 'excludeTables',
     CAPTURE_MODE: 'mode',
-    SLOT_NAME: { key: 'slot', default: 'buyonline_products' },
-    PUBLICATION_NAME: { key: 'publication', default: 'buyonline_products' },
+    SLOT_NAME: { key: 'slot', default: DEMO_DEFAULTS.SLOT_NAME },
+    PUBLICATION_NAME: { key: 'publication', default: DEMO_DEFAULTS.PUBLICATION_NAME },
     TOPIC_PREFIX: 'topicPrefix',
     // a literal topic name is a template without placeholders: allowed for one table
     TOPIC: 'topicTemplate',
     POLL_BATCH_SIZE: 'batchSize',
     POLL_BATCH_BYTES: 'batchBytes',
     POLL_INTERVAL_MS: 'pollIntervalMs',
+    POLL_TIMESTAMP_COLUMN: { key: 'timestampColumn', default: DEMO_DEFAULTS.POLL_TIMESTAMP_COLUMN },
     SNAPSHOT_CHUNK_SIZE: 'snapshotChunkSize',
     SNAPSHOT_CHUNK_BYTES: 'snapshotChunkBytes',
     SNAPSHOT_PARALLELISM: 'snapshotParallelism',
+    HEARTBEAT: 'heartbeat',
     HEARTBEAT_INTERVAL_MS: 'heartbeatIntervalMs',
     SLOT_LAG_WARN_BYTES: 'slotLagWarnBytes',
     REPLICA_IDENTITY_CHECK: 'replicaIdentity',

@@ -40,18 +40,20 @@ const { values, positionals } = parseArgs({
     rows: { type: 'string', default: '1000' },
     updates: { type: 'string', default: '0' },
     url: { type: 'string' },
+    primary: { type: 'string' },
     json: { type: 'boolean' },
   },
 });
 
 const command = positionals[0] ?? 'run';
 if (values.help || !(command in COMMANDS)) {
-  const usage = 'Usage: buyonline-producer [run|migrate|seed|resnapshot|snapshot [TABLE…]|status] [--pipeline FILE] [--config FILE] [--rows N] [--updates M] [--url URL] [--json]';
+  const usage = 'Usage: buyonline-producer [run|migrate|seed|resnapshot|snapshot [TABLE…]|status] [--pipeline FILE] [--config FILE] [--rows N] [--updates M] [--url URL] [--primary URL] [--json]';
   const help = renderHelp(usage, COMMANDS, producerEnvSchema, {
     options: {
       '--pipeline FILE': 'pipeline file (YAML or JSON): the producer runs its source: and transforms: (or PIPELINE_FILE)',
       '--rows N, --updates M': 'seed: demo rows to insert, price updates to make',
       '--url URL, --json': 'status: the running producer to ask (default http://HEALTH_HOST:HEALTH_PORT/status), and JSON for scripts',
+      '--primary URL': 'snapshot, when PG_URL is a standby: the primary, where the signal is written (its WAL carries it to the standby)',
     },
     shortcuts: [
       {
@@ -118,7 +120,7 @@ async function resnapshot(settings: ProducerSettings, logger: Logger): Promise<v
     const [row] = await sql<{ db: string }[]>`select current_database() as db`;
     const dropped = config.mode === 'logical' ? await dropSlot(sql, config.slot) : false;
     const partitions = capturePartitions(config, row?.db ?? '', await resolveTables(sql, config));
-    for (const partition of partitions) await clearSourceOffset(kafka, env.OFFSETS_TOPIC, env.CONNECTOR_NAME, partition, settings.transactionalId);
+    for (const partition of partitions) await clearSourceOffset(kafka, env.OFFSETS_TOPIC, env.CONNECTOR_NAME, partition, settings.transactionalId, logger);
     logger.info({ slot: config.slot, droppedSlot: dropped, partitions }, 'slot and stored positions cleared: the next run takes a fresh snapshot');
   });
 }
@@ -135,7 +137,8 @@ async function snapshot(settings: ProducerSettings, logger: Logger, names: reado
       if (!captured.some((t) => tableName(t) === tableName(parsed.data))) throw new ConfigError(`snapshot: ${name} is not a captured table (captured: ${captured.map(tableName).join(', ')})`);
       return parsed.data;
     });
-    const lsn = await requestSnapshot(sql, tables);
+    const primary = values.primary === undefined ? undefined : postgres(values.primary, { max: 1, onnotice: () => undefined });
+    const lsn = await requestSnapshot(sql, tables, primary).finally(() => primary?.end({ timeout: 5 }));
     logger.info({ tables: tables.map(tableName), lsn }, 'execute-snapshot signal written: the producer snapshots these tables when it reads it');
   });
 }

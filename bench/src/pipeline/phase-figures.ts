@@ -1,6 +1,6 @@
 // The pipeline's figures, read afterwards from the data topic itself: each record's broker
 // append time (the topic is LogAppendTime) and, in its value, the source commit time.
-import { AvroJsonDeserializer, createRegistryClient } from '@buyonline/kafka-common';
+import { topicDecoder } from '@buyonline/kafka-common/testing';
 import type { TopicRecord } from '../limits/bare-consume.ts';
 import type { PartitionOffsets } from './record-counter.ts';
 
@@ -83,7 +83,7 @@ export interface PhaseRecords {
 
 /** Sorts the topic's records into the three phases and decodes their values (op, commit time). */
 export async function splitPhases(records: readonly TopicRecord[], bounds: PhaseBounds, registryUrl: string, topic: string): Promise<PhaseRecords> {
-  const deserializer = new AvroJsonDeserializer(createRegistryClient(registryUrl));
+  const deserializer = topicDecoder(registryUrl);
   const split: PhaseRecords = { records: { snapshot: [], flat: [], paced: [] }, ops: { snapshot: {}, flat: {}, paced: {} }, pacedCommitMs: [] };
   for (const record of records) {
     const phase = phaseOf(record, bounds);

@@ -1,5 +1,6 @@
 // What one run creates outside itself, and how it is all dropped again (also after a failure).
-import { subjectFor } from '@buyonline/kafka-common';
+import { subjectFor } from '@buyonline/kafka-common/testing';
+import { quoteIdent } from '@buyonline/source-postgres';
 import type postgres from 'postgres';
 import { createTopic, deleteGroups, deleteTopic, withAdmin } from '../kafka/raw-clients.ts';
 import type { Endpoints } from './endpoints.ts';
@@ -19,10 +20,6 @@ export async function createTopics(brokers: string, names: BenchNames): Promise<
       await createTopic(admin, topic, DATA_PARTITIONS, { 'message.timestamp.type': 'LogAppendTime' });
     }
   });
-}
-
-function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 async function attempt(what: string, step: () => Promise<unknown>, problems: string[]): Promise<void> {
@@ -50,8 +47,8 @@ export async function dropEverything(sql: postgres.Sql, env: Endpoints, names: B
     },
     problems,
   );
-  await attempt('publication', () => sql.unsafe(`drop publication if exists ${quote(names.publication)}`), problems);
-  await attempt('schema', () => sql.unsafe(`drop schema if exists ${quote(names.schema)} cascade`), problems);
+  await attempt('publication', () => sql.unsafe(`drop publication if exists ${quoteIdent(names.publication)}`), problems);
+  await attempt('schema', () => sql.unsafe(`drop schema if exists ${quoteIdent(names.schema)} cascade`), problems);
   await attempt(
     'topics',
     () =>

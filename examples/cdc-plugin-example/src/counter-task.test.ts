@@ -1,4 +1,4 @@
-import { noopContext, staticOffsets } from '@buyonline/connect-api';
+import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import { describe, expect, it } from 'vitest';
 import { counterSourcePlugin } from './index.ts';
 

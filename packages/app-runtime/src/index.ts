@@ -1,9 +1,10 @@
+export { type AppIdentity, sharedAppSettings } from './app-settings.ts';
 export { envWithConfigFile, readEnvConfig, type EnvConfigOptions } from './env-config.ts';
 export { envText, substituteEnv, type EnvValues } from './env-substitute.ts';
 export { startHealthServer, type HealthServer, type HealthServerOptions, type HealthState } from './health-server.ts';
 export { type LivenessCheck, LoopLiveness, type LoopLivenessOptions } from './loop-liveness.ts';
 export { renderHelp, type HelpOptions, type HelpShortcutGroup } from './help.ts';
-export { createLogger, type LogLevel } from './logger.ts';
+export { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
 export { APP_NODE_OPTIONS } from './node-options.ts';
 export { emittedMetricNames } from './metric-usage.ts';
 export { checkMetricSpecs, PrometheusMetrics } from './metrics.ts';

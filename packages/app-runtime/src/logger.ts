@@ -1,7 +1,8 @@
 import pino from 'pino';
 import type { Logger } from '@buyonline/connect-api';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** JSON lines on stdout (pino); secrets are Redacted values and print as <redacted>. */
 export function createLogger(name: string, level: LogLevel): Logger {

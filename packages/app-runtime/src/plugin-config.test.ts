@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} references are what these tests feed the pipeline file
 import { readFileSync } from 'node:fs';
-import { ConfigError, noopContext, PluginRegistry, Redacted } from '@buyonline/connect-api';
+import { ConfigError, PluginRegistry, Redacted } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { describe, expect, it } from 'vitest';
 import { configOf, configureChain, configurePlugin, type EnvShortcuts, PipelineFile } from './index.ts';
 import { cloudStageLikePlugin, localStageLikePlugin, maskLikePlugin, pgLikePlugin } from './test-fixtures.ts';

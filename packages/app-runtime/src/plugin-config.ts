@@ -12,8 +12,8 @@ export interface EnvShortcutSpec {
   /** The plugin's config key. */
   key: string;
   /**
-   * The app's default when there is no pipeline file (the demo configuration's value, where it
-   * differs from the plugin's own default), given as the variable's text.
+   * The app's value when there is no pipeline file, given as the variable's text: only for a key
+   * the plugin leaves unset (the demo configuration's table, say); never a second default.
    */
   default?: string;
   /** The default is not applied when one of these config keys is set (e.g. `tables` not when `tableRegex` is). */
@@ -24,7 +24,7 @@ export interface EnvShortcutSpec {
   help?: string;
 }
 export type EnvShortcut = string | EnvShortcutSpec;
-/** Variable → plugin key, per plugin: `{ PG_TABLE: 'tables', SLOT_NAME: { key: 'slot', default: 'buyonline_products' } }`. */
+/** Variable → plugin key, per plugin: `{ SLOT_NAME: 'slot', PG_TABLE: { key: 'tables', default: 'public.products' } }`. */
 export type EnvShortcuts = Readonly<Record<string, EnvShortcut>>;
 
 export const shortcutSpec = (shortcut: EnvShortcut): EnvShortcutSpec => (typeof shortcut === 'string' ? { key: shortcut } : shortcut);

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, noopContext, PluginRegistry, staticOffsets } from '@buyonline/connect-api';
+import { ConfigError, PluginRegistry } from '@buyonline/connect-api';
+import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configOf, configurePlugin, packageImporter, packageSearchPaths, PipelineFile } from './index.ts';
 

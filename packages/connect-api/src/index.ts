@@ -55,6 +55,6 @@ export {
   NEG_INFINITY_DAYS,
   NEG_INFINITY_MICROS,
 } from './timestamps.ts';
-export { noopContext, staticOffsets } from './testing.ts';
+export { silentLogger } from './silent-logger.ts';
 export { checkPlugin, exportedPlugins, type ExportedPlugin } from './plugin-registry-descriptor.ts';
 export { isPackageName, PluginRegistry, type PluginImporter, type PluginOf, type PluginRegistryOptions } from './plugin-registry.ts';

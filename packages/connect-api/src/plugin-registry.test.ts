@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, isPackageName, noopContext, PluginRegistry, type SourcePlugin, type TransformPlugin } from './index.ts';
+import { ConfigError, isPackageName, PluginRegistry, type SourcePlugin, type TransformPlugin } from './index.ts';
+import { noopContext } from './testing.ts';
 
 const source = (name: string): SourcePlugin => ({
   name,

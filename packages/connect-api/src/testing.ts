@@ -1,16 +1,9 @@
-import type { Logger, Metrics, OffsetReader, PluginContext, SourceOffset, SourcePartition } from './connector-api.ts';
-
-const silentLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silentLogger,
-};
+import type { Metrics, OffsetReader, PluginContext, SourceOffset, SourcePartition } from './connector-api.ts';
+import { silentLogger } from './silent-logger.ts';
 
 const noMetrics: Metrics = { count: () => undefined, gauge: () => undefined, observe: () => undefined };
 
-/** A context that logs and measures nothing: for tests and tools. */
+/** A context that logs and measures nothing: for tests and tools (`@buyonline/connect-api/testing`; production code uses `silentLogger`). */
 export function noopContext(now: () => number = Date.now): PluginContext {
   return { logger: silentLogger, metrics: noMetrics, now };
 }

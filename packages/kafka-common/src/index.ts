@@ -1,26 +1,11 @@
-export {
-  bigintToTwosComplement,
-  decimalToUnscaled,
-  jsonLogicalTypes,
-  twosComplementToBigint,
-  unscaledToDecimal,
-  wireLogicalTypes,
-} from './avro-logical-types.ts';
-export { brokerList, kafkaConfigSchema, registryConfigSchema, type KafkaConfig, type RegistryConfig } from './config.ts';
-export { describeSchemaChange } from './schema-diff.ts';
-export { createKafka, ensureTopics, type TopicSpec } from './kafka-clients.ts';
-export { clearSourceOffset, offsetKey, readSourceOffsets, SourceOffsets } from './offset-store.ts';
-export { classifyRegistryError, type RegistryFailure } from './registry-errors.ts';
-export { AvroJsonDeserializer, AvroProducerSerde, createRegistryClient, type RegistryRetryOptions, subjectFor } from './schema-registry.ts';
-export { type ConsumedMessage, SinkDeadLetterReporter, sinkDeadLetter, sourceDeadLetter } from './dead-letter.ts';
-export { LEAVE_GROUP_TIMEOUT_MS, leaveGroup } from './leave-group.ts';
-export { MessageDecoder } from './message-decoder.ts';
-export { type CommitOffset, type ConsumerPosition, PartitionTracker, type PartitionSummary, type StartingPartition } from './partition-tracker.ts';
-export { type RebalanceConsumer, type RebalanceEvent, RebalanceHandler, type RebalanceOptions } from './rebalance.ts';
-export { RecordDelivery, type RecordDeliveryOptions } from './record-delivery.ts';
-export { SerialQueue } from './serial-queue.ts';
-export { SinkWorker, type SinkMode, type SinkRunSummary, type SinkWorkerOptions } from './sink-worker.ts';
-export { SourceWorker, type SourceWorkerOptions, type SourceWorkerStats } from './source-worker.ts';
-export { pipelineTransactionalIds } from './transaction-pipeline.ts';
-export { applyTransforms, transformFailure } from './transform-chain.ts';
-export { SINK_WORKER_METRICS, SOURCE_WORKER_METRICS } from './worker-metrics.ts';
+// The Kafka runtime's door: what the apps import, and nothing else. Tests and the benchmark
+// read topics through ./testing (testing.ts).
+export { brokerList, type KafkaConfig, kafkaConfigSchema, type RegistryConfig, registryConfigSchema } from './shared/kafka-config.ts';
+export { createKafka } from './shared/kafka-clients.ts';
+export { SOURCE_WORKER_DEFAULTS, SourceWorker } from './source/source-worker.ts';
+export { clearSourceOffset } from './source/offset-store.ts';
+export { SOURCE_WORKER_METRICS } from './source/source-metrics.ts';
+export { SINK_WORKER_DEFAULTS, SinkWorker } from './sink/sink-worker.ts';
+export type { SinkMode } from './sink/consumer-settings.ts';
+export { SINK_WORKER_METRICS } from './sink/sink-metrics.ts';
+export { type GroupMember, type GroupPartitionState, type GroupState, type GroupStateOptions, readGroupState } from './sink/group-state.ts';

@@ -96,7 +96,7 @@ export const snowflakeStageConfigSchema = z
     merge: flag
       .default(false)
       .describe('Typed tables: after each load, MERGE the latest version per key into <table>_CURRENT (deletes and truncates remove rows; older versions never overwrite newer).'),
-    targetTable: identifier.default('PRODUCTS_CHANGES').describe('Variant format: the table loaded with COPY INTO, one VARIANT column per JSON line.'),
+    targetTable: identifier.optional().describe('Variant format: the table loaded with COPY INTO, one VARIANT column per JSON line (required to load that format).'),
     variantColumn: identifier.default('RECORD').describe('Name of the target table\'s VARIANT column.'),
     claimsTable: identifier
       .default('BUYONLINE_CDC_CLAIMS')
@@ -114,6 +114,10 @@ export const snowflakeStageConfigSchema = z
   .refine((c) => !(c.password !== undefined && c.privateKey !== undefined), {
     message: 'set either a password or a private key, not both',
     path: ['privateKey'],
+  })
+  .refine((c) => !(c.load && c.tableFormat === 'variant' && c.targetTable === undefined), {
+    message: 'required with tableFormat variant and load: the table every line is loaded into',
+    path: ['targetTable'],
   })
   .refine((c) => !(c.merge && c.tableFormat !== 'typed'), {
     message: 'merge needs tableFormat typed (a current-state table is keyed by typed columns)',

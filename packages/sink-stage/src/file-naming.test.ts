@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStageFileName, partitionPath, type StageFileRef, stageFileName } from './index.ts';
+import { parseStageFileName, partitionPath, stageFileName, type StageFileRef } from './file-naming.ts';
 
 describe('stage file names', () => {
   it.each<StageFileRef>([

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FencedError } from '@buyonline/connect-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStage, parseStageFileName, partitionPath, type StageFileRef, stageFileName } from './index.ts';
+import { parseStageFileName, partitionPath, stageFileName, type StageFileRef } from './file-naming.ts';
+import { LocalStage } from './local-stage.ts';
 
 const TOPIC = 'shop.public.orders';
 const ref = (startOffset: number, endOffset: number, partition = 0): StageFileRef => ({

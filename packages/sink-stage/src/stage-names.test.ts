@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ORIGINAL_NAME, originalName, stageKey, stageName, stageNamesOf } from './index.ts';
+import { stageName } from './index.ts';
+import { ORIGINAL_NAME, originalName, stageKey, stageNamesOf } from './stage-names.ts';
 
 describe('stage names', () => {
   it('are the original names, with one more _ before a leading __: one-to-one, never a metadata key or __proto__', () => {

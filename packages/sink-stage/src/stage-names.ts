@@ -1,4 +1,5 @@
 import type { AvroSchema } from '@buyonline/connect-api';
+import { PG_PROPERTIES } from '@buyonline/schemas';
 
 /**
  * Column names in stage lines (docs/naming.md). A source that had to change a column's name
@@ -10,7 +11,7 @@ import type { AvroSchema } from '@buyonline/connect-api';
  */
 
 /** The Avro field property holding a column's original (PostgreSQL) name when its field name differs. */
-export const ORIGINAL_NAME = 'buyonline.pg.name';
+export const ORIGINAL_NAME = PG_PROPERTIES.name;
 
 /** The key of a column in a stage line, from its original name. */
 export function stageName(original: string): string {

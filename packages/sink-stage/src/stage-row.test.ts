@@ -1,6 +1,6 @@
 import type { SinkRecord } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { stageLine, toStageRow } from './index.ts';
+import { stageLine, toStageRow } from './stage-row.ts';
 
 const TS = 1_700_000_000_123;
 const TS_ISO = '2023-11-14T22:13:20.123Z';

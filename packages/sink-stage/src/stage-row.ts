@@ -1,25 +1,7 @@
 import type { SinkRecord } from '@buyonline/connect-api';
+import { isChangeValue, STAGE_METADATA } from '@buyonline/schemas';
 import { exactJson } from './exact-json.ts';
 import { fieldStageName, keepsNames, type StageNames, stageKey, stageNamesOf } from './stage-names.ts';
-
-interface ChangeEnvelope {
-  op: string;
-  before?: Record<string, unknown> | null;
-  after?: Record<string, unknown> | null;
-  source?: unknown;
-  ts_us?: unknown;
-  /** Columns whose unchanged TOASTed value the source did not have: unknown, so left out. */
-  unchanged_toast?: string[];
-}
-
-function isEnvelope(value: unknown): value is ChangeEnvelope {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { op?: unknown }).op === 'string' &&
-    ('after' in value || 'before' in value)
-  );
-}
 
 /**
  * Whether a value copied since it was last cleared needs exactJson: a bigint (an int64 beyond
@@ -115,22 +97,22 @@ export function toStageRow(record: SinkRecord, offset = Number(record.offset)): 
     timestamp: isoTimestamp(record.timestampMs),
   };
   const out: Record<string, unknown> = {};
-  if (!isEnvelope(record.value)) {
+  if (!isChangeValue(record.value)) {
     copyRow(record.value as Record<string, unknown>, out, NO_COLUMNS, names);
-    out.__kafka = kafka;
+    out[STAGE_METADATA.kafka] = kafka;
     return out;
   }
   const { op, before, after, source, ts_us, unchanged_toast: unchanged } = record.value;
   const image = after ?? before;
   const omit = unknownColumns(after, unchanged, names);
   if (image) copyRow(image, out, omit, names);
-  out.__op = op;
+  out[STAGE_METADATA.op] = op;
   // A delete removes its key; a truncate (`t`, no key) every earlier row of the table.
-  out.__deleted = op === 'd' || op === 't';
-  if (omit.length > 0) out.__unchanged_toast = omit;
-  out.__source = source ?? null;
-  out.__processed_at = ts_us ?? null;
-  out.__kafka = kafka;
+  out[STAGE_METADATA.deleted] = op === 'd' || op === 't';
+  if (omit.length > 0) out[STAGE_METADATA.unchangedToast] = omit;
+  out[STAGE_METADATA.source] = source ?? null;
+  out[STAGE_METADATA.processedAt] = ts_us ?? null;
+  out[STAGE_METADATA.kafka] = kafka;
   return out;
 }
 
@@ -156,6 +138,11 @@ function sourceJson(source: unknown): string {
   return text;
 }
 
+/** The JSON keys (with their colon) of the metadata stageLine writes out itself. */
+const SOURCE_KEY = `${JSON.stringify(STAGE_METADATA.source)}:`;
+const PROCESSED_AT_KEY = `${JSON.stringify(STAGE_METADATA.processedAt)}:`;
+const KAFKA_KEY = `${JSON.stringify(STAGE_METADATA.kafka)}:`;
+
 let lastTopic = '';
 let lastTopicJson = '""';
 
@@ -169,7 +156,7 @@ let lastTopicJson = '""';
 export function stageLine(record: SinkRecord, offset = Number(record.offset)): string | undefined {
   const value = record.value;
   if (value === null || value === undefined) return undefined;
-  if (!isEnvelope(value)) return rowLine(record, offset);
+  if (!isChangeValue(value)) return rowLine(record, offset);
   const { op, before, after, source, ts_us, unchanged_toast: unchanged } = value;
   const names = stageNamesOf(record.valueSchema);
   const head: Record<string, unknown> = {};
@@ -178,9 +165,9 @@ export function stageLine(record: SinkRecord, offset = Number(record.offset)): s
   inexact = false;
   // No column's stage name is a metadata key (stage-names.ts): the metadata can follow the row.
   if (image) copyRow(image, head, omit, names);
-  head.__op = op;
-  head.__deleted = op === 'd' || op === 't';
-  if (omit.length > 0) head.__unchanged_toast = omit;
+  head[STAGE_METADATA.op] = op;
+  head[STAGE_METADATA.deleted] = op === 'd' || op === 't';
+  if (omit.length > 0) head[STAGE_METADATA.unchangedToast] = omit;
   if (record.topic !== lastTopic) {
     lastTopic = record.topic;
     lastTopicJson = JSON.stringify(record.topic);
@@ -188,7 +175,7 @@ export function stageLine(record: SinkRecord, offset = Number(record.offset)): s
   const key = record.key === undefined ? '' : `"key":${keyJson(stageKey(record.key, names))},`;
   const kafka = `{"topic":${lastTopicJson},"partition":${JSON.stringify(record.partition)},"offset":${JSON.stringify(offset)},${key}"timestamp":"${isoTimestamp(record.timestampMs)}"}`;
   const text = lineJson(head, inexact);
-  return `${text.slice(0, -1)},"__source":${sourceJson(source ?? null)},"__processed_at":${lineJson(ts_us ?? null, typeof ts_us === 'bigint')},"__kafka":${kafka}}`;
+  return `${text.slice(0, -1)},${SOURCE_KEY}${sourceJson(source ?? null)},${PROCESSED_AT_KEY}${lineJson(ts_us ?? null, typeof ts_us === 'bigint')},${KAFKA_KEY}${kafka}}`;
 }
 
 /**

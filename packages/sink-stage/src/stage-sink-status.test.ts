@@ -1,9 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noopContext, type SinkRecord, type StatusFields } from '@buyonline/connect-api';
+import { type SinkRecord, type StatusFields } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStage, localStagePlugin, StageSinkTask, stageFileName, stageSinkConfigSchema } from './index.ts';
+import { localStagePlugin } from './index.ts';
+import { stageSinkConfigSchema } from './config.ts';
+import { stageFileName } from './file-naming.ts';
+import { LocalStage } from './local-stage.ts';
+import { StageSinkTask } from './stage-sink-task.ts';
 
 const TOPIC = 'shop.public.orders';
 let root: string;

@@ -1,19 +1,15 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CdcError, noopContext, type SinkRecord } from '@buyonline/connect-api';
+import { CdcError, type SinkRecord } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  LocalStage,
-  parseStageFileName,
-  partitionPath,
-  StageSinkTask,
-  stageFileName,
-  type StageFileRef,
-  type StageStore,
-  stageSinkConfigSchema,
-  toStageRow,
-} from './index.ts';
+import { stageSinkConfigSchema } from './config.ts';
+import { parseStageFileName, partitionPath, stageFileName, type StageFileRef } from './file-naming.ts';
+import { LocalStage } from './local-stage.ts';
+import { toStageRow } from './stage-row.ts';
+import { StageSinkTask } from './stage-sink-task.ts';
+import type { StageStore } from './stage-store.ts';
 
 const TOPIC = 'shop.public.orders';
 

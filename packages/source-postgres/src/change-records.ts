@@ -1,4 +1,5 @@
 import { DataError, type SourceOffset, type SourcePartition, type SourceRecord } from '@buyonline/connect-api';
+import { type ChangeEvent, type ChangeSource, UNCHANGED_TOAST_HEADER } from '@buyonline/schemas';
 import type { TableShape } from './logical/table-schema.ts';
 
 /** A tuple as pgoutput decodes it: text values, null, or undefined for an unchanged TOASTed value. */
@@ -35,7 +36,7 @@ export interface RecordTarget {
 export class ChangeRecords {
   /** The meta of the last source block built, and the block: the records of one chunk or transaction share it. */
   private sourceMeta: ChangeMeta | undefined;
-  private sourceBlock: Readonly<Record<string, unknown>> | undefined;
+  private sourceBlock: Readonly<ChangeSource> | undefined;
 
   constructor(
     private readonly target: RecordTarget,
@@ -79,7 +80,7 @@ export class ChangeRecords {
       keySchema: shape.keySchema,
       key: null,
       valueSchema: shape.valueSchema,
-      value: { op: 't', before: null, after: null, source: this.source(offset, meta), ts_us: this.now() * 1000, unchanged_toast: [] },
+      value: { op: 't', before: null, after: null, source: this.source(offset, meta), ts_us: this.now() * 1000, unchanged_toast: [] } satisfies ChangeEvent,
       timestampMs: Math.floor(meta.tsUs / 1000),
     };
   }
@@ -98,9 +99,9 @@ export class ChangeRecords {
    * The `source` block. It depends on the meta alone when the meta names the position, so the
    * records of one snapshot chunk or source transaction (one meta) share one frozen block.
    */
-  private source(offset: SourceOffset, meta: ChangeMeta): Readonly<Record<string, unknown>> {
-    if (meta.position !== undefined && meta === this.sourceMeta) return this.sourceBlock as Readonly<Record<string, unknown>>;
-    const block = Object.freeze({
+  private source(offset: SourceOffset, meta: ChangeMeta): Readonly<ChangeSource> {
+    if (meta.position !== undefined && meta === this.sourceMeta) return this.sourceBlock as Readonly<ChangeSource>;
+    const block: Readonly<ChangeSource> = Object.freeze({
       connector: this.target.connector,
       db: this.target.db,
       schema: this.target.schema,
@@ -136,10 +137,10 @@ export class ChangeRecords {
         source: this.source(offset, meta),
         ts_us: this.now() * 1000,
         unchanged_toast: unchanged,
-      },
+      } satisfies ChangeEvent,
       timestampMs: Math.floor(meta.tsUs / 1000),
     };
-    if (unchanged.length > 0) record.headers = { 'buyonline.unchanged-toast': unchanged.join(',') };
+    if (unchanged.length > 0) record.headers = { [UNCHANGED_TOAST_HEADER]: unchanged.join(',') };
     return record;
   }
 

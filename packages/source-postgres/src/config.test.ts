@@ -19,3 +19,15 @@ describe('tables by name', () => {
     ]);
   });
 });
+
+describe('a generic plugin: no demo default', () => {
+  it('names no demo table, column or object among its defaults; the demo sets them', () => {
+    const config = parseConfig(postgresSourceConfigSchema, { url: 'postgres://u@h/db', tableRegex: '^shop\\..*' });
+    const { slot, publication, ...rest } = config;
+    expect(JSON.stringify(rest)).not.toMatch(/product|updated_timestamp/i);
+    expect(config.timestampColumn).toBeUndefined();
+    // one slot and publication name, the one the docs and deployments have always used without a pipeline file
+    expect({ slot, publication }).toEqual({ slot: 'buyonline_products', publication: 'buyonline_products' });
+    expect(config.excludeColumns).toEqual(['cdc_txid', 'cdc_version']);
+  });
+});

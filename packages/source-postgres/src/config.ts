@@ -1,5 +1,6 @@
 import { redactedString } from '@buyonline/connect-api';
 import { z } from 'zod';
+import { CDC_TXID, CDC_VERSION } from './polling/cdc-objects.ts';
 
 /** One part of `<schema>.<table>`: unquoted (taken as written) or quoted as in SQL (`"My ""odd"" . name"`: any character, `""` for a quote). */
 const IDENTIFIER = '(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")';
@@ -109,7 +110,13 @@ export const postgresSourceConfigSchema = z
       .int()
       .positive()
       .default(10_000)
-      .describe('When the tables are idle, write a WAL message this often so the slot keeps advancing.'),
+      .describe('With heartbeat=write: when the captured tables are idle, write a WAL message this often.'),
+    heartbeat: z
+      .enum(['keepalive', 'write'])
+      .default('keepalive')
+      .describe(
+        'How an idle slot keeps advancing while other tables write: keepalive confirms the server\'s keepalive position when nothing captured is pending (writes nothing; works on a standby and for a role without write rights); write also writes a pg_logical_emit_message heartbeat every heartbeatIntervalMs (not on a standby).',
+      ),
     slotLagWarnBytes: z.coerce
       .number()
       .int()
@@ -141,9 +148,16 @@ export const postgresSourceConfigSchema = z
       .describe(
         'A captured table without REPLICA IDENTITY FULL loses before-images of updates and deletes (only the key) and unchanged TOASTed values (left out of the record): warn at start, or refuse to start.',
       ),
+    timestampColumn: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Polling: the column stamped with the time of each write (timestamp or timestamptz) that dates a polled table\'s records; a table without it, or with this unset, is dated by the time of the poll.',
+      ),
     excludeColumns: z
       .array(z.string())
-      .default(['cdc_txid', 'cdc_version'])
+      .default([CDC_TXID, CDC_VERSION])
       .describe('Columns left out of the records of every table (the polling mode’s bookkeeping columns).'),
   })
   .refine((c) => c.tables.length > 0 || c.tableRegex !== undefined, {

@@ -11,6 +11,6 @@ export const POSTGRES_SOURCE_METRICS: readonly MetricSpec[] = [
   },
   { name: 'source_slot_lag_bytes', type: 'gauge', help: "Replication slot lag in bytes: the server's current WAL position minus the slot's confirmed flush position." },
   { name: 'source_slot_lag_seconds', type: 'gauge', help: "Replication slot lag in seconds: the walsender's flush_lag (0 once the slot caught up and nothing moves)." },
-  { name: 'source_heartbeats_total', type: 'counter', help: 'Heartbeat messages written into the WAL while the captured tables were idle.' },
+  { name: 'source_heartbeats_total', type: 'counter', help: 'Heartbeat messages written into the WAL while the captured tables were idle (only with heartbeat=write).' },
   { name: 'source_poll_rows', type: 'gauge', help: 'Rows the last poll of the polling capture returned.' },
 ];

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '@buyonline/connect-api';
+import { PG_PROPERTIES } from '@buyonline/schemas';
 
 /**
  * How PostgreSQL names become Kafka and Avro names (docs/naming.md). PostgreSQL accepts any
@@ -9,10 +10,10 @@ import { ConfigError } from '@buyonline/connect-api';
  */
 
 /** The Avro field property that carries a column's PostgreSQL name when its Avro name differs. */
-export const ORIGINAL_NAME = 'buyonline.pg.name';
+export const ORIGINAL_NAME = PG_PROPERTIES.name;
 /** The record properties that carry a table's PostgreSQL schema and table when its namespace differs. */
-export const ORIGINAL_SCHEMA = 'buyonline.pg.schema';
-export const ORIGINAL_TABLE = 'buyonline.pg.table';
+export const ORIGINAL_SCHEMA = PG_PROPERTIES.schema;
+export const ORIGINAL_TABLE = PG_PROPERTIES.table;
 
 export const MAX_TOPIC_LENGTH = 249;
 

@@ -1,6 +1,9 @@
 import type { ColumnInfo } from './logical/column-types.ts';
 import { quoteIdent } from './sql-identifiers.ts';
 
+/** A row in PostgreSQL's text output, by column name (null for SQL NULL). */
+export type TextRow = Record<string, string | null>;
+
 /** Session settings of every connection: values print the same way on each of them, in both capture modes. */
 export const SESSION = { TimeZone: 'UTC', DateStyle: 'ISO', IntervalStyle: 'iso_8601', extra_float_digits: '3', bytea_output: 'hex' };
 

@@ -1,4 +1,5 @@
-import { ConfigError, noopContext, parseConfig, type SourceOffset, type SourcePartition, type SourceRecord, staticOffsets, type OffsetReader } from '@buyonline/connect-api';
+import { ConfigError, parseConfig, type SourceOffset, type SourcePartition, type SourceRecord, type OffsetReader } from '@buyonline/connect-api';
+import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import type { ChangeEvent } from '@buyonline/schemas';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ const sql = postgres(url, { max: 4, onnotice: () => undefined });
 const POLL_NOW = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
 
 function task(batchSize = 1000, tables = [`${schema}.products`, `${schema}.lines`]) {
-  const config = parseConfig(postgresSourceConfigSchema, { mode: 'polling', url, tables, topicPrefix: 'it', batchSize, pollIntervalMs: 10 });
+  const config = parseConfig(postgresSourceConfigSchema, { mode: 'polling', url, tables, topicPrefix: 'it', batchSize, pollIntervalMs: 10, timestampColumn: 'updated_timestamp' });
   return new PollingTask(config, noopContext(() => POLL_NOW));
 }
 
@@ -158,7 +159,7 @@ describe('PollingTask against PostgreSQL', () => {
       ['u', { order_id: 1, sku: 'zz    ' }, 8, 'n'],
     ]);
     expect(changes.every((r) => !event(r).source.snapshot)).toBe(true);
-    // Dated by updated_timestamp where the table has one, else by the poll's time.
+    // Dated by the timestampColumn (updated_timestamp) where the table has one, else by the poll's time.
     const inserted = of(changes, 'products')[0] as SourceRecord;
     expect(after(inserted).updated_timestamp).toBe(Number(row?.us));
     expect(event(inserted).source.ts_us).toBe(Number(row?.us));

@@ -52,7 +52,7 @@ export class PollingTask implements SourceTask {
       const tables: PolledTable[] = [];
       for (const ref of refs) {
         current = tableName(ref);
-        const catalog = await readPollingCatalog(sql, ref);
+        const catalog = await readPollingCatalog(sql, ref, this.config.timestampColumn);
         if (!catalog || !isPrepared(catalog)) {
           throw new ConfigError(`table ${current} is not prepared for polling (its cdc_txid and cdc_version columns and their trigger): run \`buyonline-producer migrate\``);
         }
@@ -65,7 +65,7 @@ export class PollingTask implements SourceTask {
             columns,
             names: schemaNamesFor(this.config.topicPrefix, ref.schema, ref.table),
             excludeColumns: this.config.excludeColumns,
-            timestamp: catalog.timestampType !== undefined,
+            timestamp: catalog.timestampType === undefined ? undefined : this.config.timestampColumn,
             now: this.ctx.now,
           },
           offsets,

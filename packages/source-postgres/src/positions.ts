@@ -1,4 +1,4 @@
-import type { SourcePartition } from '@buyonline/connect-api';
+import { ConfigError, type SourcePartition } from '@buyonline/connect-api';
 import type { Sql } from 'postgres';
 import type { PostgresSourceConfig } from './config.ts';
 import { logicalPartitions } from './logical/replication-task.ts';
@@ -14,11 +14,19 @@ export function capturePartitions(config: Pick<PostgresSourceConfig, 'mode' | 's
 
 /**
  * Asks the running log-based capture to snapshot these tables again (Debezium's `execute-snapshot`
- * signal), through the WAL: the producer reads it in commit order, whenever it runs. Returns the
- * signal's LSN.
+ * signal), through the WAL: the producer reads it in commit order, whenever it runs. When `sql` is
+ * a standby (which cannot write), the signal is written on `primary`, whose WAL carries it to the
+ * standby's slot. Returns the signal's LSN.
  */
-export async function requestSnapshot(sql: Sql, tables: readonly TableRef[]): Promise<string> {
+export async function requestSnapshot(sql: Sql, tables: readonly TableRef[], primary?: Sql): Promise<string> {
+  const [source] = await sql<{ standby: boolean }[]>`select pg_is_in_recovery() as standby`;
+  if (source?.standby && !primary) {
+    throw new ConfigError(
+      'the capture reads a standby, which cannot write the signal: give the primary (buyonline-producer snapshot --primary postgres://…), whose WAL carries the signal to the standby',
+    );
+  }
+  const target = source?.standby && primary ? primary : sql;
   const content = JSON.stringify({ type: 'execute-snapshot', data: { 'data-collections': tables.map(tableName), type: 'incremental' } });
-  const [row] = await sql<{ lsn: string }[]>`select pg_logical_emit_message(true, ${SIGNAL_PREFIX}, ${content})::text as lsn`;
+  const [row] = await target<{ lsn: string }[]>`select pg_logical_emit_message(true, ${SIGNAL_PREFIX}, ${content})::text as lsn`;
   return row?.lsn ?? '';
 }

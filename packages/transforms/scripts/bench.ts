@@ -1,6 +1,7 @@
 // Records per second through each transform and a chain of three, on one core:
 // `bun scripts/bench.ts [records]`. The records are built up front; only apply() is timed.
-import { noopContext, parseConfig, type Transform, type TransformPlugin, type TransformRecord } from '@buyonline/connect-api';
+import { parseConfig, type Transform, type TransformPlugin, type TransformRecord } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { columnsTransform, envelopeTransform, filterTransform, maskTransform, renameTransform, routeTransform } from '../src/index.ts';
 import { change, customerRow } from '../src/testing/fixtures.ts';
 

@@ -1,44 +1,20 @@
 import { DataError, isoToMicros } from '@buyonline/connect-api';
+import { type ChangeSourceFields, hasSource, isChangeValue, type ChangeValue as SharedChangeValue } from '@buyonline/schemas';
 
 /** A row image: column name → value in the form the source (or the sink's deserializer) gives it. */
 export type Row = Record<string, unknown>;
 
-/** Where a change happened, as far as the transforms read it. */
-export interface ChangeSource {
-  connector?: string;
-  db?: string;
-  schema?: string;
-  table?: string;
-  txid?: number | null;
-  lsn?: string | null;
-  snapshot?: boolean;
-  /** Microseconds since the epoch (a number at the source, ISO-8601 after the sink's deserializer). */
-  ts_us?: number | string;
-  [field: string]: unknown;
-}
+/** The change envelope, as @buyonline/schemas declares it (its one home), with its source block: what the transforms read. */
+export type ChangeValue = SharedChangeValue<Row> & { source: ChangeSourceFields };
 
-/** The change envelope the PostgreSQL source produces (and the sink deserializes). */
-export interface ChangeValue {
-  op: string;
-  before: Row | null;
-  after: Row | null;
-  source: ChangeSource;
-  ts_us?: number | string;
-  unchanged_toast?: string[];
-  [field: string]: unknown;
-}
-
-export const UNCHANGED_TOAST_HEADER = 'buyonline.unchanged-toast';
-
-export function isChangeValue(value: unknown): value is ChangeValue {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<ChangeValue>;
-  return typeof v.op === 'string' && 'before' in v && 'after' in v && typeof v.source === 'object' && v.source !== null;
+/** Whether a value is a change envelope with its source block. */
+export function isSourcedChange(value: unknown): value is ChangeValue {
+  return isChangeValue(value) && hasSource(value);
 }
 
 /** The value as a change envelope, or a DataError saying which transform could not read it. */
 export function asChangeValue(value: unknown, transform: string): ChangeValue {
-  if (isChangeValue(value)) return value;
+  if (isSourcedChange(value)) return value;
   throw new DataError(
     `${transform}: the record value is not a change envelope (op, before, after, source); put transforms that read rows before \`envelope\` in the chain`,
   );

@@ -1,4 +1,5 @@
 import { type AvroSchema, ConfigError, type TransformPlugin } from '@buyonline/connect-api';
+import { PG_PROPERTIES } from '@buyonline/schemas';
 import { z } from 'zod';
 import type { Row } from './change-value.ts';
 import { columnName } from './config-parts.ts';
@@ -27,7 +28,7 @@ function collision(names: Iterable<string>, renames: ReadonlyMap<string, string>
 }
 
 /** The field property in which a source keeps a column's original name when its Avro name differs. */
-const ORIGINAL_NAME = 'buyonline.pg.name';
+const ORIGINAL_NAME = PG_PROPERTIES.name;
 
 function renamedSchema(valueSchema: AvroSchema, renames: ReadonlyMap<string, string>): AvroSchema {
   const parts = rowSchemaParts(valueSchema, 'rename');

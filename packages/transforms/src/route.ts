@@ -1,6 +1,6 @@
 import { DataError, type TransformPlugin, type TransformRecord } from '@buyonline/connect-api';
 import { z } from 'zod';
-import { isChangeValue } from './change-value.ts';
+import { isSourcedChange } from './change-value.ts';
 import { regexText } from './config-parts.ts';
 import { BoundedMap } from './schema-cache.ts';
 import { Scope, scopeShape } from './scope.ts';
@@ -53,7 +53,7 @@ function templateRouter(template: string, tables: TopicTables): (record: Transfo
       throw new DataError(`route: the template ${template} needs the table of a record on topic ${record.topic}, which has none (a tombstone before any change of its table)`);
     }
     // A tombstone is the second half of a delete: it goes where the delete went.
-    const op = isChangeValue(record.value) ? record.value.op : 'd';
+    const op = isSourcedChange(record.value) ? record.value.op : 'd';
     let known = routes.get(record.topic);
     if (!known || known.table !== table) {
       known = { table, byOp: new Map() };

@@ -1,5 +1,6 @@
 import type { AvroSchema, Transform, TransformRecord } from '@buyonline/connect-api';
-import { asChangeValue, type ChangeValue, type Row, UNCHANGED_TOAST_HEADER } from './change-value.ts';
+import { UNCHANGED_TOAST_HEADER } from '@buyonline/schemas';
+import { asChangeValue, type ChangeValue, type Row } from './change-value.ts';
 import { SchemaCache } from './schema-cache.ts';
 import type { Scope } from './scope.ts';
 

@@ -1,5 +1,5 @@
 import type { TransformRecord } from '@buyonline/connect-api';
-import { isChangeValue } from './change-value.ts';
+import { isSourcedChange } from './change-value.ts';
 import { BoundedMap } from './schema-cache.ts';
 
 /** The table a record belongs to. */
@@ -21,7 +21,7 @@ export class TopicTables {
 
   identify(record: TransformRecord): TableIdentity | undefined {
     const known = this.#byTopic.get(record.topic);
-    if (!isChangeValue(record.value)) return known;
+    if (!isSourcedChange(record.value)) return known;
     const { db, schema, table } = record.value.source;
     if (typeof schema !== 'string' || typeof table !== 'string') return undefined;
     const database = typeof db === 'string' ? db : undefined;

@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { ConfigError, Redacted } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { connectionOptions, stageSinkConfigSchema } from '../index.ts';
+import { stageSinkConfigSchema } from '../config.ts';
+import { connectionOptions } from './client.ts';
 
 const base = { stage: 'snowflake', account: 'org-acct', username: 'loader', database: 'DB' };
 
@@ -67,5 +68,20 @@ describe('connectionOptions', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as Error).message).not.toContain('PRIVATE KEY');
     expect((caught as Error).message).not.toContain('wrong');
+  });
+});
+
+describe('a generic plugin: no demo default', () => {
+  it('names no demo table among its defaults', () => {
+    const c = stageSinkConfigSchema.parse({ ...base, password: 'pw', tableFormat: 'variant' });
+    expect(JSON.stringify(c)).not.toMatch(/product/i);
+    expect(c).not.toHaveProperty('targetTable');
+  });
+
+  it('loading the variant format without its table is an error naming targetTable', () => {
+    const result = stageSinkConfigSchema.safeParse({ ...base, password: 'pw', tableFormat: 'variant', load: true });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['targetTable', 'required with tableFormat variant and load: the table every line is loaded into']]);
+    expect(stageSinkConfigSchema.parse({ ...base, password: 'pw', tableFormat: 'variant', load: true, targetTable: 'CHANGES' })).toMatchObject({ targetTable: 'CHANGES' });
   });
 });

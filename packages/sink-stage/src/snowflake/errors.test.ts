@@ -1,6 +1,6 @@
 import { ConfigError, ConnectionError, DataError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { classifySnowflakeError } from '../index.ts';
+import { classifySnowflakeError } from './errors.ts';
 
 describe('classifySnowflakeError', () => {
   it('bad credentials are a ConfigError that says what to check', () => {

@@ -1,19 +1,14 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionError, FencedError, type Metrics, noopContext } from '@buyonline/connect-api';
+import { ConnectionError, FencedError, type Metrics } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  classifySnowflakeError,
-  DryRunClient,
-  LocalStage,
-  partitionPath,
-  type Row,
-  type SnowflakeClient,
-  SnowflakeStage,
-  type SnowflakeStageOptions,
-  stageFileName,
-} from '../index.ts';
+import { partitionPath, stageFileName } from '../file-naming.ts';
+import { LocalStage } from '../local-stage.ts';
+import { DryRunClient, type Row, type SnowflakeClient } from './client.ts';
+import { classifySnowflakeError } from './errors.ts';
+import { SnowflakeStage, type SnowflakeStageOptions } from './snowflake-stage.ts';
 
 const TOPIC = 'shop.public.products';
 const options: SnowflakeStageOptions = {

@@ -2,23 +2,15 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, FencedError, noopContext, Redacted } from '@buyonline/connect-api';
+import { ConfigError, FencedError, Redacted } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  errorLocation,
-  LocalStage,
-  qualifiedName,
-  quoteIdent,
-  readCurrentTableLines,
-  SdkSnowflakeClient,
-  type SnowflakeAuth,
-  type SnowflakeClient,
-  SnowflakeStage,
-  type SnowflakeStageOptions,
-  selectLoadedStatement,
-  stageFileName,
-  stageLocation,
-} from '../index.ts';
+import { stageFileName } from '../file-naming.ts';
+import { LocalStage } from '../local-stage.ts';
+import { SdkSnowflakeClient, type SnowflakeAuth, type SnowflakeClient } from './client.ts';
+import { readCurrentTableLines } from './current-table.ts';
+import { SnowflakeStage, type SnowflakeStageOptions } from './snowflake-stage.ts';
+import { errorLocation, qualifiedName, quoteIdent, selectLoadedStatement, stageLocation } from './sql.ts';
 
 /**
  * Opt-in: runs against the Snowflake account in SNOWFLAKE_* (ACCOUNT, USERNAME, PASSWORD or
@@ -48,6 +40,7 @@ const auth = (): SnowflakeAuth => ({
   role: env.SNOWFLAKE_ROLE,
   accessUrl: env.SNOWFLAKE_ACCESS_URL,
 });
+const TABLE = 'CHANGES';
 const options: SnowflakeStageOptions = {
   database: env.SNOWFLAKE_DATABASE ?? '',
   schema,
@@ -55,7 +48,7 @@ const options: SnowflakeStageOptions = {
   pathPrefix: 'real-test',
   pathStyle: env.SNOWFLAKE_PATH_STYLE === 'plain' ? 'plain' : 'hive',
   listWholeStage: env.SNOWFLAKE_LIST_WHOLE_STAGE === 'true',
-  targetTable: 'CHANGES',
+  targetTable: TABLE,
   variantColumn: 'RECORD',
   load: true,
   createObjects: true,
@@ -69,7 +62,7 @@ describe.skipIf(missing.length > 0)(`Snowflake stage against a real account${ski
   let spool: string;
   const client = new SdkSnowflakeClient(auth(), noopContext().logger, 3);
   const stage = () => new SnowflakeStage(options, new LocalStage(spool, { fenced: false }), spool, client, noopContext().logger);
-  const count = async () => Number((await client.execute(`SELECT COUNT(*) AS "N" FROM ${qualifiedName(options.database, schema, options.targetTable)}`))[0]?.N);
+  const count = async () => Number((await client.execute(`SELECT COUNT(*) AS "N" FROM ${qualifiedName(options.database, schema, TABLE)}`))[0]?.N);
 
   beforeAll(async () => {
     spool = await mkdtemp(join(tmpdir(), 'snowflake-real-'));
@@ -97,7 +90,7 @@ describe.skipIf(missing.length > 0)(`Snowflake stage against a real account${ski
 
   it('a second COPY, and a re-PUT of the same name, load nothing twice', async () => {
     const before = await count();
-    await client.execute(`COPY INTO ${qualifiedName(options.database, schema, options.targetTable)} FROM ${stageLocation(options, TOPIC, 0)} FILE_FORMAT=(TYPE=JSON)`);
+    await client.execute(`COPY INTO ${qualifiedName(options.database, schema, TABLE)} FROM ${stageLocation(options, TOPIC, 0)} FILE_FORMAT=(TYPE=JSON)`);
     await stage().recover(TOPIC, 0);
     expect(await count()).toBe(before);
   });
@@ -128,7 +121,7 @@ describe.skipIf(missing.length > 0)(`Snowflake stage against a real account${ski
       dryRun: false,
       execute: async (sql) => {
         const rows = await client.execute(sql);
-        if (sql.startsWith(`COPY INTO ${qualifiedName(options.database, schema, options.targetTable)}`)) copied.push(rows.length);
+        if (sql.startsWith(`COPY INTO ${qualifiedName(options.database, schema, TABLE)}`)) copied.push(rows.length);
         return rows;
       },
       close: async () => undefined,

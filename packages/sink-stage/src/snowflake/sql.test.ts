@@ -1,22 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import {
-  copyFileStatement,
-  copyStatement,
-  errorLocation,
-  listStatement,
-  parseListedFile,
-  putStatement,
-  quoteIdent,
-  quoteLiteral,
-  remoteFileName,
-  type SnowflakeSqlTarget,
-  selectLoadedStatement,
-  setupStatements,
-  stageLocation,
-  stageReference,
-  tableExistsStatement,
-} from '../index.ts';
+import { setupStatements } from '../index.ts';
+import { copyFileStatement, copyStatement, errorLocation, listStatement, parseListedFile, putStatement, qualifiedName, quoteIdent, quoteLiteral, remoteFileName, selectLoadedStatement, type SnowflakeSqlTarget, stageLocation, stageReference, tableExistsStatement } from './sql.ts';
 
 const target: SnowflakeSqlTarget = {
   database: 'ANALYTICS',
@@ -34,6 +21,13 @@ describe('identifiers and literals', () => {
     expect(quoteIdent('products')).toBe('"products"');
     expect(quoteIdent('my "odd" name')).toBe('"my ""odd"" name"');
     expect(() => quoteIdent('')).toThrow(ConfigError);
+  });
+  it('quotes names with dots, upper case and unicode as one identifier each', () => {
+    expect(quoteIdent('a.b')).toBe('"a.b"');
+    expect(quoteIdent('PRODUCTS')).toBe('"PRODUCTS"');
+    expect(quoteIdent('prodüct ✓')).toBe('"prodüct ✓"');
+    expect(qualifiedName('DB', 'my.schema', 'Odd "T"')).toBe('"DB"."my.schema"."Odd ""T"""');
+    expect(() => quoteIdent('a\0b')).toThrow(ConfigError);
   });
   it('escapes string literals', () => {
     expect(quoteLiteral("it's")).toBe("'it\\'s'");
@@ -117,5 +111,14 @@ describe('file names in the stage', () => {
     );
     expect(errorLocation(target, one.topic, 2)).toBe('@"ANALYTICS"."cdc"."BUYONLINE_CDC"/cdc/_errors/buyonline.public.products/partition=2/');
     expect(errorLocation({ ...target, pathPrefix: '' }, one.topic, 2)).toBe('@"ANALYTICS"."cdc"."BUYONLINE_CDC"/_errors/buyonline.public.products/partition=2/');
+  });
+});
+
+describe('one quoting helper for Snowflake', () => {
+  it('no other file of the package quotes identifiers or literals itself', () => {
+    const src = join(import.meta.dirname, '..');
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== join('snowflake', 'sql.ts'));
+    const inline = files.filter((f) => /replaceAll\('"', '""'\)|replaceAll\("'", "\\\\'"\)/.test(readFileSync(join(src, f), 'utf8')));
+    expect(inline).toEqual([]);
   });
 });

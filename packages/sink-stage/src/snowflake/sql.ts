@@ -8,8 +8,15 @@ export interface SnowflakeSqlTarget {
   stageName: string;
   pathPrefix: string;
   pathStyle: 'hive' | 'plain';
-  targetTable: string;
+  /** The variant format's table (no default: the pipeline names it). */
+  targetTable?: string | undefined;
   variantColumn: string;
+}
+
+/** The variant format's table, or a ConfigError saying it is needed. */
+function variantTable(t: SnowflakeSqlTarget): string {
+  if (t.targetTable === undefined) throw new ConfigError('targetTable: the variant table format needs the table its lines are loaded into');
+  return t.targetTable;
 }
 
 /** A double-quoted identifier, exactly as written (Snowflake folds unquoted names to upper case). */
@@ -84,7 +91,7 @@ export function listStatement(t: SnowflakeSqlTarget, topic: string, partition: n
  */
 export function copyStatement(t: SnowflakeSqlTarget, topic: string, partition: number): string {
   return (
-    `COPY INTO ${qualifiedName(t.database, t.schema, t.targetTable)} ` +
+    `COPY INTO ${qualifiedName(t.database, t.schema, variantTable(t))} ` +
     `FROM ${stageLocation(t, topic, partition)} FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT`
   );
 }
@@ -95,7 +102,7 @@ export function copyStatement(t: SnowflakeSqlTarget, topic: string, partition: n
  */
 export function copyFileStatement(t: SnowflakeSqlTarget, ref: StageFileRef): string {
   return (
-    `COPY INTO ${qualifiedName(t.database, t.schema, t.targetTable)} ` +
+    `COPY INTO ${qualifiedName(t.database, t.schema, variantTable(t))} ` +
     `FROM ${stageLocation(t, ref.topic, ref.partition)}${remoteFileName(ref)} FILE_FORMAT=(TYPE=JSON) ON_ERROR=ABORT_STATEMENT`
   );
 }
@@ -108,7 +115,7 @@ export function copyFileStatement(t: SnowflakeSqlTarget, ref: StageFileRef): str
 export function loadedRangeStatement(t: SnowflakeSqlTarget, ref: StageFileRef): string {
   const v = quoteIdent(t.variantColumn);
   return (
-    `SELECT 1 AS "N" FROM ${qualifiedName(t.database, t.schema, t.targetTable)} WHERE ${v}:__kafka.topic::VARCHAR = ${quoteLiteral(ref.topic)} ` +
+    `SELECT 1 AS "N" FROM ${qualifiedName(t.database, t.schema, variantTable(t))} WHERE ${v}:__kafka.topic::VARCHAR = ${quoteLiteral(ref.topic)} ` +
     `AND ${v}:__kafka.partition::NUMBER = ${ref.partition} AND ${v}:__kafka.offset::NUMBER BETWEEN ${ref.startOffset} AND ${ref.endOffset} LIMIT 1`
   );
 }
@@ -177,7 +184,7 @@ export function putErrorStatement(localPath: string, t: SnowflakeSqlTarget, ref:
 export function tableExistsStatement(t: SnowflakeSqlTarget): string {
   return (
     `SELECT COUNT(*) AS "N" FROM ${quoteIdent(t.database)}.INFORMATION_SCHEMA.TABLES ` +
-    `WHERE TABLE_SCHEMA = ${quoteLiteral(t.schema)} AND TABLE_NAME = ${quoteLiteral(t.targetTable)}`
+    `WHERE TABLE_SCHEMA = ${quoteLiteral(t.schema)} AND TABLE_NAME = ${quoteLiteral(variantTable(t))}`
   );
 }
 
@@ -194,7 +201,7 @@ export function setupStatements(t: SnowflakeSqlTarget, opts: { load: boolean; cl
     out.push(`CREATE STAGE IF NOT EXISTS ${qualifiedName(t.database, t.schema, t.stageName)} FILE_FORMAT=(TYPE=JSON)`);
   }
   if (opts.load || t.stageName.startsWith('%')) {
-    const table = t.stageName.startsWith('%') ? t.stageName.slice(1) : t.targetTable;
+    const table = t.stageName.startsWith('%') ? t.stageName.slice(1) : variantTable(t);
     out.push(`CREATE TABLE IF NOT EXISTS ${qualifiedName(t.database, t.schema, table)} (${quoteIdent(t.variantColumn)} VARIANT)`);
   }
   out.push(claimsTableStatement(t, opts.claimsTable ?? DEFAULT_CLAIMS_TABLE));
@@ -203,7 +210,7 @@ export function setupStatements(t: SnowflakeSqlTarget, opts: { load: boolean; cl
 
 /** Reads the target table back (the reconciliation rebuilds the latest state per key from it). */
 export function selectLoadedStatement(t: SnowflakeSqlTarget): string {
-  return `SELECT ${quoteIdent(t.variantColumn)} AS "RECORD" FROM ${qualifiedName(t.database, t.schema, t.targetTable)}`;
+  return `SELECT ${quoteIdent(t.variantColumn)} AS "RECORD" FROM ${qualifiedName(t.database, t.schema, variantTable(t))}`;
 }
 
 /**

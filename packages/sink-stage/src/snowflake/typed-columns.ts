@@ -1,4 +1,7 @@
 import { type AvroSchema, DataError } from '@buyonline/connect-api';
+import { STAGE_METADATA as LINE, PG_PROPERTIES } from '@buyonline/schemas';
+import { originalName, stageName } from '../stage-names.ts';
+import { quoteIdent, quoteLiteral } from './sql.ts';
 
 /** A column of a typed table: its name and its Snowflake type as DDL writes it. */
 export interface TypedColumn {
@@ -12,19 +15,19 @@ export interface TypedColumn {
  * `positionExpression`): the order of versions, compared as text.
  */
 export const METADATA_COLUMNS: readonly (TypedColumn & { path: string })[] = [
-  { name: '__OP', type: 'VARCHAR', path: '__op' },
-  { name: '__DELETED', type: 'BOOLEAN', path: '__deleted' },
-  { name: '__UNCHANGED_TOAST', type: 'VARIANT', path: '__unchanged_toast' },
-  { name: '__SOURCE_LSN', type: 'VARCHAR', path: '__source.lsn' },
-  { name: '__SOURCE_TXID', type: 'NUMBER(38,0)', path: '__source.txid' },
-  { name: '__SOURCE_TS', type: 'TIMESTAMP_TZ(6)', path: '__source.ts_us' },
-  { name: '__SOURCE_SNAPSHOT', type: 'BOOLEAN', path: '__source.snapshot' },
+  { name: '__OP', type: 'VARCHAR', path: LINE.op },
+  { name: '__DELETED', type: 'BOOLEAN', path: LINE.deleted },
+  { name: '__UNCHANGED_TOAST', type: 'VARIANT', path: LINE.unchangedToast },
+  { name: '__SOURCE_LSN', type: 'VARCHAR', path: `${LINE.source}.lsn` },
+  { name: '__SOURCE_TXID', type: 'NUMBER(38,0)', path: `${LINE.source}.txid` },
+  { name: '__SOURCE_TS', type: 'TIMESTAMP_TZ(6)', path: `${LINE.source}.ts_us` },
+  { name: '__SOURCE_SNAPSHOT', type: 'BOOLEAN', path: `${LINE.source}.snapshot` },
   { name: '__SOURCE_POSITION', type: 'VARCHAR', path: '' },
-  { name: '__PROCESSED_AT', type: 'TIMESTAMP_TZ(6)', path: '__processed_at' },
-  { name: '__KAFKA_TOPIC', type: 'VARCHAR', path: '__kafka.topic' },
-  { name: '__KAFKA_PARTITION', type: 'NUMBER(10,0)', path: '__kafka.partition' },
-  { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)', path: '__kafka.offset' },
-  { name: '__KAFKA_TIMESTAMP', type: 'TIMESTAMP_TZ(3)', path: '__kafka.timestamp' },
+  { name: '__PROCESSED_AT', type: 'TIMESTAMP_TZ(6)', path: LINE.processedAt },
+  { name: '__KAFKA_TOPIC', type: 'VARCHAR', path: `${LINE.kafka}.topic` },
+  { name: '__KAFKA_PARTITION', type: 'NUMBER(10,0)', path: `${LINE.kafka}.partition` },
+  { name: '__KAFKA_OFFSET', type: 'NUMBER(38,0)', path: `${LINE.kafka}.offset` },
+  { name: '__KAFKA_TIMESTAMP', type: 'TIMESTAMP_TZ(3)', path: `${LINE.kafka}.timestamp` },
   // computed (see rawExpression): the exact line values the row's typed columns could not hold
   { name: '__RAW', type: 'VARIANT', path: '' },
 ];
@@ -88,7 +91,7 @@ export function snowflakeTypeOf(avro: Avro): string {
   if (logical === 'time-micros' || logical === 'time-millis') return 'TIME(6)';
   if (logical === 'timestamp-micros' || logical === 'timestamp-millis') return 'TIMESTAMP_TZ(6)';
   if (logical === 'local-timestamp-micros' || logical === 'local-timestamp-millis') return 'TIMESTAMP_NTZ(6)';
-  const pgType = t['buyonline.pg.type'];
+  const pgType = t[PG_PROPERTIES.type];
   if (pgType === 'json' || pgType === 'jsonb') return 'VARIANT';
   switch (t.type) {
     case 'enum':
@@ -107,20 +110,16 @@ export function snowflakeTypeOf(avro: Avro): string {
 interface AvroField {
   name: string;
   type: Avro;
-  'buyonline.pg.name'?: unknown;
+  [property: string]: unknown;
 }
-
-/** The Avro property that keeps a column's original PostgreSQL name when its Avro name had to be sanitized. */
-export const ORIGINAL_NAME_PROPERTY = 'buyonline.pg.name';
 
 /**
  * The key of a field in the stage line: the column's original name (its `buyonline.pg.name`
  * property, else the field's name), with one more leading `_` when it starts with `__`, so no
  * column can take the place of the line's metadata (`__op` → `___op`, `__proto__` → `___proto__`).
  */
-export function lineKeyOf(field: { name: string; 'buyonline.pg.name'?: unknown }): string {
-  const original = typeof field[ORIGINAL_NAME_PROPERTY] === 'string' ? field[ORIGINAL_NAME_PROPERTY] : field.name;
-  return original.startsWith('__') ? `_${original}` : original;
+export function lineKeyOf(field: { name: string; [property: string]: unknown }): string {
+  return stageName(originalName(field));
 }
 
 const fieldsOf = (record: unknown): AvroField[] | undefined => {
@@ -261,10 +260,8 @@ function refusedCondition(root: string, column: TypedColumn): string | undefined
   // NUMBER(38,0) is what int and long load into: never NaN (a numeric(38,0) is the one decimal left unguarded)
   if (isMetadataColumn(column.name) || column.type === 'NUMBER(38,0)') return undefined;
   const pattern = REFUSED[baseType(column.type)];
-  return pattern === undefined ? undefined : `RLIKE(${oneOf(valuePaths(root, column).map((v) => `${v}::VARCHAR`))}, ${sqlString(pattern)})`;
+  return pattern === undefined ? undefined : `RLIKE(${oneOf(valuePaths(root, column).map((v) => `${v}::VARCHAR`))}, ${quoteLiteral(pattern)})`;
 }
-
-const sqlString = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 /**
  * The line keys a row column may be read from: one, or — for a name in upper case, which a field
@@ -296,7 +293,7 @@ export function rawExpression(root: string, columns: readonly TypedColumn[]): st
     return condition === undefined ? [] : [{ key: fieldOfColumn(c.name), condition, value: oneOf(valuePaths(root, c)) }];
   });
   if (refused.length === 0) return 'NULL';
-  const pairs = refused.map((r) => `${sqlString(r.key)}, IFF(${r.condition}, ${r.value}, NULL)`);
+  const pairs = refused.map((r) => `${quoteLiteral(r.key)}, IFF(${r.condition}, ${r.value}, NULL)`);
   return `IFF(${refused.map((r) => r.condition).join(' OR ')}, OBJECT_CONSTRUCT(${pairs.join(', ')}), NULL)`;
 }
 
@@ -338,9 +335,9 @@ function typedValue(value: string, type: string): string {
   }
 }
 
-/** A JSON path element: bare when it is a plain name (unless `quoted`), else double-quoted. */
+/** A JSON path element: bare when it is a plain name (unless `quoted`), else quoted as an identifier. */
 function jsonPath(field: string, quoted = false): string {
-  return !quoted && /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : `"${field.replaceAll('"', '""')}"`;
+  return !quoted && /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : quoteIdent(field);
 }
 
 /**

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addColumnStatement,
-  columnsOfSchema,
-  createTypedTableStatement,
-  currentRowToLine,
-  insertFromLandingStatement,
-  mergeStatement,
-  parseTopic2TableMap,
-  readExpression,
-  readExpressions,
-  type SnowflakeSqlTarget,
-  selectCurrentStatement,
-  snowflakeTypeOf,
-  snowflakeStageConfigSchema,
-  tableColumns,
-  tableNameForTopic,
-  truncateCurrentStatement,
-  typedCopyStatement,
-} from '../index.ts';
+import { snowflakeStageConfigSchema } from '../config.ts';
+import { currentRowToLine, selectCurrentStatement } from './current-table.ts';
+import type { SnowflakeSqlTarget } from './sql.ts';
+import { parseTopic2TableMap, tableNameForTopic } from './table-naming.ts';
+import { columnsOfSchema, readExpression, readExpressions, snowflakeTypeOf, tableColumns } from './typed-columns.ts';
+import { addColumnStatement, createTypedTableStatement, insertFromLandingStatement, mergeStatement, truncateCurrentStatement, typedCopyStatement } from './typed-sql.ts';
 
 const target: SnowflakeSqlTarget = { database: 'DB', schema: 'CDC', stageName: 'ST', pathPrefix: 'cdc', pathStyle: 'plain', targetTable: 'X', variantColumn: 'RECORD' };
 const ref = { topic: 'buyonline.public.products', partition: 1, startOffset: 10, endOffset: 19 };

@@ -1,4 +1,4 @@
-import type { TextRow } from './snapshot-reader.ts';
+import type { TextRow } from '../pg-text.ts';
 import { textRowBytes } from './value-bytes.ts';
 
 /** Rows of a table's first chunk, read before its width is known. */

@@ -1,4 +1,5 @@
 import { DataError } from '@buyonline/connect-api';
+import { PG_PROPERTIES } from '@buyonline/schemas';
 import { oneDimensionalArray } from './pg-array-text.ts';
 
 /** A column as the catalog describes it. */
@@ -289,7 +290,7 @@ function byteaFromText(text: string): Buffer {
 }
 
 /** A string carrying PostgreSQL's exact text, named by its type. */
-const pgText = (pgType: string): ColumnMapping => ({ avro: { type: 'string', 'buyonline.pg.type': pgType }, fromText: (t) => t });
+const pgText = (pgType: string): ColumnMapping => ({ avro: { type: 'string', [PG_PROPERTIES.type]: pgType }, fromText: (t) => t });
 
 /**
  * numeric(p,s) → Avro decimal(p,s), its text handed on exactly. NaN (the one special value a
@@ -382,7 +383,7 @@ function arrayMapping(column: ColumnInfo, element: ArrayElement): ColumnMapping 
     };
   }
   return {
-    avro: [array, { type: 'string', 'buyonline.pg.type': `${element.typeName}[]` }],
+    avro: [array, { type: 'string', [PG_PROPERTIES.type]: `${element.typeName}[]` }],
     fromText: (t) => oneDimensionalArray(t, delimiter, convert) ?? t,
   };
 }

@@ -4,6 +4,7 @@ import type { Sql } from 'postgres';
 import { qualified } from '../sql-identifiers.ts';
 import type { CapturedTable } from './captured-table.ts';
 import type { ChunkSizer } from './chunk-sizer.ts';
+import { compareLsn, normalizeLsn } from './lsn.ts';
 import { type Chunk, readChunk, type TextRow } from './snapshot-reader.ts';
 
 /** Prefix of the WAL messages that open and close a chunk's window. */
@@ -19,6 +20,8 @@ interface Window {
   /** The table was truncated inside the window: no chunk row may come after it. */
   truncated: boolean;
   chunk: Chunk | undefined;
+  /** Read-only windows: the standby's replay position read after the chunk; the chunk goes out once the stream passes it. */
+  high: string | undefined;
 }
 
 export interface ChunkResult {
@@ -34,11 +37,18 @@ export interface ChunkResult {
  * written. Changes of the table that the stream carries between the two marks win over the chunk's
  * rows of the same keys; the rest of the chunk is emitted where the high mark sits in the stream.
  * So no change is lost or reordered per key, and the slot is never dropped.
+ *
+ * On a standby nothing can be written (Debezium's read-only incremental snapshot): the window opens
+ * before the chunk's snapshot is taken, and its high mark is `pg_last_wal_replay_lsn()` read after
+ * the chunk (docs/standby.md says why that is safe). The caller reports where the stream is
+ * (`passed`): commits, and keepalives in WAL order, which alone move an idle stream.
  */
 export class IncrementalSnapshots {
   private readonly queue: CapturedTable[] = [];
   private window: Window | undefined;
   private failure: unknown;
+  /** The source is a standby: windows without written watermarks. */
+  readOnly = false;
 
   constructor(
     private readonly sql: () => Sql,
@@ -48,6 +58,11 @@ export class IncrementalSnapshots {
 
   get tables(): readonly CapturedTable[] {
     return this.queue;
+  }
+
+  /** A read-only window's chunk is read and waits for the stream to pass its high mark. */
+  get waitingForStream(): boolean {
+    return this.window?.high !== undefined;
   }
 
   add(table: CapturedTable): void {
@@ -63,7 +78,7 @@ export class IncrementalSnapshots {
     }
     const table = this.queue[0];
     if (this.window || !table) return;
-    const window: Window = { id: randomUUID(), table, open: false, changed: new Set(), truncated: false, chunk: undefined };
+    const window: Window = { id: randomUUID(), table, open: false, changed: new Set(), truncated: false, chunk: undefined, high: undefined };
     this.window = window;
     this.readBetweenMarks(window).catch((err: unknown) => {
       if (this.window === window) this.failure = err;
@@ -72,9 +87,23 @@ export class IncrementalSnapshots {
 
   private async readBetweenMarks(window: Window): Promise<void> {
     const sql = this.sql();
+    if (this.readOnly) {
+      // Everything the stream handed on before now was replayed before now, so the snapshot taken
+      // below sees it; whatever comes by from now on wins over the chunk's row of its key.
+      window.open = true;
+      await this.readChunk(window);
+      const [replayed] = await sql<{ lsn: string }[]>`select pg_last_wal_replay_lsn()::text as lsn`;
+      window.high = normalizeLsn(replayed?.lsn ?? '0/0');
+      return;
+    }
     const mark = (kind: 'low' | 'high') => JSON.stringify({ id: window.id, table: window.table.name, kind });
     await sql`select pg_logical_emit_message(true, ${CHUNK_WATERMARK}, ${mark('low')})`;
-    const tx = await sql.reserve();
+    await this.readChunk(window);
+    await sql`select pg_logical_emit_message(true, ${CHUNK_WATERMARK}, ${mark('high')})`;
+  }
+
+  private async readChunk(window: Window): Promise<void> {
+    const tx = await this.sql().reserve();
     try {
       await tx.unsafe('begin isolation level repeatable read read only');
       // Locked before the snapshot is taken (LOCK TABLE takes none): a rewrite (ALTER TABLE … TYPE),
@@ -86,7 +115,6 @@ export class IncrementalSnapshots {
     } finally {
       tx.release();
     }
-    await sql`select pg_logical_emit_message(true, ${CHUNK_WATERMARK}, ${mark('high')})`;
   }
 
   /** A chunk watermark came by in the stream: at the high mark, the chunk's rows to emit there. */
@@ -98,6 +126,20 @@ export class IncrementalSnapshots {
       window.open = true;
       return undefined;
     }
+    return this.close(window);
+  }
+
+  /**
+   * A read-only window's chunk, once the stream passed `lsn` (a commit's end, or a keepalive's WAL
+   * end, outside a source transaction) at or after its high mark; else undefined.
+   */
+  passed(lsn: string): ChunkResult | undefined {
+    const window = this.window;
+    if (!window?.high || compareLsn(lsn, window.high) < 0) return undefined;
+    return this.close(window);
+  }
+
+  private close(window: Window): ChunkResult {
     const chunk = window.chunk as Chunk;
     this.window = undefined;
     const keys = window.table.keys;

@@ -16,6 +16,11 @@ function splitHosts(url: string): HostList | undefined {
   return { prefix, hosts: hosts.split(',').filter((h) => h !== ''), rest };
 }
 
+/** Whether the URL lists several hosts (a primary and its standbys), so that one of them is to become the primary. */
+export function listsSeveralHosts(url: string): boolean {
+  return (splitHosts(url)?.hosts.length ?? 0) > 1;
+}
+
 /** The URL without `target_session_attrs`, which only a multi-host client understands. */
 function withoutSessionAttrs(rest: string): string {
   const [path = '', query] = rest.split('?', 2) as [string, string | undefined];

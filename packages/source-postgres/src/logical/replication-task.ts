@@ -16,8 +16,9 @@ import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
 import { checkCapturePrivileges } from './capture-privileges.ts';
-import { primaryHostUrl } from './primary-host.ts';
+import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
+import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
 import { type Batch, ChangeQueue } from './change-queue.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
@@ -48,6 +49,9 @@ import {
   slotState,
 } from './slot-admin.ts';
 import { SlotMonitor } from './slot-monitor.ts';
+import { ensureSlotOnPrimary } from './slot-on-primary.ts';
+import { checkStandbyPublication, isStandbySource } from './standby-source.ts';
+import { ReadOnlyChunks } from './read-only-chunks.ts';
 import { SnapshotProgress } from './snapshot-progress.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
 import { type Chunk, readChunk } from './snapshot-reader.ts';
@@ -102,7 +106,9 @@ export class LogicalReplicationTask implements SourceTask {
   /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
   private readonly pending = new PendingAcknowledgements();
   private streamError: unknown;
-  /** Large transactions stream before they commit (set and PostgreSQL 14+). */
+  /** The source is a hot standby: nothing is written (no publication, watermark or heartbeat). */
+  private standby = false;
+  /** Large transactions stream before they commit (set, PostgreSQL 14+, not on a standby). */
   private streamInProgress = false;
   /** Streamed (sub)transactions that aborted: kept across sessions, so the restart an abort causes is not repeated. */
   private readonly aborted = new AbortedTransactions();
@@ -122,7 +128,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.queue = new ChangeQueue({ records: config.batchSize, bytes: config.batchBytes });
     this.chunkSizer = new ChunkSizer(config.snapshotChunkSize, config.snapshotChunkBytes);
     this.monitor = new SlotMonitor(
-      { slot: config.slot, checkIntervalMs: config.slotCheckIntervalMs, lagWarnBytes: config.slotLagWarnBytes, heartbeatIntervalMs: config.heartbeatIntervalMs },
+      { slot: config.slot, checkIntervalMs: config.slotCheckIntervalMs, lagWarnBytes: config.slotLagWarnBytes, heartbeatIntervalMs: config.heartbeatIntervalMs, writeHeartbeats: config.heartbeat === 'write' },
       ctx,
     );
     this.incremental = new IncrementalSnapshots(() => this.sql as Sql, this.chunkSizer, ctx);
@@ -141,11 +147,16 @@ export class LogicalReplicationTask implements SourceTask {
     const sql = this.sql;
     try {
       await checkLogicalReplicationPrerequisites(sql);
-      // pgoutput streams in-progress transactions from protocol 2, PostgreSQL 14 on.
-      this.streamInProgress = this.config.streamInProgress && (await serverVersionNum(sql)) >= 140_000;
+      const serverVersion = await serverVersionNum(sql);
+      this.standby = await isStandbySource(sql, serverVersion, this.config.heartbeat);
+      this.incremental.readOnly = this.standby;
+      // pgoutput streams in-progress transactions from protocol 2, PostgreSQL 14 on. Not on a
+      // standby yet: its read-only chunks close Kafka transactions between source transactions.
+      this.streamInProgress = this.config.streamInProgress && serverVersion >= 140_000 && !this.standby;
       const refs = await resolveTables(sql, this.config);
       checkTopics(this.config, refs);
       await checkCapturePrivileges(sql, this.config.publication, refs);
+      if (this.standby) await checkStandbyPublication(sql, this.config.publication, refs, serverVersion);
       await ensurePublication(sql, this.config.publication, refs);
       const [row] = await sql<{ db: string }[]>`select current_database() as db`;
       this.db = row?.db ?? '';
@@ -170,9 +181,10 @@ export class LogicalReplicationTask implements SourceTask {
         // Another set of tables: it is stored before any position past the stored one is confirmed
         // (changes of a table left out are confirmed as empty transactions).
         if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.opening.push(this.capturedTablesPosition());
-        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await primaryHostUrl(this.config.url.reveal()));
+        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await this.replicationUrl());
         await this.acknowledge(stored.lsn);
       }
+      await this.warnIfFailoverWouldLoseTheSlot(sql);
       await this.reportStart(sql);
     } catch (err) {
       throw classifyPgError(err, `slot ${this.config.slot}`);
@@ -181,6 +193,13 @@ export class LogicalReplicationTask implements SourceTask {
       { tables: [...this.tables.keys()], slot: this.config.slot, phase: this.stream.phase, lsn: this.stream.lsn },
       'log-based source started',
     );
+  }
+
+  /** When PG_URL lists a standby: what would make a failover lose the slot or hand out changes the standby lacks. */
+  private async warnIfFailoverWouldLoseTheSlot(sql: Sql): Promise<void> {
+    const url = this.config.url.reveal();
+    const setting = await readFailoverSetting(sql, this.config.slot, url, listsSeveralHosts(url), await serverVersionNum(sql));
+    for (const warning of failoverWarnings(this.config.slot, setting)) this.ctx.logger.warn({ slot: this.config.slot }, warning);
   }
 
   /** What `status` shows from the start: each table's phase (and snapshot estimate), the stream's position. */
@@ -305,9 +324,21 @@ export class LogicalReplicationTask implements SourceTask {
     this.ctx.logger.info({ slot: this.config.slot, lsn: this.stream.lsn, tables: this.tables.size }, 'replication slot created; initial snapshot starts');
   }
 
+  /** The server the replication connection goes to: the standby itself, else the writable primary of the URL's hosts. */
+  private replicationUrl(): Promise<string> {
+    return this.standby ? Promise.resolve(this.config.url.reveal()) : primaryHostUrl(this.config.url.reveal());
+  }
+
   /** Creates the slot over a replication connection kept open: its exported snapshot lives as long as that connection is idle. */
   private async createSlot(serverVersion: number): Promise<{ consistent_point: string; snapshot_name: string }> {
-    this.slotSql = postgres(await primaryHostUrl(this.config.url.reveal()), {
+    const began = this.ctx.now();
+    if (this.standby) {
+      this.ctx.logger.info(
+        { slot: this.config.slot },
+        'creating the replication slot on a standby: it waits for the primary\'s next running-transactions record (written every 15 s while the primary is busy; SELECT pg_log_standby_snapshot() on the primary writes one at once)',
+      );
+    }
+    this.slotSql = postgres(await this.replicationUrl(), {
       max: 1,
       fetch_types: false,
       onnotice: () => undefined,
@@ -315,6 +346,7 @@ export class LogicalReplicationTask implements SourceTask {
     });
     const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(createSlotCommand(this.config.slot, serverVersion));
     if (!created) throw new ConnectionError('CREATE_REPLICATION_SLOT returned nothing');
+    if (this.standby) this.ctx.logger.info({ slot: this.config.slot, ms: this.ctx.now() - began }, 'replication slot created on the standby');
     return created;
   }
 
@@ -332,7 +364,11 @@ export class LogicalReplicationTask implements SourceTask {
     const sql = this.sql as Sql;
     const unread = [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').map((t) => t.ref);
     this.readers = await SnapshotReaders.open(sql, this.readerCount(), null, unread);
-    const [mark] = await sql<{ lsn: string }[]>`select pg_logical_emit_message(true, 'buyonline-watermark', ${this.readers.snapshot})::text as lsn`;
+    // Commits after this position are not in the new snapshot (taken before it): on a standby the
+    // replay position read now, which writes nothing; on a primary a WAL message written now.
+    const [mark] = this.standby
+      ? await sql<{ lsn: string }[]>`select pg_last_wal_replay_lsn()::text as lsn`
+      : await sql<{ lsn: string }[]>`select pg_logical_emit_message(true, 'buyonline-watermark', ${this.readers.snapshot})::text as lsn`;
     const until = normalizeLsn(mark?.lsn ?? '0/0');
     for (const table of this.tables.values()) {
       if (table.offset.snapshot === 'done') continue;
@@ -434,7 +470,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
-    this.startStreaming(this.stream.lsn, await primaryHostUrl(this.config.url.reveal()));
+    this.startStreaming(this.stream.lsn, await this.replicationUrl());
     return [this.capturedTablesPosition(), this.streamPosition()];
   }
 
@@ -474,6 +510,8 @@ export class LogicalReplicationTask implements SourceTask {
     for (const table of this.tables.values()) this.handedTables.set(table.partition, table.offset);
     this.streamError = undefined;
     this.monitor.touch();
+    let keepalive = fromLsn;
+    const chunks = new ReadOnlyChunks({ incremental: this.incremental, queue: this.queue, streamPartition: this.partition, progress: this.progress, ctx: this.ctx }, fromLsn);
     const wal = new WalStream({
       url: replicationUrl,
       slot: this.config.slot,
@@ -482,7 +520,17 @@ export class LogicalReplicationTask implements SourceTask {
       ...(this.config.logicalDecodingWorkMem ? { settings: { logical_decoding_work_mem: this.config.logicalDecodingWorkMem } } : {}),
       onMessage: async (message, lsn) => {
         this.monitor.touch();
+        if (message.tag === 'begin') await chunks.beforeBegin(normalizeLsn(message.commitLsn as string));
         await decoder.onMessage(message, lsn);
+        if (message.tag === 'commit') await chunks.handledUpTo(normalizeLsn(message.commitEndLsn as string));
+      },
+      onKeepalive: async (walEnd) => {
+        // Nothing before the keepalive's WAL end is left to decode: outside a source transaction
+        // it is confirmable as an empty transaction's end, in order behind what is queued.
+        if (decoder.inTransaction || compareLsn(walEnd, keepalive) <= 0) return;
+        keepalive = walEnd;
+        await chunks.handledUpTo(walEnd);
+        await this.queue.ack(walEnd);
       },
       onError: (err) => {
         this.streamError = err;
@@ -506,6 +554,8 @@ export class LogicalReplicationTask implements SourceTask {
     await this.monitor.check(sql);
     // No chunk starts while a streamed transaction is open: its rows might be older than the changes already queued.
     if (!this.decoder?.streaming) this.incremental.kick();
+    // A read chunk waits for the stream to pass its replay position: a keepalive tells where the stream is.
+    if (this.incremental.waitingForStream) this.wal?.requestKeepalive();
     await this.queue.wait(this.config.pollIntervalMs, signal);
     await this.checkStreamingDuration();
     await this.throwIfStreamFailed();
@@ -584,6 +634,11 @@ export class LogicalReplicationTask implements SourceTask {
    * handed over; a snapshot chunk in flight is read again. Returns where the stream resumes.
    */
   private async restartStream(): Promise<string> {
+    // The primary now (after a failover, the promoted standby) must hold the slot; until a host is
+    // the primary this fails as an outage, and the next poll tries again.
+    const url = this.config.url.reveal();
+    const replicationUrl = await this.replicationUrl();
+    await ensureSlotOnPrimary(replicationUrl, this.config.slot, listsSeveralHosts(url));
     const acked = this.wal?.ackedLsn ?? this.committedLsn;
     await this.wal?.stop();
     this.wal = undefined;
@@ -596,7 +651,7 @@ export class LogicalReplicationTask implements SourceTask {
       if (table.offset.snapshot !== 'done') this.incremental.add(table);
     }
     this.stream = { phase: 'stream', lsn: this.committedLsn };
-    this.startStreaming(acked, await primaryHostUrl(this.config.url.reveal()), from);
+    this.startStreaming(acked, replicationUrl, from);
     return from;
   }
 

@@ -121,13 +121,13 @@ export async function slotState(sql: Sql, slot: string): Promise<SlotState | und
 
 /** WAL the slot holds back, in bytes (null when the slot is gone). */
 /**
- * The slot's lag: WAL bytes behind the server's current position, and seconds (the walsender's
+ * The slot's lag: WAL bytes behind the server's current position (a standby's replay position), and seconds (the walsender's
  * flush_lag: how long the last WAL flushed took to be confirmed; PostgreSQL shows NULL once the
  * slot has caught up and nothing moves, which counts as 0).
  */
 export async function slotLagBytes(sql: Sql, slot: string): Promise<{ lag: number; walStatus: string | null; lagSeconds: number } | undefined> {
   const [row] = await sql<{ lag: string | null; wal_status: string | null; lag_seconds: number | null }[]>`
-    select pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::int8::text as lag, s.wal_status,
+    select pg_wal_lsn_diff(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end, s.confirmed_flush_lsn)::int8::text as lag, s.wal_status,
            extract(epoch from r.flush_lag)::float8 as lag_seconds
       from pg_replication_slots s left join pg_stat_replication r on r.pid = s.active_pid
      where s.slot_name = ${slot}`;

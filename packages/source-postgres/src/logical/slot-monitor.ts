@@ -8,12 +8,15 @@ export interface SlotMonitorOptions {
   checkIntervalMs: number;
   lagWarnBytes: number;
   heartbeatIntervalMs: number;
+  /** Write a heartbeat message into the WAL when idle (an option: keepalives advance the slot without writing). */
+  writeHeartbeats: boolean;
 }
 
 /**
  * Watches the slot while streaming: its lag (a metric, and a warning past the limit), that it
- * still exists and is not invalidated, and — when the captured tables are idle — writes a
- * heartbeat into the WAL so the slot's confirmed position keeps up with the server's WAL.
+ * still exists and is not invalidated, and — only when write heartbeats are switched on and the
+ * captured tables are idle — writes a heartbeat into the WAL. Without them an idle slot advances
+ * by the server's keepalives (the task confirms their position when nothing captured is pending).
  */
 export class SlotMonitor {
   private lastCheck = 0;
@@ -46,8 +49,9 @@ export class SlotMonitor {
     }
   }
 
-  /** When idle for the heartbeat interval, writes a WAL message (the slot then advances past it). */
+  /** With write heartbeats on, and idle for the heartbeat interval: writes a WAL message (the slot then advances past it). */
   async heartbeatIfIdle(sql: Sql): Promise<void> {
+    if (!this.options.writeHeartbeats) return;
     if (this.ctx.now() - this.lastActivity < this.options.heartbeatIntervalMs) return;
     this.lastActivity = this.ctx.now();
     try {

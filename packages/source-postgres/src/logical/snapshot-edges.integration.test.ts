@@ -1,4 +1,5 @@
-import { noopContext, parseConfig, type SourceOffset, type SourcePartition, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
+import { parseConfig, type SourceOffset, type SourcePartition, type SourceRecord } from '@buyonline/connect-api';
+import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareLsn, LogicalReplicationTask, postgresSourceConfigSchema, type TableOffset } from '../index.ts';

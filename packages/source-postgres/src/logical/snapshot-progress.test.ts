@@ -1,4 +1,5 @@
-import { noopContext, type StatusFields } from '@buyonline/connect-api';
+import { type StatusFields } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import { describe, expect, it } from 'vitest';
 import { SnapshotProgress } from './snapshot-progress.ts';
 

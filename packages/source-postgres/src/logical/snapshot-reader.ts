@@ -1,11 +1,11 @@
 import type { ReservedSql } from 'postgres';
-import { textExpression } from '../pg-text.ts';
+import { type TextRow, textExpression } from '../pg-text.ts';
 import { qualified } from '../sql-identifiers.ts';
 import type { CapturedTable } from './captured-table.ts';
 import type { ChunkSizer } from './chunk-sizer.ts';
 import type { TableShape } from './table-schema.ts';
 
-export type TextRow = Record<string, string | null>;
+export type { TextRow } from '../pg-text.ts';
 
 /** The table's columns in their text form, as pgoutput sends them (read by position: see `textRows`). */
 export function textSelectList(shape: TableShape): string {

@@ -1,4 +1,5 @@
-import { ConnectionError, noopContext, parseConfig, type SourceOffset, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
+import { ConnectionError, parseConfig, type SourceOffset, type SourceRecord } from '@buyonline/connect-api';
+import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres, { type ReservedSql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';

@@ -1,5 +1,5 @@
 import { type AvroSchema, ConfigError } from '@buyonline/connect-api';
-import { changeEnvelopeSchema } from '@buyonline/schemas';
+import { changeEnvelopeSchema, ENVELOPE_FIELDS } from '@buyonline/schemas';
 import type { Sql } from 'postgres';
 import { avroFieldName, avroNamespacePart, checkDistinct, ORIGINAL_NAME, ORIGINAL_SCHEMA, ORIGINAL_TABLE } from '../names.ts';
 import { type ColumnInfo, type ColumnMapping, mapColumn } from './column-types.ts';
@@ -129,13 +129,13 @@ export function shapeTable(columns: readonly ColumnInfo[], names: SchemaNames, e
     ...originalTable(names),
     doc: `One change of a row of ${table}, in a Debezium-style envelope.`,
     fields: [
-      fromTemplate('op'),
-      { name: 'before', type: ['null', row], default: null },
-      { name: 'after', type: ['null', names.row], default: null },
-      fromTemplate('source'),
-      fromTemplate('ts_us'),
+      fromTemplate(ENVELOPE_FIELDS.op),
+      { name: ENVELOPE_FIELDS.before, type: ['null', row], default: null },
+      { name: ENVELOPE_FIELDS.after, type: ['null', names.row], default: null },
+      fromTemplate(ENVELOPE_FIELDS.source),
+      fromTemplate(ENVELOPE_FIELDS.tsUs),
       {
-        name: 'unchanged_toast',
+        name: ENVELOPE_FIELDS.unchangedToast,
         doc: 'Columns whose TOASTed value did not change and is not in the record (no before-image): unknown, not null.',
         type: { type: 'array', items: 'string' },
         default: [],

@@ -1,4 +1,5 @@
-import { noopContext, parseConfig, type SourceRecord, staticOffsets } from '@buyonline/connect-api';
+import { parseConfig, type SourceRecord } from '@buyonline/connect-api';
+import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicalReplicationTask, postgresSourceConfigSchema, SIGNAL_PREFIX } from '../index.ts';

@@ -1,5 +1,5 @@
 import type { SourceRecord } from '@buyonline/connect-api';
-import type { TextRow } from './snapshot-reader.ts';
+import type { TextRow } from '../pg-text.ts';
 
 /** What a record holds besides its values (the envelope's source block, the record's fields), about. */
 const RECORD_OVERHEAD = 256;

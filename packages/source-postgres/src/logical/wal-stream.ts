@@ -1,7 +1,8 @@
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { SESSION } from '../pg-text.ts';
-import { bigIntToLsn, compareLsn, lsnToBigInt } from './lsn.ts';
+import { bigIntToLsn, compareLsn, lsnToBigInt, normalizeLsn } from './lsn.ts';
 import { pgoutputTextPlugin } from './pgoutput-decoder.ts';
+import { WalOrder } from './wal-order.ts';
 
 /** pg-logical-replication's acknowledge(lsn) reports `lsn + 1` ("last byte received"): pass one less. */
 export function wireLsnFor(confirmed: string): string {
@@ -11,6 +12,14 @@ export function wireLsnFor(confirmed: string): string {
 
 /** How often a standby status update goes to the server (pg_recvlogical's default is 10 s). */
 const STATUS_INTERVAL_MS = 5_000;
+
+/**
+ * The socket under the library's connection (as its own flow control pauses it): paused while our
+ * chain holds many messages, so a slow downstream holds the server back instead of memory filling.
+ */
+function socketOf(service: LogicalReplicationService): { pause(): void; resume(): void } | undefined {
+  return (service as unknown as { _connection?: { stream?: { pause(): void; resume(): void } } | null })._connection?.stream;
+}
 
 /** A decoded pgoutput message (PgoutputMessage), every column value still PostgreSQL's text. */
 export type WalMessage = { tag: string } & Record<string, unknown>;
@@ -26,11 +35,17 @@ export interface WalStreamOptions {
   /** Each decoded message, in WAL order, with the WAL position it was sent at (a streamed change's own); the stream waits while the returned promise is pending. */
   onMessage: (message: WalMessage, lsn: string) => Promise<void>;
   onError: (err: unknown) => void;
+  /**
+   * A primary keepalive's WAL end, once every message before it was handled: the server has
+   * nothing to send before that position (confirmable when nothing captured is pending).
+   */
+  onKeepalive?: (walEnd: string) => Promise<void> | void;
 }
 
 /**
- * The slot's pgoutput stream: messages in WAL order, and the confirmed position reported back to
- * PostgreSQL — exactly a commit's end, never past what is in Kafka. A standby status goes out every
+ * The slot's pgoutput stream: messages and keepalives in WAL order, and the confirmed position
+ * reported back to PostgreSQL — a commit's end, or a keepalive's WAL end while nothing captured is
+ * pending; never past what is in Kafka. A standby status goes out every
  * few seconds whatever the stream does: while a huge transaction streams slowly the server's
  * keepalive requests wait behind its data, and wal_sender_timeout would end the connection.
  */
@@ -53,20 +68,34 @@ export class WalStream {
    */
   start(fromLsn: string, ackedLsn: string): void {
     this.acked = ackedLsn;
+    // The library's flow control is off: it then emits data and keepalives as they arrive, in
+    // WAL order, and our own chain handles them in that order (its flow control let keepalives
+    // overtake the data still queued: a keepalive's position confirmed before that data was handled).
     const service = new LogicalReplicationService(
       { connectionString: this.options.url, options: Object.entries({ ...SESSION, ...this.options.settings }).map(([k, v]) => `-c ${k}=${v}`).join(' ') },
-      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
     );
-    // After the first failure nothing more is handed on: the library goes on with the messages
-    // after a failed one, and a transaction missing a change must never look complete.
+    // After the first failure nothing more is handed on: a transaction missing a change must never look complete.
     let failed = false;
     const fail = (err: unknown) => {
       if (failed || this.service !== service) return;
       failed = true;
+      order.close();
       this.options.onError(err);
     };
-    service.on('data', (lsn: string, message: WalMessage) => (failed || this.service !== service ? undefined : this.options.onMessage(message, lsn)));
-    service.on('heartbeat', (_lsn: string, _ts: number, shouldRespond: boolean) => {
+    const order = new WalOrder<{ message: WalMessage; lsn: string }>({
+      handle: (event) => {
+        if (failed || this.service !== service) return;
+        if (event.kind === 'data') return this.options.onMessage(event.message.message, event.message.lsn);
+        return this.options.onKeepalive?.(event.walEnd);
+      },
+      onError: fail,
+      pause: () => socketOf(service)?.pause(),
+      resume: () => socketOf(service)?.resume(),
+    });
+    service.on('data', (lsn: string, message: WalMessage) => order.push({ kind: 'data', message: { message, lsn } }));
+    service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
+      order.push({ kind: 'keepalive', walEnd: normalizeLsn(lsn) });
       if (shouldRespond) this.sendStatus(service);
     });
     service.on('error', fail);
@@ -84,6 +113,12 @@ export class WalStream {
   /** A standby status that repeats what is already confirmed (answers a keepalive, keeps the walsender from timing out). */
   private sendStatus(service: LogicalReplicationService): void {
     void service.acknowledge(wireLsnFor(this.acked)).catch(() => undefined);
+  }
+
+  /** Asks the server for a keepalive now (a status update that requests a reply): it tells how far the stream got, in WAL order. */
+  requestKeepalive(): void {
+    const service = this.service;
+    if (service) void service.acknowledge(wireLsnFor(this.acked), true).catch(() => undefined);
   }
 
   /** Confirms that everything before `lsn` (a commit's end) is in Kafka. */

@@ -2,9 +2,6 @@ import type { Sql, TransactionSql } from 'postgres';
 import { tableName, type TableRef } from '../tables.ts';
 import { CDC_TXID, CDC_VERSION, cdcObjects } from './cdc-objects.ts';
 
-/** The column stamped with the time of each write, when a table has one (the demo's products does). */
-export const UPDATED_TIMESTAMP = 'updated_timestamp';
-
 export interface CatalogColumn {
   /** pg_type.typname */
   type: string;
@@ -24,7 +21,7 @@ export interface PollingCatalog {
   version: CatalogColumn | undefined;
   /** Whether the stamping trigger `migrateTables` creates is there and enabled. */
   hasStampTrigger: boolean;
-  /** The type of `updated_timestamp` (timestamptz or timestamp), undefined when the table has none of those. */
+  /** The type of the timestamp column asked for (timestamptz or timestamp), undefined when none was asked for or the table has none of those. */
   timestampType: 'timestamptz' | 'timestamp' | undefined;
 }
 
@@ -36,8 +33,8 @@ interface CatalogRow {
   has_trigger: boolean;
 }
 
-/** Reads the table's polling facts; undefined when no such table exists. */
-export async function readPollingCatalog(sql: Sql | TransactionSql, ref: TableRef): Promise<PollingCatalog | undefined> {
+/** Reads the table's polling facts (with `timestampColumn`'s type, when named); undefined when no such table exists. */
+export async function readPollingCatalog(sql: Sql | TransactionSql, ref: TableRef, timestampColumn?: string): Promise<PollingCatalog | undefined> {
   const trigger = cdcObjects(ref.table, []).trigger;
   const [row] = await sql<CatalogRow[]>`
     select c.relkind::text as kind, c.relispartition as is_partition,
@@ -48,7 +45,7 @@ export async function readPollingCatalog(sql: Sql | TransactionSql, ref: TableRe
            coalesce((select json_agg(json_build_object('name', a.attname, 'type', t.typname, 'not_null', a.attnotnull))
                        from pg_attribute a join pg_type t on t.oid = a.atttypid
                       where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-                        and a.attname in (${CDC_TXID}, ${CDC_VERSION}, ${UPDATED_TIMESTAMP})), '[]') as columns,
+                        and a.attname in (${CDC_TXID}, ${CDC_VERSION}, ${timestampColumn ?? CDC_TXID})), '[]') as columns,
            exists(select 1 from pg_trigger g
                    where g.tgrelid = c.oid and g.tgname = ${trigger} and not g.tgisinternal and g.tgenabled <> 'D') as has_trigger
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -58,7 +55,7 @@ export async function readPollingCatalog(sql: Sql | TransactionSql, ref: TableRe
     const found = row.columns.find((c) => c.name === name);
     return found ? { type: found.type, notNull: found.not_null } : undefined;
   };
-  const ts = column(UPDATED_TIMESTAMP)?.type;
+  const ts = timestampColumn === undefined ? undefined : column(timestampColumn)?.type;
   return {
     name: tableName(ref),
     kind: row.kind,

@@ -12,7 +12,7 @@ const target = {
     { name: 'order_id', typeName: 'int8' },
     { name: 'sku', typeName: 'bpchar' },
   ],
-  timestamp: false,
+  timestamp: undefined,
 };
 
 const squash = (text: string) => text.replace(/\s+/g, ' ');
@@ -31,12 +31,18 @@ describe('pollQuery', () => {
   });
 
   it('reads every value as text, char(n) with its padding, and the bookkeeping under names of its own', () => {
-    const text = squash(pollQuery({ ...target, timestamp: true }, '900', undefined, 1).text);
+    const text = squash(pollQuery({ ...target, timestamp: 'updated_timestamp' }, '900', undefined, 1).text);
     expect(text).toContain('t."qty"::text as "buyonline.column.2"');
     expect(text).toContain('case when t."sku" is null then null else concat(t."sku") end as "buyonline.column.1"');
     expect(text).toContain('t."cdc_txid"::text as "buyonline.cdc_txid", t."cdc_version"::text as "buyonline.cdc_version"');
     expect(text).toContain('t."order_id"::text as "buyonline.key.0"');
     expect(text).toContain('(extract(epoch from t."updated_timestamp") * 1000000)::int8::text as "buyonline.ts_us"');
     expect(squash(pollQuery(target, '900', undefined, 1).text)).not.toContain('updated_timestamp');
+  });
+
+  it('dates records by the timestamp column the config names, whatever its name (no demo column built in)', () => {
+    const text = squash(pollQuery({ ...target, timestamp: 'Changed At' }, '900', undefined, 1).text);
+    expect(text).toContain('(extract(epoch from t."Changed At") * 1000000)::int8::text as "buyonline.ts_us"');
+    expect(text).not.toContain('updated_timestamp');
   });
 });

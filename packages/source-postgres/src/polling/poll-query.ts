@@ -3,7 +3,6 @@ import { textExpression } from '../pg-text.ts';
 import { qualified, quoteIdent } from '../sql-identifiers.ts';
 import type { TableRef } from '../tables.ts';
 import { CDC_TXID, CDC_VERSION } from './cdc-objects.ts';
-import { UPDATED_TIMESTAMP } from './catalog.ts';
 import { offsetKey, type PollingOffset } from './offset.ts';
 
 /** Aliases of what a poll selects beside the row's own columns. */
@@ -29,8 +28,8 @@ export interface PollTarget {
   columns: readonly Column[];
   /** The primary key's columns, in key order (whether or not the records carry them). */
   keyColumns: readonly Column[];
-  /** Whether the table has an updated_timestamp to date the records by. */
-  timestamp: boolean;
+  /** The timestamp column that dates the records (`timestampColumn`), when the table has it. */
+  timestamp: string | undefined;
 }
 
 export interface PollQuery {
@@ -53,7 +52,7 @@ export function pollQuery(target: PollTarget, horizon: string, position: Polling
     `${txid}::text as ${quoteIdent(POLL_FIELDS.txid)}`,
     `t.${quoteIdent(CDC_VERSION)}::text as ${quoteIdent(POLL_FIELDS.version)}`,
     ...target.keyColumns.map((c, i) => `${textExpression(c)} as ${quoteIdent(keyField(i))}`),
-    ...(target.timestamp ? [`(extract(epoch from t.${quoteIdent(UPDATED_TIMESTAMP)}) * 1000000)::int8::text as ${quoteIdent(POLL_FIELDS.tsUs)}`] : []),
+    ...(target.timestamp ? [`(extract(epoch from t.${quoteIdent(target.timestamp)}) * 1000000)::int8::text as ${quoteIdent(POLL_FIELDS.tsUs)}`] : []),
   ];
   const after = position ? offsetKey(position) : null;
   const params: (string | number)[] = [horizon, position?.txid ?? '0'];

@@ -1,4 +1,5 @@
-import { type SourceRecord, staticOffsets } from '@buyonline/connect-api';
+import { type SourceRecord } from '@buyonline/connect-api';
+import { staticOffsets } from '@buyonline/connect-api/testing';
 import type { ChangeEvent } from '@buyonline/schemas';
 import { describe, expect, it } from 'vitest';
 import { type ColumnInfo, PolledTable } from '../index.ts';
@@ -14,7 +15,7 @@ const lines = [
   column('cdc_version', 'int8', { notNull: true }),
 ];
 
-function table(columns = lines, stored: [Record<string, string>, Record<string, string | null>][] = [], timestamp = false) {
+function table(columns = lines, stored: [Record<string, string>, Record<string, string | null>][] = [], timestamp: string | undefined = undefined) {
   return new PolledTable(
     {
       ref: { schema: 'shop', table: 'lines' },
@@ -65,7 +66,7 @@ describe('PolledTable', () => {
   });
 
   it('dates records by updated_timestamp when the table has one', () => {
-    const t = table([...lines, column('updated_timestamp', 'timestamptz')], [], true);
+    const t = table([...lines, column('updated_timestamp', 'timestamptz')], [], 'updated_timestamp');
     const [record] = t.toRecords([{ ...row('1', 'a', '700', '1'), 'buyonline.column.3': '2026-01-02 03:04:05.123456+00', 'buyonline.ts_us': '1767323045123456' }], '600');
     expect(event(record as SourceRecord).source.ts_us).toBe(1767323045123456);
     expect(record?.timestampMs).toBe(1767323045123);

@@ -17,8 +17,8 @@ export interface PolledTableOptions {
   columns: readonly ColumnInfo[];
   names: SchemaNames;
   excludeColumns: readonly string[];
-  /** Whether the table has an updated_timestamp: the records are dated by it, else by the poll's time. */
-  timestamp: boolean;
+  /** The table's timestamp column (`timestampColumn`, when it has it): the records are dated by it, else by the poll's time. */
+  timestamp: string | undefined;
   now: () => number;
 }
 
@@ -82,7 +82,7 @@ export class PolledTable {
         txid: Number(txid),
         lsn: null,
         snapshot,
-        // Polling sees no commit time: the row's updated_timestamp when it has one, else the poll's time.
+        // Polling sees no commit time: the row's timestamp column when it has one, else the poll's time.
         tsUs: ts === undefined || ts === null ? pollUs : Number(ts),
         position: JSON.stringify(offset),
       };

@@ -1,7 +1,8 @@
 // Test support only: shapes like the PostgreSQL source's records (see source-postgres's
 // logical/table-schema.ts and change-records.ts), frozen so a transform that mutates its input fails.
 import type { AvroSchema, Logger, PluginContext, Transform, TransformPlugin, TransformRecord } from '@buyonline/connect-api';
-import { ConfigError, noopContext, parseConfig } from '@buyonline/connect-api';
+import { ConfigError, parseConfig } from '@buyonline/connect-api';
+import { noopContext } from '@buyonline/connect-api/testing';
 import avro from 'avsc';
 import type { z } from 'zod';
 
