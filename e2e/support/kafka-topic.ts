@@ -21,10 +21,18 @@ function call<T>(fn: (cb: (err: unknown, value: T) => void) => void): Promise<T>
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-/** Reads a whole topic (read_committed) independently of the pipeline, decoding Avro when asked. */
-export async function readTopic(brokers: string, topic: string, registryUrl?: string): Promise<TopicRecord[]> {
+/**
+ * Reads a whole topic (read_committed unless asked: read_uncommitted also sees the records of a
+ * Kafka transaction still open) independently of the pipeline, decoding Avro when asked.
+ */
+export async function readTopic(
+  brokers: string,
+  topic: string,
+  registryUrl?: string,
+  isolation: 'read_committed' | 'read_uncommitted' = 'read_committed',
+): Promise<TopicRecord[]> {
   const consumer: KafkaConsumer = new RawConsumer(
-    { 'metadata.broker.list': brokers, 'group.id': `e2e-reader-${process.pid}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed' },
+    { 'metadata.broker.list': brokers, 'group.id': `e2e-reader-${process.pid}`, 'enable.auto.commit': false, 'isolation.level': isolation },
     {},
   );
   await call<unknown>((cb) => consumer.connect({ timeout: 10_000 }, (err, data) => cb(err, data)));

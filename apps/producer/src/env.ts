@@ -102,6 +102,9 @@ export const SOURCE_SHORTCUTS: Record<string, EnvShortcuts> = {
     HEARTBEAT_INTERVAL_MS: 'heartbeatIntervalMs',
     SLOT_LAG_WARN_BYTES: 'slotLagWarnBytes',
     REPLICA_IDENTITY_CHECK: 'replicaIdentity',
+    STREAM_IN_PROGRESS: 'streamInProgress',
+    STREAMED_TRANSACTION_MAX_MS: 'streamedTransactionMaxMs',
+    LOGICAL_DECODING_WORK_MEM: 'logicalDecodingWorkMem',
   },
 };
 

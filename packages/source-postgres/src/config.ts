@@ -50,6 +50,11 @@ const regex = z.string().refine(
 /** A replication slot or publication name: what PostgreSQL takes unquoted, so it reads the same everywhere. */
 const plainName = (what: string) => z.string().regex(/^[a-z0-9_]{1,63}$/, `lower-case letters, digits and _ only, 1 to 63 of them (${what})`);
 
+/** A boolean that also reads "true"/"false"/"1"/"0"/"yes"/"no" (environment variables). */
+const flag = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'TRUE', 'FALSE'])])
+  .transform((v) => v === true || v === 'true' || v === 'TRUE' || v === '1' || v === 'yes');
+
 export const postgresSourceConfigSchema = z
   .object({
     mode: z
@@ -119,6 +124,24 @@ export const postgresSourceConfigSchema = z
       .default(256 * 1024 * 1024)
       .describe('Log a warning when the slot holds back more WAL than this.'),
     slotCheckIntervalMs: z.coerce.number().int().positive().default(10_000).describe('How often slot lag and health are checked.'),
+    streamInProgress: flag
+      .default(true)
+      .describe(
+        "Stream large transactions before they commit (pgoutput protocol 2, streaming 'on'; PostgreSQL 14+, detected): PostgreSQL sends a transaction bigger than logical_decoding_work_mem as it is written instead of spilling it to disk, and it flows into the open Kafka transaction. Off: protocol 1, each transaction at its commit.",
+      ),
+    streamedTransactionMaxMs: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(60_000)
+      .describe(
+        'A transaction streamed before its commit keeps the Kafka transaction open, and the transactions committed meanwhile unreadable, until it commits: one open longer than this turns streaming off (protocol 1, the server spills it) for ten times as long. Keep it well under KAFKA_TRANSACTION_TIMEOUT_MS.',
+      ),
+    logicalDecodingWorkMem: z
+      .string()
+      .regex(/^[0-9]+(kB|MB|GB)$/, 'a size such as 64kB, 64MB or 1GB')
+      .optional()
+      .describe('logical_decoding_work_mem of the replication connection (the server\'s setting when unset, 64MB by default): a transaction decoding more than this streams (or spills).'),
     replicaIdentity: z
       .enum(['warn', 'require-full'])
       .default('warn')

@@ -144,6 +144,38 @@ describe('PgoutputDecoder', () => {
     expect(decoder.decode(new Bytes().char('Y').i32(90001).str('public').str('mood').done())).toEqual({ tag: 'type', typeOid: 90001, typeSchema: 'public', typeName: 'mood' });
   });
 
+  it('reads protocol 2 Stream Start, Stop, Commit and Abort', () => {
+    const decoder = new PgoutputDecoder();
+    expect(decoder.decode(new Bytes().char('S').i32(901).u8(1).done())).toEqual({ tag: 'stream-start', xid: 901, firstSegment: true });
+    expect(decoder.decode(new Bytes().char('E').done())).toEqual({ tag: 'stream-stop' });
+    expect(decoder.decode(new Bytes().char('S').i32(901).u8(0).done())).toEqual({ tag: 'stream-start', xid: 901, firstSegment: false });
+    expect(decoder.decode(new Bytes().char('E').done())).toEqual({ tag: 'stream-stop' });
+    const commit = decoder.decode(new Bytes().char('c').i32(901).u8(0).u64(0x16_b374d848n).u64(0x16_b374d880n).u64(2_000_000n).done());
+    expect(commit).toEqual({ tag: 'stream-commit', xid: 901, flags: 0, commitLsn: '16/B374D848', commitEndLsn: '16/B374D880', commitTime: 946_684_802_000_000n });
+    expect(decoder.decode(new Bytes().char('A').i32(901).i32(905).done())).toEqual({ tag: 'stream-abort', xid: 901, subxid: 905 });
+  });
+
+  it('inside a stream, reads the (sub)transaction xid that prefixes each change, relation, type, truncate and message', () => {
+    const decoder = new PgoutputDecoder();
+    decoder.decode(new Bytes().char('S').i32(901).u8(1).done());
+    const rel = new Bytes().char('R').i32(905).raw(relation().subarray(1)).done();
+    expect(decoder.decode(rel)).toMatchObject({ tag: 'relation', xid: 905, name: 'hosts', columns: [{ name: 'id' }, { name: 'ips' }, { name: 'big' }] });
+    expect(decoder.decode(new Bytes().char('Y').i32(905).i32(90001).str('public').str('mood').done())).toEqual({ tag: 'type', xid: 905, typeOid: 90001, typeSchema: 'public', typeName: 'mood' });
+    expect(decoder.decode(new Bytes().char('I').i32(905).i32(16384).char('N').i16(3).text('1').char('n').text('x').done())).toMatchObject({
+      tag: 'insert',
+      xid: 905,
+      new: { id: '1', ips: null, big: 'x' },
+    });
+    expect(decoder.decode(new Bytes().char('U').i32(901).i32(16384).char('N').i16(3).text('1').char('n').text('y').done())).toMatchObject({ tag: 'update', xid: 901, new: { big: 'y' } });
+    expect(decoder.decode(new Bytes().char('D').i32(901).i32(16384).char('K').i16(3).text('1').char('n').char('n').done())).toMatchObject({ tag: 'delete', xid: 901, key: { id: '1' } });
+    expect(decoder.decode(new Bytes().char('T').i32(901).i32(1).u8(0).i32(16384).done())).toMatchObject({ tag: 'truncate', xid: 901, relations: [{ name: 'hosts' }] });
+    const message = decoder.decode(new Bytes().char('M').i32(901).u8(1).u64(0x10n).str('buyonline-signal').i32(2).raw(Buffer.from('{}')).done());
+    expect(message).toMatchObject({ tag: 'message', xid: 901, transactional: true, prefix: 'buyonline-signal' });
+    decoder.decode(new Bytes().char('E').done());
+    // After Stream Stop, a committed transaction's changes carry no xid again.
+    expect(decoder.decode(new Bytes().char('I').i32(16384).char('N').i16(3).text('2').char('n').text('z').done())).toMatchObject({ tag: 'insert', new: { id: '2' } });
+  });
+
   it('refuses what it cannot read, saying what', () => {
     const decoder = decoderWithRelation();
     expect(() => decoder.decode(new Bytes().char('I').i32(99).char('N').i16(0).done())).toThrow(/relation 99 before its Relation message/);

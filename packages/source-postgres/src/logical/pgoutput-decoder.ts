@@ -3,27 +3,35 @@ import type { Tuple } from '../change-records.ts';
 import type { RelationColumn, RelationMessage } from './relation-columns.ts';
 
 /**
- * pgoutput's logical replication messages (protocol version 1), decoded with every column value
+ * pgoutput's logical replication messages (protocol versions 1 and 2), decoded with every column value
  * kept as the text PostgreSQL's output function wrote: no driver type parser ever sees a
  * replicated value, so the stream converts from exactly the text the snapshot reads
  * (https://www.postgresql.org/docs/current/protocol-logicalrep-message-formats.html).
  *
  * In a tuple, a value is its text, `null` for SQL NULL ('n') and `undefined` for an unchanged
  * TOASTed value that was not sent ('u'; taken from the old image when one came).
- * Protocol 2's streamed transactions prefix changes with the xid: `xidPrefixed` is where
- * Stream Start / Stop would switch that on.
+ * Protocol 2 streams a large transaction before it commits (`streaming 'on'`, PostgreSQL 14+):
+ * between Stream Start and Stream Stop every change, relation, type, truncate and message carries
+ * the xid of its (sub)transaction first (`xid` here); Stream Commit or Stream Abort ends it.
  */
+/** The (sub)transaction a message inside a stream belongs to (absent outside one). */
+type Streamed = { xid?: number };
+
 export type PgoutputMessage =
   | { tag: 'begin'; commitLsn: string; commitTime: bigint; xid: number }
+  | { tag: 'stream-start'; xid: number; firstSegment: boolean }
+  | { tag: 'stream-stop' }
+  | { tag: 'stream-commit'; xid: number; flags: number; commitLsn: string; commitEndLsn: string; commitTime: bigint }
+  | { tag: 'stream-abort'; xid: number; subxid: number }
   | { tag: 'commit'; flags: number; commitLsn: string; commitEndLsn: string; commitTime: bigint }
   | { tag: 'origin'; originLsn: string; originName: string }
-  | ({ tag: 'relation' } & RelationMessage)
-  | { tag: 'type'; typeOid: number; typeSchema: string; typeName: string }
-  | { tag: 'insert'; relation: RelationMessage; new: Tuple }
-  | { tag: 'update'; relation: RelationMessage; key: Tuple | null; old: Tuple | null; new: Tuple }
-  | { tag: 'delete'; relation: RelationMessage; key: Tuple | null; old: Tuple | null }
-  | { tag: 'truncate'; cascade: boolean; restartIdentity: boolean; relations: RelationMessage[] }
-  | { tag: 'message'; flags: number; transactional: boolean; messageLsn: string; prefix: string; content: Buffer };
+  | ({ tag: 'relation' } & RelationMessage & Streamed)
+  | ({ tag: 'type'; typeOid: number; typeSchema: string; typeName: string } & Streamed)
+  | ({ tag: 'insert'; relation: RelationMessage; new: Tuple } & Streamed)
+  | ({ tag: 'update'; relation: RelationMessage; key: Tuple | null; old: Tuple | null; new: Tuple } & Streamed)
+  | ({ tag: 'delete'; relation: RelationMessage; key: Tuple | null; old: Tuple | null } & Streamed)
+  | ({ tag: 'truncate'; cascade: boolean; restartIdentity: boolean; relations: RelationMessage[] } & Streamed)
+  | ({ tag: 'message'; flags: number; transactional: boolean; messageLsn: string; prefix: string; content: Buffer } & Streamed);
 
 /** Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
@@ -96,7 +104,7 @@ class Reader {
 
 export class PgoutputDecoder {
   private readonly relations = new Map<number, RelationMessage>();
-  /** Inside a streamed transaction (protocol 2+): changes carry their xid first. */
+  /** Between Stream Start and Stream Stop (protocol 2+): changes carry their xid first. */
   private xidPrefixed = false;
 
   decode(buf: Buffer): PgoutputMessage {
@@ -109,11 +117,22 @@ export class PgoutputDecoder {
         return { tag: 'commit', flags: r.uint8(), commitLsn: r.lsn(), commitEndLsn: r.lsn(), commitTime: r.time() };
       case 0x4f /* O */:
         return { tag: 'origin', originLsn: r.lsn(), originName: r.string() };
+      case 0x53 /* S */: {
+        const xid = r.int32() >>> 0;
+        this.xidPrefixed = true;
+        return { tag: 'stream-start', xid, firstSegment: r.uint8() === 1 };
+      }
+      case 0x45 /* E */:
+        this.xidPrefixed = false;
+        return { tag: 'stream-stop' };
+      case 0x63 /* c */:
+        return { tag: 'stream-commit', xid: r.int32() >>> 0, flags: r.uint8(), commitLsn: r.lsn(), commitEndLsn: r.lsn(), commitTime: r.time() };
+      case 0x41 /* A */:
+        return { tag: 'stream-abort', xid: r.int32() >>> 0, subxid: r.int32() >>> 0 };
       case 0x52 /* R */:
         return this.relation(r);
       case 0x59 /* Y */:
-        this.skipXid(r);
-        return { tag: 'type', typeOid: r.int32() >>> 0, typeSchema: r.string(), typeName: r.string() };
+        return { tag: 'type', ...this.xid(r), typeOid: r.int32() >>> 0, typeSchema: r.string(), typeName: r.string() };
       case 0x49 /* I */:
         return this.insert(r);
       case 0x55 /* U */:
@@ -123,31 +142,32 @@ export class PgoutputDecoder {
       case 0x54 /* T */:
         return this.truncate(r);
       case 0x4d /* M */: {
-        this.skipXid(r);
+        const xid = this.xid(r);
         const flags = r.uint8();
         const messageLsn = r.lsn();
         const prefix = r.string();
-        return { tag: 'message', flags, transactional: (flags & 1) === 1, messageLsn, prefix, content: r.bytes(r.int32()) };
+        return { tag: 'message', ...xid, flags, transactional: (flags & 1) === 1, messageLsn, prefix, content: r.bytes(r.int32()) };
       }
       default:
         throw new Error(`pgoutput: unknown message type ${JSON.stringify(String.fromCharCode(tag))} (0x${tag.toString(16)})`);
     }
   }
 
-  private skipXid(r: Reader): void {
-    if (this.xidPrefixed) r.int32();
+  /** The (sub)transaction xid that prefixes a message inside a stream. */
+  private xid(r: Reader): Streamed {
+    return this.xidPrefixed ? { xid: r.int32() >>> 0 } : {};
   }
 
-  private relationOf(r: Reader): RelationMessage {
-    this.skipXid(r);
+  private relationOf(r: Reader): { relation: RelationMessage } & Streamed {
+    const xid = this.xid(r);
     const oid = r.int32() >>> 0;
     const relation = this.relations.get(oid);
     if (!relation) throw new Error(`pgoutput: a change of relation ${oid} before its Relation message`);
-    return relation;
+    return { ...xid, relation };
   }
 
   private relation(r: Reader): PgoutputMessage {
-    this.skipXid(r);
+    const xid = this.xid(r);
     const relationOid = r.int32() >>> 0;
     const schema = r.string();
     const name = r.string();
@@ -159,7 +179,7 @@ export class PgoutputDecoder {
     for (let i = 0; i < count; i++) columns.push({ flags: r.uint8(), name: r.string(), typeOid: r.int32() >>> 0, typeMod: r.int32() });
     const relation: RelationMessage = { relationOid, schema, name, replicaIdentity, columns };
     this.relations.set(relationOid, relation);
-    return { tag: 'relation', ...relation };
+    return { tag: 'relation', ...xid, ...relation };
   }
 
   /** A TupleData: text values by column name; `fallback` gives unchanged TOASTed values their old text. */
@@ -189,13 +209,14 @@ export class PgoutputDecoder {
   }
 
   private insert(r: Reader): PgoutputMessage {
-    const relation = this.relationOf(r);
+    const of = this.relationOf(r);
     expectByte(r, 0x4e, 'N', 'insert');
-    return { tag: 'insert', relation, new: this.tuple(r, relation, null) };
+    return { tag: 'insert', ...of, new: this.tuple(r, of.relation, null) };
   }
 
   private update(r: Reader): PgoutputMessage {
-    const relation = this.relationOf(r);
+    const of = this.relationOf(r);
+    const { relation } = of;
     let key: Tuple | null = null;
     let old: Tuple | null = null;
     const kind = r.uint8();
@@ -203,19 +224,20 @@ export class PgoutputDecoder {
     else if (kind === 0x4f /* O */) old = this.tuple(r, relation, null);
     else if (kind !== 0x4e /* N */) throw new Error(`pgoutput: unknown update part ${JSON.stringify(String.fromCharCode(kind))}`);
     if (kind !== 0x4e) expectByte(r, 0x4e, 'N', 'update');
-    return { tag: 'update', relation, key, old, new: this.tuple(r, relation, old) };
+    return { tag: 'update', ...of, key, old, new: this.tuple(r, relation, old) };
   }
 
   private delete(r: Reader): PgoutputMessage {
-    const relation = this.relationOf(r);
+    const of = this.relationOf(r);
+    const { relation } = of;
     const kind = r.uint8();
-    if (kind === 0x4b /* K */) return { tag: 'delete', relation, key: this.keyTuple(r, relation), old: null };
-    if (kind === 0x4f /* O */) return { tag: 'delete', relation, key: null, old: this.tuple(r, relation, null) };
+    if (kind === 0x4b /* K */) return { tag: 'delete', ...of, key: this.keyTuple(r, relation), old: null };
+    if (kind === 0x4f /* O */) return { tag: 'delete', ...of, key: null, old: this.tuple(r, relation, null) };
     throw new Error(`pgoutput: unknown delete part ${JSON.stringify(String.fromCharCode(kind))}`);
   }
 
   private truncate(r: Reader): PgoutputMessage {
-    this.skipXid(r);
+    const xid = this.xid(r);
     const count = r.int32();
     const flags = r.uint8();
     const relations: RelationMessage[] = [];
@@ -225,7 +247,7 @@ export class PgoutputDecoder {
       if (!relation) throw new Error(`pgoutput: a truncate of relation ${oid} before its Relation message`);
       relations.push(relation);
     }
-    return { tag: 'truncate', cascade: (flags & 1) === 1, restartIdentity: (flags & 2) === 2, relations };
+    return { tag: 'truncate', ...xid, cascade: (flags & 1) === 1, restartIdentity: (flags & 2) === 2, relations };
   }
 }
 
@@ -238,6 +260,15 @@ export interface PgoutputOptions {
   publication: string;
   /** Logical messages (pg_logical_emit_message): watermarks and signals. */
   messages: boolean;
+  /** Protocol 2 with `streaming 'on'`: large transactions stream before they commit (PostgreSQL 14+ only). */
+  streaming: boolean;
+}
+
+/** START_REPLICATION's pgoutput options. */
+export function pgoutputStartOptions(options: PgoutputOptions): string {
+  const publication = options.publication.replaceAll("'", "''");
+  const version = options.streaming ? "proto_version '2', streaming 'on'" : "proto_version '1'";
+  return `${version}, publication_names '${publication}', messages '${options.messages}'`;
 }
 
 /**
@@ -251,9 +282,8 @@ export function pgoutputTextPlugin(options: PgoutputOptions) {
     name: 'pgoutput',
     parse: (buffer: Buffer): PgoutputMessage => decoder.decode(buffer),
     start: (client: Client, slot: string, lsn: string): Promise<unknown> => {
-      const publication = options.publication.replaceAll("'", "''");
       const ident = slot.replaceAll('"', '""');
-      return client.query(`START_REPLICATION SLOT "${ident}" LOGICAL ${lsn} (proto_version '1', publication_names '${publication}', messages '${options.messages}')`);
+      return client.query(`START_REPLICATION SLOT "${ident}" LOGICAL ${lsn} (${pgoutputStartOptions(options)})`);
     },
   };
 }

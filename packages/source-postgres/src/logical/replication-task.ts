@@ -57,6 +57,8 @@ import { SnapshotKeys } from './snapshot-keys.ts';
 import { type Chunk, readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
 import { StreamDecoder } from './stream-decoder.ts';
+import { AbortedTransactions } from './streamed-transactions.ts';
+import { StreamingFallback } from './streaming-fallback.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 import { WalStream } from './wal-stream.ts';
 
@@ -106,6 +108,12 @@ export class LogicalReplicationTask implements SourceTask {
   private streamError: unknown;
   /** The source is a hot standby: nothing is written (no publication, watermark or heartbeat). */
   private standby = false;
+  /** Large transactions stream before they commit (set, PostgreSQL 14+, not on a standby). */
+  private streamInProgress = false;
+  /** Streamed (sub)transactions that aborted: kept across sessions, so the restart an abort causes is not repeated. */
+  private readonly aborted = new AbortedTransactions();
+  /** Protocol 1 for a while after a streamed transaction stayed open too long (kept across sessions). */
+  private readonly fallback: StreamingFallback;
   /** Records the stream phase hands out first: the truncate markers of tables added back, and the captured tables. */
   private opening: SourceRecord[] = [];
   /** Rows per snapshot chunk, by the configured rows and bytes and each table's width. */
@@ -125,6 +133,7 @@ export class LogicalReplicationTask implements SourceTask {
     );
     this.incremental = new IncrementalSnapshots(() => this.sql as Sql, this.chunkSizer, ctx);
     this.progress = new SnapshotProgress(ctx);
+    this.fallback = new StreamingFallback(config.streamedTransactionMaxMs, () => ctx.now());
   }
 
   async start(offsets: OffsetReader): Promise<void> {
@@ -141,6 +150,9 @@ export class LogicalReplicationTask implements SourceTask {
       const serverVersion = await serverVersionNum(sql);
       this.standby = await isStandbySource(sql, serverVersion, this.config.heartbeat);
       this.incremental.readOnly = this.standby;
+      // pgoutput streams in-progress transactions from protocol 2, PostgreSQL 14 on. Not on a
+      // standby yet: its read-only chunks close Kafka transactions between source transactions.
+      this.streamInProgress = this.config.streamInProgress && serverVersion >= 140_000 && !this.standby;
       const refs = await resolveTables(sql, this.config);
       checkTopics(this.config, refs);
       await checkCapturePrivileges(sql, this.config.publication, refs);
@@ -489,6 +501,7 @@ export class LogicalReplicationTask implements SourceTask {
       streamPartition: this.partition,
       ctx: this.ctx,
       progress: this.progress,
+      aborted: this.aborted,
     });
     decoder.reset(fromLsn);
     this.decoder = decoder;
@@ -503,10 +516,12 @@ export class LogicalReplicationTask implements SourceTask {
       url: replicationUrl,
       slot: this.config.slot,
       publication: this.config.publication,
-      onMessage: async (message) => {
+      streaming: this.streamInProgress && this.fallback.on,
+      ...(this.config.logicalDecodingWorkMem ? { settings: { logical_decoding_work_mem: this.config.logicalDecodingWorkMem } } : {}),
+      onMessage: async (message, lsn) => {
         this.monitor.touch();
         if (message.tag === 'begin') await chunks.beforeBegin(normalizeLsn(message.commitLsn as string));
-        await decoder.onMessage(message);
+        await decoder.onMessage(message, lsn);
         if (message.tag === 'commit') await chunks.handledUpTo(normalizeLsn(message.commitEndLsn as string));
       },
       onKeepalive: async (walEnd) => {
@@ -537,10 +552,12 @@ export class LogicalReplicationTask implements SourceTask {
     }
     const sql = this.sql as Sql;
     await this.monitor.check(sql);
-    this.incremental.kick();
+    // No chunk starts while a streamed transaction is open: its rows might be older than the changes already queued.
+    if (!this.decoder?.streaming) this.incremental.kick();
     // A read chunk waits for the stream to pass its replay position: a keepalive tells where the stream is.
     if (this.incremental.waitingForStream) this.wal?.requestKeepalive();
     await this.queue.wait(this.config.pollIntervalMs, signal);
+    await this.checkStreamingDuration();
     await this.throwIfStreamFailed();
     if (!this.queue.waiting) {
       await this.monitor.heartbeatIfIdle(sql);
@@ -553,6 +570,28 @@ export class LogicalReplicationTask implements SourceTask {
     const now = empty === undefined ? undefined : this.pending.emptyTransactionEnd(empty);
     if (now) await this.acknowledge(now);
     return batch.records;
+  }
+
+  /**
+   * A streamed transaction open too long fails the stream, which resumes on protocol 1 (the
+   * worker aborts the open Kafka transaction); after the cool-down, at a moment nothing is in
+   * flight, the stream reconnects asking for streaming again.
+   */
+  private async checkStreamingDuration(): Promise<void> {
+    if (!this.streamInProgress || this.streamError) return;
+    if (this.fallback.tooLong(this.decoder?.streamingSinceMs)) {
+      const err = new ConnectionError(`a transaction streamed before its commit is open longer than ${this.config.streamedTransactionMaxMs} ms: resuming without streaming for a while`);
+      this.ctx.logger.warn({ slot: this.config.slot }, err.message);
+      this.streamError = err;
+      this.decoder?.stop();
+      this.queue.clear();
+      return;
+    }
+    const idle = !this.queue.waiting && this.decoder?.inTransaction === false && !this.pending.inFlight;
+    if (idle && !this.fallback.on && this.fallback.backOn()) {
+      this.ctx.logger.info({ slot: this.config.slot }, 'streaming large transactions again');
+      await this.restartStream();
+    }
   }
 
   /** What the worker now has: a reconnected stream goes on after it. */
@@ -618,6 +657,7 @@ export class LogicalReplicationTask implements SourceTask {
 
   /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */
   private async acknowledge(lsn: string): Promise<void> {
+    this.aborted.forgetBefore(lsn);
     if (compareLsn(lsn, this.committedLsn) > 0) {
       this.committedLsn = lsn;
       this.ctx.status?.report('stream', `slot ${this.config.slot}`, { position: lsn });

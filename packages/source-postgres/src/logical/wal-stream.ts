@@ -28,8 +28,12 @@ export interface WalStreamOptions {
   url: string;
   slot: string;
   publication: string;
-  /** Each decoded message, in WAL order; the stream waits while the returned promise is pending. */
-  onMessage: (message: WalMessage) => Promise<void>;
+  /** Protocol 2 with `streaming 'on'` (PostgreSQL 14+, decided by the caller). */
+  streaming?: boolean;
+  /** More session settings of the replication connection (e.g. logical_decoding_work_mem). */
+  settings?: Readonly<Record<string, string>>;
+  /** Each decoded message, in WAL order, with the WAL position it was sent at (a streamed change's own); the stream waits while the returned promise is pending. */
+  onMessage: (message: WalMessage, lsn: string) => Promise<void>;
   onError: (err: unknown) => void;
   /**
    * A primary keepalive's WAL end, once every message before it was handled: the server has
@@ -68,7 +72,7 @@ export class WalStream {
     // WAL order, and our own chain handles them in that order (its flow control let keepalives
     // overtake the data still queued: a keepalive's position confirmed before that data was handled).
     const service = new LogicalReplicationService(
-      { connectionString: this.options.url, options: Object.entries(SESSION).map(([k, v]) => `-c ${k}=${v}`).join(' ') },
+      { connectionString: this.options.url, options: Object.entries({ ...SESSION, ...this.options.settings }).map(([k, v]) => `-c ${k}=${v}`).join(' ') },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
     );
     // After the first failure nothing more is handed on: a transaction missing a change must never look complete.
@@ -79,17 +83,17 @@ export class WalStream {
       order.close();
       this.options.onError(err);
     };
-    const order = new WalOrder<WalMessage>({
+    const order = new WalOrder<{ message: WalMessage; lsn: string }>({
       handle: (event) => {
         if (failed || this.service !== service) return;
-        if (event.kind === 'data') return this.options.onMessage(event.message);
+        if (event.kind === 'data') return this.options.onMessage(event.message.message, event.message.lsn);
         return this.options.onKeepalive?.(event.walEnd);
       },
       onError: fail,
       pause: () => socketOf(service)?.pause(),
       resume: () => socketOf(service)?.resume(),
     });
-    service.on('data', (_lsn: string, message: WalMessage) => order.push({ kind: 'data', message }));
+    service.on('data', (lsn: string, message: WalMessage) => order.push({ kind: 'data', message: { message, lsn } }));
     service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
       order.push({ kind: 'keepalive', walEnd: normalizeLsn(lsn) });
       if (shouldRespond) this.sendStatus(service);
@@ -102,7 +106,7 @@ export class WalStream {
     }, STATUS_INTERVAL_MS);
     this.statusTimer.unref();
     // Our own decoder: values stay PostgreSQL's text (the driver's type parsers never see them).
-    const plugin = pgoutputTextPlugin({ publication: this.options.publication, messages: true });
+    const plugin = pgoutputTextPlugin({ publication: this.options.publication, messages: true, streaming: this.options.streaming ?? false });
     service.subscribe(plugin, this.options.slot, fromLsn).catch(fail);
   }
 
