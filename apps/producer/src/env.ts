@@ -62,18 +62,7 @@ export type ProducerEnv = z.output<typeof producerEnvSchema>;
  * dated by its updated_timestamp when polled. The only values the app gives a plugin setting;
  * every other default is the plugin's own.
  */
-/**
- * What the variables-only demo needs and a generic plugin does not default: the products table, its
- * timestamp column, and the slot and publication names variables-only deployments have always used
- * (a pipeline file's default is the plugin's generic `buyonline_cdc`; changing either default would
- * make an existing producer create a new slot and snapshot again while the old slot holds WAL).
- */
-export const DEMO_DEFAULTS = {
-  PG_TABLE: 'public.products',
-  POLL_TIMESTAMP_COLUMN: 'updated_timestamp',
-  SLOT_NAME: 'buyonline_products',
-  PUBLICATION_NAME: 'buyonline_products',
-} as const;
+export const DEMO_DEFAULTS = { PG_TABLE: 'public.products', POLL_TIMESTAMP_COLUMN: 'updated_timestamp' } as const;
 
 /**
  * Each source connector's variables → its config keys: the plugin's schema describes, defaults
@@ -86,8 +75,8 @@ export const SOURCE_SHORTCUTS: Record<string, EnvShortcuts> = {
     PG_TABLE_REGEX: 'tableRegex',
     PG_EXCLUDE_TABLES: 'excludeTables',
     CAPTURE_MODE: 'mode',
-    SLOT_NAME: { key: 'slot', default: DEMO_DEFAULTS.SLOT_NAME },
-    PUBLICATION_NAME: { key: 'publication', default: DEMO_DEFAULTS.PUBLICATION_NAME },
+    SLOT_NAME: 'slot',
+    PUBLICATION_NAME: 'publication',
     TOPIC_PREFIX: 'topicPrefix',
     // a literal topic name is a template without placeholders: allowed for one table
     TOPIC: 'topicTemplate',

@@ -85,9 +85,9 @@ export const postgresSourceConfigSchema = z
         'Bytes per poll, as well as batchSize rows (the text of the values: wide rows fill it sooner; a polled table\'s page is sized by its widest row of the last page); the change queue between the replication stream and the polls holds up to four polls\' worth.',
       ),
     pollIntervalMs: z.coerce.number().int().positive().default(500).describe('Wait between polls when nothing changed.'),
-    slot: plainName('a replication slot name').default('buyonline_cdc').describe('Logical replication slot (durable; created when missing). One slot serves every table.'),
+    slot: plainName('a replication slot name').default('buyonline_products').describe('Logical replication slot (durable; created when missing). One slot serves every table.'),
     publication: plainName('a publication name')
-      .default('buyonline_cdc')
+      .default('buyonline_products')
       .describe('Publication of the captured tables (created when missing; captured tables are added to it, published via the partition root).'),
     snapshotChunkSize: z.coerce.number().int().positive().default(5000).describe('Rows per primary-key chunk of a snapshot.'),
     snapshotChunkBytes: z.coerce
