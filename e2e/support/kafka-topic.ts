@@ -22,6 +22,25 @@ function call<T>(fn: (cb: (err: unknown, value: T) => void) => void): Promise<T>
 }
 
 /**
+ * Retries what a partition leader moving (a topic just created, a broker electing) fails with for
+ * a while, like any client would: seen once as "Broker: Not leader for partition" on a watermark
+ * query right after the pipeline created its topic.
+ */
+async function whileLeaderMoves<T>(read: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      const e = err as { isRetriable?: boolean; message?: string };
+      const moving = e.isRetriable === true || /leader|unknown (topic|partition)/i.test(e.message ?? '');
+      if (!moving || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/**
  * Reads a whole topic (read_committed unless asked: read_uncommitted also sees the records of a
  * Kafka transaction still open) independently of the pipeline, decoding Avro when asked.
  */
@@ -43,7 +62,7 @@ export async function readTopic(
     const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
     const ends = new Map<number, number>();
     for (const p of partitions) {
-      const w = await call<{ highOffset: number }>((cb) => consumer.queryWatermarkOffsets(topic, p, 10_000, (err, data) => cb(err, data)));
+      const w = await whileLeaderMoves(() => call<{ highOffset: number }>((cb) => consumer.queryWatermarkOffsets(topic, p, 10_000, (err, data) => cb(err, data))));
       ends.set(p, w.highOffset);
     }
     const todo = partitions.filter((p) => (ends.get(p) ?? 0) > 0);
