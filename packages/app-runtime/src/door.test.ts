@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as door from './index.ts';
@@ -37,5 +37,7 @@ describe("app-runtime's doors", () => {
     expect(manifest.exports['./testing']).toEqual({ types: './src/testing.ts', default: './src/testing.ts' });
     expect(Object.keys(testing).sort()).toEqual(['APP_NODE_OPTIONS', 'checkMetricSpecs', 'configKeys', 'emittedMetricNames', 'fieldInfo', 'fieldSchema', 'shortcutSpec']);
     for (const name of Object.keys(testing)) expect(Object.keys(door)).not.toContain(name);
+    const production = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'testing.ts');
+    expect(production.filter((f) => readFileSync(join(import.meta.dirname, f), 'utf8').includes("from './testing.ts'"))).toEqual([]);
   });
 });
