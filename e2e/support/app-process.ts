@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP_NODE_OPTIONS } from '@buyonline/app-runtime';
+import { APP_NODE_OPTIONS } from '@buyonline/app-runtime/testing';
 import { repoRoot } from './native-stack.ts';
 
 export type AppName = 'producer' | 'consumer';

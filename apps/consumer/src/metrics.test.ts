@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { checkMetricSpecs, emittedMetricNames as emitted } from '@buyonline/app-runtime';
+import { checkMetricSpecs, emittedMetricNames as emitted } from '@buyonline/app-runtime/testing';
 import { SINK_WORKER_METRICS } from '@buyonline/kafka-common';
 import { localStagePlugin, snowflakeStagePlugin } from '@buyonline/sink-stage';
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configKeys, fieldInfo, fieldSchema, sharedAppSettings, shortcutSpec } from '@buyonline/app-runtime';
+import { sharedAppSettings } from '@buyonline/app-runtime';
+import { configKeys, fieldInfo, fieldSchema, shortcutSpec } from '@buyonline/app-runtime/testing';
 import { ConfigError } from '@buyonline/connect-api';
 import { kafkaConfigSchema, registryConfigSchema, SOURCE_WORKER_DEFAULTS } from '@buyonline/kafka-common';
 import { postgresSourcePlugin } from '@buyonline/source-postgres';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { checkMetricSpecs, emittedMetricNames as emitted } from '@buyonline/app-runtime';
+import { checkMetricSpecs, emittedMetricNames as emitted } from '@buyonline/app-runtime/testing';
 import { SOURCE_WORKER_METRICS } from '@buyonline/kafka-common';
 import { postgresSourcePlugin } from '@buyonline/source-postgres';
 import { describe, expect, it } from 'vitest';

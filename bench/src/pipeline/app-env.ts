@@ -1,4 +1,4 @@
-import { APP_NODE_OPTIONS } from '@buyonline/app-runtime';
+import { APP_NODE_OPTIONS } from '@buyonline/app-runtime/testing';
 import type { Endpoints } from '../setup/endpoints.ts';
 import type { BenchNames } from '../setup/names.ts';
 

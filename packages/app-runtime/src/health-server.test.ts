@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fetchStatus, type HealthServer, LoopLiveness, PrometheusMetrics, printStatus, StatusBoard, startHealthServer } from './index.ts';
+import { PrometheusMetrics, printStatus, StatusBoard, startHealthServer } from './index.ts';
+import { fetchStatus } from './status-client.ts';
+import type { HealthServer } from './health-server.ts';
+import { LoopLiveness } from './loop-liveness.ts';
 
 let server: HealthServer | undefined;
 afterEach(async () => {

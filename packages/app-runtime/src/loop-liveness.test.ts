@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LoopLiveness } from './index.ts';
+import { LoopLiveness } from './loop-liveness.ts';
 
 let liveness: LoopLiveness | undefined;
 afterEach(() => liveness?.stop());

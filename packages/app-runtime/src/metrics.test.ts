@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkMetricSpecs, PrometheusMetrics } from './index.ts';
+import { PrometheusMetrics } from './index.ts';
+import { checkMetricSpecs } from './metrics.ts';
 
 describe('PrometheusMetrics', () => {
   it('gives each metric the help text and buckets declared for it', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_NODE_OPTIONS } from './index.ts';
+import { APP_NODE_OPTIONS } from './node-options.ts';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const read = (path: string) => readFileSync(join(repo, path), 'utf8');

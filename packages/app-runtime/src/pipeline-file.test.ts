@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@buyonline/connect-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PipelineFile, substituteEnv } from './index.ts';
+import { PipelineFile } from './index.ts';
+import { substituteEnv } from './env-substitute.ts';
 
 const YAML = `
 name: buyonline-products            # connector instance name

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, PluginRegistry } from '@buyonline/connect-api';
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configOf, configurePlugin, packageImporter, packageSearchPaths, PipelineFile } from './index.ts';
+import { configOf, configurePlugin, packageImporter, PipelineFile } from './index.ts';
+import { packageSearchPaths } from './plugin-loader.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'plugin-loader-'));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressBar, progressOutput } from './index.ts';
+import { ProgressBar } from './index.ts';
+import { progressOutput } from './progress-bar.ts';
 
 function sink(isTTY: boolean) {
   const writes: string[] = [];

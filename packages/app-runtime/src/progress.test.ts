@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeProgress, formatBytes, formatDuration, ProgressMeter } from './index.ts';
+import { describeProgress, formatBytes, formatDuration, ProgressMeter } from './progress.ts';
 
 describe('ProgressMeter', () => {
   it('works out percent, rate and ETA from done and total over time', () => {

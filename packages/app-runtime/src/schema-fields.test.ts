@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { configKeys, fieldInfo, fieldSchema, formatPath, unknownKeys } from './index.ts';
+import { configKeys, fieldInfo, fieldSchema, formatPath, unknownKeys } from './schema-fields.ts';
 import { pgLikeSchema } from './test-fixtures.ts';
 
 describe('schema fields', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderStatus, StatusBoard, statusUrl } from './index.ts';
+import { StatusBoard, statusUrl } from './index.ts';
+import { renderStatus } from './status-render.ts';
 
 describe('StatusBoard', () => {
   it('merges what tasks report per unit and works out snapshot progress', () => {

@@ -6,7 +6,6 @@ export {
   ENVELOPE_FIELDS,
   hasSource,
   isChangeValue,
-  type Operation,
   UNCHANGED_TOAST_HEADER,
 } from './change-envelope.ts';
 export { changeEnvelopeSchema } from './generated/schemas.ts';

@@ -1,6 +1,7 @@
 import { parseConfig } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { postgresSourceConfigSchema, qualifiedTable } from './index.ts';
+import { qualifiedTable } from './index.ts';
+import { postgresSourceConfigSchema } from './config.ts';
 
 describe('tables by name', () => {
   it('takes quoted parts as SQL does: any character, "" for a quote', () => {

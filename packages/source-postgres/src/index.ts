@@ -1,22 +1,11 @@
-export { postgresSourceConfigSchema, type PostgresSourceConfig } from './config.ts';
-export { classifyPgError } from './pg-errors.ts';
+// The door: what the producer and reconcile use (the plugin, its config type and table names,
+// the slot and snapshot commands, the polling migration, SQL identifier quoting). Everything
+// else is the plugin's own; its tests import the module beside them.
+export { type PostgresSourceConfig, qualifiedTable } from './config.ts';
 export { postgresSourcePlugin } from './plugin.ts';
-export { PollingTask } from './polling-task.ts';
-export { cdcObjects, objectName } from './polling/cdc-objects.ts';
-export { checkMigratable, migrateTables, pollingMigrationSql } from './polling/migration.ts';
-export { type PollingOffset, readPollingOffset } from './polling/offset.ts';
-export { PolledTable } from './polling/polled-table.ts';
-export { pollQuery } from './polling/poll-query.ts';
+export { migrateTables } from './polling/migration.ts';
+export { objectName } from './polling/cdc-objects.ts';
 export { qualified, quoteIdent } from './sql-identifiers.ts';
-export { type ColumnInfo, dateToDays, mapColumn, timestamptzToMicros, timeToMicros } from './logical/column-types.ts';
-export { compareLsn, normalizeLsn } from './logical/lsn.ts';
-export { LogicalReplicationTask, logicalPartitions } from './logical/replication-task.ts';
-export { type StreamOffset, streamPartition, type TableOffset, tablePartition } from './logical/offsets.ts';
-export { SIGNAL_PREFIX } from './logical/stream-decoder.ts';
-export { checkTopics, resolveTables, type TableRef, tableName, topicFor } from './tables.ts';
-export { qualifiedTable } from './config.ts';
-export { dropSlot, SourcePositionLostError, slotLagBytes, slotState } from './logical/slot-admin.ts';
-export { type KeyOrder, SnapshotKeys } from './logical/snapshot-keys.ts';
-export { SnapshotVisibility } from './logical/snapshot-visibility.ts';
+export { dropSlot } from './logical/slot-admin.ts';
+export { resolveTables, tableName, topicFor } from './tables.ts';
 export { capturePartitions, requestSnapshot } from './positions.ts';
-export { avroFieldName, avroNamespacePart, checkDistinct, kafkaTopicName, ORIGINAL_NAME, ORIGINAL_SCHEMA, ORIGINAL_TABLE, topicPart } from './names.ts';

@@ -1,6 +1,6 @@
 import { ConfigError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { avroFieldName, avroNamespacePart, checkDistinct, kafkaTopicName, topicPart } from './index.ts';
+import { avroFieldName, avroNamespacePart, checkDistinct, kafkaTopicName, topicPart } from './names.ts';
 
 const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -3,7 +3,9 @@ import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import type { ChangeEvent } from '@buyonline/schemas';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateTables, PollingTask, postgresSourceConfigSchema } from './index.ts';
+import { migrateTables } from './index.ts';
+import { PollingTask } from './polling-task.ts';
+import { postgresSourceConfigSchema } from './config.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const schema = `it_poll_${process.pid}_${Date.now() % 100000}`;

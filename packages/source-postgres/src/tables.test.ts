@@ -1,6 +1,7 @@
 import { ConfigError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { checkTopics, topicFor } from './index.ts';
+import { topicFor } from './index.ts';
+import { checkTopics } from './tables.ts';
 
 const config = { topicPrefix: 'buyonline', topicTemplate: '{prefix}.{schema}.{table}' };
 

@@ -3,6 +3,7 @@ import type { Sql } from 'postgres';
 import type { PostgresSourceConfig } from './config.ts';
 import { schemaNamesFor } from './logical/table-schema.ts';
 import { checkDistinct, kafkaTopicName, topicPart } from './names.ts';
+import { quoteIdent } from './sql-identifiers.ts';
 
 /** One captured table. */
 export interface TableRef {
@@ -16,7 +17,7 @@ export function tableName(ref: TableRef): string {
 
 /** `<schema>.<table>` with a part quoted as in SQL when it is not a plain name: one table, one text (`"x"."a.b"` is not `"x.a".b`). */
 export function quotedTableName(ref: TableRef): string {
-  const part = (name: string) => (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`);
+  const part = (name: string) => (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name : quoteIdent(name));
   return `${part(ref.schema)}.${part(ref.table)}`;
 }
 

@@ -2,7 +2,12 @@
 // `bun scripts/bench.ts [records]`. The records are built up front; only apply() is timed.
 import { parseConfig, type Transform, type TransformPlugin, type TransformRecord } from '@buyonline/connect-api';
 import { noopContext } from '@buyonline/connect-api/testing';
-import { columnsTransform, envelopeTransform, filterTransform, maskTransform, renameTransform, routeTransform } from '../src/index.ts';
+import { columnsTransform } from '../src/columns.ts';
+import { envelopeTransform } from '../src/envelope.ts';
+import { filterTransform } from '../src/filter.ts';
+import { maskTransform } from '../src/mask.ts';
+import { renameTransform } from '../src/rename.ts';
+import { routeTransform } from '../src/route.ts';
 import { change, customerRow } from '../src/testing/fixtures.ts';
 
 const count = Number(process.argv[2] ?? 200_000);

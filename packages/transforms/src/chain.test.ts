@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Transform, TransformRecord } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { columnsTransform, envelopeTransform, filterTransform, maskTransform, renameTransform, routeTransform } from './index.ts';
+import { columnsTransform } from './columns.ts';
+import { envelopeTransform } from './envelope.ts';
+import { filterTransform } from './filter.ts';
+import { maskTransform } from './mask.ts';
+import { renameTransform } from './rename.ts';
+import { routeTransform } from './route.ts';
 import { asSinkRecord, avroProblems, change, customerRow, kept, make, orders, tombstone } from './testing/fixtures.ts';
 
 /** As the source worker applies a chain: in order, stopping at the first drop. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnsTransform } from './index.ts';
+import { columnsTransform } from './columns.ts';
 import {
   asSinkRecord,
   avroProblems,

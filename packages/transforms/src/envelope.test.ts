@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { columnsTransform, envelopeTransform } from './index.ts';
+import { columnsTransform } from './columns.ts';
+import { envelopeTransform } from './envelope.ts';
 import {
   asSinkRecord,
   avroProblems,

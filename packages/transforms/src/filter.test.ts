@@ -1,6 +1,6 @@
 import type { Transform } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { filterTransform } from './index.ts';
+import { filterTransform } from './filter.ts';
 import { asSinkRecord, change, configProblem, customerRow, make, recordingContext, tombstone } from './testing/fixtures.ts';
 
 const insert = (overrides = {}) => change('c', null, customerRow(overrides));

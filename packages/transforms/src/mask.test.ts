@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { parseConfig } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { maskTransform } from './index.ts';
+import { maskTransform } from './mask.ts';
 import {
   asSinkRecord,
   avroProblems,

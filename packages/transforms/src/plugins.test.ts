@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import * as door from './index.ts';
 import { transformPlugins } from './index.ts';
 import { avroProblems, change, customerRow, customers } from './testing/fixtures.ts';
 
 describe('transformPlugins', () => {
+  it('is all the package publishes: an app registers the list, each transform keeps its schema and config type in its own file', () => {
+    expect(Object.keys(door)).toEqual(['transformPlugins']);
+  });
+
   it('lists every transform once, by name', () => {
     expect(transformPlugins.map((p) => p.name)).toEqual(['columns', 'mask', 'rename', 'filter', 'route', 'envelope']);
     for (const plugin of transformPlugins) {

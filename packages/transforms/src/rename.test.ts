@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renameTransform } from './index.ts';
+import { renameTransform } from './rename.ts';
 import { asSinkRecord, avroProblems, change, configProblem, customerRow, kept, make, rowRecord, tombstone } from './testing/fixtures.ts';
 
 type Change = { before: Record<string, unknown> | null; after: Record<string, unknown> | null; unchanged_toast: string[] };

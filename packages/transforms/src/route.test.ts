@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeTransform } from './index.ts';
+import { routeTransform } from './route.ts';
 import { asSinkRecord, change, configProblem, customerRow, events, kept, make, tombstone } from './testing/fixtures.ts';
 
 describe('route: template', () => {

@@ -1,6 +1,6 @@
 import { DataError, isoToMicros } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { type ColumnInfo, dateToDays, mapColumn, timestamptzToMicros, timeToMicros } from '../index.ts';
+import { type ColumnInfo, dateToDays, mapColumn, timestamptzToMicros, timeToMicros } from './column-types.ts';
 
 const col = (typeName: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
   name: 'c',

@@ -4,7 +4,8 @@ import { parseConfig, type SourceRecord } from '@buyonline/connect-api';
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
 
 /**
  * A failover under the capture: PostgreSQL 17+ with a hot standby that synchronizes failover

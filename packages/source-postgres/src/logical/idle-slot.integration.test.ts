@@ -2,7 +2,8 @@ import { parseConfig, type SourceOffset, type SourceRecord } from '@buyonline/co
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
 import { compareLsn } from './lsn.ts';
 import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';
 

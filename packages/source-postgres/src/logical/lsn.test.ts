@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareLsn, normalizeLsn, SnapshotVisibility } from '../index.ts';
+import { compareLsn, normalizeLsn } from './lsn.ts';
+import { SnapshotVisibility } from './snapshot-visibility.ts';
 import { lsnAfter } from './lsn.ts';
 
 describe('LSNs', () => {

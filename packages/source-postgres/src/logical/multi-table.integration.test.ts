@@ -2,7 +2,9 @@ import { ConfigError, parseConfig, type SourceOffset, type SourcePartition, type
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, postgresSourceConfigSchema, SIGNAL_PREFIX } from '../index.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
+import { SIGNAL_PREFIX } from './stream-decoder.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_multi_${process.pid}_${Date.now() % 100000}`;

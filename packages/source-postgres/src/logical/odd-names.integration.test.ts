@@ -2,7 +2,9 @@ import { ConfigError, parseConfig, type SourceRecord } from '@buyonline/connect-
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, ORIGINAL_NAME, postgresSourceConfigSchema } from '../index.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { ORIGINAL_NAME } from '../names.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const registry = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:28081/apis/ccompat/v7';

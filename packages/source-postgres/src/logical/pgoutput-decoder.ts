@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import type { Tuple } from '../change-records.ts';
+import { quoteIdent } from '../sql-identifiers.ts';
 import type { RelationColumn, RelationMessage } from './relation-columns.ts';
 
 /**
@@ -282,8 +283,7 @@ export function pgoutputTextPlugin(options: PgoutputOptions) {
     name: 'pgoutput',
     parse: (buffer: Buffer): PgoutputMessage => decoder.decode(buffer),
     start: (client: Client, slot: string, lsn: string): Promise<unknown> => {
-      const ident = slot.replaceAll('"', '""');
-      return client.query(`START_REPLICATION SLOT "${ident}" LOGICAL ${lsn} (${pgoutputStartOptions(options)})`);
+      return client.query(`START_REPLICATION SLOT ${quoteIdent(slot)} LOGICAL ${lsn} (${pgoutputStartOptions(options)})`);
     },
   };
 }

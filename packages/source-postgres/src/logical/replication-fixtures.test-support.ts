@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { quoteIdent } from '../sql-identifiers.ts';
 
 /**
  * Test support (never imported by production code): drops what an integration test made under
@@ -15,6 +16,6 @@ export async function dropReplicationFixtures(sql: Sql, id: string): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const publications = await sql<{ pubname: string }[]>`select pubname from pg_publication where ${ours('pubname')}`;
-  for (const p of publications) await sql.unsafe(`drop publication "${p.pubname.replaceAll('"', '""')}"`);
-  await sql.unsafe(`drop schema if exists "${id.replaceAll('"', '""')}" cascade`);
+  for (const p of publications) await sql.unsafe(`drop publication ${quoteIdent(p.pubname)}`);
+  await sql.unsafe(`drop schema if exists ${quoteIdent(id)} cascade`);
 }

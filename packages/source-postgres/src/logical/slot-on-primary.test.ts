@@ -1,6 +1,6 @@
 import { ConnectionError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { SourcePositionLostError } from '../index.ts';
+import { SourcePositionLostError } from './slot-admin.ts';
 import { checkSlotOnPrimary, type SlotOnHost } from './slot-on-primary.ts';
 
 const url = 'postgres://u:p@10.0.0.2:5432/db';

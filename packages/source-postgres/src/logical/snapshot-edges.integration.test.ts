@@ -2,7 +2,10 @@ import { parseConfig, type SourceOffset, type SourcePartition, type SourceRecord
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareLsn, LogicalReplicationTask, postgresSourceConfigSchema, type TableOffset } from '../index.ts';
+import { compareLsn } from './lsn.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
+import type { TableOffset } from './offsets.ts';
 import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';

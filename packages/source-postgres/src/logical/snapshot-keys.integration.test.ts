@@ -2,7 +2,10 @@ import { parseConfig, type SourceRecord } from '@buyonline/connect-api';
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, postgresSourceConfigSchema, SnapshotKeys, type TableOffset } from '../index.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
+import { SnapshotKeys } from './snapshot-keys.ts';
+import type { TableOffset } from './offsets.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const id = `it_keys_${process.pid}_${Date.now() % 100000}`;

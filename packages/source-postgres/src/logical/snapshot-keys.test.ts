@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ColumnInfo, SnapshotKeys } from '../index.ts';
+import type { ColumnInfo } from './column-types.ts';
+import { SnapshotKeys } from './snapshot-keys.ts';
 
 const key = (typeName: string): ColumnInfo => ({ name: 'id', typeName, typeType: 'b', typeMod: -1, notNull: true, isKey: true });
 

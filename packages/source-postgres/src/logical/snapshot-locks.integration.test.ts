@@ -2,7 +2,8 @@ import { parseConfig, type SourceOffset, type SourcePartition, type SourceRecord
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
 import { createSlotCommand, serverVersionNum } from './slot-admin.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
 import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';

@@ -2,7 +2,9 @@ import { ConfigError, parseConfig, type SourceOffset, type SourceRecord } from '
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, postgresSourceConfigSchema, requestSnapshot } from '../index.ts';
+import { requestSnapshot } from '../index.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
 import { compareLsn } from './lsn.ts';
 import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';
 

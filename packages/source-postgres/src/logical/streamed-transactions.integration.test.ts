@@ -2,7 +2,8 @@ import { ConnectionError, parseConfig, type SourceOffset, type SourceRecord } fr
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres, { type ReservedSql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask, postgresSourceConfigSchema } from '../index.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
+import { postgresSourceConfigSchema } from '../config.ts';
 import { dropReplicationFixtures } from './replication-fixtures.test-support.ts';
 
 // Against the shared PostgreSQL 15, or another version with PG_URL (e.g. 14 of tooling/stack/postgres-version.sh).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cdcObjects, objectName } from '../index.ts';
+import { objectName } from '../index.ts';
+import { cdcObjects } from './cdc-objects.ts';
 
 describe('CDC object names', () => {
   it('keep the names the products table had', () => {

@@ -1,7 +1,8 @@
 import { ConfigError } from '@buyonline/connect-api';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cdcObjects, migrateTables } from '../index.ts';
+import { migrateTables } from '../index.ts';
+import { cdcObjects } from './cdc-objects.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
 const schema = `it_migrate_${process.pid}_${Date.now() % 100000}`;

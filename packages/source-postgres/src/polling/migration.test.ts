@@ -1,6 +1,6 @@
 import { ConfigError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { checkMigratable, pollingMigrationSql } from '../index.ts';
+import { checkMigratable, pollingMigrationSql } from './migration.ts';
 
 const ref = { schema: 'shop', table: 'lines' };
 const catalog = {

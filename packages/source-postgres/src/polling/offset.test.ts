@@ -1,6 +1,6 @@
 import { ConfigError } from '@buyonline/connect-api';
 import { describe, expect, it } from 'vitest';
-import { readPollingOffset } from '../index.ts';
+import { readPollingOffset } from './offset.ts';
 
 describe('readPollingOffset', () => {
   it('reads a stored position back as it was written', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pollQuery } from '../index.ts';
+import { pollQuery } from './poll-query.ts';
 
 const target = {
   ref: { schema: 'shop', table: 'order lines' },

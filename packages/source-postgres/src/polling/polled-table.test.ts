@@ -1,8 +1,9 @@
-import { type SourceRecord } from '@buyonline/connect-api';
+import type { SourceRecord } from '@buyonline/connect-api';
 import { staticOffsets } from '@buyonline/connect-api/testing';
 import type { ChangeEvent } from '@buyonline/schemas';
 import { describe, expect, it } from 'vitest';
-import { type ColumnInfo, PolledTable } from '../index.ts';
+import type { ColumnInfo } from '../logical/column-types.ts';
+import { PolledTable } from './polled-table.ts';
 
 const column = (name: string, typeName: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({ name, typeName, typeType: 'b', typeMod: -1, notNull: false, isKey: false, ...extra });
 const NOW = Date.UTC(2030, 0, 1);
