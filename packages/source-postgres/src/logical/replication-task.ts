@@ -1,7 +1,6 @@
 import {
   ConfigError,
   ConnectionError,
-  describeError,
   type OffsetReader,
   type PluginContext,
   type SourcePartition,
@@ -19,11 +18,9 @@ import { checkCapturePrivileges } from './capture-privileges.ts';
 import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
 import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
-import { type Batch, ChangeQueue } from './change-queue.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
-import { compareLsn, lsnAfter, normalizeLsn } from './lsn.ts';
-import { PendingAcknowledgements } from './pending-acks.ts';
+import { lsnAfter, normalizeLsn } from './lsn.ts';
 import {
   type CapturedTablesOffset,
   capturedTables,
@@ -48,19 +45,13 @@ import {
   serverVersionNum,
   slotState,
 } from './slot-admin.ts';
-import { SlotMonitor } from './slot-monitor.ts';
-import { ensureSlotOnPrimary } from './slot-on-primary.ts';
 import { checkStandbyPublication, isStandbySource } from './standby-source.ts';
-import { ReadOnlyChunks } from './read-only-chunks.ts';
 import { SnapshotProgress } from './snapshot-progress.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
 import { type Chunk, readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
-import { StreamDecoder } from './stream-decoder.ts';
-import { AbortedTransactions } from './streamed-transactions.ts';
-import { StreamingFallback } from './streaming-fallback.ts';
+import { StreamPhase } from './stream-phase.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
-import { WalStream } from './wal-stream.ts';
 
 /** Slots made in a row for an initial snapshot, each time a table was truncated before the snapshot's locks, before start fails (and is retried). */
 const EXPORTED_SNAPSHOT_ATTEMPTS = 5;
@@ -80,42 +71,19 @@ export class LogicalReplicationTask implements SourceTask {
   private sql: Sql | undefined;
   private slotSql: Sql | undefined;
   private readers: SnapshotReaders | undefined;
-  private wal: WalStream | undefined;
-  private decoder: StreamDecoder | undefined;
   private readonly tables = new Map<string, CapturedTable>();
   private stream: StreamOffset = { phase: 'snapshot', lsn: '0/0' };
   private partition: SourcePartition = {};
   private db = '';
-  private readonly queue: ChangeQueue;
   private readonly keys = new SnapshotKeys();
   private readonly types = new TypeCatalog(() => this.sql as Sql);
-  private readonly monitor: SlotMonitor;
+  private readonly streaming: StreamPhase;
   private readonly incremental: IncrementalSnapshots;
   private readonly progress: SnapshotProgress;
-  /** End LSN of the last transaction known to be in Kafka: where a new session resumes. */
-  private committedLsn = '0/0';
-  /**
-   * End LSN of the last source transaction handed to the worker (in Kafka, or in a Kafka
-   * transaction committing now): where a dropped replication connection resumes, so nothing
-   * still committing is decoded twice. Should such a transaction abort, the worker starts a new
-   * session, which resumes from what Kafka committed.
-   */
-  private handedLsn = '0/0';
-  /** Each table's position as last handed to the worker: what a reconnected stream goes on from. */
-  private readonly handedTables = new Map<SourcePartition, TableOffset>();
-  /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
-  private readonly pending = new PendingAcknowledgements();
-  private streamError: unknown;
   /** The source is a hot standby: nothing is written (no publication, watermark or heartbeat). */
   private standby = false;
   /** Large transactions stream before they commit (set, PostgreSQL 14+, not on a standby). */
   private streamInProgress = false;
-  /** Streamed (sub)transactions that aborted: kept across sessions, so the restart an abort causes is not repeated. */
-  private readonly aborted = new AbortedTransactions();
-  /** Protocol 1 for a while after a streamed transaction stayed open too long (kept across sessions). */
-  private readonly fallback: StreamingFallback;
-  /** Records the stream phase hands out first: the truncate markers of tables added back, and the captured tables. */
-  private opening: SourceRecord[] = [];
   /** Rows per snapshot chunk, by the configured rows and bytes and each table's width. */
   private readonly chunkSizer: ChunkSizer;
   /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
@@ -125,15 +93,18 @@ export class LogicalReplicationTask implements SourceTask {
     private readonly config: PostgresSourceConfig,
     private readonly ctx: PluginContext,
   ) {
-    this.queue = new ChangeQueue({ records: config.batchSize, bytes: config.batchBytes });
     this.chunkSizer = new ChunkSizer(config.snapshotChunkSize, config.snapshotChunkBytes);
-    this.monitor = new SlotMonitor(
-      { slot: config.slot, checkIntervalMs: config.slotCheckIntervalMs, lagWarnBytes: config.slotLagWarnBytes, heartbeatIntervalMs: config.heartbeatIntervalMs, writeHeartbeats: config.heartbeat === 'write' },
-      ctx,
-    );
     this.incremental = new IncrementalSnapshots(() => this.sql as Sql, this.chunkSizer, ctx);
     this.progress = new SnapshotProgress(ctx);
-    this.fallback = new StreamingFallback(config.streamedTransactionMaxMs, () => ctx.now());
+    this.streaming = new StreamPhase(config, {
+      tables: this.tables,
+      incremental: this.incremental,
+      types: this.types,
+      progress: this.progress,
+      sql: () => this.sql as Sql,
+      replicationUrl: () => this.replicationUrl(),
+      ctx,
+    });
   }
 
   async start(offsets: OffsetReader): Promise<void> {
@@ -173,16 +144,15 @@ export class LogicalReplicationTask implements SourceTask {
         this.stream = stored;
         // Resume from the position stored in Kafka, even when the slot was confirmed less far
         // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
-        this.committedLsn = stored.lsn;
         for (const table of this.tables.values()) {
           if (leftOutOfCapture(captured, table.name) && offsets.offset(table.partition) !== undefined) this.recapture(table);
           else if (table.offset.snapshot !== 'done') this.queueIncremental(table);
         }
         // Another set of tables: it is stored before any position past the stored one is confirmed
         // (changes of a table left out are confirmed as empty transactions).
-        if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.opening.push(this.capturedTablesPosition());
-        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await this.replicationUrl());
-        await this.acknowledge(stored.lsn);
+        if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.streaming.handOutFirst([this.capturedTablesPosition()]);
+        await this.streaming.start({ partition: this.partition, committedLsn: stored.lsn, confirmedLsn: normalizeLsn(state.confirmedFlushLsn ?? '0/0'), streamInProgress: this.streamInProgress });
+        await this.streaming.acknowledge(stored.lsn);
       }
       await this.warnIfFailoverWouldLoseTheSlot(sql);
       await this.reportStart(sql);
@@ -290,7 +260,7 @@ export class LogicalReplicationTask implements SourceTask {
     const truncate = table.records.truncate(table.shape, this.stream, meta);
     truncate.sourcePartition = this.partition;
     truncate.inTransaction = true;
-    this.opening.push(truncate, this.tablePosition(table));
+    this.streaming.handOutFirst([truncate, this.tablePosition(table)]);
     this.ctx.logger.warn({ table: table.name, lsn }, 'table back in the capture after it was left out: its earlier rows are marked gone (truncate) and it is snapshotted again');
   }
 
@@ -391,7 +361,7 @@ export class LogicalReplicationTask implements SourceTask {
 
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
     if (this.stream.phase === 'snapshot') return this.pollSnapshot();
-    return this.pollStream(signal);
+    return this.streaming.poll(signal);
   }
 
   /** The tables whose initial snapshot is being read now, one per reader. */
@@ -467,10 +437,9 @@ export class LogicalReplicationTask implements SourceTask {
     await this.slotSql?.end({ timeout: 5 });
     this.slotSql = undefined;
     this.stream = { phase: 'stream', lsn: this.stream.lsn };
-    this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
-    this.startStreaming(this.stream.lsn, await this.replicationUrl());
+    await this.streaming.start({ partition: this.partition, committedLsn: this.stream.lsn, confirmedLsn: this.stream.lsn, streamInProgress: this.streamInProgress });
     return [this.capturedTablesPosition(), this.streamPosition()];
   }
 
@@ -490,186 +459,17 @@ export class LogicalReplicationTask implements SourceTask {
     return { topic: first.topic, sourcePartition: this.partition, sourceOffset: this.stream, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
-  /** Streams from the primary of the URL's hosts now (the promoted standby after a failover), after `fromLsn`. */
-  private startStreaming(ackedLsn: string, replicationUrl: string, fromLsn = this.committedLsn): void {
-    const decoder = new StreamDecoder({
-      tables: this.tables,
-      queue: this.queue,
-      incremental: this.incremental,
-      types: this.types,
-      sql: () => this.sql as Sql,
-      streamPartition: this.partition,
-      ctx: this.ctx,
-      progress: this.progress,
-      aborted: this.aborted,
-    });
-    decoder.reset(fromLsn);
-    this.decoder = decoder;
-    this.handedLsn = fromLsn;
-    this.handedTables.clear();
-    for (const table of this.tables.values()) this.handedTables.set(table.partition, table.offset);
-    this.streamError = undefined;
-    this.monitor.touch();
-    let keepalive = fromLsn;
-    const chunks = new ReadOnlyChunks({ incremental: this.incremental, queue: this.queue, streamPartition: this.partition, progress: this.progress, ctx: this.ctx }, fromLsn);
-    const wal = new WalStream({
-      url: replicationUrl,
-      slot: this.config.slot,
-      publication: this.config.publication,
-      streaming: this.streamInProgress && this.fallback.on,
-      ...(this.config.logicalDecodingWorkMem ? { settings: { logical_decoding_work_mem: this.config.logicalDecodingWorkMem } } : {}),
-      onMessage: async (message, lsn) => {
-        this.monitor.touch();
-        if (message.tag === 'begin') await chunks.beforeBegin(normalizeLsn(message.commitLsn as string));
-        await decoder.onMessage(message, lsn);
-        if (message.tag === 'commit') await chunks.handledUpTo(normalizeLsn(message.commitEndLsn as string));
-      },
-      onKeepalive: async (walEnd) => {
-        // Nothing before the keepalive's WAL end is left to decode: outside a source transaction
-        // it is confirmable as an empty transaction's end, in order behind what is queued.
-        if (decoder.inTransaction || compareLsn(walEnd, keepalive) <= 0) return;
-        keepalive = walEnd;
-        await chunks.handledUpTo(walEnd);
-        await this.queue.ack(walEnd);
-      },
-      onError: (err) => {
-        this.streamError = err;
-        decoder.stop(); // a message still being handled queues nothing more
-        this.queue.clear(); // releases a stream waiting for room, and wakes a waiting poll
-      },
-    });
-    this.wal = wal;
-    wal.start(fromLsn, ackedLsn);
-  }
-
-  private async pollStream(signal: AbortSignal): Promise<SourceRecord[]> {
-    await this.throwIfStreamFailed();
-    if (this.opening.length > 0) {
-      const records = this.opening;
-      this.opening = [];
-      this.handedOut({ records, endLsn: undefined, ackNow: undefined });
-      return records;
-    }
-    const sql = this.sql as Sql;
-    await this.monitor.check(sql);
-    // No chunk starts while a streamed transaction is open: its rows might be older than the changes already queued.
-    if (!this.decoder?.streaming) this.incremental.kick();
-    // A read chunk waits for the stream to pass its replay position: a keepalive tells where the stream is.
-    if (this.incremental.waitingForStream) this.wal?.requestKeepalive();
-    await this.queue.wait(this.config.pollIntervalMs, signal);
-    await this.checkStreamingDuration();
-    await this.throwIfStreamFailed();
-    if (!this.queue.waiting) {
-      await this.monitor.heartbeatIfIdle(sql);
-      return [];
-    }
-    const batch = this.queue.take(() => this.decoder?.inTransaction === true);
-    this.handedOut(batch);
-    // Ends of empty transactions alone: confirmed now, or with the batch still out (one left open, or committing).
-    const empty = batch.records.length === 0 ? (batch.ackNow ?? batch.endLsn) : batch.ackNow;
-    const now = empty === undefined ? undefined : this.pending.emptyTransactionEnd(empty);
-    if (now) await this.acknowledge(now);
-    return batch.records;
-  }
-
-  /**
-   * A streamed transaction open too long fails the stream, which resumes on protocol 1 (the
-   * worker aborts the open Kafka transaction); after the cool-down, at a moment nothing is in
-   * flight, the stream reconnects asking for streaming again.
-   */
-  private async checkStreamingDuration(): Promise<void> {
-    if (!this.streamInProgress || this.streamError) return;
-    if (this.fallback.tooLong(this.decoder?.streamingSinceMs)) {
-      const err = new ConnectionError(`a transaction streamed before its commit is open longer than ${this.config.streamedTransactionMaxMs} ms: resuming without streaming for a while`);
-      this.ctx.logger.warn({ slot: this.config.slot }, err.message);
-      this.streamError = err;
-      this.decoder?.stop();
-      this.queue.clear();
-      return;
-    }
-    const idle = !this.queue.waiting && this.decoder?.inTransaction === false && !this.pending.inFlight;
-    if (idle && !this.fallback.on && this.fallback.backOn()) {
-      this.ctx.logger.info({ slot: this.config.slot }, 'streaming large transactions again');
-      await this.restartStream();
-    }
-  }
-
-  /** What the worker now has: a reconnected stream goes on after it. */
-  private handedOut(batch: Batch): void {
-    this.pending.handedOut(batch.records, batch.endLsn);
-    for (const lsn of [batch.endLsn, batch.ackNow]) if (lsn !== undefined && compareLsn(lsn, this.handedLsn) > 0) this.handedLsn = lsn;
-    for (const record of batch.records) {
-      if (record.positionOnly && record.sourcePartition !== this.partition) this.handedTables.set(record.sourcePartition, record.sourceOffset as TableOffset);
-    }
-  }
-
-  /**
-   * A stream that failed (a dropped connection, a message it could not handle) is reconnected
-   * from what the worker has, and the poll fails (a Kafka transaction left open by a source
-   * transaction handed out in part is then aborted by the worker, which starts a new session).
-   */
-  private async throwIfStreamFailed(): Promise<void> {
-    if (!this.streamError) return;
-    const err = this.streamError;
-    // A refusal (e.g. a column added that would share another's Avro name) is no outage: reading again would meet it again.
-    if (err instanceof ConfigError) throw err;
-    const from = await this.restartStream();
-    throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting after ${from}`, { cause: err });
-  }
-
   private reset(): void {
-    this.queue.clear();
+    this.streaming.reset();
     this.incremental.reset();
     this.tables.clear();
-    this.pending.clear();
     this.prefetched = undefined;
-    this.streamError = undefined;
-    this.opening = [];
-  }
-
-  /**
-   * After a stream failure: everything not yet handed to the worker is read again from the WAL,
-   * from the end of the last source transaction handed over (what is still committing to Kafka
-   * is not decoded again; its commit still confirms the slot). Tables go on from the positions
-   * handed over; a snapshot chunk in flight is read again. Returns where the stream resumes.
-   */
-  private async restartStream(): Promise<string> {
-    // The primary now (after a failover, the promoted standby) must hold the slot; until a host is
-    // the primary this fails as an outage, and the next poll tries again.
-    const url = this.config.url.reveal();
-    const replicationUrl = await this.replicationUrl();
-    await ensureSlotOnPrimary(replicationUrl, this.config.slot, listsSeveralHosts(url));
-    const acked = this.wal?.ackedLsn ?? this.committedLsn;
-    await this.wal?.stop();
-    this.wal = undefined;
-    this.queue.clear();
-    this.incremental.reset();
-    const from = compareLsn(this.handedLsn, this.committedLsn) > 0 ? this.handedLsn : this.committedLsn;
-    for (const table of this.tables.values()) {
-      const handed = this.handedTables.get(table.partition);
-      if (handed && handed !== table.offset) table.setOffset(handed);
-      if (table.offset.snapshot !== 'done') this.incremental.add(table);
-    }
-    this.stream = { phase: 'stream', lsn: this.committedLsn };
-    this.startStreaming(acked, replicationUrl, from);
-    return from;
-  }
-
-  /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */
-  private async acknowledge(lsn: string): Promise<void> {
-    this.aborted.forgetBefore(lsn);
-    if (compareLsn(lsn, this.committedLsn) > 0) {
-      this.committedLsn = lsn;
-      this.ctx.status?.report('stream', `slot ${this.config.slot}`, { position: lsn });
-    }
-    await this.wal?.acknowledge(lsn);
   }
 
   async commit(records: readonly SourceRecord[]): Promise<void> {
     // Kafka has committed these (and everything before them): only now may PostgreSQL forget the WAL behind them.
     if (this.stream.phase !== 'stream') return;
-    const lsn = this.pending.committed(records);
-    if (lsn) await this.acknowledge(lsn);
+    await this.streaming.commit(records);
   }
 
   /** A chunk read ahead is dropped (its rows are read again from the stored position); its reader is then free. */
@@ -680,9 +480,7 @@ export class LogicalReplicationTask implements SourceTask {
   }
 
   async stop(): Promise<void> {
-    this.queue.clear();
-    await this.wal?.stop();
-    this.wal = undefined;
+    await this.streaming.stop();
     await this.settlePrefetch();
     await this.readers?.close();
     this.readers = undefined;
