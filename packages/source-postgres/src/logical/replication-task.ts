@@ -1,6 +1,5 @@
 import {
   ConfigError,
-  ConnectionError,
   type OffsetReader,
   type PluginContext,
   type SourcePartition,
@@ -20,6 +19,7 @@ import { CapturedTable } from './captured-table.ts';
 import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
+import { InitialSnapshot } from './initial-snapshot.ts';
 import { lsnAfter, normalizeLsn } from './lsn.ts';
 import {
   type CapturedTablesOffset,
@@ -28,7 +28,6 @@ import {
   freshTableOffset,
   isLegacyOffset,
   leftOutOfCapture,
-  type SnapshotSegment,
   type StreamOffset,
   streamPartition,
   type TableOffset,
@@ -38,7 +37,6 @@ import { TypeCatalog } from './relation-columns.ts';
 import {
   checkLogicalReplicationPrerequisites,
   checkReplicaIdentity,
-  createSlotCommand,
   ensurePublication,
   lostSlotMessage,
   SourcePositionLostError,
@@ -48,13 +46,10 @@ import {
 import { checkStandbyPublication, isStandbySource } from './standby-source.ts';
 import { SnapshotProgress } from './snapshot-progress.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
-import { type Chunk, readChunk } from './snapshot-reader.ts';
+import { readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
 import { StreamPhase } from './stream-phase.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
-
-/** Slots made in a row for an initial snapshot, each time a table was truncated before the snapshot's locks, before start fails (and is retried). */
-const EXPORTED_SNAPSHOT_ATTEMPTS = 5;
 
 /** The partitions a logical capture stores positions under: the slot's stream, its captured tables, and each table's snapshot. */
 export function logicalPartitions(db: string, slot: string, tables: readonly TableRef[]): SourcePartition[] {
@@ -69,8 +64,6 @@ export function logicalPartitions(db: string, slot: string, tables: readonly Tab
  */
 export class LogicalReplicationTask implements SourceTask {
   private sql: Sql | undefined;
-  private slotSql: Sql | undefined;
-  private readers: SnapshotReaders | undefined;
   private readonly tables = new Map<string, CapturedTable>();
   private stream: StreamOffset = { phase: 'snapshot', lsn: '0/0' };
   private partition: SourcePartition = {};
@@ -86,8 +79,8 @@ export class LogicalReplicationTask implements SourceTask {
   private streamInProgress = false;
   /** Rows per snapshot chunk, by the configured rows and bytes and each table's width. */
   private readonly chunkSizer: ChunkSizer;
-  /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
-  private prefetched: { tables: CapturedTable[]; from: (string | null)[]; chunks: Promise<Chunk[]> } | undefined;
+  /** The initial snapshot phase, while it runs (the stream phase starts where it ended). */
+  private snapshot: InitialSnapshot | undefined;
 
   constructor(
     private readonly config: PostgresSourceConfig,
@@ -137,13 +130,11 @@ export class LogicalReplicationTask implements SourceTask {
       const state = await slotState(sql, this.config.slot);
       if (state?.walStatus === 'lost') throw new SourcePositionLostError(lostSlotMessage(this.config.slot, 'was invalidated by PostgreSQL (wal_status = lost)'));
       if (!state && stored) throw new SourcePositionLostError(lostSlotMessage(this.config.slot, `does not exist although a position was stored (LSN ${stored.lsn})`));
-      if (!state) await this.beginExportedSnapshot();
-      else if (!stored || stored.phase === 'snapshot') await this.beginResumedSnapshot(stored, state.confirmedFlushLsn ?? '0/0');
+      if (!state) await this.beginSnapshot((snapshot) => snapshot.beginExported());
+      else if (!stored || stored.phase === 'snapshot') await this.beginSnapshot((snapshot) => snapshot.beginResumed(stored, state.confirmedFlushLsn ?? '0/0'));
       else {
         const captured = offsets.offset(capturedTablesPartition(this.db, this.config.slot));
         this.stream = stored;
-        // Resume from the position stored in Kafka, even when the slot was confirmed less far
-        // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
         for (const table of this.tables.values()) {
           if (leftOutOfCapture(captured, table.name) && offsets.offset(table.partition) !== undefined) this.recapture(table);
           else if (table.offset.snapshot !== 'done') this.queueIncremental(table);
@@ -151,6 +142,8 @@ export class LogicalReplicationTask implements SourceTask {
         // Another set of tables: it is stored before any position past the stored one is confirmed
         // (changes of a table left out are confirmed as empty transactions).
         if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.streaming.handOutFirst([this.capturedTablesPosition()]);
+        // Resume from the position stored in Kafka, even when the slot was confirmed less far
+        // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
         await this.streaming.start({ partition: this.partition, committedLsn: stored.lsn, confirmedLsn: normalizeLsn(state.confirmedFlushLsn ?? '0/0'), streamInProgress: this.streamInProgress });
         await this.streaming.acknowledge(stored.lsn);
       }
@@ -260,38 +253,8 @@ export class LogicalReplicationTask implements SourceTask {
     const truncate = table.records.truncate(table.shape, this.stream, meta);
     truncate.sourcePartition = this.partition;
     truncate.inTransaction = true;
-    this.streaming.handOutFirst([truncate, this.tablePosition(table)]);
+    this.streaming.handOutFirst([truncate, table.positionRecord()]);
     this.ctx.logger.warn({ table: table.name, lsn }, 'table back in the capture after it was left out: its earlier rows are marked gone (truncate) and it is snapshotted again');
-  }
-
-  /**
-   * A new slot: its exported snapshot is exactly consistent with where streaming starts. The
-   * readers lock the tables right after the slot is made; a TRUNCATE or table rewrite that
-   * committed in between would have emptied a table for that snapshot, so the slot is then made
-   * again (nothing was produced yet).
-   */
-  private async beginExportedSnapshot(): Promise<void> {
-    const serverVersion = await serverVersionNum(this.sql as Sql);
-    for (const table of this.tables.values()) table.setOffset(freshTableOffset('initial'));
-    const refs = [...this.tables.values()].map((t) => t.ref);
-    for (let attempt = 1; ; attempt++) {
-      const created = await this.createSlot(serverVersion);
-      this.readers = await SnapshotReaders.open(this.sql as Sql, this.readerCount(), created.snapshot_name, refs);
-      const rewritten = await this.readers.rewrittenTables();
-      if (rewritten.length === 0) {
-        this.stream = { phase: 'snapshot', lsn: normalizeLsn(created.consistent_point) };
-        break;
-      }
-      await this.readers.close();
-      this.readers = undefined;
-      await this.slotSql?.unsafe(`DROP_REPLICATION_SLOT ${quoteIdent(this.config.slot)} WAIT`);
-      await this.slotSql?.end({ timeout: 5 });
-      this.slotSql = undefined;
-      const what = `${rewritten.join(', ')} truncated or rewritten (TRUNCATE, ALTER TABLE) between the replication slot's consistent point and the snapshot's table locks`;
-      if (attempt >= EXPORTED_SNAPSHOT_ATTEMPTS) throw new ConnectionError(`${what}, ${attempt} times in a row: the slot was dropped; the initial snapshot starts over`);
-      this.ctx.logger.warn({ slot: this.config.slot, tables: rewritten }, `${what}: the slot is made again, so the snapshot reads no table emptied after it`);
-    }
-    this.ctx.logger.info({ slot: this.config.slot, lsn: this.stream.lsn, tables: this.tables.size }, 'replication slot created; initial snapshot starts');
   }
 
   /** The server the replication connection goes to: the standby itself, else the writable primary of the URL's hosts. */
@@ -299,64 +262,23 @@ export class LogicalReplicationTask implements SourceTask {
     return this.standby ? Promise.resolve(this.config.url.reveal()) : primaryHostUrl(this.config.url.reveal());
   }
 
-  /** Creates the slot over a replication connection kept open: its exported snapshot lives as long as that connection is idle. */
-  private async createSlot(serverVersion: number): Promise<{ consistent_point: string; snapshot_name: string }> {
-    const began = this.ctx.now();
-    if (this.standby) {
-      this.ctx.logger.info(
-        { slot: this.config.slot },
-        'creating the replication slot on a standby: it waits for the primary\'s next running-transactions record (written every 15 s while the primary is busy; SELECT pg_log_standby_snapshot() on the primary writes one at once)',
-      );
-    }
-    this.slotSql = postgres(await this.replicationUrl(), {
-      max: 1,
-      fetch_types: false,
-      onnotice: () => undefined,
-      connection: { replication: 'database', application_name: 'buyonline-producer-slot' } as Record<string, string>,
-    });
-    const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(createSlotCommand(this.config.slot, serverVersion));
-    if (!created) throw new ConnectionError('CREATE_REPLICATION_SLOT returned nothing');
-    if (this.standby) this.ctx.logger.info({ slot: this.config.slot, ms: this.ctx.now() - began }, 'replication slot created on the standby');
-    return created;
-  }
-
-  private readerCount(): number {
-    const pending = [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').length;
-    return Math.max(1, Math.min(this.config.snapshotParallelism, pending));
-  }
-
-  /**
-   * The exported snapshot died with the crashed process. The rest of each table is read from a
-   * new snapshot; streaming later drops changes of transactions that snapshot already saw for
-   * keys in the ranges it read (they are in the rows read), so nothing is lost or doubled.
-   */
-  private async beginResumedSnapshot(stored: StreamOffset | undefined, slotLsn: string): Promise<void> {
-    const sql = this.sql as Sql;
-    const unread = [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').map((t) => t.ref);
-    this.readers = await SnapshotReaders.open(sql, this.readerCount(), null, unread);
-    // Commits after this position are not in the new snapshot (taken before it): on a standby the
-    // replay position read now, which writes nothing; on a primary a WAL message written now.
-    const [mark] = this.standby
-      ? await sql<{ lsn: string }[]>`select pg_last_wal_replay_lsn()::text as lsn`
-      : await sql<{ lsn: string }[]>`select pg_logical_emit_message(true, 'buyonline-watermark', ${this.readers.snapshot})::text as lsn`;
-    const until = normalizeLsn(mark?.lsn ?? '0/0');
-    for (const table of this.tables.values()) {
-      if (table.offset.snapshot === 'done') continue;
-      const segments = JSON.parse(table.offset.segments) as SnapshotSegment[];
-      let from = table.offset.last_key;
-      if (table.keys === null) {
-        // A keyless table is walked by ctid, which means nothing in another snapshot: it starts over.
-        segments.length = 0;
-        from = null;
-      } else {
-        const open = segments.at(-1);
-        if (open && open.upTo === null) open.upTo = from;
-      }
-      segments.push({ above: from, upTo: null, snapshot: this.readers.snapshot });
-      table.setOffset({ snapshot: 'initial', last_key: from, segments: JSON.stringify(segments), segments_until: until });
-    }
-    this.stream = { phase: 'snapshot', lsn: stored?.lsn ?? normalizeLsn(slotLsn) };
-    this.ctx.logger.warn({ slot: this.config.slot, tables: [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').map((t) => t.name) }, 'resuming the initial snapshot after a restart');
+  /** The initial snapshot phase, begun at a new slot's exported snapshot or resumed after a restart: it ends where streaming starts. */
+  private async beginSnapshot(begin: (snapshot: InitialSnapshot) => Promise<string>): Promise<void> {
+    const snapshot = new InitialSnapshot(
+      { slot: this.config.slot, snapshotParallelism: this.config.snapshotParallelism, standby: this.standby },
+      {
+        sql: this.sql as Sql,
+        tables: this.tables,
+        chunkSizer: this.chunkSizer,
+        progress: this.progress,
+        replicationUrl: () => this.replicationUrl(),
+        openReaders: SnapshotReaders.open,
+        readChunk,
+        ctx: this.ctx,
+      },
+    );
+    this.snapshot = snapshot;
+    this.stream = { phase: 'snapshot', lsn: await begin(snapshot) };
   }
 
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
@@ -364,87 +286,20 @@ export class LogicalReplicationTask implements SourceTask {
     return this.streaming.poll(signal);
   }
 
-  /** The tables whose initial snapshot is being read now, one per reader. */
-  private activeSnapshotTables(): CapturedTable[] {
-    const readers = (this.readers as SnapshotReaders).readers;
-    return [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').slice(0, readers.length);
-  }
-
-  /** The next chunk of each active table, one reader each. */
-  private readChunks(active: readonly CapturedTable[]): Promise<Chunk[]> {
-    const readers = (this.readers as SnapshotReaders).readers;
-    return Promise.all(
-      active.map((table, i) =>
-        readChunk(readers[i] as (typeof readers)[number], table, table.offset.last_key, this.chunkSizer, active.length).catch((err: unknown) => {
-          throw classifyPgError(err, table.name);
-        }),
-      ),
-    );
-  }
-
-  /** Starts reading the chunks after the ones just handed out, while the worker sends those. */
-  private prefetchChunks(): void {
-    const active = this.activeSnapshotTables();
-    if (active.length === 0) return;
-    const promise = this.readChunks(active);
-    promise.catch(() => undefined); // awaited by the next poll
-    this.prefetched = { tables: active, from: active.map((t) => t.offset.last_key), chunks: promise };
-  }
-
-  /** The prefetched chunks when they were read for exactly these tables from exactly where they are now. */
-  private takePrefetched(active: readonly CapturedTable[]): Promise<Chunk[]> | undefined {
-    const prefetched = this.prefetched;
-    this.prefetched = undefined;
-    if (!prefetched) return undefined;
-    const same = prefetched.tables.length === active.length && active.every((t, i) => prefetched.tables[i] === t && prefetched.from[i] === t.offset.last_key);
-    return same ? prefetched.chunks : undefined;
-  }
-
   private async pollSnapshot(): Promise<SourceRecord[]> {
-    const active = this.activeSnapshotTables();
-    if (active.length === 0) return this.finishSnapshot();
-    const nowMicros = this.ctx.now() * 1000;
-    const chunks = await (this.takePrefetched(active) ?? this.readChunks(active));
-    const out: SourceRecord[] = [];
-    active.forEach((table, i) => {
-      const chunk = chunks[i] as (typeof chunks)[number];
-      if (chunk.rows.length === 0) {
-        table.offset = { ...table.offset, snapshot: 'done', last_key: null };
-        out.push(this.tablePosition(table));
-        this.progress.finished(table.name);
-        this.ctx.logger.info({ table: table.name }, 'table snapshot done');
-        return;
-      }
-      const base = table.offset;
-      const meta: ChangeMeta = { txid: null, lsn: this.stream.lsn, snapshot: true, tsUs: nowMicros, position: JSON.stringify({ lsn: this.stream.lsn, phase: 'snapshot', last_key: chunk.lastKey }) };
-      for (const row of chunk.rows) {
-        // Each read carries its own key as the resume point (a keyless table's chunk end, its ctid).
-        const offset: TableOffset = { ...base, last_key: table.keys?.keyText(row) ?? chunk.lastKey };
-        out.push(table.records.read(table.shape, row, offset, meta));
-      }
-      table.offset = { ...base, last_key: chunk.lastKey };
-      this.progress.chunk(table.name, chunk.rows.length, 'snapshot');
-    });
-    this.prefetchChunks();
-    return out;
+    const records = await (this.snapshot as InitialSnapshot).poll();
+    if (records) return records;
+    this.snapshot = undefined;
+    return this.finishSnapshot();
   }
 
   /** Every table is read: streaming starts at the slot's consistent point, and the phase change is stored at once. */
   private async finishSnapshot(): Promise<SourceRecord[]> {
-    await this.settlePrefetch();
-    await this.readers?.close();
-    this.readers = undefined;
-    await this.slotSql?.end({ timeout: 5 });
-    this.slotSql = undefined;
     this.stream = { phase: 'stream', lsn: this.stream.lsn };
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
     await this.streaming.start({ partition: this.partition, committedLsn: this.stream.lsn, confirmedLsn: this.stream.lsn, streamInProgress: this.streamInProgress });
     return [this.capturedTablesPosition(), this.streamPosition()];
-  }
-
-  private tablePosition(table: CapturedTable): SourceRecord {
-    return { topic: table.topic, sourcePartition: table.partition, sourceOffset: table.offset, keySchema: null, key: null, valueSchema: table.shape.valueSchema, value: null, positionOnly: true };
   }
 
   /** A record that stores which tables the stream is read for from now on. */
@@ -463,7 +318,7 @@ export class LogicalReplicationTask implements SourceTask {
     this.streaming.reset();
     this.incremental.reset();
     this.tables.clear();
-    this.prefetched = undefined;
+    this.snapshot = undefined;
   }
 
   async commit(records: readonly SourceRecord[]): Promise<void> {
@@ -472,20 +327,10 @@ export class LogicalReplicationTask implements SourceTask {
     await this.streaming.commit(records);
   }
 
-  /** A chunk read ahead is dropped (its rows are read again from the stored position); its reader is then free. */
-  private async settlePrefetch(): Promise<void> {
-    const prefetched = this.prefetched;
-    this.prefetched = undefined;
-    await prefetched?.chunks.catch(() => undefined);
-  }
-
   async stop(): Promise<void> {
     await this.streaming.stop();
-    await this.settlePrefetch();
-    await this.readers?.close();
-    this.readers = undefined;
-    await this.slotSql?.end({ timeout: 5 });
-    this.slotSql = undefined;
+    await this.snapshot?.close();
+    this.snapshot = undefined;
     await this.sql?.end({ timeout: 5 });
     this.sql = undefined;
   }
