@@ -14,10 +14,9 @@ import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
 import { checkCapturePrivileges } from './capture-privileges.ts';
-import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
-import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
+import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
 import { InitialSnapshot } from './initial-snapshot.ts';
 import { lsnAfter, normalizeLsn } from './lsn.ts';
@@ -33,6 +32,7 @@ import {
   type TableOffset,
   tablePartition,
 } from './offsets.ts';
+import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { TypeCatalog } from './relation-columns.ts';
 import {
   checkLogicalReplicationPrerequisites,
@@ -43,11 +43,11 @@ import {
   serverVersionNum,
   slotState,
 } from './slot-admin.ts';
-import { checkStandbyPublication, isStandbySource } from './standby-source.ts';
-import { SnapshotProgress } from './snapshot-progress.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
+import { SnapshotProgress } from './snapshot-progress.ts';
 import { readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
+import { checkStandbyPublication, isStandbySource } from './standby-source.ts';
 import { StreamPhase } from './stream-phase.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 
