@@ -1,4 +1,4 @@
-import { ConfigError, type SourcePartition } from '@buyonline/connect-api';
+import { ConfigError, type SourcePartition, type SourceRecord } from '@buyonline/connect-api';
 import { ChangeRecords } from '../change-records.ts';
 import { type TableRef, tableName } from '../tables.ts';
 import type { ColumnInfo } from './column-types.ts';
@@ -79,6 +79,11 @@ export class CapturedTable {
       if (err instanceof ConfigError) this.refusal = err;
       throw err;
     }
+  }
+
+  /** A record that stores the table's position alone (no row). */
+  positionRecord(): SourceRecord {
+    return { topic: this.topic, sourcePartition: this.partition, sourceOffset: this.offset, keySchema: null, key: null, valueSchema: this.shape.valueSchema, value: null, positionOnly: true };
   }
 
   setOffset(offset: TableOffset): void {

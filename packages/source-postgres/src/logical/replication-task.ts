@@ -1,7 +1,5 @@
 import {
   ConfigError,
-  ConnectionError,
-  describeError,
   type OffsetReader,
   type PluginContext,
   type SourcePartition,
@@ -16,14 +14,12 @@ import { SESSION } from '../pg-text.ts';
 import { quoteIdent } from '../sql-identifiers.ts';
 import { checkTopics, resolveTables, type TableRef, tableName, topicFor } from '../tables.ts';
 import { checkCapturePrivileges } from './capture-privileges.ts';
-import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { CapturedTable } from './captured-table.ts';
-import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
-import { type Batch, ChangeQueue } from './change-queue.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
+import { failoverWarnings, readFailoverSetting } from './failover-readiness.ts';
 import { IncrementalSnapshots } from './incremental-snapshot.ts';
-import { compareLsn, lsnAfter, normalizeLsn } from './lsn.ts';
-import { PendingAcknowledgements } from './pending-acks.ts';
+import { InitialSnapshot } from './initial-snapshot.ts';
+import { lsnAfter, normalizeLsn } from './lsn.ts';
 import {
   type CapturedTablesOffset,
   capturedTables,
@@ -31,39 +27,29 @@ import {
   freshTableOffset,
   isLegacyOffset,
   leftOutOfCapture,
-  type SnapshotSegment,
   type StreamOffset,
   streamPartition,
   type TableOffset,
   tablePartition,
 } from './offsets.ts';
+import { listsSeveralHosts, primaryHostUrl } from './primary-host.ts';
 import { TypeCatalog } from './relation-columns.ts';
 import {
   checkLogicalReplicationPrerequisites,
   checkReplicaIdentity,
-  createSlotCommand,
   ensurePublication,
   lostSlotMessage,
   SourcePositionLostError,
   serverVersionNum,
   slotState,
 } from './slot-admin.ts';
-import { SlotMonitor } from './slot-monitor.ts';
-import { ensureSlotOnPrimary } from './slot-on-primary.ts';
-import { checkStandbyPublication, isStandbySource } from './standby-source.ts';
-import { ReadOnlyChunks } from './read-only-chunks.ts';
-import { SnapshotProgress } from './snapshot-progress.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
-import { type Chunk, readChunk } from './snapshot-reader.ts';
+import { SnapshotProgress } from './snapshot-progress.ts';
+import { readChunk } from './snapshot-reader.ts';
 import { SnapshotReaders } from './snapshot-readers.ts';
-import { StreamDecoder } from './stream-decoder.ts';
-import { AbortedTransactions } from './streamed-transactions.ts';
-import { StreamingFallback } from './streaming-fallback.ts';
+import { checkStandbyPublication, isStandbySource } from './standby-source.ts';
+import { StreamPhase } from './stream-phase.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
-import { WalStream } from './wal-stream.ts';
-
-/** Slots made in a row for an initial snapshot, each time a table was truncated before the snapshot's locks, before start fails (and is retried). */
-const EXPORTED_SNAPSHOT_ATTEMPTS = 5;
 
 /** The partitions a logical capture stores positions under: the slot's stream, its captured tables, and each table's snapshot. */
 export function logicalPartitions(db: string, slot: string, tables: readonly TableRef[]): SourcePartition[] {
@@ -78,62 +64,40 @@ export function logicalPartitions(db: string, slot: string, tables: readonly Tab
  */
 export class LogicalReplicationTask implements SourceTask {
   private sql: Sql | undefined;
-  private slotSql: Sql | undefined;
-  private readers: SnapshotReaders | undefined;
-  private wal: WalStream | undefined;
-  private decoder: StreamDecoder | undefined;
   private readonly tables = new Map<string, CapturedTable>();
   private stream: StreamOffset = { phase: 'snapshot', lsn: '0/0' };
   private partition: SourcePartition = {};
   private db = '';
-  private readonly queue: ChangeQueue;
   private readonly keys = new SnapshotKeys();
   private readonly types = new TypeCatalog(() => this.sql as Sql);
-  private readonly monitor: SlotMonitor;
+  private readonly streaming: StreamPhase;
   private readonly incremental: IncrementalSnapshots;
   private readonly progress: SnapshotProgress;
-  /** End LSN of the last transaction known to be in Kafka: where a new session resumes. */
-  private committedLsn = '0/0';
-  /**
-   * End LSN of the last source transaction handed to the worker (in Kafka, or in a Kafka
-   * transaction committing now): where a dropped replication connection resumes, so nothing
-   * still committing is decoded twice. Should such a transaction abort, the worker starts a new
-   * session, which resumes from what Kafka committed.
-   */
-  private handedLsn = '0/0';
-  /** Each table's position as last handed to the worker: what a reconnected stream goes on from. */
-  private readonly handedTables = new Map<SourcePartition, TableOffset>();
-  /** Stream batches handed out and not yet in Kafka (the worker builds the next while one commits). */
-  private readonly pending = new PendingAcknowledgements();
-  private streamError: unknown;
   /** The source is a hot standby: nothing is written (no publication, watermark or heartbeat). */
   private standby = false;
   /** Large transactions stream before they commit (set, PostgreSQL 14+, not on a standby). */
   private streamInProgress = false;
-  /** Streamed (sub)transactions that aborted: kept across sessions, so the restart an abort causes is not repeated. */
-  private readonly aborted = new AbortedTransactions();
-  /** Protocol 1 for a while after a streamed transaction stayed open too long (kept across sessions). */
-  private readonly fallback: StreamingFallback;
-  /** Records the stream phase hands out first: the truncate markers of tables added back, and the captured tables. */
-  private opening: SourceRecord[] = [];
   /** Rows per snapshot chunk, by the configured rows and bytes and each table's width. */
   private readonly chunkSizer: ChunkSizer;
-  /** The next chunks of the initial snapshot, read while the worker sends the last ones. */
-  private prefetched: { tables: CapturedTable[]; from: (string | null)[]; chunks: Promise<Chunk[]> } | undefined;
+  /** The initial snapshot phase, while it runs (the stream phase starts where it ended). */
+  private snapshot: InitialSnapshot | undefined;
 
   constructor(
     private readonly config: PostgresSourceConfig,
     private readonly ctx: PluginContext,
   ) {
-    this.queue = new ChangeQueue({ records: config.batchSize, bytes: config.batchBytes });
     this.chunkSizer = new ChunkSizer(config.snapshotChunkSize, config.snapshotChunkBytes);
-    this.monitor = new SlotMonitor(
-      { slot: config.slot, checkIntervalMs: config.slotCheckIntervalMs, lagWarnBytes: config.slotLagWarnBytes, heartbeatIntervalMs: config.heartbeatIntervalMs, writeHeartbeats: config.heartbeat === 'write' },
-      ctx,
-    );
     this.incremental = new IncrementalSnapshots(() => this.sql as Sql, this.chunkSizer, ctx);
     this.progress = new SnapshotProgress(ctx);
-    this.fallback = new StreamingFallback(config.streamedTransactionMaxMs, () => ctx.now());
+    this.streaming = new StreamPhase(config, {
+      tables: this.tables,
+      incremental: this.incremental,
+      types: this.types,
+      progress: this.progress,
+      sql: () => this.sql as Sql,
+      replicationUrl: () => this.replicationUrl(),
+      ctx,
+    });
   }
 
   async start(offsets: OffsetReader): Promise<void> {
@@ -166,23 +130,22 @@ export class LogicalReplicationTask implements SourceTask {
       const state = await slotState(sql, this.config.slot);
       if (state?.walStatus === 'lost') throw new SourcePositionLostError(lostSlotMessage(this.config.slot, 'was invalidated by PostgreSQL (wal_status = lost)'));
       if (!state && stored) throw new SourcePositionLostError(lostSlotMessage(this.config.slot, `does not exist although a position was stored (LSN ${stored.lsn})`));
-      if (!state) await this.beginExportedSnapshot();
-      else if (!stored || stored.phase === 'snapshot') await this.beginResumedSnapshot(stored, state.confirmedFlushLsn ?? '0/0');
+      if (!state) await this.beginSnapshot((snapshot) => snapshot.beginExported());
+      else if (!stored || stored.phase === 'snapshot') await this.beginSnapshot((snapshot) => snapshot.beginResumed(stored, state.confirmedFlushLsn ?? '0/0'));
       else {
         const captured = offsets.offset(capturedTablesPartition(this.db, this.config.slot));
         this.stream = stored;
-        // Resume from the position stored in Kafka, even when the slot was confirmed less far
-        // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
-        this.committedLsn = stored.lsn;
         for (const table of this.tables.values()) {
           if (leftOutOfCapture(captured, table.name) && offsets.offset(table.partition) !== undefined) this.recapture(table);
           else if (table.offset.snapshot !== 'done') this.queueIncremental(table);
         }
         // Another set of tables: it is stored before any position past the stored one is confirmed
         // (changes of a table left out are confirmed as empty transactions).
-        if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.opening.push(this.capturedTablesPosition());
-        this.startStreaming(normalizeLsn(state.confirmedFlushLsn ?? '0/0'), await this.replicationUrl());
-        await this.acknowledge(stored.lsn);
+        if (captured?.tables !== capturedTables(this.tables.keys()).tables) this.streaming.handOutFirst([this.capturedTablesPosition()]);
+        // Resume from the position stored in Kafka, even when the slot was confirmed less far
+        // (the acknowledgement did not reach PostgreSQL before a crash): nothing is produced twice.
+        await this.streaming.start({ partition: this.partition, committedLsn: stored.lsn, confirmedLsn: normalizeLsn(state.confirmedFlushLsn ?? '0/0'), streamInProgress: this.streamInProgress });
+        await this.streaming.acknowledge(stored.lsn);
       }
       await this.warnIfFailoverWouldLoseTheSlot(sql);
       await this.reportStart(sql);
@@ -290,38 +253,8 @@ export class LogicalReplicationTask implements SourceTask {
     const truncate = table.records.truncate(table.shape, this.stream, meta);
     truncate.sourcePartition = this.partition;
     truncate.inTransaction = true;
-    this.opening.push(truncate, this.tablePosition(table));
+    this.streaming.handOutFirst([truncate, table.positionRecord()]);
     this.ctx.logger.warn({ table: table.name, lsn }, 'table back in the capture after it was left out: its earlier rows are marked gone (truncate) and it is snapshotted again');
-  }
-
-  /**
-   * A new slot: its exported snapshot is exactly consistent with where streaming starts. The
-   * readers lock the tables right after the slot is made; a TRUNCATE or table rewrite that
-   * committed in between would have emptied a table for that snapshot, so the slot is then made
-   * again (nothing was produced yet).
-   */
-  private async beginExportedSnapshot(): Promise<void> {
-    const serverVersion = await serverVersionNum(this.sql as Sql);
-    for (const table of this.tables.values()) table.setOffset(freshTableOffset('initial'));
-    const refs = [...this.tables.values()].map((t) => t.ref);
-    for (let attempt = 1; ; attempt++) {
-      const created = await this.createSlot(serverVersion);
-      this.readers = await SnapshotReaders.open(this.sql as Sql, this.readerCount(), created.snapshot_name, refs);
-      const rewritten = await this.readers.rewrittenTables();
-      if (rewritten.length === 0) {
-        this.stream = { phase: 'snapshot', lsn: normalizeLsn(created.consistent_point) };
-        break;
-      }
-      await this.readers.close();
-      this.readers = undefined;
-      await this.slotSql?.unsafe(`DROP_REPLICATION_SLOT ${quoteIdent(this.config.slot)} WAIT`);
-      await this.slotSql?.end({ timeout: 5 });
-      this.slotSql = undefined;
-      const what = `${rewritten.join(', ')} truncated or rewritten (TRUNCATE, ALTER TABLE) between the replication slot's consistent point and the snapshot's table locks`;
-      if (attempt >= EXPORTED_SNAPSHOT_ATTEMPTS) throw new ConnectionError(`${what}, ${attempt} times in a row: the slot was dropped; the initial snapshot starts over`);
-      this.ctx.logger.warn({ slot: this.config.slot, tables: rewritten }, `${what}: the slot is made again, so the snapshot reads no table emptied after it`);
-    }
-    this.ctx.logger.info({ slot: this.config.slot, lsn: this.stream.lsn, tables: this.tables.size }, 'replication slot created; initial snapshot starts');
   }
 
   /** The server the replication connection goes to: the standby itself, else the writable primary of the URL's hosts. */
@@ -329,153 +262,44 @@ export class LogicalReplicationTask implements SourceTask {
     return this.standby ? Promise.resolve(this.config.url.reveal()) : primaryHostUrl(this.config.url.reveal());
   }
 
-  /** Creates the slot over a replication connection kept open: its exported snapshot lives as long as that connection is idle. */
-  private async createSlot(serverVersion: number): Promise<{ consistent_point: string; snapshot_name: string }> {
-    const began = this.ctx.now();
-    if (this.standby) {
-      this.ctx.logger.info(
-        { slot: this.config.slot },
-        'creating the replication slot on a standby: it waits for the primary\'s next running-transactions record (written every 15 s while the primary is busy; SELECT pg_log_standby_snapshot() on the primary writes one at once)',
-      );
-    }
-    this.slotSql = postgres(await this.replicationUrl(), {
-      max: 1,
-      fetch_types: false,
-      onnotice: () => undefined,
-      connection: { replication: 'database', application_name: 'buyonline-producer-slot' } as Record<string, string>,
-    });
-    const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(createSlotCommand(this.config.slot, serverVersion));
-    if (!created) throw new ConnectionError('CREATE_REPLICATION_SLOT returned nothing');
-    if (this.standby) this.ctx.logger.info({ slot: this.config.slot, ms: this.ctx.now() - began }, 'replication slot created on the standby');
-    return created;
-  }
-
-  private readerCount(): number {
-    const pending = [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').length;
-    return Math.max(1, Math.min(this.config.snapshotParallelism, pending));
-  }
-
-  /**
-   * The exported snapshot died with the crashed process. The rest of each table is read from a
-   * new snapshot; streaming later drops changes of transactions that snapshot already saw for
-   * keys in the ranges it read (they are in the rows read), so nothing is lost or doubled.
-   */
-  private async beginResumedSnapshot(stored: StreamOffset | undefined, slotLsn: string): Promise<void> {
-    const sql = this.sql as Sql;
-    const unread = [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').map((t) => t.ref);
-    this.readers = await SnapshotReaders.open(sql, this.readerCount(), null, unread);
-    // Commits after this position are not in the new snapshot (taken before it): on a standby the
-    // replay position read now, which writes nothing; on a primary a WAL message written now.
-    const [mark] = this.standby
-      ? await sql<{ lsn: string }[]>`select pg_last_wal_replay_lsn()::text as lsn`
-      : await sql<{ lsn: string }[]>`select pg_logical_emit_message(true, 'buyonline-watermark', ${this.readers.snapshot})::text as lsn`;
-    const until = normalizeLsn(mark?.lsn ?? '0/0');
-    for (const table of this.tables.values()) {
-      if (table.offset.snapshot === 'done') continue;
-      const segments = JSON.parse(table.offset.segments) as SnapshotSegment[];
-      let from = table.offset.last_key;
-      if (table.keys === null) {
-        // A keyless table is walked by ctid, which means nothing in another snapshot: it starts over.
-        segments.length = 0;
-        from = null;
-      } else {
-        const open = segments.at(-1);
-        if (open && open.upTo === null) open.upTo = from;
-      }
-      segments.push({ above: from, upTo: null, snapshot: this.readers.snapshot });
-      table.setOffset({ snapshot: 'initial', last_key: from, segments: JSON.stringify(segments), segments_until: until });
-    }
-    this.stream = { phase: 'snapshot', lsn: stored?.lsn ?? normalizeLsn(slotLsn) };
-    this.ctx.logger.warn({ slot: this.config.slot, tables: [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').map((t) => t.name) }, 'resuming the initial snapshot after a restart');
+  /** The initial snapshot phase, begun at a new slot's exported snapshot or resumed after a restart: it ends where streaming starts. */
+  private async beginSnapshot(begin: (snapshot: InitialSnapshot) => Promise<string>): Promise<void> {
+    const snapshot = new InitialSnapshot(
+      { slot: this.config.slot, snapshotParallelism: this.config.snapshotParallelism, standby: this.standby },
+      {
+        sql: this.sql as Sql,
+        tables: this.tables,
+        chunkSizer: this.chunkSizer,
+        progress: this.progress,
+        replicationUrl: () => this.replicationUrl(),
+        openReaders: SnapshotReaders.open,
+        readChunk,
+        ctx: this.ctx,
+      },
+    );
+    this.snapshot = snapshot;
+    this.stream = { phase: 'snapshot', lsn: await begin(snapshot) };
   }
 
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
     if (this.stream.phase === 'snapshot') return this.pollSnapshot();
-    return this.pollStream(signal);
-  }
-
-  /** The tables whose initial snapshot is being read now, one per reader. */
-  private activeSnapshotTables(): CapturedTable[] {
-    const readers = (this.readers as SnapshotReaders).readers;
-    return [...this.tables.values()].filter((t) => t.offset.snapshot === 'initial').slice(0, readers.length);
-  }
-
-  /** The next chunk of each active table, one reader each. */
-  private readChunks(active: readonly CapturedTable[]): Promise<Chunk[]> {
-    const readers = (this.readers as SnapshotReaders).readers;
-    return Promise.all(
-      active.map((table, i) =>
-        readChunk(readers[i] as (typeof readers)[number], table, table.offset.last_key, this.chunkSizer, active.length).catch((err: unknown) => {
-          throw classifyPgError(err, table.name);
-        }),
-      ),
-    );
-  }
-
-  /** Starts reading the chunks after the ones just handed out, while the worker sends those. */
-  private prefetchChunks(): void {
-    const active = this.activeSnapshotTables();
-    if (active.length === 0) return;
-    const promise = this.readChunks(active);
-    promise.catch(() => undefined); // awaited by the next poll
-    this.prefetched = { tables: active, from: active.map((t) => t.offset.last_key), chunks: promise };
-  }
-
-  /** The prefetched chunks when they were read for exactly these tables from exactly where they are now. */
-  private takePrefetched(active: readonly CapturedTable[]): Promise<Chunk[]> | undefined {
-    const prefetched = this.prefetched;
-    this.prefetched = undefined;
-    if (!prefetched) return undefined;
-    const same = prefetched.tables.length === active.length && active.every((t, i) => prefetched.tables[i] === t && prefetched.from[i] === t.offset.last_key);
-    return same ? prefetched.chunks : undefined;
+    return this.streaming.poll(signal);
   }
 
   private async pollSnapshot(): Promise<SourceRecord[]> {
-    const active = this.activeSnapshotTables();
-    if (active.length === 0) return this.finishSnapshot();
-    const nowMicros = this.ctx.now() * 1000;
-    const chunks = await (this.takePrefetched(active) ?? this.readChunks(active));
-    const out: SourceRecord[] = [];
-    active.forEach((table, i) => {
-      const chunk = chunks[i] as (typeof chunks)[number];
-      if (chunk.rows.length === 0) {
-        table.offset = { ...table.offset, snapshot: 'done', last_key: null };
-        out.push(this.tablePosition(table));
-        this.progress.finished(table.name);
-        this.ctx.logger.info({ table: table.name }, 'table snapshot done');
-        return;
-      }
-      const base = table.offset;
-      const meta: ChangeMeta = { txid: null, lsn: this.stream.lsn, snapshot: true, tsUs: nowMicros, position: JSON.stringify({ lsn: this.stream.lsn, phase: 'snapshot', last_key: chunk.lastKey }) };
-      for (const row of chunk.rows) {
-        // Each read carries its own key as the resume point (a keyless table's chunk end, its ctid).
-        const offset: TableOffset = { ...base, last_key: table.keys?.keyText(row) ?? chunk.lastKey };
-        out.push(table.records.read(table.shape, row, offset, meta));
-      }
-      table.offset = { ...base, last_key: chunk.lastKey };
-      this.progress.chunk(table.name, chunk.rows.length, 'snapshot');
-    });
-    this.prefetchChunks();
-    return out;
+    const records = await (this.snapshot as InitialSnapshot).poll();
+    if (records) return records;
+    this.snapshot = undefined;
+    return this.finishSnapshot();
   }
 
   /** Every table is read: streaming starts at the slot's consistent point, and the phase change is stored at once. */
   private async finishSnapshot(): Promise<SourceRecord[]> {
-    await this.settlePrefetch();
-    await this.readers?.close();
-    this.readers = undefined;
-    await this.slotSql?.end({ timeout: 5 });
-    this.slotSql = undefined;
     this.stream = { phase: 'stream', lsn: this.stream.lsn };
-    this.committedLsn = this.stream.lsn;
     this.ctx.logger.info({ lsn: this.stream.lsn }, 'initial snapshot done; streaming from the slot');
     this.ctx.status?.report('stream', `slot ${this.config.slot}`, { phase: 'stream', position: this.stream.lsn });
-    this.startStreaming(this.stream.lsn, await this.replicationUrl());
+    await this.streaming.start({ partition: this.partition, committedLsn: this.stream.lsn, confirmedLsn: this.stream.lsn, streamInProgress: this.streamInProgress });
     return [this.capturedTablesPosition(), this.streamPosition()];
-  }
-
-  private tablePosition(table: CapturedTable): SourceRecord {
-    return { topic: table.topic, sourcePartition: table.partition, sourceOffset: table.offset, keySchema: null, key: null, valueSchema: table.shape.valueSchema, value: null, positionOnly: true };
   }
 
   /** A record that stores which tables the stream is read for from now on. */
@@ -490,204 +314,23 @@ export class LogicalReplicationTask implements SourceTask {
     return { topic: first.topic, sourcePartition: this.partition, sourceOffset: this.stream, keySchema: null, key: null, valueSchema: first.shape.valueSchema, value: null, positionOnly: true };
   }
 
-  /** Streams from the primary of the URL's hosts now (the promoted standby after a failover), after `fromLsn`. */
-  private startStreaming(ackedLsn: string, replicationUrl: string, fromLsn = this.committedLsn): void {
-    const decoder = new StreamDecoder({
-      tables: this.tables,
-      queue: this.queue,
-      incremental: this.incremental,
-      types: this.types,
-      sql: () => this.sql as Sql,
-      streamPartition: this.partition,
-      ctx: this.ctx,
-      progress: this.progress,
-      aborted: this.aborted,
-    });
-    decoder.reset(fromLsn);
-    this.decoder = decoder;
-    this.handedLsn = fromLsn;
-    this.handedTables.clear();
-    for (const table of this.tables.values()) this.handedTables.set(table.partition, table.offset);
-    this.streamError = undefined;
-    this.monitor.touch();
-    let keepalive = fromLsn;
-    const chunks = new ReadOnlyChunks({ incremental: this.incremental, queue: this.queue, streamPartition: this.partition, progress: this.progress, ctx: this.ctx }, fromLsn);
-    const wal = new WalStream({
-      url: replicationUrl,
-      slot: this.config.slot,
-      publication: this.config.publication,
-      streaming: this.streamInProgress && this.fallback.on,
-      ...(this.config.logicalDecodingWorkMem ? { settings: { logical_decoding_work_mem: this.config.logicalDecodingWorkMem } } : {}),
-      onMessage: async (message, lsn) => {
-        this.monitor.touch();
-        if (message.tag === 'begin') await chunks.beforeBegin(normalizeLsn(message.commitLsn as string));
-        await decoder.onMessage(message, lsn);
-        if (message.tag === 'commit') await chunks.handledUpTo(normalizeLsn(message.commitEndLsn as string));
-      },
-      onKeepalive: async (walEnd) => {
-        // Nothing before the keepalive's WAL end is left to decode: outside a source transaction
-        // it is confirmable as an empty transaction's end, in order behind what is queued.
-        if (decoder.inTransaction || compareLsn(walEnd, keepalive) <= 0) return;
-        keepalive = walEnd;
-        await chunks.handledUpTo(walEnd);
-        await this.queue.ack(walEnd);
-      },
-      onError: (err) => {
-        this.streamError = err;
-        decoder.stop(); // a message still being handled queues nothing more
-        this.queue.clear(); // releases a stream waiting for room, and wakes a waiting poll
-      },
-    });
-    this.wal = wal;
-    wal.start(fromLsn, ackedLsn);
-  }
-
-  private async pollStream(signal: AbortSignal): Promise<SourceRecord[]> {
-    await this.throwIfStreamFailed();
-    if (this.opening.length > 0) {
-      const records = this.opening;
-      this.opening = [];
-      this.handedOut({ records, endLsn: undefined, ackNow: undefined });
-      return records;
-    }
-    const sql = this.sql as Sql;
-    await this.monitor.check(sql);
-    // No chunk starts while a streamed transaction is open: its rows might be older than the changes already queued.
-    if (!this.decoder?.streaming) this.incremental.kick();
-    // A read chunk waits for the stream to pass its replay position: a keepalive tells where the stream is.
-    if (this.incremental.waitingForStream) this.wal?.requestKeepalive();
-    await this.queue.wait(this.config.pollIntervalMs, signal);
-    await this.checkStreamingDuration();
-    await this.throwIfStreamFailed();
-    if (!this.queue.waiting) {
-      await this.monitor.heartbeatIfIdle(sql);
-      return [];
-    }
-    const batch = this.queue.take(() => this.decoder?.inTransaction === true);
-    this.handedOut(batch);
-    // Ends of empty transactions alone: confirmed now, or with the batch still out (one left open, or committing).
-    const empty = batch.records.length === 0 ? (batch.ackNow ?? batch.endLsn) : batch.ackNow;
-    const now = empty === undefined ? undefined : this.pending.emptyTransactionEnd(empty);
-    if (now) await this.acknowledge(now);
-    return batch.records;
-  }
-
-  /**
-   * A streamed transaction open too long fails the stream, which resumes on protocol 1 (the
-   * worker aborts the open Kafka transaction); after the cool-down, at a moment nothing is in
-   * flight, the stream reconnects asking for streaming again.
-   */
-  private async checkStreamingDuration(): Promise<void> {
-    if (!this.streamInProgress || this.streamError) return;
-    if (this.fallback.tooLong(this.decoder?.streamingSinceMs)) {
-      const err = new ConnectionError(`a transaction streamed before its commit is open longer than ${this.config.streamedTransactionMaxMs} ms: resuming without streaming for a while`);
-      this.ctx.logger.warn({ slot: this.config.slot }, err.message);
-      this.streamError = err;
-      this.decoder?.stop();
-      this.queue.clear();
-      return;
-    }
-    const idle = !this.queue.waiting && this.decoder?.inTransaction === false && !this.pending.inFlight;
-    if (idle && !this.fallback.on && this.fallback.backOn()) {
-      this.ctx.logger.info({ slot: this.config.slot }, 'streaming large transactions again');
-      await this.restartStream();
-    }
-  }
-
-  /** What the worker now has: a reconnected stream goes on after it. */
-  private handedOut(batch: Batch): void {
-    this.pending.handedOut(batch.records, batch.endLsn);
-    for (const lsn of [batch.endLsn, batch.ackNow]) if (lsn !== undefined && compareLsn(lsn, this.handedLsn) > 0) this.handedLsn = lsn;
-    for (const record of batch.records) {
-      if (record.positionOnly && record.sourcePartition !== this.partition) this.handedTables.set(record.sourcePartition, record.sourceOffset as TableOffset);
-    }
-  }
-
-  /**
-   * A stream that failed (a dropped connection, a message it could not handle) is reconnected
-   * from what the worker has, and the poll fails (a Kafka transaction left open by a source
-   * transaction handed out in part is then aborted by the worker, which starts a new session).
-   */
-  private async throwIfStreamFailed(): Promise<void> {
-    if (!this.streamError) return;
-    const err = this.streamError;
-    // A refusal (e.g. a column added that would share another's Avro name) is no outage: reading again would meet it again.
-    if (err instanceof ConfigError) throw err;
-    const from = await this.restartStream();
-    throw new ConnectionError(`replication stream failed: ${describeError(err)}; reconnecting after ${from}`, { cause: err });
-  }
-
   private reset(): void {
-    this.queue.clear();
+    this.streaming.reset();
     this.incremental.reset();
     this.tables.clear();
-    this.pending.clear();
-    this.prefetched = undefined;
-    this.streamError = undefined;
-    this.opening = [];
-  }
-
-  /**
-   * After a stream failure: everything not yet handed to the worker is read again from the WAL,
-   * from the end of the last source transaction handed over (what is still committing to Kafka
-   * is not decoded again; its commit still confirms the slot). Tables go on from the positions
-   * handed over; a snapshot chunk in flight is read again. Returns where the stream resumes.
-   */
-  private async restartStream(): Promise<string> {
-    // The primary now (after a failover, the promoted standby) must hold the slot; until a host is
-    // the primary this fails as an outage, and the next poll tries again.
-    const url = this.config.url.reveal();
-    const replicationUrl = await this.replicationUrl();
-    await ensureSlotOnPrimary(replicationUrl, this.config.slot, listsSeveralHosts(url));
-    const acked = this.wal?.ackedLsn ?? this.committedLsn;
-    await this.wal?.stop();
-    this.wal = undefined;
-    this.queue.clear();
-    this.incremental.reset();
-    const from = compareLsn(this.handedLsn, this.committedLsn) > 0 ? this.handedLsn : this.committedLsn;
-    for (const table of this.tables.values()) {
-      const handed = this.handedTables.get(table.partition);
-      if (handed && handed !== table.offset) table.setOffset(handed);
-      if (table.offset.snapshot !== 'done') this.incremental.add(table);
-    }
-    this.stream = { phase: 'stream', lsn: this.committedLsn };
-    this.startStreaming(acked, replicationUrl, from);
-    return from;
-  }
-
-  /** Confirms to PostgreSQL that everything before `lsn` (a commit's end) is in Kafka: exactly there, never past it. */
-  private async acknowledge(lsn: string): Promise<void> {
-    this.aborted.forgetBefore(lsn);
-    if (compareLsn(lsn, this.committedLsn) > 0) {
-      this.committedLsn = lsn;
-      this.ctx.status?.report('stream', `slot ${this.config.slot}`, { position: lsn });
-    }
-    await this.wal?.acknowledge(lsn);
+    this.snapshot = undefined;
   }
 
   async commit(records: readonly SourceRecord[]): Promise<void> {
     // Kafka has committed these (and everything before them): only now may PostgreSQL forget the WAL behind them.
     if (this.stream.phase !== 'stream') return;
-    const lsn = this.pending.committed(records);
-    if (lsn) await this.acknowledge(lsn);
-  }
-
-  /** A chunk read ahead is dropped (its rows are read again from the stored position); its reader is then free. */
-  private async settlePrefetch(): Promise<void> {
-    const prefetched = this.prefetched;
-    this.prefetched = undefined;
-    await prefetched?.chunks.catch(() => undefined);
+    await this.streaming.commit(records);
   }
 
   async stop(): Promise<void> {
-    this.queue.clear();
-    await this.wal?.stop();
-    this.wal = undefined;
-    await this.settlePrefetch();
-    await this.readers?.close();
-    this.readers = undefined;
-    await this.slotSql?.end({ timeout: 5 });
-    this.slotSql = undefined;
+    await this.streaming.stop();
+    await this.snapshot?.close();
+    this.snapshot = undefined;
     await this.sql?.end({ timeout: 5 });
     this.sql = undefined;
   }
