@@ -106,7 +106,7 @@ export class InitialSnapshot {
       onnotice: () => undefined,
       connection: { replication: 'database', application_name: 'buyonline-producer-slot' } as Record<string, string>,
     });
-    const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(createSlotCommand(slot, serverVersion));
+    const [created] = await this.slotSql.unsafe<{ consistent_point: string; snapshot_name: string }[]>(createSlotCommand(slot, serverVersion, { onStandby: standby }));
     if (!created) throw new ConnectionError('CREATE_REPLICATION_SLOT returned nothing');
     if (standby) ctx.logger.info({ slot, ms: ctx.now() - began }, 'replication slot created on the standby');
     return created;

@@ -12,6 +12,11 @@ describe('createSlotCommand', () => {
     expect(createSlotCommand('s', 180004)).toBe(`CREATE_REPLICATION_SLOT "s" LOGICAL pgoutput (SNAPSHOT 'export', FAILOVER)`);
   });
 
+  it('makes no failover slot on a standby, where PostgreSQL refuses one (a slot made there is not synchronized anywhere)', () => {
+    expect(createSlotCommand('s', 170010, { onStandby: true })).toBe(`CREATE_REPLICATION_SLOT "s" LOGICAL pgoutput (SNAPSHOT 'export')`);
+    expect(createSlotCommand('s', 180004, { onStandby: true })).toBe(`CREATE_REPLICATION_SLOT "s" LOGICAL pgoutput (SNAPSHOT 'export')`);
+  });
+
   it('uses the bare keyword on PostgreSQL 14, which has no option list', () => {
     expect(createSlotCommand('buyonline_cdc', 140023)).toBe('CREATE_REPLICATION_SLOT "buyonline_cdc" LOGICAL pgoutput EXPORT_SNAPSHOT');
   });

@@ -28,8 +28,10 @@ export async function serverVersionNum(sql: Sql): Promise<number> {
  * on the slot is a failover slot: a standby with `sync_replication_slots` keeps a copy of it, so
  * after a promotion the capture resumes on the new primary where it was, without a snapshot.
  */
-export function createSlotCommand(slot: string, serverVersion: number): string {
-  const options = serverVersion >= 170000 ? "(SNAPSHOT 'export', FAILOVER)" : serverVersion >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT';
+export function createSlotCommand(slot: string, serverVersion: number, where: { onStandby?: boolean } = {}): string {
+  // A slot made on a standby cannot be a failover slot: PostgreSQL refuses FAILOVER there (0A000).
+  const failover = serverVersion >= 170000 && where.onStandby !== true;
+  const options = failover ? "(SNAPSHOT 'export', FAILOVER)" : serverVersion >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT';
   return `CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput ${options}`;
 }
 
