@@ -85,10 +85,12 @@ describe.skipIf(skip !== '')('kill -9 of the PostgreSQL primary and promotion of
 
     const killedAt = Date.now();
     await pairCommand('crash', major);
-    // The end of the old primary's WAL the standby received (replay may still be behind it): every
-    // change committed after it is the new primary's.
-    const [promotion] = await standby<{ lsn: string }[]>`select pg_last_wal_receive_lsn()::text as lsn`;
-    await pairCommand('promote', major);
+    // The end of the old primary's WAL on the new timeline (the switch point of its history): every
+    // change past it is the new primary's. (The standby's receive position read right after the kill
+    // is not it: WAL already on its way still arrives, and the new primary replays it.)
+    const { switchpoint } = await pairCommand('promote', major);
+    expect(switchpoint).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    const promotion = { lsn: switchpoint as string };
     const promotedAt = Date.now();
     // The writers reach the new primary by themselves (their pool follows the writable host).
     await waitFor('1,000 transactions on the new primary', () => (writers.acknowledged.filter((a) => a.at > killedAt).length >= 1_000 ? true : undefined), 240_000, 500);

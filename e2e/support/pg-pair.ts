@@ -17,9 +17,17 @@ export function bothHostsUrl(primaryUrl: string, standbyUrl: string, readWrite: 
 }
 
 /** `crash` (kill -9 of the primary's postmaster) or `promote` (the standby becomes the primary); the event loop (writers) goes on meanwhile. */
-export async function pairCommand(command: 'crash' | 'promote', major: number): Promise<void> {
-  const { stderr } = await promisify(execFile)('bash', [join(repoRoot, 'tooling', 'stack', 'postgres-version.sh'), command, String(major)]);
+/** Runs a command on the pair; returns its `name=value` lines (promote prints `switchpoint`). */
+export async function pairCommand(command: 'crash' | 'promote', major: number): Promise<Record<string, string>> {
+  const { stdout, stderr } = await promisify(execFile)('bash', [join(repoRoot, 'tooling', 'stack', 'postgres-version.sh'), command, String(major)]);
   process.stdout.write(stderr);
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .map((line) => line.match(/^(\w+)=(.*)$/))
+      .filter((m): m is RegExpMatchArray => m !== null)
+      .map((m) => [m[1] as string, m[2] as string]),
+  );
 }
 
 export interface SlotRow {

@@ -14,7 +14,7 @@
 #       failover slots (sync_replication_slots) and the primary waits for it
 #       (synchronized_standby_slots). Prints PG_URL=… and PG_STANDBY_URL=…
 #   bash tooling/stack/postgres-version.sh promote MAJOR  promote the standby to primary
-#   bash tooling/stack/postgres-version.sh crash MAJOR    kill -9 the primary's postmaster
+#   bash tooling/stack/postgres-version.sh crash MAJOR    kill -9 the primary (postmaster and children at once)
 #
 # MAJOR is one of 14 15 16 17 18. The port is 15400 + MAJOR (PG_VERSION_PORT moves it).
 # Binaries live in /var/cache/buyonline-stack (readable by the server user, unlike ~/.cache of
@@ -200,14 +200,25 @@ cmd_standby() {
 cmd_promote() {
   running "$STANDBY_DATA" || die "no standby runs: bash tooling/stack/postgres-version.sh standby $MAJOR"
   pg_ctl_as_pg "-D $(printf %q "$STANDBY_DATA") -w -t $STACK_TIMEOUT -s promote" || die "promote failed (log: $STANDBY_LOG)"
+  # The exact end of the old primary's WAL on the new timeline: the switch point its history file
+  # records (the last line: previous timeline, switch point, reason). Stdout, for the tests.
+  local history; history="$(ls "$STANDBY_DATA"/pg_wal/*.history 2>/dev/null | sort | tail -n1)"
+  [[ -n "$history" ]] || die "promoted, but no timeline history file in $STANDBY_DATA/pg_wal"
+  echo "switchpoint=$(tail -n1 "$history" | cut -f2)"
   log "standby promoted: the primary is now 127.0.0.1:$STANDBY_PORT"
 }
 
 cmd_crash() {
   local pid; pid="$(head -n1 "$DATA/postmaster.pid" 2>/dev/null | tr -dc '0-9')"
   [[ -n "$pid" ]] || die "the primary does not run"
-  kill -9 "$pid"
-  log "primary postmaster $pid killed (-9)"
+  # The whole server at once, as when its machine dies: the postmaster is frozen first (no new
+  # children), then it and every child are killed. A postmaster killed alone leaves its backends
+  # and WAL senders running until they notice, still committing and sending WAL.
+  kill -STOP "$pid"
+  local children; children="$(grep -lsE "^PPid:[[:space:]]+$pid\$" /proc/[0-9]*/status | cut -d/ -f3 | tr '\n' ' ' || true)"
+  # shellcheck disable=SC2086
+  kill -9 "$pid" $children
+  log "primary postmaster $pid and its $(wc -w <<<"$children") processes killed (-9)"
 }
 
 case "$CMD" in
