@@ -6,7 +6,7 @@
 #   bash tooling/debezium/debezium.sh start    start the worker (idempotent); waits for its REST API
 #   bash tooling/debezium/debezium.sh stop     stop it (SIGTERM, SIGKILL after 20 s)
 #   bash tooling/debezium/debezium.sh status   exit 0 when the worker answers, 3 otherwise
-#   bash tooling/debezium/debezium.sh env      CONNECT_URL=… and CONNECT_PID=… (exit 1 if not up)
+#   bash tooling/debezium/debezium.sh env      CONNECT_URL=…, CONNECT_PID=…, CONNECT_HEAP=… (exit 1 if not up)
 #
 # The worker runs on the stack's own Kafka jars (they include connect-runtime: `stack.sh
 # kafka-libs`), with two plugin folders resolved by `mvn dependency:copy-dependencies` from the
@@ -157,7 +157,7 @@ cmd_stop() {
 cmd_env() {
   local pid; pid="$(worker_pid)"
   [[ -n "$pid" ]] && answering || die "Kafka Connect is not up: bash tooling/debezium/debezium.sh start"
-  printf 'CONNECT_URL=%s\nCONNECT_PID=%s\n' "$CONNECT_URL" "$pid"
+  printf 'CONNECT_URL=%s\nCONNECT_PID=%s\nCONNECT_HEAP=%s\n' "$CONNECT_URL" "$pid" "$CONNECT_HEAP"
 }
 
 case "${1:-}" in

@@ -11,6 +11,8 @@ const script = join(repoRoot, 'tooling', 'debezium', 'debezium.sh');
 export interface ConnectWorker {
   url: string;
   pid: number;
+  /** The JVM's heap flags (CONNECT_HEAP). */
+  heap: string;
 }
 
 export interface ConnectorStatus {
@@ -27,10 +29,10 @@ async function debeziumSh(verb: 'start' | 'stop' | 'env', env: NodeJS.ProcessEnv
 export async function startWorker(env: NodeJS.ProcessEnv): Promise<ConnectWorker> {
   await debeziumSh('stop', env);
   await debeziumSh('start', env);
-  const vars = Object.fromEntries((await debeziumSh('env', env)).split('\n').map((line) => line.split('=', 2)));
+  const vars = Object.fromEntries((await debeziumSh('env', env)).split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
   const pid = Number(vars.CONNECT_PID);
   if (!vars.CONNECT_URL || !Number.isInteger(pid)) throw new Error(`debezium.sh env printed no CONNECT_URL/CONNECT_PID`);
-  return { url: vars.CONNECT_URL, pid };
+  return { url: vars.CONNECT_URL, pid, heap: vars.CONNECT_HEAP ?? '' };
 }
 
 export async function stopWorker(env: NodeJS.ProcessEnv): Promise<void> {

@@ -84,6 +84,7 @@ export class DebeziumRun {
       streaming: streamingFigure(split.records.flat, loads.flatStartedAt),
       latency: latencyFigure(split, (p, o) => this.counter.readTime(p, o)),
       rss,
+      heap: this.worker.heap,
       ops: split.ops,
     };
   }

@@ -32,6 +32,7 @@ const debezium: DebeziumFigures = {
   streaming: { rows: 1, seconds: 1, rowsPerSec: 10_000, steadyRowsPerSec: 0 },
   latency: { rows: 1, append: percentiles(500, 20), readable: null },
   rss: rss(640),
+  heap: '-Xmx2g',
   ops: { snapshot: {}, flat: {}, paced: {} },
 };
 const measures = buildMeasures(pipeline, limits);

@@ -15,8 +15,9 @@ export interface DebeziumFigures {
   snapshot: SnapshotFigure;
   streaming: StreamingFigure;
   latency: LatencyFigure;
-  /** The Connect worker's JVM, started for this run. */
+  /** The Connect worker's JVM, started for this run, and its heap flags. */
   rss: RssPeak;
+  heap: string;
   ops: Record<Phase, Record<string, number>>;
 }
 

@@ -44,7 +44,7 @@ export function debeziumTable(result: BenchResult): string {
   const header = ['measure (same run)', 'pipeline', `Debezium ${d.version}`, 'pipeline ÷ Debezium', 'Debezium ÷ limit', 'ahead'];
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [
-    `Debezium ${d.version} on Kafka Connect (exactly-once source, ${d.converter}):`,
+    `Debezium ${d.version} on Kafka Connect ${d.heap ? `(JVM ${d.heap}) ` : ''}in the same run, its own slot and publication; exactly-once source; ${d.converter}:`,
     '',
     line(header),
     line(['---', '---:', '---:', '---:', '---:', ':---:']),
