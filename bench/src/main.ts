@@ -17,6 +17,7 @@ import { bareProduce } from './limits/bare-produce.ts';
 import { copyLimit } from './limits/copy.ts';
 import { pgRecvlogicalLimit } from './limits/pg-recvlogical.ts';
 import { appNodeOptions, consumerEnv, producerEnv } from './pipeline/app-env.ts';
+import { CpuHog } from './process/cpu-hog.ts';
 import { latencyFigure, snapshotFigure, splitPhases, streamingFigure } from './pipeline/phase-figures.ts';
 import { RecordCounter } from './pipeline/record-counter.ts';
 import { stageBatch } from './pipeline/stage-batch.ts';
@@ -40,6 +41,7 @@ const profileDir = workload.profile ? join(resultsDir, `profiles-${new Date().to
 const sql = postgres(env.PG_URL, { max: workload.writers + 1, onnotice: () => undefined });
 const began = Date.now();
 let counter: RecordCounter | undefined;
+let hog: CpuHog | undefined;
 let stageDir: string | undefined;
 let debezium: DebeziumRun | undefined;
 let worker: Promise<ConnectWorker> | undefined;
@@ -103,10 +105,16 @@ async function measure(): Promise<BenchResult> {
     log(`limit pg_recvlogical (pgoutput): ${flatUpdates} rows in ${pgRecvlogical.seconds.toFixed(2)} s, ${perSec(pgRecvlogical.rowsPerSec)} (best of ${pgRecvlogical.attempts.map(perSec).join(', ')})`);
   }
 
+  hog = workload.cpuHog ? new CpuHog() : undefined;
   const pacedLoad = await paced(sql, plan, pacedUpdates, rate, flatLoad.transactions);
   log(`paced: ${pacedUpdates} rows in ${pacedLoad.seconds.toFixed(1)} s (${perSec(pacedLoad.rowsPerSec)}; at most ${pacedLoad.lateMs.toFixed(0)} ms behind schedule)`);
   await counter.reach(total, 'paced updates');
   await debezium?.reach(total, 'paced updates');
+  if (hog) {
+    log(`cpu hog: ${hog.cpuSeconds()?.toFixed(1) ?? '?'} CPU seconds beside the paced load`);
+    hog.stop();
+    hog = undefined;
+  }
   const producerExit = await producer.stop();
   if (producerExit.code !== 0) problems.push(`producer exited with ${producerExit.code ?? producerExit.signal}`);
   await counter.stop();
@@ -150,7 +158,7 @@ async function measure(): Promise<BenchResult> {
     rss: { producer: producerExit.rss, consumer: stage.rss },
   };
   const limits: LimitFigures = { copy, pgRecvlogical, bareConsume: skipLimits ? null : consumeLimit, bareProduce: produceLimit };
-  const measures = buildMeasures(pipeline, limits);
+  const measures = buildMeasures(pipeline, limits, workload.cpuHog === true);
   return {
     date: new Date(began).toISOString(),
     commit: gitCommit(),
@@ -179,6 +187,7 @@ function profileSummaries(result: BenchResult): string {
 let cleaned: Promise<void> | undefined;
 function cleanUp(): Promise<void> {
   cleaned ??= (async () => {
+    hog?.stop();
     await counter?.stop().catch(() => undefined);
     await debezium?.stop().catch((err: Error) => process.stderr.write(`cleanup: debezium connector: ${err.message}\n`));
     if (worker) await stopWorker(workerEnv).catch((err: Error) => process.stderr.write(`cleanup: Connect worker: ${err.message}\n`));
