@@ -137,7 +137,7 @@ export function renderChart(result: BenchResult): string {
   const versusScale = logScale(
     Math.min(0.1, 10 ** Math.floor(Math.log10(Math.min(...finite, 1)))),
     Math.max(10, 10 ** Math.ceil(Math.log10(Math.max(...finite, 1)))),
-    [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100],
+    [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100],
     (v) => formatTimes(v),
   );
 
