@@ -41,10 +41,6 @@ export class DebeziumRun {
     return new DebeziumRun(worker, names, config, counter, rss, startedAt);
   }
 
-  get count(): number {
-    return this.counter.count;
-  }
-
   /** Waits until `total` of its records are in Kafka, failing early when Connect reports its task failed. */
   async reach(total: number, what: string): Promise<void> {
     let settled = false;
