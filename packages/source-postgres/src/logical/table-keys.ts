@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { quoteIdent } from '../sql-identifiers.ts';
+import { quoteIdent, quoteLiteral } from '../sql-identifiers.ts';
 import type { ColumnInfo } from './column-types.ts';
 import type { KeyOrder, SnapshotKeys } from './snapshot-keys.ts';
 
@@ -46,15 +46,19 @@ export class TableKeys {
     return this.composite ? (JSON.parse(text) as string[]) : [text];
   }
 
-  /** Rows after `lastKey` in the key's order (a row comparison over the primary key index for a composite key). */
-  chunkQuery(table: string, selectList: string, lastKey: string | null, limit: number): { text: string; params: (string | number)[] } {
+  /**
+   * The select of the rows after `lastKey` in the key's order (a row comparison over the primary
+   * key index for a composite key), the key's parts written in as literals (COPY takes no bind
+   * parameters), each cast back to its column's type and collation.
+   */
+  chunkSelect(table: string, selectList: string, lastKey: string | null, limit: number): string {
     const columns = this.columns.map((c) => `t.${quoteIdent(c.name)}`);
-    const order = `order by ${columns.join(', ')}`;
-    if (lastKey === null) return { text: `select ${selectList} from ${table} t ${order} limit $1`, params: [limit] };
+    const tail = `order by ${columns.join(', ')} limit ${Math.trunc(limit)}`;
+    if (lastKey === null) return `select ${selectList} from ${table} t ${tail}`;
     const parts = this.parts(lastKey);
-    const bounds = this.orders.map((o, i) => `$${i + 1}::text::${o.castType}${o.collation ? ` collate ${o.collation}` : ''}`);
+    const bounds = this.orders.map((o, i) => `${quoteLiteral(parts[i] ?? '')}::text::${o.castType}${o.collation ? ` collate ${o.collation}` : ''}`);
     const where = this.composite ? `(${columns.join(', ')}) > (${bounds.join(', ')})` : `${columns[0]} > ${bounds[0]}`;
-    return { text: `select ${selectList} from ${table} t where ${where} ${order} limit $${parts.length + 1}`, params: [...parts, limit] };
+    return `select ${selectList} from ${table} t where ${where} ${tail}`;
   }
 
   /** Compares two stored keys column by column, as PostgreSQL orders them. */
