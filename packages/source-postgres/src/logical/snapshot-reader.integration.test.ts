@@ -52,6 +52,8 @@ beforeAll(async () => {
   await sql.unsafe(`insert into "${id}".text_keyed values ${AWKWARD.map((s, i) => `(${lit(s)}, ${lit(String(i))})`).join(', ')}`);
   await sql.unsafe(`create table "${id}".composite (a text, b int, v text, primary key (a, b))`);
   await sql.unsafe(`insert into "${id}".composite values ${AWKWARD.flatMap((s, i) => [`(${lit(s)}, ${i}, ${lit(s)})`, `(${lit(s)}, ${-i - 1}, null)`]).join(', ')}`);
+  await sql.unsafe(`create table "${id}".wide (id int primary key, v text)`);
+  await sql.unsafe(`insert into "${id}".wide select i, md5(i::text) from generate_series(1, 3000) i`);
   await sql.unsafe(`create table "${id}".keyless (v text, n int)`);
   await sql.unsafe(`insert into "${id}".keyless values ${AWKWARD.map((s, i) => `(${lit(s)}, ${i})`).join(', ')}, (null, null)`);
 });
@@ -128,6 +130,14 @@ describe('readChunk reads through COPY the same texts a row query returns', { ti
     const read = await readAll(table, 3);
     expect(read.rows).toEqual(await queried(table, 't.a, t.b'));
     expect(read.lastKeys[0]).toBe(JSON.stringify([read.rows[2]?.a, read.rows[2]?.b]));
+  });
+
+  it('reads chunk after chunk on one connection when a chunk outgrows the stream buffer of the driver', { timeout: 20_000 }, async () => {
+    // 500 rows of about 40 bytes: more than the stream buffers (16 KiB), arriving with the end of their COPY in one read of the socket
+    const table = await captured('wide');
+    const read = await readAll(table, 500);
+    expect(read.rows).toEqual(await queried(table, 't.id'));
+    expect(read.lastKeys).toEqual(['16', '516', '1016', '1516', '2016', '2516', '3000']);
   });
 
   it('walks a table without a primary key by ctid', async () => {
