@@ -5,7 +5,7 @@ import { CapturedTable } from './captured-table.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { freshTableOffset } from './offsets.ts';
 import { SnapshotKeys } from './snapshot-keys.ts';
-import { readChunk, type TextRow, textSelectList } from './snapshot-reader.ts';
+import { readChunk, readRangeChunk, type TextRow, textSelectList } from './snapshot-reader.ts';
 import { describeColumns, schemaNamesFor } from './table-schema.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
@@ -122,6 +122,30 @@ describe('readChunk reads through COPY the same texts a row query returns', { ti
       const read = await readAll(table, rows);
       expect(read.rows).toEqual(expected);
       expect(read.lastKeys.at(-1)).toBe(expected.at(-1)?.k);
+    }
+  });
+
+  it('reads key ranges bounded by keys holding quotes, backslashes and tabs', async () => {
+    const table = await captured('text_keyed');
+    const keys = (await queried(table, 't.k')).map((r) => r.k as string);
+    const ranges = [
+      { after: keys[1] as string, upTo: keys[5] as string },
+      { after: keys[9] as string, upTo: null },
+    ];
+    const tx = await sql.reserve();
+    try {
+      await tx.unsafe('begin isolation level repeatable read read only');
+      const sizer = new ChunkSizer(3, 1_000_000);
+      const read: string[] = [];
+      let chunk = await readRangeChunk(tx, table, null, ranges, sizer);
+      for (let chunks = 0; chunk.lastKey !== null && chunks < 100; chunks++) {
+        read.push(...chunk.rows.map((r) => r.k as string));
+        chunk = await readRangeChunk(tx, table, chunk.lastKey, chunk.ranges ?? [], sizer);
+      }
+      await tx.unsafe('rollback');
+      expect(read).toEqual([...keys.slice(2, 6), ...keys.slice(10)]);
+    } finally {
+      tx.release();
     }
   });
 

@@ -5,6 +5,7 @@ import type { CapturedTable } from './captured-table.ts';
 import type { ChunkSizer } from './chunk-sizer.ts';
 import { copyOut } from './copy-out.ts';
 import { parseCopyText } from './copy-text.ts';
+import type { KeyRange } from './offsets.ts';
 import type { TableShape } from './table-schema.ts';
 
 export type { TextRow } from '../pg-text.ts';
@@ -36,6 +37,8 @@ function textRows(shape: TableShape, values: readonly (readonly (string | null)[
 export interface Chunk {
   rows: TextRow[];
   lastKey: string | null;
+  /** A snapshot of key ranges: the ranges not read to their end yet, the chunk's own first. */
+  ranges?: KeyRange[];
 }
 
 /**
@@ -66,4 +69,29 @@ async function readRows(tx: ReservedSql, table: CapturedTable, lastKey: string |
   const rows = textRows(table.shape, parseCopyText(await copyOut(tx, table.keys.chunkSelect(target, selectList, lastKey, limit)), width));
   const last = rows.at(-1);
   return { rows, lastKey: last ? table.keys.keyText(last) : null };
+}
+
+/**
+ * The next chunk of a snapshot of key ranges (a table with a primary key): rows of the first
+ * range in (`lastKey` or its `after`, `upTo`], in key order; a range with nothing left is
+ * dropped and the next one read, so a chunk holds rows of one range. `lastKey` null: all read.
+ */
+export async function readRangeChunk(tx: ReservedSql, table: CapturedTable, lastKey: string | null, ranges: readonly KeyRange[], size: ChunkSizer): Promise<Chunk> {
+  const keys = table.keys;
+  if (keys === null) throw new TypeError(`${table.name} has no primary key: its snapshot cannot be limited to key ranges`);
+  await keys.describe(tx);
+  const left = [...ranges];
+  let from = lastKey;
+  for (let range = left[0]; range; range = left[0]) {
+    const select = keys.chunkSelect(qualified(table.ref.schema, table.ref.table), textSelectList(table.shape), from ?? range.after, size.rows(table.name, 1), range.upTo);
+    const rows = textRows(table.shape, parseCopyText(await copyOut(tx, select), table.shape.columns.length));
+    const last = rows.at(-1);
+    if (last) {
+      size.observe(table.name, rows);
+      return { rows, lastKey: keys.keyText(last), ranges: left };
+    }
+    left.shift();
+    from = null;
+  }
+  return { rows: [], lastKey: null, ranges: [] };
 }

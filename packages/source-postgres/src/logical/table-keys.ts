@@ -47,18 +47,21 @@ export class TableKeys {
   }
 
   /**
-   * The select of the rows after `lastKey` in the key's order (a row comparison over the primary
-   * key index for a composite key), the key's parts written in as literals (COPY takes no bind
-   * parameters), each cast back to its column's type and collation.
+   * The select of the rows after `lastKey` (and, when given, up to `upTo`, inclusive) in the key's
+   * order (a row comparison over the primary key index for a composite key), the keys' parts
+   * written in as literals (COPY takes no bind parameters), each cast back to its column's type
+   * and collation.
    */
-  chunkSelect(table: string, selectList: string, lastKey: string | null, limit: number): string {
+  chunkSelect(table: string, selectList: string, lastKey: string | null, limit: number, upTo: string | null = null): string {
     const columns = this.columns.map((c) => `t.${quoteIdent(c.name)}`);
-    const tail = `order by ${columns.join(', ')} limit ${Math.trunc(limit)}`;
-    if (lastKey === null) return `select ${selectList} from ${table} t ${tail}`;
-    const parts = this.parts(lastKey);
-    const bounds = this.orders.map((o, i) => `${quoteLiteral(parts[i] ?? '')}::text::${o.castType}${o.collation ? ` collate ${o.collation}` : ''}`);
-    const where = this.composite ? `(${columns.join(', ')}) > (${bounds.join(', ')})` : `${columns[0]} > ${bounds[0]}`;
-    return `select ${selectList} from ${table} t where ${where} ${tail}`;
+    const bound = (key: string, op: '>' | '<=') => {
+      const parts = this.parts(key);
+      const casts = this.orders.map((o, i) => `${quoteLiteral(parts[i] ?? '')}::text::${o.castType}${o.collation ? ` collate ${o.collation}` : ''}`);
+      return this.composite ? `(${columns.join(', ')}) ${op} (${casts.join(', ')})` : `${columns[0]} ${op} ${casts[0]}`;
+    };
+    const conditions = [...(lastKey === null ? [] : [bound(lastKey, '>')]), ...(upTo === null ? [] : [bound(upTo, '<=')])];
+    const where = conditions.length === 0 ? '' : `where ${conditions.join(' and ')} `;
+    return `select ${selectList} from ${table} t ${where}order by ${columns.join(', ')} limit ${Math.trunc(limit)}`;
   }
 
   /** Compares two stored keys column by column, as PostgreSQL orders them. */
