@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { quoteIdent } from '../sql-identifiers.ts';
+import { quoteIdent, quoteLiteral } from '../sql-identifiers.ts';
 import type { ColumnInfo } from './column-types.ts';
 import type { KeyOrder, SnapshotKeys } from './snapshot-keys.ts';
 
@@ -47,23 +47,21 @@ export class TableKeys {
   }
 
   /**
-   * Rows after `lastKey` (and, when given, up to `upTo`, inclusive) in the key's order (a row
-   * comparison over the primary key index for a composite key).
+   * The select of the rows after `lastKey` (and, when given, up to `upTo`, inclusive) in the key's
+   * order (a row comparison over the primary key index for a composite key), the keys' parts
+   * written in as literals (COPY takes no bind parameters), each cast back to its column's type
+   * and collation.
    */
-  chunkQuery(table: string, selectList: string, lastKey: string | null, limit: number, upTo: string | null = null): { text: string; params: (string | number)[] } {
+  chunkSelect(table: string, selectList: string, lastKey: string | null, limit: number, upTo: string | null = null): string {
     const columns = this.columns.map((c) => `t.${quoteIdent(c.name)}`);
-    const order = `order by ${columns.join(', ')}`;
-    const params: (string | number)[] = [];
     const bound = (key: string, op: '>' | '<=') => {
       const parts = this.parts(key);
-      const casts = this.orders.map((o, i) => `$${params.length + i + 1}::text::${o.castType}${o.collation ? ` collate ${o.collation}` : ''}`);
-      params.push(...parts);
+      const casts = this.orders.map((o, i) => `${quoteLiteral(parts[i] ?? '')}::text::${o.castType}${o.collation ? ` collate ${o.collation}` : ''}`);
       return this.composite ? `(${columns.join(', ')}) ${op} (${casts.join(', ')})` : `${columns[0]} ${op} ${casts[0]}`;
     };
     const conditions = [...(lastKey === null ? [] : [bound(lastKey, '>')]), ...(upTo === null ? [] : [bound(upTo, '<=')])];
     const where = conditions.length === 0 ? '' : `where ${conditions.join(' and ')} `;
-    params.push(limit);
-    return { text: `select ${selectList} from ${table} t ${where}${order} limit $${params.length}`, params };
+    return `select ${selectList} from ${table} t ${where}order by ${columns.join(', ')} limit ${Math.trunc(limit)}`;
   }
 
   /** Compares two stored keys column by column, as PostgreSQL orders them. */
