@@ -128,7 +128,7 @@ export function buildMeasures(pipeline: PipelineFigures, limits: LimitFigures, c
           measure('readable-p99', 'commit → readable (read_committed), p99', 'ms', latency.readable.p99, null, null),
         ]
       : []),
-    measure('stage', `Kafka → stage (consumer batch, ${pipeline.stage.records.toLocaleString('en-US')} records), rows/s`, 'rows/s', pipeline.stage.rowsPerSec, limitOf('bare consume loop', limits.bareConsume), {
+    measure('stage', `Kafka → stage (consumer batch, ${pipeline.stage.records.toLocaleString('en-US')} records), rows/s`, 'rows/s', pipeline.stage.rowsPerSec, limitOf('bare librdkafka batch consume loop (consume(10000), no KafkaJS layer)', limits.bareConsume), {
       of: 'ratio',
       op: '>=',
       value: 0.4,
