@@ -92,6 +92,25 @@ describe('VerifyLoop', () => {
     expect(fake.calls()).toBe(1);
   });
 
+  it('a member that stops owning the partition sets its verify_stale to 0: the new owner alone decides', async () => {
+    let leader = true;
+    const { loop, fake, metrics, advance } = setup({ leader: () => leader, staleMs: 60_000 });
+    const run = loop.tick();
+    fake.fail(new Error('no'));
+    await run;
+    advance(61_000);
+    const next = loop.tick();
+    fake.fail(new Error('no'));
+    await next;
+    expect(metrics.of(T).stale).toBe(1);
+    leader = false;
+    expect(loop.tick()).toBeUndefined();
+    expect(metrics.of(T).stale).toBe(0);
+    advance(61_000);
+    loop.tick();
+    expect(metrics.of(T).stale).toBe(0);
+  });
+
   it('records the last result, rows compared, ranges mismatched and repaired per table', async () => {
     const { loop, fake, metrics, now } = setup();
     const run = loop.tick();

@@ -19,7 +19,7 @@ const RESULT = { equal: 1, mismatch: 0, skipped: -1 } as const;
 /** The verify loop's metrics: each run's verdict per table, and whether a table's last EQUAL verification is too old. */
 export class VerifyGauges {
   private readonly lastEqual = new Map<string, number>();
-  /** When this member began to verify: a table never seen equal is stale that long after it. */
+  /** When this member began to verify (undefined while it does not): a table never seen equal is stale that long after it. */
   private since: number | undefined;
 
   constructor(
@@ -47,6 +47,13 @@ export class VerifyGauges {
       this.metrics.gauge('verify_last_result', -1, { table });
     }
     this.refreshStale(tables, now);
+  }
+
+  /** This member stopped verifying: its verify_stale says 0, so that the member that verifies now alone decides an alert. */
+  resigned(tables: readonly string[]): void {
+    if (this.since === undefined) return;
+    this.since = undefined;
+    for (const table of tables) this.metrics.gauge('verify_stale', 0, { table });
   }
 
   refreshStale(tables: readonly string[], now: number): void {
@@ -94,7 +101,10 @@ export class VerifyLoop {
   /** One tick; returns the run it started, if it started one. */
   tick(): Promise<void> | undefined {
     const { isLeader, gauges, tables, now, logger } = this.options;
-    if (!isLeader()) return undefined;
+    if (!isLeader()) {
+      gauges.resigned(tables);
+      return undefined;
+    }
     gauges.refreshStale(tables, now());
     if (this.running) {
       logger.debug({}, 'verify loop: the last run is still going; skipping this interval');
