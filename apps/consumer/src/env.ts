@@ -62,7 +62,7 @@ export const consumerEnvSchema = z.object({
     .int()
     .min(0)
     .default(0)
-    .describe('stream: run `verify` every N seconds inside the consumer (needs a pipeline file with a logical source:); 0 = off. Only the member that owns partition 0 of the first captured topic verifies.'),
+    .describe('With stream: run `verify` every N seconds inside the consumer (needs a pipeline file with a logical source:); 0 = off. Only the member that owns partition 0 of the first captured topic verifies.'),
   VERIFY_REPAIR: verifyFlagsSchema.shape.repair.describe('The verify loop: ask the capture for an incremental snapshot of each mismatched range, then verify again (verify --repair).'),
   VERIFY_RANGE_KEYS: verifyFlagsSchema.shape.rangeKeys.describe('The verify loop: keys per range (verify --range-keys).'),
   VERIFY_ROWS_PER_SECOND: verifyFlagsSchema.shape.rowsPerSecond.describe('The verify loop: PostgreSQL rows read per second at most (verify --rows-per-second; default: no limit).'),

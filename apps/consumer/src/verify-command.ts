@@ -4,9 +4,8 @@ import { readGroupState } from '@buyonline/kafka-common';
 import { capturedTables, type VerifyOutcome, verifyAndRepair, verifyOutput } from '@buyonline/reconcile';
 import type { StageSinkConfig } from '@buyonline/sink-stage';
 import type { ConsumerEnv } from './env.ts';
-import { pipelineSource } from './reconcile-targets.ts';
+import { type PostgresSourceConfig, pipelineSource } from './reconcile-targets.ts';
 import { type VerifyFlags, verifyFlagsSchema } from './verify-flags.ts';
-
 
 /** `--range-keys 500 --rows-per-second 10000 --repair` as parsed by node's parseArgs → the flags, or a ConfigError naming the flag. */
 export function parseVerifyFlags(raw: { 'range-keys'?: string | undefined; 'rows-per-second'?: string | undefined; repair?: boolean | undefined; 'wait-seconds'?: string | undefined }): VerifyFlags {
@@ -57,15 +56,20 @@ export interface VerifyRunner {
   run(): Promise<VerifyOutcome>;
 }
 
-/**
- * Every table the pipeline file's `source:` captures, verified at one point
- * (@buyonline/reconcile's verifyAndRepair) against the stage its `sink:` writes; the consumer
- * group is CONSUMER_GROUP. A bad file is a ConfigError.
- */
-export async function verifyRunner(pipeline: PipelineFile | undefined, vars: EnvValues, env: ConsumerEnv, sink: StageSinkConfig, flags: VerifyFlags, ctx: PluginContext): Promise<VerifyRunner> {
+/** The pipeline file's `source:` as verify reads it, checked without connecting: a missing file or a polling source is a ConfigError. */
+export async function verifySource(pipeline: PipelineFile | undefined, vars: EnvValues): Promise<PostgresSourceConfig> {
   if (!pipeline) throw new ConfigError('verify needs --pipeline FILE (or PIPELINE_FILE): its source: says which tables and which slot');
   const source = await pipelineSource(pipeline, vars, 'verify');
   if (source.mode === 'polling') throw new ConfigError('verify compares at a WAL position: it needs the log-based capture (mode: logical)');
+  return source;
+}
+
+/**
+ * Every table the source captures (PostgreSQL says which), verified at one point
+ * (@buyonline/reconcile's verifyAndRepair) against the stage `sink` writes; the consumer group
+ * is CONSUMER_GROUP.
+ */
+export async function verifyRunner(source: PostgresSourceConfig, env: ConsumerEnv, sink: StageSinkConfig, flags: VerifyFlags, ctx: PluginContext): Promise<VerifyRunner> {
   const targets = await capturedTables(source);
   const topics = targets.tables.flatMap((t) => (typeof t.topic === 'string' ? [t.topic] : [...t.topic]));
   const waitMs = flags.waitSeconds * 1000;
@@ -91,7 +95,7 @@ export async function runVerify(
 ): Promise<number> {
   const logger = createLogger('consumer', flags.logLevel === 'debug' ? 'debug' : 'warn');
   const ctx = { logger, metrics: new PrometheusMetrics('buyonline_consumer'), now: Date.now };
-  const runner = await verifyRunner(pipeline, vars, env, sink, flags, ctx);
+  const runner = await verifyRunner(await verifySource(pipeline, vars), env, sink, flags, ctx);
   const { text, exitCode } = verifyOutput(await runner.run(), flags.json);
   process.stdout.write(text);
   return exitCode;
