@@ -219,4 +219,23 @@ consumer:
     expect(next.code, next.output).toBe(0);
     expect(next.report?.first.tables[0]?.status).toBe('equal');
   });
+
+  it('stream with VERIFY_INTERVAL_SECONDS verifies inside the consumer: /metrics shows verify_last_result 1 for the table', async () => {
+    const stream = apps.find((a) => a.app === 'consumer');
+    await stream?.terminate();
+    const looping = new AppProcess('consumer', 'consumer-verify-loop', { ...env(), VERIFY_INTERVAL_SECONDS: '5', VERIFY_RANGE_KEYS: '100' }, ['stream'], logDir).start();
+    apps.push(looping);
+    const series = `buyonline_consumer_verify_last_result{table="${schema}.items"}`;
+    const metrics = await waitFor(
+      'verify_last_result 1 on /metrics',
+      async () => {
+        const base = looping.healthBase();
+        const text = base === undefined ? '' : await (await fetch(`${base}/metrics`).catch(() => undefined))?.text();
+        return text?.split('\n').some((l) => l === `${series} 1`) ? text : undefined;
+      },
+      50_000,
+    );
+    expect(metrics).toMatch(new RegExp(`buyonline_consumer_verify_stale\\{table="${schema}\\.items"\\} 0`));
+    expect(Number(new RegExp(`buyonline_consumer_verify_rows_compared\\{table="${schema}\\.items"\\} (\\d+)`).exec(metrics)?.[1])).toBeGreaterThanOrEqual(2 * (ROWS - 100));
+  }, 60_000);
 });

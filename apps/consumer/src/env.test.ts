@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} references are what these tests feed the pipeline file
-import { localStagePlugin, snowflakeStagePlugin } from '@buyonline/sink-stage';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +7,12 @@ import { configOf, sharedAppSettings } from '@buyonline/app-runtime';
 import { configKeys, fieldInfo, fieldSchema, shortcutSpec } from '@buyonline/app-runtime/testing';
 import { ConfigError, type TransformPlugin } from '@buyonline/connect-api';
 import { kafkaConfigSchema, registryConfigSchema, SINK_WORKER_DEFAULTS } from '@buyonline/kafka-common';
+import { localStagePlugin, snowflakeStagePlugin } from '@buyonline/sink-stage';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { consumerEnvSchema, readConsumerEnv, readConsumerSettings, SINK_SHORTCUTS, sinkConfigFrom, subscriptionOf } from './env.ts';
 import { consumerRegistry } from './plugins.ts';
+import { verifyFlagsSchema } from './verify-flags.ts';
 
 const base = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081' };
 const snowflake = { STAGE: 'snowflake', SNOWFLAKE_ACCOUNT: 'acc', SNOWFLAKE_USERNAME: 'u', SNOWFLAKE_DATABASE: 'DB' };
@@ -178,6 +180,16 @@ describe('every consumer setting has one owner', () => {
     expect(consumerEnvSchema.shape.KAFKA_BROKERS).toBe(kafkaConfigSchema.shape.brokers);
     expect(consumerEnvSchema.shape.SCHEMA_REGISTRY_URL).toBe(registryConfigSchema.shape.url);
     expect(readConsumerEnv(base)).toMatchObject({ KAFKA_CLIENT_ID: 'buyonline-consumer', HEALTH_PORT: 8089, HEALTH_HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+  });
+
+  it('the verify loop is off by default and reads VERIFY_* with the verify command\'s own flag schema', () => {
+    expect(readConsumerEnv(base)).toMatchObject({ VERIFY_INTERVAL_SECONDS: 0, VERIFY_REPAIR: false, VERIFY_RANGE_KEYS: 1000, VERIFY_STALE_SECONDS: 3600 });
+    expect(readConsumerEnv(base).VERIFY_ROWS_PER_SECOND).toBeUndefined();
+    const on = readConsumerEnv({ ...base, VERIFY_INTERVAL_SECONDS: '300', VERIFY_REPAIR: 'true', VERIFY_RANGE_KEYS: '500', VERIFY_ROWS_PER_SECOND: '20000', VERIFY_STALE_SECONDS: '1800' });
+    expect(on).toMatchObject({ VERIFY_INTERVAL_SECONDS: 300, VERIFY_REPAIR: true, VERIFY_RANGE_KEYS: 500, VERIFY_ROWS_PER_SECOND: 20000, VERIFY_STALE_SECONDS: 1800 });
+    expect(fieldInfo(consumerEnvSchema.shape.VERIFY_RANGE_KEYS).defaultValue).toBe(fieldInfo(verifyFlagsSchema.shape.rangeKeys).defaultValue);
+    expect(() => readConsumerEnv({ ...base, VERIFY_INTERVAL_SECONDS: '-5' })).toThrow(/VERIFY_INTERVAL_SECONDS/);
+    expect(() => readConsumerEnv({ ...base, VERIFY_REPAIR: 'perhaps' })).toThrow(/VERIFY_REPAIR/);
   });
 
   it('loading the variant format without SNOWFLAKE_TABLE is an error naming the variable', async () => {

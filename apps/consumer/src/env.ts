@@ -15,8 +15,9 @@ import {
 } from '@buyonline/app-runtime';
 import { ConfigError, type PluginRegistry } from '@buyonline/connect-api';
 import { SINK_WORKER_DEFAULTS } from '@buyonline/kafka-common';
-import { localStagePlugin, snowflakeStagePlugin, type StageSinkConfig } from '@buyonline/sink-stage';
+import { localStagePlugin, type StageSinkConfig, snowflakeStagePlugin } from '@buyonline/sink-stage';
 import { z } from 'zod';
+import { verifyFlagsSchema } from './verify-flags.ts';
 
 const regex = z
   .string()
@@ -56,6 +57,21 @@ export const consumerEnvSchema = z.object({
     .min(1024 * 1024, 'at least 1 MB (1048576): a fetch must hold the largest record the producer sends')
     .default(SINK_WORKER_DEFAULTS.prefetchBytes)
     .describe('Bytes of records fetched ahead of the sink, at most (the client\'s queue and each fetch): a consume call returns no more than that.'),
+  VERIFY_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('With stream: run `verify` every N seconds inside the consumer (needs a pipeline file with a logical source:); 0 = off. Only the member that owns partition 0 of the first captured topic verifies.'),
+  VERIFY_REPAIR: verifyFlagsSchema.shape.repair.describe('The verify loop: ask the capture for an incremental snapshot of each mismatched range, then verify again (verify --repair).'),
+  VERIFY_RANGE_KEYS: verifyFlagsSchema.shape.rangeKeys.describe('The verify loop: keys per range (verify --range-keys).'),
+  VERIFY_ROWS_PER_SECOND: verifyFlagsSchema.shape.rowsPerSecond.describe('The verify loop: PostgreSQL rows read per second at most (verify --rows-per-second; default: no limit).'),
+  VERIFY_STALE_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(3600)
+    .describe('The verify loop: verify_stale{table} turns 1 when the table has not verified EQUAL for this long (alert on it).'),
   PG_URL: z.string().optional().describe('PostgreSQL URL (secret); needed by `reconcile` only.'),
   PG_TABLE: z.string().optional().describe('Source table <schema>.<table>; needed by `reconcile` only.'),
 });

@@ -8,10 +8,10 @@ import {
   envText,
   envWithConfigFile,
   PipelineFile,
-  PrometheusMetrics,
-  printStatus,
   ProgressBar,
   ProgressWatch,
+  PrometheusMetrics,
+  printStatus,
   renderHelp,
   runApp,
   StatusBoard,
@@ -20,7 +20,7 @@ import {
 } from '@buyonline/app-runtime';
 import { ConfigError } from '@buyonline/connect-api';
 import { SINK_WORKER_METRICS, type SinkMode, SinkWorker } from '@buyonline/kafka-common';
-import { localStagePlugin, setupStatements, snowflakeStagePlugin, type StageSinkConfig } from '@buyonline/sink-stage';
+import { localStagePlugin, type StageSinkConfig, setupStatements, snowflakeStagePlugin } from '@buyonline/sink-stage';
 import { topicsAtStart } from './batch-topics.ts';
 import { consumerEnvSchema, readConsumerEnv, readConsumerSettings, SINK_SHORTCUTS } from './env.ts';
 import { readGroupStatus, renderGroupStatus } from './group-status.ts';
@@ -180,6 +180,11 @@ await runApp(undefined, async (signal) => {
     { ready: () => worker.isReady(), status: () => worker.status(), details: () => ({ mode: command }), statusView: () => board.view(worker.status()) },
     metrics,
   );
+  // loaded only when on, like the verify command: it reads PostgreSQL
+  const verifyLoop =
+    command === 'stream' && env.VERIFY_INTERVAL_SECONDS > 0
+      ? await (await import('./stream-verify.ts')).startStreamVerify(env, sink.config as StageSinkConfig, () => worker.assignedPartitions(), { logger, metrics, now: Date.now })
+      : undefined;
   // a batch run shows how far it is to the end offsets on stderr: a bar on a terminal, lines in a log
   const progress = command === 'batch' ? new ProgressWatch({ board, kind: 'partition', label: 'batch', unit: 'records' }) : undefined;
   logger.info(
@@ -201,6 +206,7 @@ await runApp(undefined, async (signal) => {
     logger.info({ ...summary }, 'consumer stopped cleanly');
     if (command === 'batch') process.stdout.write(`${JSON.stringify({ summary })}\n`);
   } finally {
+    verifyLoop?.stop();
     progress?.stop();
     await health.close();
   }

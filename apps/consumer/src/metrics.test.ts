@@ -3,6 +3,7 @@ import { checkMetricSpecs, emittedMetricNames as emitted } from '@buyonline/app-
 import { SINK_WORKER_METRICS } from '@buyonline/kafka-common';
 import { localStagePlugin, snowflakeStagePlugin } from '@buyonline/sink-stage';
 import { describe, expect, it } from 'vitest';
+import { VERIFY_LOOP_METRICS } from './verify-loop.ts';
 
 const declared = [...SINK_WORKER_METRICS, ...(localStagePlugin.metrics ?? [])];
 
@@ -21,5 +22,10 @@ describe("the consumer's metrics", () => {
     ];
     expect(used.length).toBeGreaterThan(5);
     expect(used.filter((n) => !names.has(n))).toEqual([]);
+  });
+
+  it("the verify loop's gauges each have a help text and are all it emits (dimensionless: a result code, counts, a flag)", () => {
+    expect(checkMetricSpecs(VERIFY_LOOP_METRICS).filter((p) => !p.includes('ends with its unit'))).toEqual([]);
+    expect(VERIFY_LOOP_METRICS.map((m) => m.name).sort()).toEqual(emitted(import.meta.dirname, /^verify-loop\.ts$/));
   });
 });

@@ -1,21 +1,11 @@
 import { createLogger, type EnvValues, type LogLevel, type PipelineFile, PrometheusMetrics } from '@buyonline/app-runtime';
-import { ConfigError, ConnectionError, silentLogger } from '@buyonline/connect-api';
+import { ConfigError, ConnectionError, type PluginContext, silentLogger } from '@buyonline/connect-api';
 import { readGroupState } from '@buyonline/kafka-common';
-import { capturedTables, verifyAndRepair, verifyOutput } from '@buyonline/reconcile';
+import { capturedTables, type VerifyOutcome, verifyAndRepair, verifyOutput } from '@buyonline/reconcile';
 import type { StageSinkConfig } from '@buyonline/sink-stage';
-import { z } from 'zod';
 import type { ConsumerEnv } from './env.ts';
-import { pipelineSource } from './reconcile-targets.ts';
-
-/** The verify command's own flags: one schema, the parser and the help text. */
-export const verifyFlagsSchema = z.object({
-  rangeKeys: z.coerce.number().int().positive().default(1000).describe('keys per range: each range is hashed on both sides, rows compared only where the hashes differ'),
-  rowsPerSecond: z.coerce.number().positive().optional().describe('PostgreSQL rows read per second at most (default: no limit)'),
-  repair: z.boolean().default(false).describe('ask the capture for an incremental snapshot of each mismatched range, then verify again'),
-  waitSeconds: z.coerce.number().positive().default(120).describe('how long the slot and the consumer group may take to reach the point'),
-});
-
-export type VerifyFlags = z.output<typeof verifyFlagsSchema>;
+import { type PostgresSourceConfig, pipelineSource } from './reconcile-targets.ts';
+import { type VerifyFlags, verifyFlagsSchema } from './verify-flags.ts';
 
 /** `--range-keys 500 --rows-per-second 10000 --repair` as parsed by node's parseArgs → the flags, or a ConfigError naming the flag. */
 export function parseVerifyFlags(raw: { 'range-keys'?: string | undefined; 'rows-per-second'?: string | undefined; repair?: boolean | undefined; 'wait-seconds'?: string | undefined }): VerifyFlags {
@@ -57,11 +47,44 @@ export function groupCaughtUp(env: ConsumerEnv, topics: readonly string[], waitM
   };
 }
 
+/** One verification of the pipeline's captured tables, as the command runs it (and the stream's verify loop). */
+export interface VerifyRunner {
+  /** The tables verified, `schema.table`. */
+  tables: string[];
+  /** The topics they are captured to. */
+  topics: string[];
+  run(): Promise<VerifyOutcome>;
+}
+
+/** The pipeline file's `source:` as verify reads it, checked without connecting: a missing file or a polling source is a ConfigError. */
+export async function verifySource(pipeline: PipelineFile | undefined, vars: EnvValues): Promise<PostgresSourceConfig> {
+  if (!pipeline) throw new ConfigError('verify needs --pipeline FILE (or PIPELINE_FILE): its source: says which tables and which slot');
+  const source = await pipelineSource(pipeline, vars, 'verify');
+  if (source.mode === 'polling') throw new ConfigError('verify compares at a WAL position: it needs the log-based capture (mode: logical)');
+  return source;
+}
+
 /**
- * `buyonline-consumer verify --pipeline FILE`: every table the file's `source:` captures, at one
- * point (@buyonline/reconcile's verifyAndRepair), against the stage its `sink:` writes; the
- * consumer group is CONSUMER_GROUP. Prints the report (one JSON line with `json`) and returns the
- * exit code: 0 equal, 3 differences (a bad flag or file is a ConfigError: 2).
+ * Every table the source captures (PostgreSQL says which), verified at one point
+ * (@buyonline/reconcile's verifyAndRepair) against the stage `sink` writes; the consumer group
+ * is CONSUMER_GROUP.
+ */
+export async function verifyRunner(source: PostgresSourceConfig, env: ConsumerEnv, sink: StageSinkConfig, flags: VerifyFlags, ctx: PluginContext): Promise<VerifyRunner> {
+  const targets = await capturedTables(source);
+  const topics = targets.tables.flatMap((t) => (typeof t.topic === 'string' ? [t.topic] : [...t.topic]));
+  const waitMs = flags.waitSeconds * 1000;
+  const options = { ...targets, sink, slot: source.slot, rangeKeys: flags.rangeKeys, rowsPerSecond: flags.rowsPerSecond, waitMs, stageCaughtUp: groupCaughtUp(env, topics, waitMs) };
+  return {
+    tables: targets.tables.map((t) => `${t.schema}.${t.table}`),
+    topics,
+    run: () => verifyAndRepair(options, { repair: flags.repair }, ctx),
+  };
+}
+
+/**
+ * `buyonline-consumer verify --pipeline FILE`: verifyRunner's one run. Prints the report (one
+ * JSON line with `json`) and returns the exit code: 0 equal, 3 differences (a bad flag or file
+ * is a ConfigError: 2).
  */
 export async function runVerify(
   pipeline: PipelineFile | undefined,
@@ -70,20 +93,10 @@ export async function runVerify(
   sink: StageSinkConfig,
   flags: VerifyFlags & { json: boolean; logLevel: LogLevel },
 ): Promise<number> {
-  if (!pipeline) throw new ConfigError('verify needs --pipeline FILE (or PIPELINE_FILE): its source: says which tables and which slot');
-  const source = await pipelineSource(pipeline, vars, 'verify');
-  if (source.mode === 'polling') throw new ConfigError('verify compares at a WAL position: it needs the log-based capture (mode: logical)');
-  const targets = await capturedTables(source);
   const logger = createLogger('consumer', flags.logLevel === 'debug' ? 'debug' : 'warn');
   const ctx = { logger, metrics: new PrometheusMetrics('buyonline_consumer'), now: Date.now };
-  const topics = targets.tables.flatMap((t) => (typeof t.topic === 'string' ? [t.topic] : [...t.topic]));
-  const waitMs = flags.waitSeconds * 1000;
-  const outcome = await verifyAndRepair(
-    { ...targets, sink, slot: source.slot, rangeKeys: flags.rangeKeys, rowsPerSecond: flags.rowsPerSecond, waitMs, stageCaughtUp: groupCaughtUp(env, topics, waitMs) },
-    { repair: flags.repair },
-    ctx,
-  );
-  const { text, exitCode } = verifyOutput(outcome, flags.json);
+  const runner = await verifyRunner(await verifySource(pipeline, vars), env, sink, flags, ctx);
+  const { text, exitCode } = verifyOutput(await runner.run(), flags.json);
   process.stdout.write(text);
   return exitCode;
 }

@@ -5,6 +5,6 @@ export { capturedTables, reconcileSourcePlugin } from './captured-tables.ts';
 export { type ReconcileOptions, reconcileTables } from './reconcile-tables.ts';
 export { reconcileOutput } from './report.ts';
 export { parsePgTable } from './source-rows.ts';
-export { type RepairOptions, verifyAndRepair } from './verify-repair.ts';
-export { verifyOutput } from './verify-report.ts';
+export { type RepairOptions, type VerifyOutcome, verifyAndRepair } from './verify-repair.ts';
+export { type TableMetrics, verifyMetrics, verifyOutput } from './verify-report.ts';
 export type { VerifyOptions } from './verify-tables.ts';

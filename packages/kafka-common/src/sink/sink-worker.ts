@@ -78,6 +78,11 @@ export class SinkWorker {
     return this.ready && !this.waitingOnOutage();
   }
 
+  /** The partitions this member owns now (in the group's last assignment). */
+  assignedPartitions(): TopicPartitionRef[] {
+    return this.tracker.partitions();
+  }
+
   /** What /health says when not ready. */
   status(): 'ok' | 'starting' | 'degraded' {
     if (this.waitingOnOutage()) return 'degraded';
