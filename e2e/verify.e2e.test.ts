@@ -177,6 +177,9 @@ consumer:
     expect(table?.rows.stage).toBe(table?.rows.source);
     expect(table?.ranges).toBeGreaterThanOrEqual(30);
     expect(report?.metrics[0]).toMatchObject({ table: `${schema}.items`, result: 'equal', rangesMismatched: 0 });
+    const cost = output.match(/verify: ([\d.]+) s, peak RSS (\d+) MB/);
+    expect(cost, output).not.toBeNull();
+    process.stdout.write(`[e2e] verify under load: ${table?.rows.source} rows, ${table?.ranges} ranges, EQUAL in ${cost?.[1]} s, peak RSS ${cost?.[2]} MB\n`);
   });
 
   it('names a removed, an altered and a doubled stage line (exit 3), each in its range', async () => {

@@ -96,7 +96,10 @@ export async function runVerify(
   const logger = createLogger('consumer', flags.logLevel === 'debug' ? 'debug' : 'warn');
   const ctx = { logger, metrics: new PrometheusMetrics('buyonline_consumer'), now: Date.now };
   const runner = await verifyRunner(await verifySource(pipeline, vars), env, sink, flags, ctx);
+  const began = Date.now();
   const { text, exitCode } = verifyOutput(await runner.run(), flags.json);
   process.stdout.write(text);
+  // What the run cost, for sizing the job that runs it (stderr: the JSON line stays alone on stdout).
+  process.stderr.write(`verify: ${((Date.now() - began) / 1000).toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
   return exitCode;
 }
