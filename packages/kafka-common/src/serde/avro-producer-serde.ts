@@ -1,6 +1,6 @@
-import type avro from 'avsc';
 import type { AvroSchema } from '@buyonline/connect-api';
 import { ConnectionError, DataError, SchemaCompatibilityError } from '@buyonline/connect-api';
+import type avro from 'avsc';
 import { wireLogicalTypes } from './avro-logical-types.ts';
 import { compileAvroType, encodeFramed } from './avro-wire.ts';
 import { RegistryAvailability, type RegistryRetryOptions } from './registry-availability.ts';

@@ -1,5 +1,5 @@
-import avro from 'avsc';
 import { type SourceRecord, silentLogger } from '@buyonline/connect-api';
+import avro from 'avsc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AvroProducerSerde } from '../serde/avro-producer-serde.ts';
 import { createRegistryClient } from '../serde/registry-client.ts';

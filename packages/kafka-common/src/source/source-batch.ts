@@ -1,10 +1,10 @@
-import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger, SourcePartition, SourceRecord, Transform } from '@buyonline/connect-api';
 import { DataError } from '@buyonline/connect-api';
-import { sourceDeadLetter } from './source-dead-letter.ts';
-import { offsetKey } from './offset-key.ts';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { AvroProducerSerde } from '../serde/avro-producer-serde.ts';
 import { applyTransforms, transformFailure } from '../shared/transform-chain.ts';
+import { offsetKey } from './offset-key.ts';
+import { sourceDeadLetter } from './source-dead-letter.ts';
 
 /** One poll's records, ready to produce: serialized per topic, dead letters, and the positions they close. */
 export interface PreparedBatch {
