@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Workload } from './report/result.ts';
 import { repoRoot } from './setup/endpoints.ts';
 
-export const USAGE = `Usage: bash bench/run.sh [--rows N] [--flat-updates N] [--paced-updates N] [--rate ROWS_PER_S] [--tx-rows N] [--writers N] [--profile] [--skip-limits] [--cpu-hog] [--out DIR]
+export const USAGE = `Usage: bash bench/run.sh [--rows N] [--flat-updates N] [--paced-updates N] [--rate ROWS_PER_S] [--tx-rows N] [--writers N] [--profile] [--skip-limits] [--cpu-hog] [--with-debezium] [--out DIR]
   --rows N            rows in the products table, snapshotted first (200000)
   --flat-updates N    updates written flat out, in --tx-rows transactions (100000)
   --paced-updates N   updates written at --rate rows/s, for the latency (50000)
@@ -12,6 +12,10 @@ export const USAGE = `Usage: bash bench/run.sh [--rows N] [--flat-updates N] [--
   --writers N         writer connections (4)
   --profile           run producer and consumer under node --cpu-prof (<out>/profiles-<time>/) and summarize the profiles
   --skip-limits       measure the pipeline only (no COPY, pg_recvlogical, bare consume and produce figures)
+  --with-debezium     also run Debezium 3 on Kafka Connect (tooling/debezium/debezium.sh; a worker started for the run
+                      and stopped after) on the same table and WAL: its own slot and publication, created once the
+                      pipeline's snapshot is in Kafka, streaming the same updates; prints the pipeline's figures as
+                      ratios to Debezium's. DEBEZIUM_CONFIG (a JSON object) overrides connector settings
   --cpu-hog           a CPU-bound process (one busy core) runs beside the pipeline during the paced load
   --out DIR           where last-run.json, chart.svg and profiles-<time>/ go (bench/results: the committed ones)
 The apps' own variables (SNAPSHOT_PARALLELISM, POLL_BATCH_SIZE, …) in the environment reach them.`;
@@ -37,6 +41,7 @@ function parse(argv: string[]) {
       writers: { type: 'string', default: '4' },
       profile: { type: 'boolean', default: false },
       'skip-limits': { type: 'boolean', default: false },
+      'with-debezium': { type: 'boolean', default: false },
       'cpu-hog': { type: 'boolean', default: false },
       out: { type: 'string', default: join(repoRoot, 'bench', 'results') },
       help: { type: 'boolean', short: 'h', default: false },
@@ -66,6 +71,7 @@ export function parseFlags(argv: string[]): { workload: Workload; outDir: string
     writers: positive('writers', values.writers),
     profile: values.profile,
     skipLimits: values['skip-limits'],
+    withDebezium: values['with-debezium'],
     cpuHog: values['cpu-hog'],
   };
   return { workload, outDir: resolve(values.out) };

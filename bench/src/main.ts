@@ -1,29 +1,35 @@
 // The benchmark of issue 11, in one run on the native stack, on one table and one WAL: the
 // pipeline's figures (snapshot, streaming flat out, latency at a steady rate, Kafka → stage,
 // memory) beside the machine's limits (COPY, pg_recvlogical, a bare consume and a bare
-// transactional produce loop), each as a ratio, against the issue's targets.
+// transactional produce loop), each as a ratio, against the issue's targets; with
+// --with-debezium, beside Debezium on Kafka Connect too, on the same table and WAL.
 //   node bench/dist/main.js [flags]   (bash bench/run.sh [flags] builds first; --help lists the flags)
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { type ConnectWorker, startWorker, stopWorker } from './debezium/connect-worker.ts';
+import { connectorConfig, parseConfigOverrides } from './debezium/connector-config.ts';
+import { DebeziumRun } from './debezium/debezium-run.ts';
 import { parseFlags } from './flags.ts';
 import { bareConsume, bestBareConsume } from './limits/bare-consume.ts';
 import { bareProduce } from './limits/bare-produce.ts';
 import { copyLimit } from './limits/copy.ts';
 import { pgRecvlogicalLimit } from './limits/pg-recvlogical.ts';
 import { appNodeOptions, consumerEnv, producerEnv } from './pipeline/app-env.ts';
-import { CpuHog } from './process/cpu-hog.ts';
 import { latencyFigure, snapshotFigure, splitPhases, streamingFigure } from './pipeline/phase-figures.ts';
 import { RecordCounter } from './pipeline/record-counter.ts';
 import { stageBatch } from './pipeline/stage-batch.ts';
 import { flatOut, paced, UpdatePlan } from './pipeline/update-load.ts';
+import { CpuHog } from './process/cpu-hog.ts';
 import { NodeApp, runApp, stopRunningApps } from './process/node-app.ts';
 import { renderChart } from './report/chart.ts';
+import { compareWithDebezium } from './report/debezium-comparison.ts';
+import type { DebeziumFigures } from './report/debezium-figures.ts';
 import { gitCommit, machineInfo } from './report/machine.ts';
 import { renderProfileSummary, summarizeProfileFile } from './report/profile-summary.ts';
 import { type BenchResult, buildMeasures, type LimitFigures, type PipelineFigures } from './report/result.ts';
-import { measuresTable, runHeader } from './report/table.ts';
+import { debeziumTable, measuresTable, runHeader } from './report/table.ts';
 import { endpoints } from './setup/endpoints.ts';
 import { benchNames } from './setup/names.ts';
 import { createTopics, dropEverything } from './setup/scratch.ts';
@@ -37,6 +43,9 @@ const began = Date.now();
 let counter: RecordCounter | undefined;
 let hog: CpuHog | undefined;
 let stageDir: string | undefined;
+let debezium: DebeziumRun | undefined;
+let worker: Promise<ConnectWorker> | undefined;
+const workerEnv = { ...process.env, ...env };
 
 function log(message: string): void {
   process.stdout.write(`[bench +${((Date.now() - began) / 1000).toFixed(1)} s] ${message}\n`);
@@ -51,6 +60,12 @@ async function measure(): Promise<BenchResult> {
   const [version] = await sql<{ server_version: string }[]>`show server_version`;
   const problems: string[] = [];
 
+  // the Connect worker starts (~20 s) while the table is seeded
+  const debeziumConfig = workload.withDebezium ? connectorConfig(env.PG_URL, names, parseConfigOverrides(process.env.DEBEZIUM_CONFIG)) : undefined;
+  if (debeziumConfig) {
+    worker = startWorker(workerEnv);
+    worker.catch(() => undefined); // awaited below
+  }
   log(`${names.id}: seeding ${rows} rows into ${names.table}`);
   await runApp('producer', ['seed', '--rows', String(rows)], { env: producerEnv(env, names) });
   await createTopics(env.KAFKA_BROKERS, names);
@@ -63,6 +78,12 @@ async function measure(): Promise<BenchResult> {
   await counter.reach(rows, 'snapshot');
   const snapshotEnd = counter.offsets();
   log(`snapshot: ${rows} records in Kafka after ${((Date.now() - producer.startedAt) / 1000).toFixed(1)} s`);
+  if (worker && debeziumConfig) {
+    debezium = await DebeziumRun.start(await worker, env, names, debeziumConfig);
+    await debezium.reach(rows, 'snapshot');
+    debezium.mark();
+    log(`debezium snapshot: ${rows} records in Kafka after ${((Date.now() - debezium.startedAt) / 1000).toFixed(1)} s`);
+  }
 
   // the decoding slots start where the flat-out updates do; pg_recvlogical decodes them after
   if (!skipLimits) for (const slot of names.decodeSlots) await sql`select pg_create_logical_replication_slot(${slot}, 'pgoutput')`;
@@ -73,6 +94,11 @@ async function measure(): Promise<BenchResult> {
   await counter.reach(rows + flatUpdates, 'flat-out updates');
   const flatEnd = counter.offsets();
   log(`flat out: all in Kafka ${((Date.now() - flatLoad.startedAt) / 1000).toFixed(1)} s after the load started`);
+  if (debezium) {
+    await debezium.reach(rows + flatUpdates, 'flat-out updates');
+    debezium.mark();
+    log(`debezium flat out: all in Kafka ${((Date.now() - flatLoad.startedAt) / 1000).toFixed(1)} s after the load started`);
+  }
   let pgRecvlogical = null;
   if (!skipLimits) {
     pgRecvlogical = await pgRecvlogicalLimit(sql, env.PG_URL, names.decodeSlots, names.publication, end?.lsn as string, flatUpdates);
@@ -83,6 +109,7 @@ async function measure(): Promise<BenchResult> {
   const pacedLoad = await paced(sql, plan, pacedUpdates, rate, flatLoad.transactions);
   log(`paced: ${pacedUpdates} rows in ${pacedLoad.seconds.toFixed(1)} s (${perSec(pacedLoad.rowsPerSec)}; at most ${pacedLoad.lateMs.toFixed(0)} ms behind schedule)`);
   await counter.reach(total, 'paced updates');
+  await debezium?.reach(total, 'paced updates');
   if (hog) {
     log(`cpu hog: ${hog.cpuSeconds()?.toFixed(1) ?? '?'} CPU seconds beside the paced load`);
     hog.stop();
@@ -91,6 +118,14 @@ async function measure(): Promise<BenchResult> {
   const producerExit = await producer.stop();
   if (producerExit.code !== 0) problems.push(`producer exited with ${producerExit.code ?? producerExit.signal}`);
   await counter.stop();
+  let debeziumFigures: DebeziumFigures | undefined;
+  if (debezium) {
+    // read, then the worker stopped: the consumer batch and the limits after run without it
+    debeziumFigures = await debezium.finish(env.SCHEMA_REGISTRY_URL, env.KAFKA_BROKERS, { flatStartedAt: flatLoad.startedAt });
+    await stopWorker(workerEnv);
+    worker = undefined;
+    log(`debezium ${debeziumFigures.version}: topic read, worker stopped (peak RSS ${debeziumFigures.rss.peakMb} MB)`);
+  }
 
   stageDir = mkdtempSync(join(tmpdir(), `${names.id}-stage-`));
   const stage = await stageBatch(consumerEnv(env, names, stageDir), profileDir);
@@ -110,6 +145,8 @@ async function measure(): Promise<BenchResult> {
   for (const [phase, ops] of Object.entries(expected)) {
     const found = split.ops[phase as keyof typeof split.ops];
     if (JSON.stringify(found) !== JSON.stringify(ops)) problems.push(`${phase}: expected ${JSON.stringify(ops)}, found ${JSON.stringify(found)}`);
+    const theirs = debeziumFigures?.ops[phase as keyof typeof split.ops];
+    if (debeziumFigures && JSON.stringify(theirs) !== JSON.stringify(ops)) problems.push(`debezium ${phase}: expected ${JSON.stringify(ops)}, found ${JSON.stringify(theirs)}`);
   }
   const pipeline: PipelineFigures = {
     snapshot: snapshotFigure(split.records.snapshot, producer.startedAt),
@@ -121,6 +158,7 @@ async function measure(): Promise<BenchResult> {
     rss: { producer: producerExit.rss, consumer: stage.rss },
   };
   const limits: LimitFigures = { copy, pgRecvlogical, bareConsume: skipLimits ? null : consumeLimit, bareProduce: produceLimit };
+  const measures = buildMeasures(pipeline, limits, workload.cpuHog === true);
   return {
     date: new Date(began).toISOString(),
     commit: gitCommit(),
@@ -130,7 +168,8 @@ async function measure(): Promise<BenchResult> {
     pipeline,
     limits,
     checks: { ops: split.ops, problems },
-    measures: buildMeasures(pipeline, limits, workload.cpuHog === true),
+    measures,
+    ...(debeziumFigures ? { debezium: debeziumFigures, comparison: compareWithDebezium(pipeline, debeziumFigures, measures) } : {}),
   };
 }
 
@@ -150,6 +189,8 @@ function cleanUp(): Promise<void> {
   cleaned ??= (async () => {
     hog?.stop();
     await counter?.stop().catch(() => undefined);
+    await debezium?.stop().catch((err: Error) => process.stderr.write(`cleanup: debezium connector: ${err.message}\n`));
+    if (worker) await stopWorker(workerEnv).catch((err: Error) => process.stderr.write(`cleanup: Connect worker: ${err.message}\n`));
     await stopRunningApps();
     const problems = await dropEverything(sql, env, names);
     for (const p of problems) process.stderr.write(`cleanup: ${p}\n`);
@@ -174,7 +215,8 @@ try {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'last-run.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(resultsDir, 'chart.svg'), renderChart(result));
-  process.stdout.write(`\n${runHeader(result)}\n\n${measuresTable(result)}\n${profiles}`);
+  const versusDebezium = result.comparison ? `\n${debeziumTable(result)}\n` : '';
+  process.stdout.write(`\n${runHeader(result)}\n\n${measuresTable(result)}\n${versusDebezium}${profiles}`);
   for (const p of result.checks.problems) process.stdout.write(`check failed: ${p}\n`);
   process.stdout.write(`\nresults: ${join(resultsDir, 'last-run.json')}, ${join(resultsDir, 'chart.svg')}\n`);
   await cleanUp();

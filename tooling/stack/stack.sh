@@ -7,6 +7,7 @@
 #   bash tooling/stack/stack.sh purge         same as down --purge
 #   bash tooling/stack/stack.sh status        one line per service; exit 0 all up, 3 otherwise
 #   bash tooling/stack/stack.sh env           print .stack/endpoints.env (exit 1 if not up)
+#   bash tooling/stack/stack.sh kafka-libs    print the folder of Kafka's jars (Connect's included), fetching them first
 #
 # State lives in <repo>/.stack/, downloads in ${BUYONLINE_CACHE:-~/.cache/buyonline-stack}.
 # Ports: PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT REGISTRY_PORT REGISTRY_MGMT_PORT. Defaults stay below
@@ -596,7 +597,13 @@ cmd_env() {
   cat "$STATE/endpoints.env"
 }
 
-usage() { echo "usage: bash tooling/stack/stack.sh up|down [--purge]|purge|status|env" >&2; exit 2; }
+cmd_kafka_libs() {
+  mkdir -p "$LOGS" "$CACHE"
+  with_lock kafka kafka_fetch || die "downloading Kafka jars failed (see $LOGS/kafka-download.log)"
+  kafka_libs_dir
+}
+
+usage() { echo "usage: bash tooling/stack/stack.sh up|down [--purge]|purge|status|env|kafka-libs" >&2; exit 2; }
 
 case "${1:-}" in
   up) cmd_up ;;
@@ -604,5 +611,6 @@ case "${1:-}" in
   purge) cmd_down --purge ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  kafka-libs) cmd_kafka_libs ;;
   *) usage ;;
 esac

@@ -34,6 +34,8 @@ const COMMANDS = {
   stream: 'consume continuously, writing files into the stage, until SIGTERM/SIGINT (default)',
   batch: 'record the end offsets, drain to them, flush, commit, print a summary and exit 0',
   reconcile: "compare PostgreSQL with the latest state per key in the stage: every table the pipeline file's source: captures (else PG_URL, PG_TABLE, TOPIC); exit 0 equal, 3 mismatch (--json: JSON)",
+  verify:
+    "compare PostgreSQL at a consistent point (a snapshot and its WAL position) with the stage's latest version of each key at or before it, while changes flow: waits until the slot confirmed the point and CONSUMER_GROUP committed what Kafka held then, then compares per table and range of keys (sha256 per range, keys named only where a range differs: lost, extra, changed, duplicated); needs --pipeline (its source: and sink:); exit 0 equal, 3 differences, 2 bad input (--json: JSON; --repair: snapshot the mismatched ranges again, then verify them)",
   'snowflake-sql': 'print the SQL that creates the Snowflake objects (SNOWFLAKE_*), then exit',
   status:
     'ask the running consumer (its health port, or --url) what it is doing: lag per partition (messages, seconds), files written, the last file and commit, dead letters (--json: JSON); --group: the whole consumer group from Kafka instead, running or not: every partition with its owner, committed position, end, lag and last file',
@@ -41,16 +43,32 @@ const COMMANDS = {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { config: { type: 'string' }, pipeline: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, url: { type: 'string' }, group: { type: 'boolean' } },
+  options: {
+    config: { type: 'string' },
+    pipeline: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    json: { type: 'boolean' },
+    url: { type: 'string' },
+    group: { type: 'boolean' },
+    'range-keys': { type: 'string' },
+    'rows-per-second': { type: 'string' },
+    'wait-seconds': { type: 'string' },
+    repair: { type: 'boolean' },
+  },
 });
 
 const command = positionals[0] ?? 'stream';
 if (values.help || !(command in COMMANDS)) {
-  const usage = 'Usage: buyonline-consumer [stream|batch|reconcile|snowflake-sql|status] [--pipeline FILE] [--config FILE] [--json] [--url URL] [--group]';
+  const usage =
+    'Usage: buyonline-consumer [stream|batch|reconcile|verify|snowflake-sql|status] [--pipeline FILE] [--config FILE] [--json] [--url URL] [--group] [--range-keys N] [--rows-per-second N] [--wait-seconds N] [--repair]';
   const help = renderHelp(usage, COMMANDS, consumerEnvSchema, {
     options: {
       '--pipeline FILE': 'pipeline file (YAML or JSON): the consumer runs its sink: and sink.transforms (or PIPELINE_FILE)',
-      '--json': 'reconcile, status: print the report as one JSON line',
+      '--json': 'reconcile, verify, status: print the report as one JSON line',
+      '--range-keys N': 'verify: keys per range, hashed together (default 1000)',
+      '--rows-per-second N': 'verify: PostgreSQL rows read per second at most (default: no limit)',
+      '--wait-seconds N': 'verify: how long the slot and the consumer group may take to reach the point (default 120)',
+      '--repair': 'verify: ask the capture for an incremental snapshot of each mismatched key range, then verify again until equal',
       '--url URL': 'status: the running consumer to ask (default http://HEALTH_HOST:HEALTH_PORT/status)',
       '--group': 'status: CONSUMER_GROUP as Kafka holds it (KAFKA_BROKERS, the topics of TOPIC/TOPIC_REGEX and those it committed to, the sink\'s stage for the last files); no member need run',
     },
@@ -114,6 +132,13 @@ await runApp(undefined, async (signal) => {
     } finally {
       stop();
     }
+  }
+  if (command === 'verify') {
+    // loaded only here, like reconcile: verify reads PostgreSQL
+    const { parseVerifyFlags, runVerify } = await import('./verify-command.ts');
+    const flags = parseVerifyFlags(values);
+    const vars = envWithConfigFile(process.env, values.config);
+    return runVerify(settings.pipeline, vars, env, sink.config as StageSinkConfig, { ...flags, json: values.json === true, logLevel: env.LOG_LEVEL });
   }
   if (command === 'snowflake-sql') {
     const snowflake = configOf(sink, snowflakeStagePlugin);

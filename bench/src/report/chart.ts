@@ -1,6 +1,8 @@
 // The chart of a run (bench/results/chart.svg), drawn from its result alone: each ratio to
-// its limit against the target, the latency percentiles and the peak RSS against theirs.
-import { formatRatio, formatTarget, formatValue } from './format.ts';
+// its limit against the target, the latency percentiles and the peak RSS against theirs, and
+// (--with-debezium) each figure as a ratio to Debezium's of the same run.
+import type { Comparison } from './debezium-figures.ts';
+import { formatRatio, formatTarget, formatTimes, formatValue } from './format.ts';
 import type { BenchResult, Measure } from './result.ts';
 
 interface Bar {
@@ -78,6 +80,20 @@ function bar(m: Measure | undefined, label: string, value: (m: Measure) => numbe
   return [{ label, detail: detail(m), value: value(m), text: text(m), target, targetText, pass: m.pass }];
 }
 
+/** pipeline ÷ Debezium per figure, against 1 (Debezium's own figure); green where the pipeline is ahead. */
+export function debeziumBars(comparison: readonly Comparison[]): Bar[] {
+  const value = (c: Comparison, v: number) => `${formatValue(v, c.unit)}${c.unit === 'rows/s' ? ' rows/s' : ` ${c.unit}`}`;
+  return comparison.map((c) => ({
+    label: c.measure,
+    detail: `pipeline ${value(c, c.pipeline)} vs Debezium ${value(c, c.debezium)}; ${c.better} is better`,
+    value: c.ratio,
+    text: formatTimes(c.ratio),
+    target: 1,
+    targetText: '= Debezium',
+    pass: c.ahead,
+  }));
+}
+
 export function renderChart(result: BenchResult): string {
   const by = (key: string) => result.measures.find((m) => m.key === key);
   const rows = (m: Measure) => formatValue(m.pipeline, 'rows/s');
@@ -116,20 +132,35 @@ export function renderChart(result: BenchResult): string {
   const ratioScale = logScale(0.001, 1, [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1], (v) => formatRatio(v));
   const msScale = logScale(1, 10 ** Math.ceil(Math.log10(maxMs)), [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000], (v) => `${v.toLocaleString('en-US')} ms`);
   const mbScale = linearScale(Math.ceil(maxMb / 100) * 100, 100, (v) => `${v} MB`);
+  const versus = debeziumBars(result.comparison ?? []);
+  const finite = versus.map((b) => b.value).filter((v) => Number.isFinite(v) && v > 0);
+  const versusScale = logScale(
+    Math.min(0.1, 10 ** Math.floor(Math.log10(Math.min(...finite, 1)))),
+    Math.max(10, 10 ** Math.ceil(Math.log10(Math.max(...finite, 1)))),
+    [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100],
+    (v) => formatTimes(v),
+  );
 
   const { machine: m, workload: w } = result;
   const head = [
-    `<text x="20" y="28" font-size="18" font-weight="700" fill="${COLORS.text}">BuyOnline CDC benchmark: the pipeline against the machine's limits, one run</text>`,
+    `<text x="20" y="28" font-size="18" font-weight="700" fill="${COLORS.text}">${result.debezium ? "CDC benchmark: the pipeline against the machine's limits and Debezium" : "BuyOnline CDC benchmark: the pipeline against the machine's limits, one run"}</text>`,
     `<text x="20" y="48" font-size="12" fill="${COLORS.muted}">${esc(`${result.date.slice(0, 16).replace('T', ' ')} UTC · ${result.commit ?? ''} · ${m.nproc} cores, ${m.cpu} · load ${m.loadAverage.start.join(' ')} · Node ${m.node} · PostgreSQL ${m.postgres}`)}</text>`,
     `<text x="20" y="64" font-size="12" fill="${COLORS.muted}">${esc(`${w.rows.toLocaleString('en-US')} rows; ${w.flatUpdates.toLocaleString('en-US')} updates flat out and ${w.pacedUpdates.toLocaleString('en-US')} at ${w.rate.toLocaleString('en-US')} rows/s, ${w.txRows}-row transactions · green: target met, red: not, grey: no target; dashed: target`)}</text>`,
     `<text x="20" y="80" font-size="12" fill="${COLORS.muted}">${esc(`apps: NODE_OPTIONS=${result.appNodeOptions ?? '(not recorded)'} · limits: best of their attempts in the same run`)}</text>`,
   ];
-  let y = 96;
+  const d = result.debezium;
+  if (d) {
+    head.push(
+      `<text x="20" y="96" font-size="12" fill="${COLORS.muted}">${esc(`Debezium ${d.version} on Kafka Connect (JVM ${d.heap}), exactly-once, Avro: its snapshot after the pipeline's, then the same updates`)}</text>`,
+    );
+  }
+  let y = d ? 112 : 96;
   const parts: string[] = [];
   for (const [title, bars, scale] of [
     ["Pipeline rate as a share of the machine's limit (log scale)", ratios, ratioScale],
     [`Latency at ${w.rate.toLocaleString('en-US')} rows/s (log scale)`, latencies, msScale],
     ['Memory', memory, mbScale],
+    ['The pipeline ÷ Debezium, same table, WAL and run (log scale; green: the pipeline ahead)', versus, versusScale],
   ] as const) {
     if (bars.length === 0) continue;
     const p = panel(y, title, bars, scale);

@@ -25,3 +25,9 @@ export function formatTarget(target: Target, unit: Unit): string {
 export function verdict(m: Measure): string {
   return m.pass === null ? '—' : m.pass ? 'pass' : 'FAIL';
 }
+
+/** A ratio between two figures of the same kind, to 2 significant digits below 1 and 3 above: 0.012×, 0.42×, 2.5×, 38.8×. */
+export function formatTimes(ratio: number): string {
+  if (!Number.isFinite(ratio) || ratio <= 0) return '—';
+  return `${String(Number(ratio.toPrecision(ratio < 1 ? 2 : 3)))}×`;
+}

@@ -8,8 +8,10 @@ import type { LatencyFigure, SnapshotFigure, StreamingFigure } from '../pipeline
 import type { StageFigure } from '../pipeline/stage-batch.ts';
 import type { LoadResult } from '../pipeline/update-load.ts';
 import type { RssPeak } from '../process/rss-sampler.ts';
+import type { Comparison, DebeziumFigures } from './debezium-figures.ts';
 import type { MachineInfo } from './machine.ts';
 import type { ProfileSummary } from './profile-summary.ts';
+import type { Unit } from './units.ts';
 
 export interface Workload {
   rows: number;
@@ -20,6 +22,8 @@ export interface Workload {
   writers: number;
   profile: boolean;
   skipLimits: boolean;
+  /** Debezium on Kafka Connect measured beside the pipeline (absent in older results: false). */
+  withDebezium?: boolean;
   /** A CPU-bound process ran beside the pipeline for the paced load (`--cpu-hog`). */
   cpuHog?: boolean;
 }
@@ -41,7 +45,7 @@ export interface LimitFigures {
   bareProduce: ProduceLimit | null;
 }
 
-export type Unit = 'rows/s' | 'ms' | 'MB';
+export type { Unit };
 
 export interface Target {
   /** What the target bounds: the ratio to the limit, or the figure itself. */
@@ -75,6 +79,9 @@ export interface BenchResult {
   /** Ops found in each phase's records, and anything that did not add up. */
   checks: { ops: Record<string, Record<string, number>>; problems: string[] };
   measures: Measure[];
+  /** --with-debezium: Debezium's figures of the same run, and the pipeline's as ratios to them. */
+  debezium?: DebeziumFigures;
+  comparison?: Comparison[];
   profiles?: ProfileSummary[];
 }
 

@@ -18,6 +18,17 @@ export interface BenchNames {
   counterGroup: string;
   /** One new group per attempt of the bare consume loop. */
   bareGroups: string[];
+  /** What Debezium's connector of the run (--with-debezium) creates, beside the pipeline's. */
+  debezium: {
+    connector: string;
+    slot: string;
+    publication: string;
+    topicPrefix: string;
+    /** <topicPrefix>.<schema>.products, as Debezium names it. */
+    topic: string;
+    counterGroup: string;
+    readGroup: string;
+  };
 }
 
 export function benchNames(id = `bench_${Date.now().toString(36)}`): BenchNames {
@@ -36,5 +47,14 @@ export function benchNames(id = `bench_${Date.now().toString(36)}`): BenchNames 
     stageGroup: `${id}-stage`,
     counterGroup: `${id}-counter`,
     bareGroups: [`${id}-bare-1`, `${id}-bare-2`],
+    debezium: {
+      connector: `${id}-debezium`,
+      slot: `${id}_debezium`,
+      publication: `${id}_debezium`,
+      topicPrefix: `${id}_dbz`,
+      topic: `${id}_dbz.${id}.products`,
+      counterGroup: `${id}-debezium-counter`,
+      readGroup: `${id}-debezium-read`,
+    },
   };
 }

@@ -30,14 +30,14 @@ async function attempt(what: string, step: () => Promise<unknown>, problems: str
   }
 }
 
-/** Drops both slots (waiting for them to be released), the publication, the schema, the topics, the subjects and the groups. */
+/** Drops the slots (waiting for them to be released), the publications, the schema, the topics, the subjects and the groups: Debezium's too. */
 export async function dropEverything(sql: postgres.Sql, env: Endpoints, names: BenchNames): Promise<string[]> {
   const problems: string[] = [];
   await attempt(
     'slots',
     async () => {
       for (let i = 0; i < 30; i++) {
-        const left = await sql`select slot_name, active from pg_replication_slots where slot_name in ${sql([names.slot, ...names.decodeSlots])}`;
+        const left = await sql`select slot_name, active from pg_replication_slots where slot_name in ${sql([names.slot, ...names.decodeSlots, names.debezium.slot])}`;
         if (left.length === 0) return;
         for (const slot of left.filter((s) => !s.active)) await sql`select pg_drop_replication_slot(${slot.slot_name as string})`;
         if (left.every((s) => !s.active)) return;
@@ -47,26 +47,26 @@ export async function dropEverything(sql: postgres.Sql, env: Endpoints, names: B
     },
     problems,
   );
-  await attempt('publication', () => sql.unsafe(`drop publication if exists ${quoteIdent(names.publication)}`), problems);
+  await attempt('publication', () => sql.unsafe(`drop publication if exists ${quoteIdent(names.publication)}, ${quoteIdent(names.debezium.publication)}`), problems);
   await attempt('schema', () => sql.unsafe(`drop schema if exists ${quoteIdent(names.schema)} cascade`), problems);
   await attempt(
     'topics',
     () =>
       withAdmin(env.KAFKA_BROKERS, async (admin) => {
-        for (const topic of [names.dataTopic, names.offsetsTopic, names.sourceDlqTopic, names.sinkDlqTopic, names.scratchTopic]) {
+        for (const topic of [names.dataTopic, names.offsetsTopic, names.sourceDlqTopic, names.sinkDlqTopic, names.scratchTopic, names.debezium.topic]) {
           await deleteTopic(admin, topic).catch((err: Error) => {
             if (!/unknown topic/i.test(err.message)) throw err;
           });
         }
-        await deleteGroups(admin, [names.stageGroup, names.counterGroup, ...names.bareGroups]).catch(() => undefined);
+        await deleteGroups(admin, [names.stageGroup, names.counterGroup, ...names.bareGroups, names.debezium.counterGroup, names.debezium.readGroup]).catch(() => undefined);
       }),
     problems,
   );
   await attempt(
     'registry subjects',
     async () => {
-      for (const role of ['key', 'value'] as const) {
-        const url = `${env.SCHEMA_REGISTRY_URL}/subjects/${encodeURIComponent(subjectFor(names.dataTopic, role))}`;
+      for (const subject of [names.dataTopic, names.debezium.topic].flatMap((topic) => (['key', 'value'] as const).map((role) => subjectFor(topic, role)))) {
+        const url = `${env.SCHEMA_REGISTRY_URL}/subjects/${encodeURIComponent(subject)}`;
         // soft delete first: the registry refuses a permanent delete of a live subject
         for (const suffix of ['', '?permanent=true']) {
           const res = await fetch(url + suffix, { method: 'DELETE' });

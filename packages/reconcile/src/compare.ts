@@ -59,7 +59,7 @@ export interface StageReadStats extends LatestPerKeyStats {
 /** Keys listed per kind in a report; the counts are always exact. */
 export const LIST_LIMIT = 1000;
 
-function rowOf(shape: TableShape, key: KeyParts, v: KeyVersion): TableRow {
+export function rowOf(shape: TableShape, key: KeyParts, v: KeyVersion): TableRow {
   const values: (string | null | undefined)[] = shape.columns.map((_, i) => {
     const f = v.fields[i];
     return f === undefined ? undefined : f[0];

@@ -29,20 +29,22 @@ export interface LatestPerKeyStats {
 }
 
 type EncodedField = [string | null] | [string | null, string] | 0;
-type Encoded = [key: string[], position: string, deleted: 0 | 1, table: string, ...fields: EncodedField[]];
+type Encoded = [key: string[], position: string, deleted: 0 | 1, table: string, duplicates: number, ...fields: EncodedField[]];
 
 function encode({ key, version: v }: KeyState): string {
   const fields = v.fields.map((fv): EncodedField => {
     if (!fv) return 0;
     return fv[1] === v.position ? [fv[0]] : [fv[0], fv[1]];
   });
-  return JSON.stringify([key as string[], v.position, v.deleted ? 1 : 0, v.table, ...fields] satisfies Encoded);
+  return JSON.stringify([key as string[], v.position, v.deleted ? 1 : 0, v.table, v.duplicates ?? 0, ...fields] satisfies Encoded);
 }
 
 function decode(line: string): KeyState {
-  const [key, position, deleted, table, ...encoded] = JSON.parse(line) as Encoded;
+  const [key, position, deleted, table, duplicates, ...encoded] = JSON.parse(line) as Encoded;
   const fields = encoded.map((e): FieldValue | undefined => (e ? [e[0], e[1] ?? position] : undefined));
-  return { key, version: { position, deleted: deleted === 1, table, fields } };
+  const version: KeyVersion = { position, deleted: deleted === 1, table, fields };
+  if (duplicates > 0) version.duplicates = duplicates;
+  return { key, version };
 }
 
 async function writeRun(path: string, states: Iterable<KeyState> | AsyncIterable<KeyState>): Promise<void> {

@@ -31,9 +31,9 @@ const mapPgError = (what: string, err: unknown): Error => {
  * values assume (values.ts), the source's own: ISO dates, UTC, ISO 8601 intervals, hex
  * bytea, shortest exact floats.
  */
-export function reconcileSql(pgUrl: string): Sql {
+export function reconcileSql(pgUrl: string, connections = 1): Sql {
   return postgres(pgUrl, {
-    max: 1,
+    max: connections,
     onnotice: () => undefined,
     connect_timeout: 10,
     connection: { DateStyle: 'ISO, MDY', TimeZone: 'UTC', IntervalStyle: 'iso_8601', bytea_output: 'hex', extra_float_digits: '3', application_name: 'buyonline-reconcile' },

@@ -34,6 +34,12 @@ export interface KeyVersion {
    * (`__unchanged_toast`), so an older line's value stands; a delete carries no values.
    */
   fields: (FieldValue | undefined)[];
+  /**
+   * Lines met twice at the same position (the same Kafka record, so the same change, in the
+   * stage twice) while this key's versions were folded: always found for the line that decides
+   * the key's state, and for an older one when its copies are folded together.
+   */
+  duplicates?: number;
 }
 
 export type StageEntry =
@@ -158,7 +164,10 @@ export function mergeVersions(a: KeyVersion, b: KeyVersion): KeyVersion {
     const o = older.fields[i];
     return o && (!n || o[1] > n[1]) ? o : n;
   });
-  return { position: newer.position, deleted: newer.deleted, table: newer.table, fields };
+  const duplicates = (a.duplicates ?? 0) + (b.duplicates ?? 0) + (a.position === b.position ? 1 : 0);
+  const merged: KeyVersion = { position: newer.position, deleted: newer.deleted, table: newer.table, fields };
+  if (duplicates > 0) merged.duplicates = duplicates;
+  return merged;
 }
 
 /**

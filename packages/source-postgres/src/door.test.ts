@@ -6,6 +6,7 @@ import * as door from './index.ts';
 describe("source-postgres's door", () => {
   it('publishes what the producer and reconcile use: the plugin, table names, slot and snapshot commands, the polling migration, identifier quoting', () => {
     expect(Object.keys(door).sort()).toEqual([
+      'SnapshotVisibility',
       'capturePartitions',
       'dropSlot',
       'migrateTables',

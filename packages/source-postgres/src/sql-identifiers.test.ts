@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { qualified, quoteIdent } from './index.ts';
+import { quoteLiteral } from './sql-identifiers.ts';
 
 describe('PostgreSQL identifier quoting (the one helper of the dialect)', () => {
   it('always double-quotes, so case is kept', () => {
@@ -21,5 +22,11 @@ describe('PostgreSQL identifier quoting (the one helper of the dialect)', () => 
   it('keeps unicode and spaces as they are', () => {
     expect(quoteIdent('prodüct ✓')).toBe('"prodüct ✓"');
     expect(qualified('Schéma "x"', 'Tåble')).toBe('"Schéma ""x"""."Tåble"');
+  });
+
+  it('quotes a literal as an escape string: quotes doubled, backslashes doubled, the rest kept', () => {
+    expect(quoteLiteral("it's")).toBe("E'it''s'");
+    expect(quoteLiteral('a\\b\\')).toBe("E'a\\\\b\\\\'");
+    expect(quoteLiteral('tab\there é')).toBe("E'tab\there é'");
   });
 });

@@ -5,7 +5,8 @@ import { qualified } from '../sql-identifiers.ts';
 import type { CapturedTable } from './captured-table.ts';
 import type { ChunkSizer } from './chunk-sizer.ts';
 import { compareLsn, normalizeLsn } from './lsn.ts';
-import { type Chunk, readChunk, type TextRow } from './snapshot-reader.ts';
+import { type KeyRange, rangesOf } from './offsets.ts';
+import { type Chunk, readChunk, readRangeChunk, type TextRow } from './snapshot-reader.ts';
 
 /** Prefix of the WAL messages that open and close a chunk's window. */
 export const CHUNK_WATERMARK = 'buyonline-chunk';
@@ -29,6 +30,8 @@ export interface ChunkResult {
   rows: TextRow[];
   /** The chunk's last key; null when the chunk was empty (the table is done). */
   lastKey: string | null;
+  /** A snapshot of key ranges: the ranges left, this chunk's first. */
+  ranges?: KeyRange[];
 }
 
 /**
@@ -110,7 +113,10 @@ export class IncrementalSnapshots {
       // which is not MVCC-safe, committing between the snapshot and the read's own lock would
       // show the table empty and end its snapshot. A TRUNCATE inside the window drops the chunk anyway.
       await tx.unsafe(`lock table ${qualified(window.table.ref.schema, window.table.ref.table)} in access share mode`);
-      window.chunk = await readChunk(tx, window.table, window.table.offset.last_key, this.chunkSize);
+      const { offset } = window.table;
+      const ranges = rangesOf(offset);
+      window.chunk =
+        ranges.length > 0 ? await readRangeChunk(tx, window.table, offset.last_key, ranges, this.chunkSize) : await readChunk(tx, window.table, offset.last_key, this.chunkSize);
       await tx.unsafe('commit');
     } finally {
       tx.release();
@@ -148,7 +154,7 @@ export class IncrementalSnapshots {
       this.queue.shift();
       this.ctx.logger.info({ table: window.table.name }, 'incremental snapshot done');
     }
-    return { table: window.table, rows, lastKey: chunk.lastKey };
+    return chunk.ranges ? { table: window.table, rows, lastKey: chunk.lastKey, ranges: chunk.ranges } : { table: window.table, rows, lastKey: chunk.lastKey };
   }
 
   /** A change of `table` came by: inside the window, the chunk's row of that key is stale. */

@@ -2,8 +2,8 @@ import { ConfigError, parseConfig, type SourceOffset, type SourcePartition, type
 import { noopContext, staticOffsets } from '@buyonline/connect-api/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicalReplicationTask } from './replication-task.ts';
 import { postgresSourceConfigSchema } from '../config.ts';
+import { LogicalReplicationTask } from './replication-task.ts';
 import { SIGNAL_PREFIX } from './stream-decoder.ts';
 
 const url = process.env.PG_URL ?? 'postgres://buyonline:buyonline@127.0.0.1:15432/buyonline';
@@ -225,6 +225,32 @@ describe('a table added later', () => {
       await h.run(t, (x) => [...x.stored.values()].some(([p, o]) => p.table === `${id}.orders` && o.snapshot === 'done' && x.records.length > reads));
       const again = h.records.slice(reads);
       expect(again.map(op)).toEqual(Array(11).fill('r'));
+    } finally {
+      await t.stop();
+    }
+  }, 60_000);
+
+  it('reads only the key ranges an execute-snapshot signal names (after, upTo], composite keys too (verify --repair)', async () => {
+    const t = task('ranges', { tables: [`${id}.orders`, `${id}.lines`] });
+    const h = new Harness();
+    try {
+      await t.start(staticOffsets());
+      await h.run(t, (x) => [...x.stored.values()].some(([p, o]) => p.table === undefined && o.phase === 'stream'));
+      const reads = h.records.length;
+      const signal = (table: string, ranges: unknown) => JSON.stringify({ type: 'execute-snapshot', data: { 'data-collections': [`${id}.${table}`], ranges } });
+      await sql`select pg_logical_emit_message(true, ${SIGNAL_PREFIX}, ${signal('orders', [
+        { after: '2', upTo: '4' },
+        { after: '8', upTo: '10' },
+      ])})`;
+      await sql`select pg_logical_emit_message(true, ${SIGNAL_PREFIX}, ${signal('lines', [{ after: '["1","2"]', upTo: '["3","1"]' }])})`;
+      const done = (x: Harness, table: string) => [...x.stored.values()].some(([p, o]) => p.table === `${id}.${table}` && o.snapshot === 'done' && x.records.length > reads);
+      await h.run(t, (x) => done(x, 'orders') && done(x, 'lines'));
+      const again = h.records.slice(reads);
+      expect(again.map(op).every((o) => o === 'r')).toBe(true);
+      expect(again.filter((r) => r.topic.endsWith('.orders')).map((r) => (r.key as { id: number }).id)).toEqual([3, 4, 9, 10]);
+      expect(again.filter((r) => r.topic.endsWith('.lines')).map((r) => Object.values(r.key as object).join('/'))).toEqual(['2/1', '2/2', '3/1']);
+      // the ranges are dropped from the stored position once read
+      expect([...h.stored.values()].filter(([p]) => p.table !== undefined).every(([, o]) => o.ranges === undefined)).toBe(true);
     } finally {
       await t.stop();
     }

@@ -37,6 +37,30 @@ export interface TableOffset extends SourceOffset {
   segments: string;
   /** Past this LSN the segments no longer matter. */
   segments_until: string | null;
+  /**
+   * JSON of KeyRange[]: an incremental snapshot of only these key ranges (an `execute-snapshot`
+   * signal with `ranges`, as `verify --repair` sends), the ones not yet read, the first being read
+   * now; absent (or `[]`) when the whole table is read.
+   */
+  ranges?: string;
+}
+
+/** Keys in (after, upTo] in the table's key order, as snapshots store keys (TableKeys.keyText); null: unbounded. */
+export interface KeyRange {
+  after: string | null;
+  upTo: string | null;
+}
+
+/** The key ranges an incremental snapshot still has to read (none: the whole table). */
+export function rangesOf(offset: TableOffset): KeyRange[] {
+  return offset.ranges ? (JSON.parse(offset.ranges) as KeyRange[]) : [];
+}
+
+/** A table's position once a chunk was emitted: done after the last one, else the chunk's last key (and the ranges left). */
+export function offsetAfterChunk(offset: TableOffset, chunk: { lastKey: string | null; ranges?: readonly KeyRange[] | undefined }): TableOffset {
+  const { ranges: _, ...rest } = offset;
+  if (chunk.lastKey === null) return { ...rest, snapshot: 'done', last_key: null };
+  return chunk.ranges && chunk.ranges.length > 0 ? { ...rest, last_key: chunk.lastKey, ranges: JSON.stringify(chunk.ranges) } : { ...rest, last_key: chunk.lastKey };
 }
 
 export interface SnapshotSegment {

@@ -3,7 +3,7 @@ import type { ChangeMeta } from '../change-records.ts';
 import type { ChangeQueue } from './change-queue.ts';
 import type { IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn } from './lsn.ts';
-import type { StreamOffset, TableOffset } from './offsets.ts';
+import { offsetAfterChunk, type StreamOffset } from './offsets.ts';
 import type { SnapshotProgress } from './snapshot-progress.ts';
 
 /**
@@ -52,7 +52,7 @@ export class ReadOnlyChunks {
       record.inTransaction = true;
       await this.options.queue.push(record);
     }
-    const tableOffset: TableOffset = chunk.lastKey === null ? { ...table.offset, snapshot: 'done', last_key: null } : { ...table.offset, last_key: chunk.lastKey };
+    const tableOffset = offsetAfterChunk(table.offset, chunk);
     table.offset = tableOffset;
     const tablePosition: SourceRecord = { topic: table.topic, sourcePartition: table.partition, sourceOffset: tableOffset, keySchema: null, key: null, valueSchema: table.shape.valueSchema, value: null, positionOnly: true };
     const closing: SourceRecord = { ...tablePosition, sourcePartition: this.options.streamPartition, sourceOffset: offset };

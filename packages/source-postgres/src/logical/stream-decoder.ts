@@ -5,7 +5,7 @@ import type { CapturedTable } from './captured-table.ts';
 import type { ChangeQueue } from './change-queue.ts';
 import { CHUNK_WATERMARK, type IncrementalSnapshots } from './incremental-snapshot.ts';
 import { compareLsn, normalizeLsn } from './lsn.ts';
-import { freshTableOffset, type StreamOffset, type TableOffset } from './offsets.ts';
+import { freshTableOffset, type KeyRange, offsetAfterChunk, type StreamOffset } from './offsets.ts';
 import { columnsFromRelation, type RelationMessage, type TypeCatalog } from './relation-columns.ts';
 import { keptChange } from './resumed-snapshot-filter.ts';
 import type { SnapshotProgress } from './snapshot-progress.ts';
@@ -267,7 +267,7 @@ export class StreamDecoder {
         this.options.incremental.add(table);
         return;
       }
-      const offset: TableOffset = chunk.lastKey === null ? { ...table.offset, snapshot: 'done', last_key: null } : { ...table.offset, last_key: chunk.lastKey };
+      const offset = offsetAfterChunk(table.offset, chunk);
       const meta: ChangeMeta = { ...txn.meta, snapshot: true, txid: null };
       for (const row of chunk.rows) {
         await this.push(txn, table, this.inStream(table.records.read(table.shape, row, txn.offset, meta)));
@@ -283,9 +283,13 @@ export class StreamDecoder {
     if (prefix === SIGNAL_PREFIX) await this.onSignal(content, txn);
   }
 
-  /** `{"type":"execute-snapshot","data":{"data-collections":["public.orders"]}}` (Debezium's shape) or `{"type":"execute-snapshot","tables":[…]}`. */
+  /**
+   * `{"type":"execute-snapshot","data":{"data-collections":["public.orders"]}}` (Debezium's shape) or
+   * `{"type":"execute-snapshot","tables":[…]}`; with `data.ranges` (or `ranges`), `[{"after": k1,
+   * "upTo": k2}, …]`, only the keys in those ranges (k1, k2] are read (null: unbounded).
+   */
   private async onSignal(content: string, txn: OpenTransaction): Promise<void> {
-    let signal: { type?: string; tables?: string[]; data?: { 'data-collections'?: string[] } };
+    let signal: { type?: string; tables?: string[]; ranges?: unknown; data?: { 'data-collections'?: string[]; ranges?: unknown } };
     try {
       signal = JSON.parse(content);
     } catch {
@@ -294,6 +298,11 @@ export class StreamDecoder {
     }
     if (signal.type !== 'execute-snapshot') {
       this.options.ctx.logger.warn({ type: signal.type }, 'signal ignored: only execute-snapshot is known');
+      return;
+    }
+    const ranges = keyRanges(signal.data?.ranges ?? signal.ranges);
+    if (ranges === undefined) {
+      this.options.ctx.logger.warn({ content }, 'execute-snapshot ignored: ranges must be a list of {"after": key or null, "upTo": key or null}');
       return;
     }
     for (const name of signal.tables ?? signal.data?.['data-collections'] ?? []) {
@@ -306,13 +315,14 @@ export class StreamDecoder {
         this.options.ctx.logger.warn({ table: name }, 'execute-snapshot ignored: a table without a primary key cannot be snapshotted in chunks while streaming');
         continue;
       }
-      table.offset = { ...freshTableOffset('incremental'), segments: table.offset.segments, segments_until: table.offset.segments_until };
+      const fresh = { ...freshTableOffset('incremental'), segments: table.offset.segments, segments_until: table.offset.segments_until };
+      table.offset = ranges.length > 0 ? { ...fresh, ranges: JSON.stringify(ranges) } : fresh;
       this.options.incremental.add(table);
       // its progress starts at 0 of PostgreSQL's estimate of its rows (one query, per signal)
       await this.options.progress?.begin(this.options.sql(), [table], 'incremental snapshot');
       // The signal's transaction stores the new snapshot state with its position.
       txn.positions.set(table, this.tablePosition(table));
-      this.options.ctx.logger.info({ table: name, xid: txn.xid }, 'execute-snapshot signal: incremental snapshot queued');
+      this.options.ctx.logger.info({ table: name, xid: txn.xid, ranges: ranges.length }, 'execute-snapshot signal: incremental snapshot queued');
     }
   }
 
@@ -429,4 +439,19 @@ function committedTransaction(xid: number, commitLsn: string, commitTime: bigint
     },
   };
   return txn;
+}
+
+const bound = (v: unknown): v is string | null => v === null || typeof v === 'string';
+
+/** A signal's key ranges ([] when it has none: the whole table); undefined when they are not ranges. */
+export function keyRanges(value: unknown): KeyRange[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return undefined;
+  const ranges: KeyRange[] = [];
+  for (const r of value as unknown[]) {
+    const { after = null, upTo = null } = (r ?? {}) as { after?: unknown; upTo?: unknown };
+    if (typeof r !== 'object' || r === null || !bound(after) || !bound(upTo)) return undefined;
+    ranges.push({ after, upTo });
+  }
+  return ranges;
 }

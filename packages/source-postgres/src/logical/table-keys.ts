@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { quoteIdent } from '../sql-identifiers.ts';
+import { quoteIdent, quoteLiteral } from '../sql-identifiers.ts';
 import type { ColumnInfo } from './column-types.ts';
 import type { KeyOrder, SnapshotKeys } from './snapshot-keys.ts';
 
@@ -46,15 +46,22 @@ export class TableKeys {
     return this.composite ? (JSON.parse(text) as string[]) : [text];
   }
 
-  /** Rows after `lastKey` in the key's order (a row comparison over the primary key index for a composite key). */
-  chunkQuery(table: string, selectList: string, lastKey: string | null, limit: number): { text: string; params: (string | number)[] } {
+  /**
+   * The select of the rows after `lastKey` (and, when given, up to `upTo`, inclusive) in the key's
+   * order (a row comparison over the primary key index for a composite key), the keys' parts
+   * written in as literals (COPY takes no bind parameters), each cast back to its column's type
+   * and collation.
+   */
+  chunkSelect(table: string, selectList: string, lastKey: string | null, limit: number, upTo: string | null = null): string {
     const columns = this.columns.map((c) => `t.${quoteIdent(c.name)}`);
-    const order = `order by ${columns.join(', ')}`;
-    if (lastKey === null) return { text: `select ${selectList} from ${table} t ${order} limit $1`, params: [limit] };
-    const parts = this.parts(lastKey);
-    const bounds = this.orders.map((o, i) => `$${i + 1}::text::${o.castType}${o.collation ? ` collate ${o.collation}` : ''}`);
-    const where = this.composite ? `(${columns.join(', ')}) > (${bounds.join(', ')})` : `${columns[0]} > ${bounds[0]}`;
-    return { text: `select ${selectList} from ${table} t where ${where} ${order} limit $${parts.length + 1}`, params: [...parts, limit] };
+    const bound = (key: string, op: '>' | '<=') => {
+      const parts = this.parts(key);
+      const casts = this.orders.map((o, i) => `${quoteLiteral(parts[i] ?? '')}::text::${o.castType}${o.collation ? ` collate ${o.collation}` : ''}`);
+      return this.composite ? `(${columns.join(', ')}) ${op} (${casts.join(', ')})` : `${columns[0]} ${op} ${casts[0]}`;
+    };
+    const conditions = [...(lastKey === null ? [] : [bound(lastKey, '>')]), ...(upTo === null ? [] : [bound(upTo, '<=')])];
+    const where = conditions.length === 0 ? '' : `where ${conditions.join(' and ')} `;
+    return `select ${selectList} from ${table} t ${where}order by ${columns.join(', ')} limit ${Math.trunc(limit)}`;
   }
 
   /** Compares two stored keys column by column, as PostgreSQL orders them. */

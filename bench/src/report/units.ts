@@ -1,0 +1,2 @@
+/** The units of the bench's figures. */
+export type Unit = 'rows/s' | 'ms' | 'MB';
