@@ -16,8 +16,9 @@ bash tooling/stack/stack.sh status >/dev/null 2>&1 && stack_was_up=1
 bash tooling/stack/stack.sh up
 set -a; . .stack/endpoints.env; set +a
 export STAGE_DIR="${DEMO_STAGE_DIR:-$root/.stage}" TOPIC="${TOPIC:-buyonline.public.products}" LOG_LEVEL=warn ROTATE_INTERVAL_MS=2000 COMMIT_INTERVAL_MS=2000
-# The heap the images ship with (APP_NODE_OPTIONS in packages/app-runtime/src/node-options.ts).
+# The heap and malloc arenas the images ship with (APP_NODE_OPTIONS, APP_MALLOC_ARENA_MAX in packages/app-runtime/src/node-options.ts).
 export NODE_OPTIONS="${NODE_OPTIONS:---max-old-space-size=128 --max-semi-space-size=8}"
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 port="${DEMO_HEALTH_PORT:-8088}"
 mkdir -p .demo
 producer() { node apps/producer/dist/main.js "$@"; }

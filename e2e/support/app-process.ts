@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP_NODE_OPTIONS } from '@buyonline/app-runtime/testing';
+import { APP_MALLOC_ARENA_MAX, APP_NODE_OPTIONS } from '@buyonline/app-runtime/testing';
 import { repoRoot } from './native-stack.ts';
 
 export type AppName = 'producer' | 'consumer';
@@ -26,8 +26,8 @@ export class AppProcess {
   start(): this {
     const log = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [join(repoRoot, 'apps', this.app, 'dist', 'main.js'), ...this.args], {
-      // Run with the heap the images ship with, so that the suite proves the apps live within it.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HEALTH_PORT: '0', NODE_OPTIONS: APP_NODE_OPTIONS, ...this.env },
+      // Run with the heap and malloc arenas the images ship with, so that the suite proves the apps live within it.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HEALTH_PORT: '0', NODE_OPTIONS: APP_NODE_OPTIONS, MALLOC_ARENA_MAX: APP_MALLOC_ARENA_MAX, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log, { end: false });

@@ -1,4 +1,4 @@
-import { APP_NODE_OPTIONS } from '@buyonline/app-runtime/testing';
+import { APP_MALLOC_ARENA_MAX, APP_NODE_OPTIONS } from '@buyonline/app-runtime/testing';
 import type { Endpoints } from '../setup/endpoints.ts';
 import type { BenchNames } from '../setup/names.ts';
 
@@ -13,7 +13,8 @@ export function appNodeOptions(): string {
  */
 function common(env: Endpoints): NodeJS.ProcessEnv {
   const { PIPELINE_FILE: _file, ...inherited } = process.env;
-  return { ...inherited, NODE_OPTIONS: appNodeOptions(), ...env, HEALTH_PORT: '0', LOG_LEVEL: 'warn' };
+  // glibc's malloc arenas the images ship with (a caller's MALLOC_ARENA_MAX wins).
+  return { MALLOC_ARENA_MAX: APP_MALLOC_ARENA_MAX, ...inherited, NODE_OPTIONS: appNodeOptions(), ...env, HEALTH_PORT: '0', LOG_LEVEL: 'warn' };
 }
 
 export function producerEnv(env: Endpoints, names: BenchNames): NodeJS.ProcessEnv {

@@ -7,3 +7,13 @@
  * several megabytes may need more (NODE_OPTIONS="--max-old-space-size=512").
  */
 export const APP_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
+
+/**
+ * glibc's malloc arenas the apps are run with (an environment variable read when the process
+ * starts: the images set it; scripts/demo.sh, the e2e suite and the benchmark too). By default
+ * each thread that allocates may get an arena of its own (up to 8 per core), and librdkafka
+ * runs several threads per client (the producer has two transactional producers): memory freed
+ * in one arena is not reused by another, and the producer's RSS was measured 9–10 MB higher
+ * (about 155 MB against 146 MB at its peak, a 300,000-row snapshot, docs/performance.md).
+ */
+export const APP_MALLOC_ARENA_MAX = '2';

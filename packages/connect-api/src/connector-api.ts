@@ -86,9 +86,10 @@ export interface SourceTask {
    */
   poll(signal: AbortSignal): Promise<SourceRecord[]>;
   /**
-   * Called, in order, once a Kafka transaction holding `records` (the batch polled that closed
-   * it, the same array; earlier batches of the same transaction are not repeated) and
-   * everything before them has committed; `metadata` says where the transaction's records went.
+   * Called, in order, once a Kafka transaction closed by the batch polled last and everything
+   * before it has committed: `records` holds that batch's last record (the same object; the
+   * worker keeps no more of a batch while its transaction commits, and earlier batches of the
+   * same transaction are not repeated); `metadata` says where the transaction's records went.
    * A log-based source acknowledges its position here, never earlier, and never the position
    * of a batch polled after `records`.
    */

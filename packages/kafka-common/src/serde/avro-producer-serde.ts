@@ -1,6 +1,6 @@
-import type avro from 'avsc';
 import type { AvroSchema } from '@buyonline/connect-api';
 import { ConnectionError, DataError, SchemaCompatibilityError } from '@buyonline/connect-api';
+import type avro from 'avsc';
 import { wireLogicalTypes } from './avro-logical-types.ts';
 import { compileAvroType, encodeFramed } from './avro-wire.ts';
 import { RegistryAvailability, type RegistryRetryOptions } from './registry-availability.ts';
@@ -66,8 +66,12 @@ export class AvroProducerSerde {
   async serialize(topic: string, role: SubjectRole, schema: AvroSchema, value: unknown): Promise<Buffer> {
     const known = this.serializeKnown(topic, role, schema, value);
     if (known) return known;
-    const entry = await this.availability.retry(`serialize ${role} for ${topic}`, () => this.ensureRegistered(topic, role, schema));
-    return this.encode(topic, role, entry, value);
+    return this.encode(topic, role, await this.makeKnown(topic, role, schema), value);
+  }
+
+  /** Registers the schema for the topic (waiting out a registry outage when retries are configured): `serializeKnown` then encodes with it. */
+  makeKnown(topic: string, role: SubjectRole, schema: AvroSchema): Promise<RegisteredSerializer> {
+    return this.availability.retry(`serialize ${role} for ${topic}`, () => this.ensureRegistered(topic, role, schema));
   }
 
   private encode(topic: string, role: SubjectRole, entry: RegisteredSerializer, value: unknown): Buffer {

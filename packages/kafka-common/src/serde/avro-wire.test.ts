@@ -1,5 +1,5 @@
-import avro from 'avsc';
 import { DataError } from '@buyonline/connect-api';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { jsonLogicalTypes, wireLogicalTypes } from './avro-logical-types.ts';
 import { compileAvroType, decodeFramed, encodeFramed, framedSchemaId } from './avro-wire.ts';
@@ -32,6 +32,16 @@ describe('encodeFramed / decodeFramed', () => {
     const second = encodeFramed(type, 2, { id: 2, name: 'small', price: null, at: null });
     expect((decodeFramed(type, first) as { name: string }).name).toBe(big);
     expect(decodeFramed(type, second)).toEqual({ id: 2, name: 'small', price: null, at: null });
+  });
+
+  it('records encoded one after another keep their own bytes, across the end of a slab and after a failed encoding', () => {
+    const values = Array.from({ length: 3000 }, (_, i) => ({ id: i, name: 'n'.repeat(i % 97), price: `${i}.25`, at: i * 1000 }));
+    const encoded = values.map((value, i) => {
+      if (i % 500 === 0) expect(() => encodeFramed(type, 9, { id: i, name: 'x'.repeat(i), price: null, at: 'not a long' })).toThrow(DataError);
+      return encodeFramed(type, i, value);
+    });
+    expect(encoded.map((bytes) => decodeFramed(type, bytes))).toEqual(values);
+    expect(encoded.map((bytes) => framedSchemaId(bytes, 'value'))).toEqual(values.map((v) => v.id));
   });
 
   it('a value that does not fit is a DataError naming the field and what it expected', () => {

@@ -1,12 +1,20 @@
-import avro from 'avsc';
 import { DataError } from '@buyonline/connect-api';
+import avro from 'avsc';
 import { int64TypeHook } from './avro-long.ts';
 
 /** Magic byte 0 and a big-endian schema id: the Confluent wire format's header. */
 export const WIRE_HEADER_BYTES = 5;
 
-/** One scratch buffer for every encoding (Node runs one at a time); grows to the largest record seen. */
-let scratch = Buffer.allocUnsafe(64 * 1024);
+/**
+ * Records are encoded straight into a slab and handed out as views of it, as Buffer.allocUnsafe
+ * cuts small buffers from its pool, but without the copy from a scratch buffer (and the view the
+ * copy makes): one object per record. A slab is never written twice (each view keeps its bytes);
+ * a record that does not fit what is left gets a new slab, at least as large as itself.
+ */
+const SLAB_BYTES = 64 * 1024;
+let slab = Buffer.allocUnsafe(SLAB_BYTES);
+/** Bytes of the slab already handed out. */
+let used = 0;
 
 /**
  * The Confluent-framed Avro bytes of `value` (magic byte, schema id, body), encoded straight
@@ -17,17 +25,19 @@ export function encodeFramed(type: avro.Type, schemaId: number, value: unknown):
   let end: number;
   try {
     for (;;) {
-      end = type.encode(value, scratch, WIRE_HEADER_BYTES);
+      end = type.encode(value, slab, used + WIRE_HEADER_BYTES);
       if (end >= 0) break;
-      // A negative result is how many bytes were missing.
-      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end + WIRE_HEADER_BYTES));
+      // A negative result is how many bytes were missing: the record needs what was left and those.
+      const needed = slab.length - used - end;
+      slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, needed));
+      used = 0;
     }
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(invalidValueMessage(type, value) ?? (err as Error).message, { cause: err });
   }
-  const out = Buffer.allocUnsafe(end);
-  scratch.copy(out, 0, 0, end);
+  const out = slab.subarray(used, end);
+  used = end;
   out[0] = 0;
   out.writeInt32BE(schemaId, 1);
   return out;

@@ -1,10 +1,10 @@
-import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger, SourcePartition, SourceRecord, Transform } from '@buyonline/connect-api';
 import { DataError } from '@buyonline/connect-api';
-import { sourceDeadLetter } from './source-dead-letter.ts';
-import { offsetKey } from './offset-key.ts';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { AvroProducerSerde } from '../serde/avro-producer-serde.ts';
 import { applyTransforms, transformFailure } from '../shared/transform-chain.ts';
+import { offsetKey } from './offset-key.ts';
+import { sourceDeadLetter } from './source-dead-letter.ts';
 
 /** One poll's records, ready to produce: serialized per topic, dead letters, and the positions they close. */
 export interface PreparedBatch {
@@ -38,22 +38,30 @@ export class BatchPreparer {
     const batch: PreparedBatch = { byTopic: new Map(), deadLetters: [], positions: new Map(), sent: 0, filtered: 0 };
     // Only the last closed position of each source partition is stored: found by the partition object, rendered once.
     const lastClosed = new Map<SourcePartition, number>();
+    // The messages of the topic of the record before (a batch is mostly one table's): no map look-up per record.
+    let topic: string | undefined;
+    let messages: KafkaJS.Message[] = [];
     for (let i = 0; i < records.length; i++) {
       const record = records[i] as SourceRecord;
       if (!record.inTransaction) lastClosed.set(record.sourcePartition, i);
       if (record.positionOnly) continue;
-      const message = await this.message(record);
-      if (message === null) batch.filtered++;
-      else if ('deadLetter' in message) batch.deadLetters.push(message.deadLetter);
-      else {
-        let messages = batch.byTopic.get(message.topic);
-        if (!messages) {
-          messages = [];
-          batch.byTopic.set(message.topic, messages);
+      const transformed = this.transformed(record, batch);
+      if (transformed === null) continue;
+      // Encoded at once when the schemas are registered (no promise per record); registered first otherwise.
+      let message = this.messageOf(record, transformed, batch);
+      if (message === undefined) message = await this.registeredMessage(record, transformed, batch);
+      if (message === null) continue;
+      if (transformed.topic !== topic) {
+        topic = transformed.topic;
+        let list = batch.byTopic.get(topic);
+        if (!list) {
+          list = [];
+          batch.byTopic.set(topic, list);
         }
-        messages.push(message.message);
-        batch.sent++;
+        messages = list;
       }
+      messages.push(message);
+      batch.sent++;
     }
     // In record order, so that of two equal partitions (distinct objects) the later position wins.
     for (const i of [...lastClosed.values()].sort((a, b) => a - b)) {
@@ -63,32 +71,51 @@ export class BatchPreparer {
     return batch;
   }
 
-  /** The record's message; its dead letter when it cannot be produced; null when a transform dropped it. */
-  private async message(record: SourceRecord): Promise<{ topic: string; message: KafkaJS.Message } | { deadLetter: KafkaJS.Message } | null> {
-    const { log, serde } = this.options;
+  /** The record after the transforms; null when a transform dropped it (counted) or it was dead-lettered (kept in the batch). */
+  private transformed(record: SourceRecord, batch: PreparedBatch): SourceRecord | null {
+    const { log } = this.options;
     if (record.failure) {
       log.error({ err: record.failure.message, position: record.sourceOffset }, 'row cannot be converted: dead-lettered');
-      return { deadLetter: sourceDeadLetter(record, new DataError(record.failure.message)) };
+      batch.deadLetters.push(sourceDeadLetter(record, new DataError(record.failure.message)));
+      return null;
     }
-    let transformed: SourceRecord | null;
+    if (this.options.transforms.length === 0) return record;
     try {
-      transformed = this.options.transforms.length === 0 ? record : applyTransforms(this.options.transforms, record);
+      const transformed = applyTransforms(this.options.transforms, record);
+      if (transformed === null) batch.filtered++;
+      return transformed;
     } catch (err) {
       const reason = transformFailure(err);
       log.error({ err: reason.message, position: record.sourceOffset }, 'record cannot be transformed: dead-lettered');
-      return { deadLetter: sourceDeadLetter(record, reason) };
+      batch.deadLetters.push(sourceDeadLetter(record, reason));
+      return null;
     }
-    if (transformed === null) return null;
+  }
+
+  /** The message once its schemas are registered for its topic (waiting out a registry outage). */
+  private async registeredMessage(record: SourceRecord, transformed: SourceRecord, batch: PreparedBatch): Promise<KafkaJS.Message | null> {
+    const { serde } = this.options;
+    const { topic, keySchema, valueSchema } = transformed;
+    if (transformed.key !== null && keySchema !== null) await serde.makeKnown(topic, 'key', keySchema);
+    if (transformed.value !== null) await serde.makeKnown(topic, 'value', valueSchema);
+    const message = this.messageOf(record, transformed, batch);
+    if (message === undefined) throw new Error(`schemas of topic ${topic} not known after they were registered`);
+    return message;
+  }
+
+  /**
+   * The Kafka message of a transformed record; null when it was dead-lettered (a value Avro
+   * cannot encode, a record too large: kept in the batch); undefined when a schema is not
+   * registered for the topic yet.
+   */
+  private messageOf(record: SourceRecord, transformed: SourceRecord, batch: PreparedBatch): KafkaJS.Message | null | undefined {
+    const { serde } = this.options;
+    const { topic, keySchema, valueSchema } = transformed;
     try {
-      const { topic, keySchema, valueSchema } = transformed;
-      const key =
-        transformed.key === null || keySchema === null
-          ? null
-          : (serde.serializeKnown(topic, 'key', keySchema, transformed.key) ?? (await serde.serialize(topic, 'key', keySchema, transformed.key)));
-      const value =
-        transformed.value === null
-          ? null
-          : (serde.serializeKnown(topic, 'value', valueSchema, transformed.value) ?? (await serde.serialize(topic, 'value', valueSchema, transformed.value)));
+      const key = transformed.key === null || keySchema === null ? null : serde.serializeKnown(topic, 'key', keySchema, transformed.key);
+      if (key === undefined) return undefined;
+      const value = transformed.value === null ? null : serde.serializeKnown(topic, 'value', valueSchema, transformed.value);
+      if (value === undefined) return undefined;
       const size = (key?.length ?? 0) + (value?.length ?? 0) + headerBytes(transformed.headers);
       if (size > this.options.maxRecordBytes) {
         throw new DataError(`record of ${size} bytes is larger than the largest record Kafka takes (${this.options.maxRecordBytes} bytes)`);
@@ -96,11 +123,12 @@ export class BatchPreparer {
       const message: KafkaJS.Message = { key, value };
       if (transformed.timestampMs !== undefined) message.timestamp = String(transformed.timestampMs);
       if (transformed.headers) message.headers = transformed.headers;
-      return { topic, message };
+      return message;
     } catch (err) {
       if (!(err instanceof DataError)) throw err;
-      log.error({ err: err.message, position: record.sourceOffset }, 'record cannot be produced: dead-lettered');
-      return { deadLetter: sourceDeadLetter(record, err) };
+      this.options.log.error({ err: err.message, position: record.sourceOffset }, 'record cannot be produced: dead-lettered');
+      batch.deadLetters.push(sourceDeadLetter(record, err));
+      return null;
     }
   }
 }

@@ -210,11 +210,14 @@ export class SourceWorker {
       if (records.at(-1)?.inTransaction) continue; // the source transaction goes on: keep the Kafka one open
       const sourceTimestamp = oldestTimestamp;
       oldestTimestamp = undefined;
+      // Only the batch's last record waits for the commit (SourceTask.commit): its records, already
+      // encoded and produced, are garbage now instead of living on in the old generation.
+      const closing = records.slice(-1);
       pipeline.close(this.options.offsetsTopic, async (tx, metadata) => {
         reportCommit(this.stats, this.options.ctx, tx, metadata, sourceTimestamp);
         if (!pipeline.busy) this.workSince = null;
         progressed();
-        await task.commit(records, metadata);
+        await task.commit(closing, metadata);
       });
     }
   }

@@ -40,10 +40,16 @@ const PG_EPOCH_MICROS = 946_684_800_000_000n;
 /** Replica identity by its byte: d, n, f, i. */
 const REPLICA_IDENTITY: Record<number, string> = { 100: 'default', 110: 'nothing', 102: 'full', 105: 'index' };
 
-/** Reads one message's bytes front to back. */
+/** Reads one message's bytes front to back (one reader serves every message: `start` points it at the next). */
 class Reader {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
+  buf: Buffer = Buffer.alloc(0);
+
+  start(buf: Buffer): this {
+    this.buf = buf;
+    this.pos = 0;
+    return this;
+  }
 
   need(n: number): void {
     if (this.pos + n > this.buf.length) throw new Error(`pgoutput: message ends after ${this.buf.length} bytes, ${this.pos + n} needed`);
@@ -108,8 +114,10 @@ export class PgoutputDecoder {
   /** Between Stream Start and Stream Stop (protocol 2+): changes carry their xid first. */
   private xidPrefixed = false;
 
+  private readonly reader = new Reader();
+
   decode(buf: Buffer): PgoutputMessage {
-    const r = new Reader(buf);
+    const r = this.reader.start(buf);
     const tag = r.uint8();
     switch (tag) {
       case 0x42 /* B */:
@@ -159,12 +167,17 @@ export class PgoutputDecoder {
     return this.xidPrefixed ? { xid: r.int32() >>> 0 } : {};
   }
 
-  private relationOf(r: Reader): { relation: RelationMessage } & Streamed {
-    const xid = this.xid(r);
+  /** The xid prefixing a change inside a stream, or undefined (read without building an object per change). */
+  private changeXid(r: Reader): number | undefined {
+    return this.xidPrefixed ? r.int32() >>> 0 : undefined;
+  }
+
+  /** The relation a change names (after its xid, when streamed). */
+  private relationOf(r: Reader): RelationMessage {
     const oid = r.int32() >>> 0;
     const relation = this.relations.get(oid);
     if (!relation) throw new Error(`pgoutput: a change of relation ${oid} before its Relation message`);
-    return { ...xid, relation };
+    return relation;
   }
 
   private relation(r: Reader): PgoutputMessage {
@@ -209,15 +222,19 @@ export class PgoutputDecoder {
     return key;
   }
 
+  // A change message is built in one literal (no spread of an xid object): one object per change,
+  // and `xid` is an own property only inside a stream, as the other messages have it.
   private insert(r: Reader): PgoutputMessage {
-    const of = this.relationOf(r);
+    const xid = this.changeXid(r);
+    const relation = this.relationOf(r);
     expectByte(r, 0x4e, 'N', 'insert');
-    return { tag: 'insert', ...of, new: this.tuple(r, of.relation, null) };
+    const row = this.tuple(r, relation, null);
+    return xid === undefined ? { tag: 'insert', relation, new: row } : { tag: 'insert', xid, relation, new: row };
   }
 
   private update(r: Reader): PgoutputMessage {
-    const of = this.relationOf(r);
-    const { relation } = of;
+    const xid = this.changeXid(r);
+    const relation = this.relationOf(r);
     let key: Tuple | null = null;
     let old: Tuple | null = null;
     const kind = r.uint8();
@@ -225,16 +242,20 @@ export class PgoutputDecoder {
     else if (kind === 0x4f /* O */) old = this.tuple(r, relation, null);
     else if (kind !== 0x4e /* N */) throw new Error(`pgoutput: unknown update part ${JSON.stringify(String.fromCharCode(kind))}`);
     if (kind !== 0x4e) expectByte(r, 0x4e, 'N', 'update');
-    return { tag: 'update', ...of, key, old, new: this.tuple(r, relation, old) };
+    const row = this.tuple(r, relation, old);
+    return xid === undefined ? { tag: 'update', relation, key, old, new: row } : { tag: 'update', xid, relation, key, old, new: row };
   }
 
   private delete(r: Reader): PgoutputMessage {
-    const of = this.relationOf(r);
-    const { relation } = of;
+    const xid = this.changeXid(r);
+    const relation = this.relationOf(r);
     const kind = r.uint8();
-    if (kind === 0x4b /* K */) return { tag: 'delete', ...of, key: this.keyTuple(r, relation), old: null };
-    if (kind === 0x4f /* O */) return { tag: 'delete', ...of, key: null, old: this.tuple(r, relation, null) };
-    throw new Error(`pgoutput: unknown delete part ${JSON.stringify(String.fromCharCode(kind))}`);
+    let key: Tuple | null = null;
+    let old: Tuple | null = null;
+    if (kind === 0x4b /* K */) key = this.keyTuple(r, relation);
+    else if (kind === 0x4f /* O */) old = this.tuple(r, relation, null);
+    else throw new Error(`pgoutput: unknown delete part ${JSON.stringify(String.fromCharCode(kind))}`);
+    return xid === undefined ? { tag: 'delete', relation, key, old } : { tag: 'delete', xid, relation, key, old };
   }
 
   private truncate(r: Reader): PgoutputMessage {

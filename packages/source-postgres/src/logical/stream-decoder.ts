@@ -91,6 +91,8 @@ export class StreamDecoder {
   private handed = '0/0';
   /** The stream failed: nothing more is queued (a transaction missing a change must never look complete). */
   private stopped = false;
+  /** `schema.table` of each Relation message, built once: not a string per change (the table map is looked up by it). */
+  private readonly qualifiedNames = new WeakMap<RelationMessage, string>();
 
   constructor(private readonly options: StreamDecoderOptions) {
     this.streams = new StreamedTransactions(options.aborted);
@@ -132,8 +134,6 @@ export class StreamDecoder {
   async onMessage(message: WalMessage, lsn = '0/0'): Promise<void> {
     if (this.stopped) return;
     const xid = message.xid as number | undefined;
-    /** Where a change goes: inside a stream its xid came first. */
-    const target = () => (xid !== undefined ? this.streamedTarget(xid, normalizeLsn(lsn)) : this.current?.skip ? undefined : this.current);
     switch (message.tag) {
       case 'stream-start':
         this.streams.start(xid as number, this.options.ctx.now() * 1000);
@@ -156,10 +156,10 @@ export class StreamDecoder {
       case 'insert':
       case 'update':
       case 'delete':
-        await this.onChange(target(), message.tag, message.relation as RelationMessage, (message.new as Tuple | undefined) ?? null, ((message.old ?? message.key) as Tuple | undefined) ?? null);
+        await this.onChange(this.target(xid, lsn), message.tag, message.relation as RelationMessage, (message.new as Tuple | undefined) ?? null, ((message.old ?? message.key) as Tuple | undefined) ?? null);
         return;
       case 'truncate':
-        await this.onTruncate(target(), message.relations as RelationMessage[]);
+        await this.onTruncate(this.target(xid, lsn), message.relations as RelationMessage[]);
         return;
       case 'message': {
         const content = Buffer.from(message.content as Uint8Array).toString('utf8');
@@ -176,8 +176,20 @@ export class StreamDecoder {
     }
   }
 
+  /** Where a change goes: inside a stream its xid came first. */
+  private target(xid: number | undefined, lsn: string): ChangeTarget | undefined {
+    if (xid !== undefined) return this.streamedTarget(xid, normalizeLsn(lsn));
+    return this.current?.skip ? undefined : this.current;
+  }
+
   private tableOf(relation: RelationMessage | undefined): CapturedTable | undefined {
-    return relation ? this.options.tables.get(`${relation.schema}.${relation.name}`) : undefined;
+    if (!relation) return undefined;
+    let name = this.qualifiedNames.get(relation);
+    if (name === undefined) {
+      name = `${relation.schema}.${relation.name}`;
+      this.qualifiedNames.set(relation, name);
+    }
+    return this.options.tables.get(name);
   }
 
   private onBegin(commitLsn: string, xid: number, commitTime: bigint): void {

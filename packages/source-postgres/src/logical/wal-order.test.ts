@@ -22,8 +22,8 @@ describe('WalOrder', () => {
       resume: () => seen.push('resume'),
       highWater: 2,
     });
-    order.push({ kind: 'data', message: 'a' });
-    order.push({ kind: 'data', message: 'b' });
+    order.push({ kind: 'data', message: 'a', lsn: '0/0' });
+    order.push({ kind: 'data', message: 'b', lsn: '0/0' });
     order.push({ kind: 'keepalive', walEnd: '0/10' });
     await tick();
     expect(seen).toEqual(['pause']);
@@ -44,9 +44,9 @@ describe('WalOrder', () => {
       pause: () => undefined,
       resume: () => undefined,
     });
-    order.push({ kind: 'data', message: 'bad' });
+    order.push({ kind: 'data', message: 'bad', lsn: '0/0' });
     order.push({ kind: 'keepalive', walEnd: '0/20' });
-    order.push({ kind: 'data', message: 'ok' });
+    order.push({ kind: 'data', message: 'ok', lsn: '0/0' });
     await tick();
     expect(seen).toEqual([]);
     expect(errors).toHaveLength(1);

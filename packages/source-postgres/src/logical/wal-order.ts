@@ -1,5 +1,6 @@
 /** What the replication connection delivered, in the order it arrived on the wire (which is WAL order). */
-export type WalEvent<M> = { kind: 'data'; message: M } | { kind: 'keepalive'; walEnd: string };
+/** A data message comes with the WAL position it was sent at. */
+export type WalEvent<M> = { kind: 'data'; message: M; lsn: string } | { kind: 'keepalive'; walEnd: string };
 
 export interface WalOrderOptions<M> {
   /** Handles one event; the next waits until the returned promise settles. */

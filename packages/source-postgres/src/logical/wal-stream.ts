@@ -83,17 +83,17 @@ export class WalStream {
       order.close();
       this.options.onError(err);
     };
-    const order = new WalOrder<{ message: WalMessage; lsn: string }>({
+    const order = new WalOrder<WalMessage>({
       handle: (event) => {
         if (failed || this.service !== service) return;
-        if (event.kind === 'data') return this.options.onMessage(event.message.message, event.message.lsn);
+        if (event.kind === 'data') return this.options.onMessage(event.message, event.lsn);
         return this.options.onKeepalive?.(event.walEnd);
       },
       onError: fail,
       pause: () => socketOf(service)?.pause(),
       resume: () => socketOf(service)?.resume(),
     });
-    service.on('data', (lsn: string, message: WalMessage) => order.push({ kind: 'data', message: { message, lsn } }));
+    service.on('data', (lsn: string, message: WalMessage) => order.push({ kind: 'data', message, lsn }));
     service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
       order.push({ kind: 'keepalive', walEnd: normalizeLsn(lsn) });
       if (shouldRespond) this.sendStatus(service);
