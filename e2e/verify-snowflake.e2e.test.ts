@@ -27,8 +27,8 @@ interface VerifyReport {
  * `consumer verify` against Snowflake (fakesnow, tooling/fakesnow) while changes flow: the
  * consumer loads the topic (one VARIANT table, or a typed change table merged into `_CURRENT`),
  * and verify reads every loaded version with its `__source` LSN/txid, so it compares at the
- * point. Faults are injected into the table COPY INTO filled (a row deleted, one altered) on keys
- * the load never touches; verify must name them.
+ * point. Faults are injected into the table COPY INTO filled (a row deleted, one altered, one
+ * doubled) on keys the load never touches; verify must name them.
  */
 describe.each(['variant', 'typed'] as const)('verify against Snowflake (%s tables on fakesnow) while the pipeline runs', (format) => {
   const endpoints = inject('endpoints');
@@ -166,8 +166,9 @@ consumer:
     expect(t?.stage.lines).toBeGreaterThan(t?.rows.stage ?? 0);
   });
 
-  it('names a row deleted from and a row altered in the change table (exit 3)', async () => {
+  it('names a row deleted from, a row altered in and a row doubled in the change table (exit 3)', async () => {
     await client.execute(`DELETE FROM ${q} WHERE ${keyIs(10)}`);
+    await client.execute(`INSERT INTO ${q} SELECT * FROM ${q} WHERE ${keyIs(30)}`);
     if (format === 'variant') {
       const [row] = await client.execute(`SELECT "RECORD" FROM ${q} WHERE ${keyIs(20)}`);
       const line = (typeof row?.RECORD === 'string' ? JSON.parse(row.RECORD) : row?.RECORD) as Record<string, unknown>;
@@ -181,9 +182,10 @@ consumer:
     expect(code, output).toBe(3);
     const t = report?.first.tables[0];
     expect(t?.status).toBe('mismatch');
-    expect(t?.counts).toEqual({ lost: 1, extra: 0, changed: 1, duplicated: 0 });
+    expect(t?.counts).toEqual({ lost: 1, extra: 0, changed: 1, duplicated: 1 });
     const ranges = t?.mismatched ?? [];
     expect(ranges.flatMap((r) => r.lost)).toEqual(['10']);
     expect(ranges.flatMap((r) => r.changed)).toEqual([{ id: '20', fields: ['name'] }]);
+    expect(ranges.flatMap((r) => r.duplicated)).toEqual(['30']);
   });
 });
