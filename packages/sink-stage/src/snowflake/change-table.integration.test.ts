@@ -28,8 +28,11 @@ const versions: [number, number, number, string | null, string, string, number |
   [0, 1, 3, 'other', 'c', '0/200', 800, 'shop.public.other'],
   [0, 3, 1, null, 'd', '0/400', 4_000_000_001, TOPIC],
   [1, 1, 2, 'two v2', 'u', '0/500', 803, TOPIC],
+  // offsets of more digits: numeric order, not text order ("10" < "9")
+  [0, 10, 4, 'four v2', 'u', '0/700', 805, TOPIC],
+  [0, 9, 4, 'four', 'c', '0/600', 804, TOPIC],
 ];
-const inOrder = [2, 1, 3, 5, 0, 6].map((i) => versions[i] as (typeof versions)[number]);
+const inOrder = [2, 1, 3, 5, 8, 7, 0, 6].map((i) => versions[i] as (typeof versions)[number]);
 
 beforeAll(async () => {
   await client.execute(`CREATE DATABASE IF NOT EXISTS "${database}"`);

@@ -34,10 +34,10 @@ async function all(client: SnowflakeClient, pageRows: number): Promise<string[]>
 describe('readInKafkaOrder: a loaded table a page at a time, in Kafka order', () => {
   it('selects a page after the last position read, and one position whole', () => {
     expect(pageStatement(select, ['1', '41'], 100)).toBe(
-      'SELECT "RECORD", TO_VARCHAR("P") AS "__PAGE_PARTITION", TO_VARCHAR("O") AS "__PAGE_OFFSET" FROM "D"."S"."T" WHERE ("TOPIC" = \'t\') AND ("P" > 1 OR ("P" = 1 AND "O" > 41)) ORDER BY "P", "O" LIMIT 100',
+      'SELECT "RECORD", "P" AS "__PAGE_PARTITION", "O" AS "__PAGE_OFFSET" FROM "D"."S"."T" WHERE ("TOPIC" = \'t\') AND ("P" > 1 OR ("P" = 1 AND "O" > 41)) ORDER BY "__PAGE_PARTITION", "__PAGE_OFFSET" LIMIT 100',
     );
     expect(samePositionStatement(select, ['2', '7'])).toBe(
-      'SELECT "RECORD", TO_VARCHAR("P") AS "__PAGE_PARTITION", TO_VARCHAR("O") AS "__PAGE_OFFSET" FROM "D"."S"."T" WHERE ("TOPIC" = \'t\') AND ("P" = 2 AND "O" = 7) ORDER BY "P", "O"',
+      'SELECT "RECORD", "P" AS "__PAGE_PARTITION", "O" AS "__PAGE_OFFSET" FROM "D"."S"."T" WHERE ("TOPIC" = \'t\') AND ("P" = 2 AND "O" = 7) ORDER BY "__PAGE_PARTITION", "__PAGE_OFFSET"',
     );
   });
 
@@ -54,10 +54,19 @@ describe('readInKafkaOrder: a loaded table a page at a time, in Kafka order', ()
     ];
     const client = tableClient(rows);
     expect(await all(client, 4)).toEqual(['a0', 'a1', 'a2', 'a2 again', 'a2 thrice', 'a3', 'b0', 'b1']);
-    // pages of 4: (a0 a1 a2 a2') cut inside 0:2, read whole; then (a3 b0 b1) and done
-    expect(client.statements).toHaveLength(3);
+    // pages of 4: (a0 a1 a2 a2') cut inside 0:2, read whole; (a3 b0 b1), b1 read whole; an empty page ends it
+    expect(client.statements).toHaveLength(5);
     expect(await all(tableClient(rows), 2)).toEqual(['a0', 'a1', 'a2', 'a2 again', 'a2 thrice', 'a3', 'b0', 'b1']);
     expect(await all(tableClient(rows), 100)).toEqual(['a0', 'a1', 'a2', 'a2 again', 'a2 thrice', 'a3', 'b0', 'b1']);
     expect(await all(tableClient([]), 2)).toEqual([]);
+  });
+
+  it('does not take a page shorter than asked for the end (a server may answer fewer rows)', async () => {
+    const rows: [number, number, string][] = [0, 1, 2, 3, 4, 5, 6].map((o) => [0, o, `a${o}`]);
+    const client = tableClient(rows);
+    const execute = client.execute.bind(client);
+    // answers at most 3 rows a page whatever the LIMIT
+    client.execute = async (sql: string) => (await execute(sql)).slice(0, 3);
+    expect(await all(client, 5)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
   });
 });

@@ -8,7 +8,7 @@ export interface KafkaOrderedSelect {
   table: string;
   /** A condition every row read meets (the topics'), or null. */
   where: string | null;
-  /** SQL expressions of a row's Kafka partition and offset (integers). */
+  /** SQL expressions of a row's Kafka partition and offset (integers; the WHERE conditions use them as written, the order their values). */
   partition: string;
   offset: string;
 }
@@ -24,9 +24,10 @@ type Position = readonly [partition: string, offset: string];
 function statement(s: KafkaOrderedSelect, condition: string | null, limit: number | null): string {
   const where = [s.where, condition].filter((c): c is string => c !== null);
   return (
-    `SELECT ${s.columns}, TO_VARCHAR(${s.partition}) AS "${PAGE_PARTITION}", TO_VARCHAR(${s.offset}) AS "${PAGE_OFFSET}" FROM ${s.table}` +
+    `SELECT ${s.columns}, ${s.partition} AS "${PAGE_PARTITION}", ${s.offset} AS "${PAGE_OFFSET}" FROM ${s.table}` +
     (where.length > 0 ? ` WHERE ${where.map((c) => `(${c})`).join(' AND ')}` : '') +
-    ` ORDER BY ${s.partition}, ${s.offset}` +
+    // by the numbers selected: the select list may render a column of the same name as text
+    ` ORDER BY "${PAGE_PARTITION}", "${PAGE_OFFSET}"` +
     (limit === null ? '' : ` LIMIT ${limit}`)
   );
 }
@@ -54,9 +55,10 @@ const same = (a: Position, b: Position) => a[0] === b[0] && a[1] === b[1];
 /**
  * The rows of `s` in Kafka order (partition, then offset), page by page: at most `pageRows` rows
  * are held at once (and the SDK's answer of one page). Pages follow the last position read (keyset
- * pagination, so rows loaded meanwhile at later offsets do not shift a page). A page that ends
- * inside a position reads that position whole on its own, so every copy of a record loaded twice
- * is read once.
+ * pagination, so rows loaded meanwhile at later offsets do not shift a page) until a page comes
+ * back empty: a page shorter than asked is not taken as the end (a server may answer fewer rows).
+ * The last position of a page is read again whole, on its own, so every copy of a record loaded
+ * twice is read exactly once even when a page ends between them.
  */
 export async function* readInKafkaOrder(client: SnowflakeClient, s: KafkaOrderedSelect, pageRows = PAGE_ROWS): AsyncGenerator<Row> {
   let after: Position | null = null;
@@ -64,10 +66,6 @@ export async function* readInKafkaOrder(client: SnowflakeClient, s: KafkaOrdered
     const rows = await client.execute(pageStatement(s, after, pageRows));
     const last = rows.at(-1);
     if (last === undefined) return;
-    if (rows.length < pageRows) {
-      yield* rows;
-      return;
-    }
     const edge = positionOf(last);
     for (const row of rows) if (!same(positionOf(row), edge)) yield row;
     yield* await client.execute(samePositionStatement(s, edge));
