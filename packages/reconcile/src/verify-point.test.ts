@@ -31,6 +31,12 @@ describe("verify's point: a snapshot with the WAL position read in it", () => {
     expect(epoch1({ lsn: '4/0', txid: 21 })).toBe(false);
   });
 
+  it('judges a txid read back as text or a bigint (a Snowflake NUMBER) like a number', () => {
+    expect(atPoint({ lsn: '0/2000', txid: '95' })).toBe(false);
+    expect(atPoint({ lsn: '0/2000', txid: 95n })).toBe(false);
+    expect(atPoint({ lsn: '0/2000', txid: '96' })).toBe(true);
+  });
+
   it('judges a snapshot read (no txid) by its LSN alone', () => {
     expect(atPoint({ lsn: '0/2000', txid: null })).toBe(true);
     expect(atPoint({ lsn: '0/4000', txid: null })).toBe(false);

@@ -23,6 +23,14 @@ export interface LineSource {
   txid?: unknown;
 }
 
+/** A txid as a line carries it (a number; text or a bigint when read back from Snowflake) → its 32-bit xid, or undefined when it has none. */
+function xid32(txid: unknown): number | undefined {
+  if (typeof txid === 'number') return Number.isInteger(txid) ? txid >>> 0 : undefined;
+  if (typeof txid === 'bigint') return Number(BigInt.asUintN(32, txid));
+  if (typeof txid === 'string' && /^\d+$/.test(txid)) return Number(BigInt.asUintN(32, BigInt(txid)));
+  return undefined;
+}
+
 /**
  * Whether a stage line's change is at or before the point: its (commit) LSN is below the
  * point's and its transaction had committed when the snapshot was taken. A snapshot read (no
@@ -37,8 +45,8 @@ export function pointFilter(point: VerifyPoint): (source: LineSource | null | un
     const lsn = parseLsn(source?.lsn);
     if (lsn === undefined) return true;
     if (lsn >= limit) return false;
-    const txid = source?.txid;
-    return typeof txid !== 'number' || visibility.sees(txid >>> 0);
+    const txid = xid32(source?.txid);
+    return txid === undefined || visibility.sees(txid);
   };
 }
 

@@ -126,7 +126,7 @@ export async function verifyTables(options: VerifyOptions, ctx: PluginContext): 
       const { shape } = shaped;
       const stats: StageAtPointStats = { lines: 0, afterPoint: 0, runs: 0 };
       const tableDir = await mkdtemp(join(dir, 'table-'));
-      const stage = stageRowsAtPoint(shape, readStageLinesFor(options.sink, shape.topics, ctx), atPoint, { dir: tableDir, runKeys: options.runKeys }, stats);
+      const stage = stageRowsAtPoint(shape, readStageLinesFor(options.sink, shape.topics, ctx, 'verify'), atPoint, { dir: tableDir, runKeys: options.runKeys }, stats);
       const source = new RateLimit(options.rowsPerSecond).limit(readSourceRows(tx, shape));
       const counts: KeyCounts = { lost: 0, extra: 0, changed: 0, duplicated: 0 };
       const rows = { source: 0, stage: 0 };

@@ -6,6 +6,7 @@ import { DataError, type PluginContext } from '@buyonline/connect-api';
 import type { LocalStageConfig, SnowflakeStageConfig } from './config.ts';
 import { parseStageFileName } from './file-naming.ts';
 import { snowflakeClientFor } from './plugin.ts';
+import { readChangeTableLines } from './snowflake/change-table.ts';
 import { readCurrentTableLines } from './snowflake/current-table.ts';
 import { readLoadedTableLines } from './snowflake/loaded-table.ts';
 import { parseStageLine } from './stage-line-json.ts';
@@ -14,18 +15,31 @@ import { parseStageLine } from './stage-line-json.ts';
 export type StageLine = Record<string, unknown>;
 
 /**
+ * Which typed tables a Snowflake stage is read from: `current`, each topic's current-state table
+ * (`<table>_CURRENT`, the latest version per key: reconcile, which compares latest states), or
+ * `changes`, the typed tables COPY INTO fills (every version with its source LSN and txid:
+ * verify, which compares at a point).
+ */
+export type TypedTablesRead = 'current' | 'changes';
+
+/**
  * The stage reader: the lines a stage holds for `topics`, for tools that check a stage against
- * its source (reconcile). An integer beyond 2^53 comes back as an exact bigint.
+ * its source (reconcile, verify). An integer beyond 2^53 comes back as an exact bigint.
  * - a local directory: every line of every finished file of the topics, file by file (every
  *   version of every key, as written);
- * - Snowflake, typed tables: the rows of each topic's current-state table (`<table>_CURRENT`,
- *   the latest version per key), as lines;
+ * - Snowflake, typed tables: per `typed`, the rows of each topic's current-state table, or of its
+ *   typed change table (every version), as lines;
  * - Snowflake, VARIANT: the lines COPY INTO loaded into the target table, of these topics.
- * Snowflake's answers are held in memory (the SDK returns a query's rows whole); the local
- * files are streamed.
+ * Local files are streamed; Snowflake's change tables are read in Kafka order a page at a time
+ * (at most 10,000 rows held); a current-state table is read whole.
  */
-export function readStageLines(config: Pick<LocalStageConfig, 'stage' | 'dir'> | SnowflakeStageConfig, topics: readonly string[], ctx: PluginContext): AsyncGenerator<StageLine> {
-  return config.stage === 'snowflake' ? readSnowflakeLines(config, topics, ctx) : readLocalStageLines(config.dir, topics);
+export function readStageLines(
+  config: Pick<LocalStageConfig, 'stage' | 'dir'> | SnowflakeStageConfig,
+  topics: readonly string[],
+  ctx: PluginContext,
+  typed: TypedTablesRead = 'current',
+): AsyncGenerator<StageLine> {
+  return config.stage === 'snowflake' ? readSnowflakeLines(config, topics, ctx, typed) : readLocalStageLines(config.dir, topics);
 }
 
 /** Every line of every finished file of the topics in a local stage directory, one at a time. */
@@ -59,18 +73,18 @@ async function* readLocalStageLines(root: string, topics: readonly string[]): As
   }
 }
 
-/** What Snowflake holds for the topics: the current-state tables (typed), or the loaded VARIANT rows; read whole, then the client is closed. */
-async function* readSnowflakeLines(config: SnowflakeStageConfig, topics: readonly string[], ctx: PluginContext): AsyncGenerator<StageLine> {
+/** What Snowflake holds for the topics (see readStageLines); then the client is closed. */
+async function* readSnowflakeLines(config: SnowflakeStageConfig, topics: readonly string[], ctx: PluginContext, typed: TypedTablesRead): AsyncGenerator<StageLine> {
   const client = snowflakeClientFor(config, ctx);
-  const lines: StageLine[] = [];
   try {
-    if (config.tableFormat === 'typed') {
-      for (const topic of topics) lines.push(...(await readCurrentTableLines(client, config, topic, config.topic2table)));
+    if (config.tableFormat === 'variant') {
+      yield* readLoadedTableLines(client, config, topics);
+    } else if (typed === 'changes') {
+      for (const topic of topics) yield* readChangeTableLines(client, config, topic, config.topic2table);
     } else {
-      lines.push(...(await readLoadedTableLines(client, config, topics)));
+      for (const topic of topics) yield* await readCurrentTableLines(client, config, topic, config.topic2table);
     }
   } finally {
     await client.close();
   }
-  yield* lines;
 }

@@ -4,6 +4,7 @@
 export { stageSinkConfigSchema } from './config.ts';
 export { parseStageFileName, partitionPath, type StageFileRef, stageFileName } from './file-naming.ts';
 export { SdkSnowflakeClient } from './snowflake/client.ts';
-export { copyFileStatement, copyStatement, listStatement, parseListedFile, putStatement, selectLoadedStatement, type SnowflakeSqlTarget, stageLocation } from './snowflake/sql.ts';
+export { copyFileStatement, copyStatement, listStatement, parseListedFile, putStatement, type SnowflakeSqlTarget, selectLoadedStatement, stageLocation } from './snowflake/sql.ts';
+export { tableNameForTopic } from './snowflake/table-naming.ts';
 export { tableColumns } from './snowflake/typed-columns.ts';
 export { columnsStatement, currentTableOf, insertFromLandingStatement, landingTableOf, mergeStatement } from './snowflake/typed-sql.ts';

@@ -8,30 +8,36 @@ import { columnsStatement, currentTableOf } from './typed-sql.ts';
 const base = (type: string) => type.replace(/\(.*$/, '');
 
 /**
- * Reads a current-state table back, each value as text Snowflake renders the same way whatever
- * its session's output formats (timestamps with six fraction digits and the offset, binary as
- * hex); `currentRowToLine` turns the text into the stage line's JSON forms.
+ * The select list that reads a typed table's columns back, each value as text Snowflake renders
+ * the same way whatever its session's output formats (timestamps with six fraction digits and the
+ * offset, binary as hex); `currentRowToLine` turns the text into the stage line's JSON forms.
  */
+export function typedSelectList(columns: readonly TypedColumn[]): string {
+  return columns
+    .map((c) => {
+      const name = quoteIdent(c.name);
+      switch (base(c.type)) {
+        case 'TIMESTAMP_TZ':
+          return `TO_VARCHAR(${name}, 'YYYY-MM-DD HH24:MI:SS.FF6TZH:TZM') AS ${name}`;
+        case 'TIMESTAMP_NTZ':
+          return `TO_VARCHAR(${name}, 'YYYY-MM-DD HH24:MI:SS.FF6') AS ${name}`;
+        case 'TIME':
+          return `TO_VARCHAR(${name}, 'HH24:MI:SS.FF6') AS ${name}`;
+        case 'BINARY':
+          return `TO_VARCHAR(${name}, 'HEX') AS ${name}`;
+        case 'NUMBER':
+        case 'DATE':
+          return `TO_VARCHAR(${name}) AS ${name}`;
+        default:
+          return name;
+      }
+    })
+    .join(', ');
+}
+
+/** Reads a current-state table back (see `typedSelectList`). */
 export function selectCurrentStatement(t: Pick<SnowflakeSqlTarget, 'database' | 'schema'>, current: string, columns: readonly TypedColumn[]): string {
-  const select = columns.map((c) => {
-    const name = quoteIdent(c.name);
-    switch (base(c.type)) {
-      case 'TIMESTAMP_TZ':
-        return `TO_VARCHAR(${name}, 'YYYY-MM-DD HH24:MI:SS.FF6TZH:TZM') AS ${name}`;
-      case 'TIMESTAMP_NTZ':
-        return `TO_VARCHAR(${name}, 'YYYY-MM-DD HH24:MI:SS.FF6') AS ${name}`;
-      case 'TIME':
-        return `TO_VARCHAR(${name}, 'HH24:MI:SS.FF6') AS ${name}`;
-      case 'BINARY':
-        return `TO_VARCHAR(${name}, 'HEX') AS ${name}`;
-      case 'NUMBER':
-      case 'DATE':
-        return `TO_VARCHAR(${name}) AS ${name}`;
-      default:
-        return name;
-    }
-  });
-  return `SELECT ${select.join(', ')} FROM ${qualifiedName(t.database, t.schema, current)}`;
+  return `SELECT ${typedSelectList(columns)} FROM ${qualifiedName(t.database, t.schema, current)}`;
 }
 
 const STAMP = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
@@ -39,7 +45,7 @@ const CLOCK = /^(\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$/;
 const micros = (f: string | undefined) => (f ?? '').slice(0, 6).padEnd(6, '0');
 
 /** One rendered value → the stage line's JSON form of it (see stage-row.ts and the deserializer's logical types). */
-function lineValue(type: string, value: unknown): unknown {
+export function lineValue(type: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   const text = String(value);
   switch (base(type)) {

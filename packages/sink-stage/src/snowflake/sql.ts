@@ -14,7 +14,7 @@ export interface SnowflakeSqlTarget {
 }
 
 /** The variant format's table, or a ConfigError saying it is needed. */
-function variantTable(t: SnowflakeSqlTarget): string {
+export function variantTable(t: SnowflakeSqlTarget): string {
   if (t.targetTable === undefined) throw new ConfigError('targetTable: the variant table format needs the table its lines are loaded into');
   return t.targetTable;
 }
