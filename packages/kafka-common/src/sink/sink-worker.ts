@@ -32,7 +32,7 @@ export interface SinkWorkerOptions {
   /** How often the task is asked to apply its time-based rotation (also while idle). */
   tickIntervalMs: number;
   maxBatchRecords: number;
-  /** Bytes of records fetched ahead, at most (librdkafka's queue and each fetch); 8 MB unless set. */
+  /** Bytes of records fetched ahead, at most (librdkafka's queue and each fetch); 2 MB unless set. */
   prefetchBytes?: number;
   /**
    * Applied in order to every deserialized record before `put`. A transform may drop a record
