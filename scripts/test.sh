@@ -15,6 +15,9 @@ if [ -z "$given_endpoints" ]; then
   set -a; . .stack/endpoints.env; set +a
 fi
 bunx turbo run typecheck lint --output-logs=new-only
+# The Snowflake emulator (fakesnow, from PyPI, on loopback): sink-stage's integration tests read
+# the tables COPY INTO fills on it, and the e2e suite's Snowflake scenarios load into it.
+bash tooling/fakesnow/fakesnow.sh up
 # One package's tests at a time: the integration tests share the stack (its replication slots among
 # them), and the unit tests' timeouts are guards, not speed targets, on 2 cores.
 bunx turbo run test --concurrency=1 --output-logs=new-only
@@ -22,8 +25,6 @@ if [ -z "$given_endpoints" ]; then
   # ...while the e2e suite picks its own provider (testcontainers when Docker answers).
   unset PG_URL KAFKA_BROKERS SCHEMA_REGISTRY_URL
 fi
-# The Snowflake emulator for the Snowflake stage scenario (fakesnow, from PyPI, on loopback).
-bash tooling/fakesnow/fakesnow.sh up
 bunx turbo run test:e2e --output-logs=full
 # The Helm chart rendered and validated against the Kubernetes schemas (helm built with Go: without a
 # Go toolchain or a cached helm this fails naming what to install).
