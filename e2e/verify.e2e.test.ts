@@ -1,13 +1,12 @@
-import { execFile } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP_NODE_OPTIONS } from '@buyonline/app-runtime/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppProcess } from './support/app-process.ts';
 import { repoRoot } from './support/native-stack.ts';
-import { sleep, waitFor } from './support/scenario.ts';
+import { waitFor } from './support/scenario.ts';
+import { runVerify, steadyItemsLoad } from './support/verify-run.ts';
 
 interface RangeReport {
   after: string[] | null;
@@ -58,32 +57,8 @@ describe('verify at a consistent point while the pipeline runs', () => {
 
   const env = () => ({ PG_URL: endpoints.pgUrl, KAFKA_BROKERS: endpoints.brokers, SCHEMA_REGISTRY_URL: endpoints.registryUrl, PIPELINE_FILE: pipelineFile });
 
-  /** Updates, inserts and deletes of keys above 100 in short transactions until aborted; returns how many committed. */
-  async function steadyLoad(signal: AbortSignal): Promise<number> {
-    let n = 0;
-    while (!signal.aborted) {
-      n++;
-      await sql.begin(async (tx) => {
-        await tx.unsafe(`update "${schema}".items set qty = qty + 1, name = 'u' || $1 where id = 101 + floor(random() * ${ROWS - 100})::int`, [n]);
-        if (n % 3 === 0) await tx.unsafe(`insert into "${schema}".items (name, qty) values ($1, $2)`, [`new ${n}`, n]);
-        if (n % 11 === 0) await tx.unsafe(`delete from "${schema}".items where id = (select id from "${schema}".items where id > 100 order by random() limit 1)`);
-      });
-      await sleep(20);
-    }
-    return n;
-  }
+  const verify = (...flags: string[]) => runVerify<VerifyReport>(env(), logDir, flags);
 
-  function verify(...flags: string[]): Promise<{ code: number | null; report: VerifyReport | undefined; output: string }> {
-    return new Promise((resolve) => {
-      const args = [join(repoRoot, 'apps', 'consumer', 'dist', 'main.js'), 'verify', '--json', '--range-keys', '100', ...flags];
-      execFile(process.execPath, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_OPTIONS: APP_NODE_OPTIONS, ...env() }, timeout: 240_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-        mkdirSync(logDir, { recursive: true });
-        appendFileSync(join(logDir, 'verify.log'), `--- verify ${flags.join(' ')}: exit ${err ? err.code : 0}\n${stdout}${stderr}`);
-        const line = stdout.split('\n').find((l) => l.startsWith('{"verify"'));
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, report: line ? (JSON.parse(line) as { verify: VerifyReport }).verify : undefined, output: (stdout + stderr).slice(-3000) });
-      });
-    });
-  }
 
   /** Every stage file of the topic, with its lines. */
   function stageFiles(): { path: string; lines: string[] }[] {
@@ -154,7 +129,7 @@ consumer:
       apps.push(app.start());
     }
     await waitFor('the snapshot in the stage', () => (stageFiles().reduce((n, f) => n + f.lines.length, 0) >= ROWS ? true : undefined), 180_000);
-    writes = steadyLoad(load.signal);
+    writes = steadyItemsLoad(sql, schema, ROWS, 20, load.signal);
   });
 
   afterAll(async () => {
